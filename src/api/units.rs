@@ -1,0 +1,32 @@
+//! `GET /api/units?province=CODE&version=NAME&level=commune`: units as a GeoJSON
+//! FeatureCollection (full stored geometry; maps use the vector tiles instead).
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::ApiResult;
+use crate::store::queries::{self, UnitFilter};
+
+#[derive(Debug, Deserialize)]
+pub struct UnitsQuery {
+    pub province: Option<String>,
+    pub version: Option<String>,
+    pub level: Option<String>,
+}
+
+pub async fn units(State(state): State<AppState>, Query(q): Query<UnitsQuery>) -> ApiResult<impl IntoResponse> {
+    let filter = UnitFilter {
+        version: q.version.filter(|s| !s.is_empty()),
+        province: q.province.filter(|s| !s.is_empty()),
+        level: q.level.filter(|s| !s.is_empty()),
+    };
+    let body = tokio::task::spawn_blocking(move || {
+        let conn = state.store.connect()?;
+        queries::units_geojson(&conn, &filter)
+    })
+    .await??;
+    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body))
+}

@@ -1,0 +1,194 @@
+//! `commune-atlas import <kind> FILE`.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+use commune_atlas::import::{self, BoundaryOptions, CrosswalkOptions, ImportOptions, Input, PropertyNames};
+use commune_atlas::store::Store;
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Units from a GeoJSON FeatureCollection of Polygon/MultiPolygon features.
+    #[command(after_help = "Examples:\n  \
+commune-atlas import boundaries communes_2025.geojson --version vn2025 --valid-from 2025-07-01\n  \
+commune-atlas import boundaries communes_2019.geojson --version vn2019 --valid-from 2019-01-01 --valid-to 2025-06-30\n  \
+commune-atlas import boundaries provinces.geojson --version vn2025 --valid-from 2025-07-01 --level province\n\n\
+Each feature needs a code and a name property (see --code-prop, --name-prop); the type (Xã, Phường, \
+Thị trấn, Đặc khu …) comes from --type-prop or else from the name. Rings must be closed, have at least \
+4 positions and lie within lon −180…180, lat −90…90 (EPSG:4326). Ring orientation is fixed to RFC 7946 \
+silently.\n\n\
+Invalid geometry (self-intersecting rings, overlapping or edge-sharing parts, holes outside their \
+polygon) is refused with the unit and position. With --repair it is repaired instead: the polygon is \
+rebuilt from a constrained Delaunay triangulation of its edges with the odd-even rule (Ledoux et al. \
+2014), so a figure-eight becomes two parts, zero-area spikes disappear, and overlapping parts are \
+resolved. Repaired units are listed at the end and flagged `repaired` in the store.")]
+    Boundaries(BoundaryArgs),
+
+    /// Per-commune, per-year indicators (CSV or Parquet; columns as in domain.md §5.2).
+    #[command(after_help = "Example:\n  commune-atlas import indicators indicators_2025.csv\n  \
+commune-atlas import indicators fixes_2024.csv --replace\n\n\
+Required columns: unit_code, year, reference_date, resident_population, addicts_with_records, \
+illegal_users_with_records, drug_use_locations, drug_offenders_arrested, plants_destroyed_count, \
+plants_destroyed_area_m2, key_route_scope (none | intra_provincial | inter_provincial | transnational | \
+unknown), source_ref. Optional: period_start, period_end (default: the calendar year), data_quality \
+(default official) and the other §5.2 columns (addicts_in_community, methadone_patients, …).\n\n\
+unit_code is the commune's published code, resolved in the boundary version valid on reference_date. \
+Rows whose (unit, year) already exist are refused unless --replace, which replaces exactly those rows. \
+Dates: YYYY-MM-DD or DD/MM/YYYY. Separators: comma, semicolon or tab (detected).")]
+    Indicators(TableArgs),
+
+    /// Old unit → new unit links across a boundary change.
+    #[command(after_help = "Example:\n  commune-atlas import crosswalk crosswalk_2025.csv --effective-date 2025-07-01\n\n\
+Columns: old_code, new_code, relation (full | partial | merge | split | rename | unchanged); optional \
+effective_date, weight_population, weight_area (0–1, summing to 1 per old unit), weight_source, \
+resolution_ref. Old codes are resolved the day before the effective date, new codes on it. \
+Whole-unit relations get weight 1 when no weight is given.")]
+    Crosswalk(CrosswalkArgs),
+
+    /// Official recognition / classification events.
+    #[command(after_help = "Example:\n  commune-atlas import recognitions recognitions_2025.csv\n\n\
+Columns: unit_code, status_type (khong_ma_tuy_2025 | khong_co_te_nan_legacy | sach_ve_ma_tuy_provincial | \
+key_type_official), value (I/II/III/none for key_type_official), year_covered, decision_no, decision_date, \
+issuer, action (recognize | maintain | revoke | classify), source_url.")]
+    Recognitions(TableArgs),
+
+    /// Communes assigned a conversion quota in a province's plan (or self-registered).
+    #[command(after_help = "Example:\n  commune-atlas import quotas quotas_2026.csv\n\n\
+Columns: unit_code, year, assigned_by_plan, self_registered (true/false, default false).")]
+    Quotas(TableArgs),
+
+    /// A province's registered yearly quota of communes to make drug-free.
+    #[command(after_help = "Example:\n  commune-atlas import targets targets.csv\n\n\
+Columns: province_code, year, quota_count; optional target_share_pct, plan_ref.")]
+    Targets(TableArgs),
+}
+
+/// Options every import takes.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Replace rows that already exist instead of refusing the file.
+    #[arg(long)]
+    pub replace: bool,
+    /// Who is importing, recorded in import_log (default: $USER).
+    #[arg(long, env = "USER", default_value = "unknown")]
+    pub actor: String,
+    /// Never draw progress bars.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TableArgs {
+    /// The file to import.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Args)]
+pub struct CrosswalkArgs {
+    /// The CSV file to import.
+    pub file: PathBuf,
+    /// Effective date for rows without an effective_date column.
+    #[arg(long, default_value = "2025-07-01", value_name = "DATE")]
+    pub effective_date: NaiveDate,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Args)]
+pub struct BoundaryArgs {
+    /// The GeoJSON file to import.
+    pub file: PathBuf,
+    /// Name of the boundary version, e.g. vn2025.
+    #[arg(long, value_name = "NAME")]
+    pub version: String,
+    /// First day the boundaries are valid (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub valid_from: NaiveDate,
+    /// Last day they are valid (omit if still valid).
+    #[arg(long, value_name = "DATE")]
+    pub valid_to: Option<NaiveDate>,
+    /// Administrative level of the features.
+    #[arg(long, default_value = "commune", value_parser = ["commune", "district", "province"])]
+    pub level: String,
+    /// Code system (default: QD19_2025 from 2025-07-01, else QD124_2004).
+    #[arg(long, value_parser = ["QD124_2004", "QD19_2025", "synthetic", "other"])]
+    pub code_system: Option<String>,
+    /// Where the boundaries come from (recorded with the version).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Repair invalid geometry instead of refusing the file (see below).
+    #[arg(long)]
+    pub repair: bool,
+    /// Property holding the unit code.
+    #[arg(long, default_value = "code", value_name = "PROP")]
+    pub code_prop: String,
+    /// Property holding the unit name.
+    #[arg(long, default_value = "name", value_name = "PROP")]
+    pub name_prop: String,
+    /// Property holding the unit type (Xã, Phường, …).
+    #[arg(long, default_value = "type", value_name = "PROP")]
+    pub type_prop: String,
+    /// Property holding the province code.
+    #[arg(long, default_value = "province_code", value_name = "PROP")]
+    pub province_code_prop: String,
+    /// Property holding the province name.
+    #[arg(long, default_value = "province_name", value_name = "PROP")]
+    pub province_name_prop: String,
+    /// Property holding the district code (pre-2025 files).
+    #[arg(long, default_value = "district_code", value_name = "PROP")]
+    pub district_code_prop: String,
+    /// Property holding the district name (pre-2025 files).
+    #[arg(long, default_value = "district_name", value_name = "PROP")]
+    pub district_name_prop: String,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+fn options(c: &Common) -> ImportOptions {
+    ImportOptions { replace: c.replace, actor: c.actor.clone(), progress: !c.no_progress }
+}
+
+pub fn run(db: &Path, cmd: ImportCommand) -> anyhow::Result<()> {
+    let store = Store::open(db)?;
+    let report = match &cmd {
+        ImportCommand::Boundaries(a) => {
+            let b = BoundaryOptions {
+                version: a.version.clone(),
+                valid_from: a.valid_from,
+                valid_to: a.valid_to,
+                level: a.level.clone(),
+                code_system: a.code_system.clone(),
+                source: a.source.clone(),
+                repair: a.repair,
+                props: PropertyNames {
+                    code: a.code_prop.clone(),
+                    name: a.name_prop.clone(),
+                    unit_type: a.type_prop.clone(),
+                    province_code: a.province_code_prop.clone(),
+                    province_name: a.province_name_prop.clone(),
+                    district_code: a.district_code_prop.clone(),
+                    district_name: a.district_name_prop.clone(),
+                },
+            };
+            import::import_boundaries(&store, &Input::from_path(&a.file)?, &b, &options(&a.common))?
+        }
+        ImportCommand::Indicators(a) => import::import_indicators(&store, &Input::from_path(&a.file)?, &options(&a.common))?,
+        ImportCommand::Crosswalk(a) => {
+            let xw = CrosswalkOptions { effective_date: a.effective_date };
+            import::import_crosswalk(&store, &Input::from_path(&a.file)?, &xw, &options(&a.common))?
+        }
+        ImportCommand::Recognitions(a) => {
+            import::import_recognitions(&store, &Input::from_path(&a.file)?, &options(&a.common))?
+        }
+        ImportCommand::Quotas(a) => import::import_quotas(&store, &Input::from_path(&a.file)?, &options(&a.common))?,
+        ImportCommand::Targets(a) => import::import_targets(&store, &Input::from_path(&a.file)?, &options(&a.common))?,
+    };
+    for note in &report.notes {
+        println!("  {note}");
+    }
+    println!("{report}");
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! Command-line interface: argument definitions (clap derive) and dispatch. This module and
+//! `main.rs` are the only places that read arguments or the environment.
+
+mod import;
+mod info;
+mod query;
+mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Exit status for input that was rejected or refused (sysexits EX_DATAERR).
+pub const EXIT_REJECTED: i32 = 65;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "commune-atlas",
+    version,
+    about = "Commune-level drug-situation atlas for Viet Nam: DuckDB store, rule sets, vector tiles, web map.",
+    long_about = "commune-atlas keeps per-commune, per-year drug-control indicators in one DuckDB file, \
+classifies communes with rule sets kept as data, and serves maps of the results.\n\n\
+Start with `commune-atlas serve`: with no database yet it builds one from the embedded synthetic \
+demo data and serves the web map at http://127.0.0.1:8080/.",
+    after_help = "Examples:\n  \
+commune-atlas serve                                   # demo store, http://127.0.0.1:8080/\n  \
+commune-atlas --db prov.duckdb import boundaries communes.geojson --version vn2025 --valid-from 2025-07-01\n  \
+commune-atlas --db prov.duckdb import indicators indicators_2025.csv\n  \
+commune-atlas --db prov.duckdb info\n  \
+commune-atlas --db prov.duckdb query \"SELECT province_name, count(*) FROM unit GROUP BY ALL\""
+)]
+pub struct Cli {
+    /// The DuckDB database file (created if missing).
+    #[arg(long, global = true, env = "ATLAS_DB", default_value = "atlas.duckdb", value_name = "PATH")]
+    pub db: PathBuf,
+
+    /// More log output (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web map and the HTTP API.
+    #[command(after_help = "Examples:\n  \
+commune-atlas serve                          # http://127.0.0.1:8080/, demo data on first start\n  \
+commune-atlas --db prov.duckdb serve --bind 127.0.0.1:9000 --no-demo\n\n\
+With no database file at --db, `serve` creates one from the embedded synthetic demo data \
+(unless --no-demo). GET /api/health tells what the store holds.")]
+    Serve(serve::ServeArgs),
+
+    /// Import a file into the store (validated, all-or-nothing).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+
+    /// Run SQL against the store and print the result.
+    #[command(after_help = "Examples:\n  \
+commune-atlas query \"SELECT * FROM boundary_version_summary\"\n  \
+commune-atlas query --format csv \"SELECT * FROM indicator_v WHERE year = 2024\" > 2024.csv\n  \
+commune-atlas query --format json \"SELECT unit_code, addict_user_rate_pct FROM indicator_v LIMIT 5\"\n\n\
+Start with the views: unit, indicator_v, crosswalk_v, recognition_event_v, boundary_version_summary.")]
+    Query(query::QueryArgs),
+
+    /// Show what the store holds: boundary versions, unit counts, indicator years.
+    #[command(after_help = "Example:\n  commune-atlas --db prov.duckdb info\n  commune-atlas info --json")]
+    Info(info::InfoArgs),
+}
+
+/// Run the parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve::run(&cli.db, args),
+        Command::Import(cmd) => import::run(&cli.db, cmd),
+        Command::Query(args) => query::run(&cli.db, args),
+        Command::Info(args) => info::run(&cli.db, args),
+    }
+}

@@ -1,0 +1,65 @@
+//! `commune-atlas serve`: open (or create from the demo) the store and serve HTTP.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use commune_atlas::api::{self, AppState};
+use commune_atlas::import::ImportOptions;
+use commune_atlas::store::{DEMO_DATASET, Store};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    pub bind: SocketAddr,
+    /// Do not create the demo store when --db does not exist; fail instead.
+    #[arg(long)]
+    pub no_demo: bool,
+}
+
+pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let fresh = !db.exists();
+    if fresh && args.no_demo {
+        anyhow::bail!("no store at {} and --no-demo given; import data first or drop --no-demo", db.display());
+    }
+    let store = Store::open(db)?;
+    if fresh {
+        eprintln!("no store at {}: creating it from the embedded synthetic demo data …", db.display());
+        let opts = ImportOptions { actor: "demo".into(), ..ImportOptions::default() };
+        let loaded = commune_atlas::demo::load(&store, &opts).and_then(|reports| {
+            store.set_meta("dataset", DEMO_DATASET)?;
+            store.checkpoint()?;
+            Ok(reports)
+        });
+        match loaded {
+            Ok(reports) => {
+                let rows: u64 = reports.iter().map(|r| r.rows).sum();
+                eprintln!("demo store ready: {} imports, {rows} rows", reports.len());
+            }
+            Err(e) => {
+                drop(store);
+                let _ = std::fs::remove_file(db);
+                let _ = std::fs::remove_file(db.with_extension("duckdb.wal"));
+                return Err(e).context("building the demo store failed (the partial file was removed)");
+            }
+        }
+    }
+    let demo = store.is_demo()?;
+    let state = AppState { store: Arc::new(store), demo };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(api::serve(state, args.bind, |addr| {
+        eprintln!(
+            "commune-atlas serving {} on http://{addr}/ ({}; ready in {:.2} s)",
+            db.display(),
+            if demo { "synthetic demo data" } else { "your data" },
+            started.elapsed().as_secs_f64()
+        );
+    }))
+    .with_context(|| format!("serving on {}", args.bind))?;
+    Ok(())
+}

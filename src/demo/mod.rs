@@ -1,0 +1,92 @@
+//! The embedded demo dataset (`data/demo/`), compiled into the binary so that `serve` works on a
+//! fresh clone. `manifest.toml` lists the files in import order with their import options; they
+//! go through the ordinary importers — the demo has no back door into the store.
+
+use chrono::NaiveDate;
+use include_dir::{Dir, include_dir};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::import::{self, BoundaryOptions, CrosswalkOptions, ImportOptions, ImportReport, Input, PropertyNames};
+use crate::store::Store;
+
+/// `data/demo/` as built into the binary.
+pub static DEMO_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/data/demo");
+
+/// `data/demo/manifest.toml`.
+#[derive(Debug, Deserialize)]
+pub struct Manifest {
+    pub title: String,
+    /// Always true for the shipped demo: every view labels the data as synthetic.
+    pub synthetic: bool,
+    #[serde(rename = "step")]
+    pub steps: Vec<Step>,
+}
+
+/// One import of the manifest.
+#[derive(Debug, Deserialize)]
+pub struct Step {
+    pub kind: String,
+    pub file: String,
+    pub version: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    pub level: Option<String>,
+    pub code_system: Option<String>,
+    pub source: Option<String>,
+    pub effective_date: Option<NaiveDate>,
+}
+
+/// Parse the embedded manifest.
+pub fn manifest() -> Result<Manifest> {
+    let file = DEMO_DIR
+        .get_file("manifest.toml")
+        .ok_or_else(|| Error::NotFound("data/demo/manifest.toml is missing from the build".into()))?;
+    let text = file.contents_utf8().unwrap_or_default();
+    toml::from_str(text).map_err(|e| Error::InvalidArgument(format!("data/demo/manifest.toml: {e}")))
+}
+
+/// Import every demo file, in manifest order, into `store` (which should be empty).
+pub fn load(store: &Store, opts: &ImportOptions) -> Result<Vec<ImportReport>> {
+    let m = manifest()?;
+    let mut reports = Vec::new();
+    for step in &m.steps {
+        let file = DEMO_DIR
+            .get_file(&step.file)
+            .ok_or_else(|| Error::NotFound(format!("demo file {} is missing from the build", step.file)))?;
+        let input = Input::from_bytes(format!("data/demo/{}", step.file), file.contents());
+        let report = match step.kind.as_str() {
+            "boundaries" => {
+                let b = BoundaryOptions {
+                    version: step.version.clone().unwrap_or_else(|| "demo".into()),
+                    valid_from: step.valid_from.ok_or_else(|| missing(step, "valid_from"))?,
+                    valid_to: step.valid_to,
+                    level: step.level.clone().unwrap_or_else(|| "commune".into()),
+                    code_system: step.code_system.clone(),
+                    source: step.source.clone(),
+                    repair: false,
+                    props: PropertyNames::default(),
+                };
+                import::import_boundaries(store, &input, &b, opts)?
+            }
+            "indicators" => import::import_indicators(store, &input, opts)?,
+            "crosswalk" => {
+                let mut xw = CrosswalkOptions::default();
+                if let Some(d) = step.effective_date {
+                    xw.effective_date = d;
+                }
+                import::import_crosswalk(store, &input, &xw, opts)?
+            }
+            "recognitions" => import::import_recognitions(store, &input, opts)?,
+            "quotas" => import::import_quotas(store, &input, opts)?,
+            "targets" => import::import_targets(store, &input, opts)?,
+            other => return Err(Error::InvalidArgument(format!("manifest: unknown kind '{other}'"))),
+        };
+        reports.push(report);
+    }
+    Ok(reports)
+}
+
+fn missing(step: &Step, field: &str) -> Error {
+    Error::InvalidArgument(format!("manifest: step for {} needs {field}", step.file))
+}

@@ -1,0 +1,238 @@
+//! Geometry on administrative units: validity checks, repair, orientation, measures (bounding
+//! box, geodesic area, label point) and GeoJSON writing. Pure functions on `geo` types, no I/O.
+
+use ::geo::algorithm::orient::{Direction, Orient};
+use ::geo::{
+    Area, BoundingRect, Coord, GeodesicArea, InteriorPoint, LineString, MakeValid, MultiPolygon, Polygon, Relate,
+    Validation,
+};
+
+/// Lon/lat bounding box.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BBox {
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+}
+
+impl BBox {
+    pub fn intersects(&self, o: &BBox) -> bool {
+        self.min_lon <= o.max_lon && o.min_lon <= self.max_lon && self.min_lat <= o.max_lat && o.min_lat <= self.max_lat
+    }
+}
+
+/// Measures stored with every unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measures {
+    pub bbox: BBox,
+    pub area_km2: f64,
+    pub label: (f64, f64),
+    pub parts: usize,
+    pub vertices: usize,
+}
+
+/// Bounding box of a multipolygon (None when empty).
+pub fn bbox(mp: &MultiPolygon<f64>) -> Option<BBox> {
+    mp.bounding_rect().map(|r| BBox { min_lon: r.min().x, min_lat: r.min().y, max_lon: r.max().x, max_lat: r.max().y })
+}
+
+/// Bounding box, geodesic area on the WGS84 ellipsoid, a label point inside the largest part,
+/// and part/vertex counts.
+pub fn measures(mp: &MultiPolygon<f64>) -> Option<Measures> {
+    let bbox = bbox(mp)?;
+    let area_m2: f64 = mp.0.iter().map(|p| p.geodesic_area_unsigned()).sum();
+    let largest = mp.0.iter().max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
+    let label = largest.interior_point().map(|p| (p.x(), p.y())).unwrap_or((
+        (bbox.min_lon + bbox.max_lon) / 2.0,
+        (bbox.min_lat + bbox.max_lat) / 2.0,
+    ));
+    let vertices = mp.0.iter().map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>()).sum();
+    Some(Measures { bbox, area_km2: area_m2 / 1e6, label, parts: mp.0.len(), vertices })
+}
+
+/// Orient rings as RFC 7946 requires: exteriors counter-clockwise, holes clockwise.
+pub fn orient_rfc7946(mp: MultiPolygon<f64>) -> MultiPolygon<f64> {
+    mp.orient(Direction::Default)
+}
+
+/// Why a geometry is not valid (OGC simple-features rules), one entry per finding, in words.
+/// Parts are checked pairwise only when their bounding boxes meet, so a unit with thousands of
+/// islands is checked in near-linear time.
+pub fn invalidity(mp: &MultiPolygon<f64>) -> Vec<String> {
+    let mut out = Vec::new();
+    let many = mp.0.len() > 1;
+    for (i, p) in mp.0.iter().enumerate() {
+        for e in p.validation_errors() {
+            if many {
+                out.push(format!("part {}: {e}", i + 1));
+            } else {
+                out.push(e.to_string());
+            }
+        }
+    }
+    if many {
+        let mut boxes: Vec<(usize, BBox)> = mp
+            .0
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| bbox(&MultiPolygon(vec![p.clone()])).map(|b| (i, b)))
+            .collect();
+        boxes.sort_by(|a, b| a.1.min_lon.total_cmp(&b.1.min_lon));
+        for a in 0..boxes.len() {
+            for b in a + 1..boxes.len() {
+                if boxes[b].1.min_lon > boxes[a].1.max_lon {
+                    break;
+                }
+                if !boxes[a].1.intersects(&boxes[b].1) {
+                    continue;
+                }
+                let (i, j) = (boxes[a].0.min(boxes[b].0), boxes[a].0.max(boxes[b].0));
+                let im = mp.0[i].relate(&mp.0[j]);
+                if im.is_intersects() && !im.is_touches() {
+                    out.push(format!("parts {} and {} overlap", i + 1, j + 1));
+                } else if im.is_touches()
+                    && im.get(::geo::coordinate_position::CoordPos::OnBoundary, ::geo::coordinate_position::CoordPos::OnBoundary)
+                        == ::geo::dimensions::Dimensions::OneDimensional
+                {
+                    out.push(format!("parts {} and {} share an edge (they should be one part)", i + 1, j + 1));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Repair an invalid geometry (constrained-Delaunay repair with the odd-even rule: crossings are
+/// split into separate parts, zero-area spikes dropped, overlapping parts resolved), then orient it.
+pub fn repair(mp: &MultiPolygon<f64>) -> Result<MultiPolygon<f64>, String> {
+    let fixed = mp.make_valid().map_err(|e| format!("repair failed: {e}"))?;
+    let fixed = orient_rfc7946(fixed);
+    if fixed.0.is_empty() {
+        return Err("repair left no area".into());
+    }
+    Ok(fixed)
+}
+
+/// Write a multipolygon as a GeoJSON geometry: a `Polygon` when it has one part.
+pub fn to_geojson(mp: &MultiPolygon<f64>) -> String {
+    fn ring(out: &mut String, r: &LineString<f64>) {
+        out.push('[');
+        for (i, c) in r.0.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push('[');
+            push_f64(out, c.x);
+            out.push(',');
+            push_f64(out, c.y);
+            out.push(']');
+        }
+        out.push(']');
+    }
+    fn poly(out: &mut String, p: &Polygon<f64>) {
+        out.push('[');
+        ring(out, p.exterior());
+        for h in p.interiors() {
+            out.push(',');
+            ring(out, h);
+        }
+        out.push(']');
+    }
+    let mut out = String::with_capacity(64 + mp.0.iter().map(|p| p.exterior().0.len() * 24).sum::<usize>());
+    if mp.0.len() == 1 {
+        out.push_str(r#"{"type":"Polygon","coordinates":"#);
+        poly(&mut out, &mp.0[0]);
+    } else {
+        out.push_str(r#"{"type":"MultiPolygon","coordinates":["#);
+        for (i, p) in mp.0.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            poly(&mut out, p);
+        }
+        out.push(']');
+    }
+    out.push('}');
+    out
+}
+
+/// Shortest text that reads back as the same f64 (lossless).
+fn push_f64(out: &mut String, v: f64) {
+    use std::fmt::Write;
+    let _ = write!(out, "{v}");
+}
+
+/// Parse a stored GeoJSON Polygon/MultiPolygon geometry back into `geo` types.
+pub fn from_geojson(text: &str) -> Result<MultiPolygon<f64>, String> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let coords = v.get("coordinates").ok_or("no coordinates")?;
+    let ring = |r: &serde_json::Value| -> Result<LineString<f64>, String> {
+        let pts = r.as_array().ok_or("ring is not an array")?;
+        pts.iter()
+            .map(|p| {
+                let x = p.get(0).and_then(|x| x.as_f64()).ok_or("bad position")?;
+                let y = p.get(1).and_then(|y| y.as_f64()).ok_or("bad position")?;
+                Ok(Coord { x, y })
+            })
+            .collect::<Result<Vec<_>, String>>()
+            .map(LineString)
+    };
+    let poly = |p: &serde_json::Value| -> Result<Polygon<f64>, String> {
+        let rings = p.as_array().ok_or("polygon is not an array")?;
+        let mut it = rings.iter();
+        let ext = ring(it.next().ok_or("polygon without rings")?)?;
+        let holes = it.map(ring).collect::<Result<Vec<_>, _>>()?;
+        Ok(Polygon::new(ext, holes))
+    };
+    match v.get("type").and_then(|t| t.as_str()) {
+        Some("Polygon") => Ok(MultiPolygon(vec![poly(coords)?])),
+        Some("MultiPolygon") => Ok(MultiPolygon(
+            coords.as_array().ok_or("bad coordinates")?.iter().map(poly).collect::<Result<_, _>>()?,
+        )),
+        other => Err(format!("unsupported geometry type {other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ::geo::polygon;
+
+    #[test]
+    fn a_bowtie_is_reported_and_repaired_into_two_parts() {
+        let bowtie = polygon![(x: 0., y: 0.), (x: 0., y: 1.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 0.)];
+        let mp = MultiPolygon(vec![bowtie]);
+        let problems = invalidity(&mp);
+        assert!(problems.iter().any(|p| p.contains("self-intersection")), "{problems:?}");
+        let fixed = repair(&mp).expect("repairable");
+        assert_eq!(fixed.0.len(), 2);
+        assert!(invalidity(&fixed).is_empty());
+    }
+
+    #[test]
+    fn orientation_follows_rfc7946() {
+        // Clockwise exterior in, counter-clockwise out.
+        let cw = polygon![(x: 0., y: 0.), (x: 0., y: 1.), (x: 1., y: 1.), (x: 1., y: 0.), (x: 0., y: 0.)];
+        let out = orient_rfc7946(MultiPolygon(vec![cw]));
+        assert!(out.0[0].signed_area() > 0.0);
+    }
+
+    #[test]
+    fn geojson_round_trip_is_lossless() {
+        let p = polygon![(x: 105.123456789012, y: 20.1), (x: 105.2, y: 20.1), (x: 105.2, y: 20.3), (x: 105.123456789012, y: 20.1)];
+        let mp = MultiPolygon(vec![p]);
+        let back = from_geojson(&to_geojson(&mp)).expect("parses");
+        assert_eq!(back, mp);
+    }
+
+    #[test]
+    fn one_degree_square_at_the_equator_has_the_known_geodesic_area() {
+        let p = polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 1.), (x: 0., y: 0.)];
+        let m = measures(&MultiPolygon(vec![p])).expect("measures");
+        // 12,308.8 km² on WGS84 (geographiclib).
+        assert!((m.area_km2 - 12308.78).abs() < 1.0, "{}", m.area_km2);
+        assert_eq!(m.parts, 1);
+        assert_eq!(m.vertices, 5);
+    }
+}

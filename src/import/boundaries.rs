@@ -1,0 +1,644 @@
+//! `import boundaries`: a GeoJSON FeatureCollection of Polygon/MultiPolygon units becomes a
+//! boundary version (or one level of it).
+//!
+//! Checked per feature: geometry type, closed rings of at least 4 positions, finite coordinates
+//! within lon/lat range, non-empty code and name, a known unit type, codes unique in the file.
+//! Ring orientation is fixed to RFC 7946 silently. Invalid geometry (self-intersecting rings,
+//! overlapping parts …) is refused, or repaired with `repair`.
+
+use std::collections::{HashMap, HashSet};
+
+use ::geo::{Coord, LineString, MultiPolygon, Polygon};
+use chrono::NaiveDate;
+use duckdb::types::Value;
+use duckdb::{Connection, ToSql, params};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::progress::Progress;
+use super::{ImportOptions, ImportReport, Input, Kind, Reporter, Written};
+use crate::error::{Error, Result};
+use crate::geo as geom;
+use crate::store::Store;
+use crate::text;
+
+/// Which feature properties hold what. Defaults match `../shared/realdata` and the demo data.
+#[derive(Debug, Clone)]
+pub struct PropertyNames {
+    pub code: String,
+    pub name: String,
+    pub unit_type: String,
+    pub province_code: String,
+    pub province_name: String,
+    pub district_code: String,
+    pub district_name: String,
+}
+
+impl Default for PropertyNames {
+    fn default() -> Self {
+        PropertyNames {
+            code: "code".into(),
+            name: "name".into(),
+            unit_type: "type".into(),
+            province_code: "province_code".into(),
+            province_name: "province_name".into(),
+            district_code: "district_code".into(),
+            district_name: "district_name".into(),
+        }
+    }
+}
+
+/// What to import the file as.
+#[derive(Debug, Clone)]
+pub struct BoundaryOptions {
+    /// Boundary version name, e.g. `vn2025`.
+    pub version: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    /// `commune`, `district` or `province`.
+    pub level: String,
+    /// `QD124_2004`, `QD19_2025`, `synthetic` or `other`; default from `valid_from`.
+    pub code_system: Option<String>,
+    /// Free text recorded with the version (licence, origin).
+    pub source: Option<String>,
+    /// Repair invalid geometry instead of refusing the file.
+    pub repair: bool,
+    pub props: PropertyNames,
+}
+
+/// Unit ids are `version id × UNIT_ID_STRIDE + ordinal`.
+pub const UNIT_ID_STRIDE: i64 = 1_000_000;
+
+/// A feature that passed every check.
+struct Unit {
+    line: u64,
+    code: String,
+    name: String,
+    unit_type: &'static str,
+    province_code: Option<String>,
+    province_name: Option<String>,
+    district_code: Option<String>,
+    district_name: Option<String>,
+    geometry: MultiPolygon<f64>,
+    repaired: bool,
+    properties: String,
+}
+
+#[derive(Deserialize)]
+struct TopLevel<'a> {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    #[serde(borrow)]
+    features: Option<Vec<&'a RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct RawFeature<'a> {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    properties: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(borrow)]
+    geometry: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RawGeometry<'a> {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    #[serde(borrow)]
+    coordinates: Option<&'a RawValue>,
+}
+
+/// Maps byte offsets in the input to 1-based line and column (in characters).
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        Lines { text, starts }
+    }
+    fn of(&self, raw: &RawValue) -> (u64, u64) {
+        let offset = (raw.get().as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize);
+        let line = self.starts.partition_point(|s| *s <= offset);
+        let start = self.starts[line - 1];
+        let col = self.text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
+        (line as u64, col as u64)
+    }
+}
+
+pub fn import_boundaries(
+    store: &Store,
+    input: &Input,
+    b: &BoundaryOptions,
+    opts: &ImportOptions,
+) -> Result<ImportReport> {
+    if !matches!(b.level.as_str(), "province" | "district" | "commune") {
+        return Err(Error::InvalidArgument(format!("--level must be province, district or commune, not '{}'", b.level)));
+    }
+    if b.version.trim().is_empty() {
+        return Err(Error::InvalidArgument("--version must name the boundary version, e.g. vn2025".into()));
+    }
+    if let Some(to) = b.valid_to
+        && to < b.valid_from
+    {
+        return Err(Error::InvalidArgument(format!("--valid-to {to} is before --valid-from {}", b.valid_from)));
+    }
+    let code_system = b.code_system.clone().unwrap_or_else(|| {
+        if b.valid_from >= NaiveDate::from_ymd_opt(2025, 7, 1).unwrap_or_default() { "QD19_2025" } else { "QD124_2004" }
+            .to_string()
+    });
+    if !matches!(code_system.as_str(), "QD124_2004" | "QD19_2025" | "synthetic" | "other") {
+        return Err(Error::InvalidArgument(format!(
+            "--code-system must be QD124_2004, QD19_2025, synthetic or other, not '{code_system}'"
+        )));
+    }
+    super::run(store, Kind::Boundaries, input, opts, |conn| {
+        let mut rep = Reporter::new(&input.name);
+        let units = parse(input, b, opts, &mut rep)?;
+        rep.check()?;
+        tracing::info!(units = units.len(), "validated; writing");
+        let notes: Vec<String> = units
+            .iter()
+            .filter(|u| u.repaired)
+            .map(|u| format!("repaired unit {} ({}), line {}", u.code, u.name, u.line))
+            .collect();
+        let (written, replaced) = write(conn, &units, b, &code_system, opts.replace, &input.name)?;
+        Ok(Written { rows: written, replaced, notes })
+    })
+}
+
+fn parse(input: &Input, b: &BoundaryOptions, opts: &ImportOptions, rep: &mut Reporter) -> Result<Vec<Unit>> {
+    let text = match std::str::from_utf8(&input.bytes) {
+        Ok(t) => t.strip_prefix('\u{feff}').unwrap_or(t),
+        Err(e) => {
+            rep.at(1, 0, format!("not valid UTF-8 near byte {}; GeoJSON must be UTF-8", e.valid_up_to()));
+            return Ok(Vec::new());
+        }
+    };
+    let top: TopLevel = match serde_json::from_str(text) {
+        Ok(t) => t,
+        Err(e) => {
+            rep.at(e.line() as u64, e.column() as u64, format!("not valid JSON: {e}"));
+            return Ok(Vec::new());
+        }
+    };
+    if top.kind.as_deref() != Some("FeatureCollection") {
+        rep.at(1, 1, "expected a GeoJSON FeatureCollection (\"type\": \"FeatureCollection\")");
+        return Ok(Vec::new());
+    }
+    let features = top.features.unwrap_or_default();
+    if features.is_empty() {
+        rep.at(1, 1, "the FeatureCollection has no features");
+    }
+    let lines = Lines::new(text);
+    let mut progress = Progress::new(opts.progress, features.len() as u64, "checking");
+    let mut units = Vec::with_capacity(features.len());
+    let mut codes: HashMap<String, u64> = HashMap::new();
+    for raw in features {
+        progress.inc(1);
+        if let Some(u) = parse_feature(raw, &lines, b, rep) {
+            if let Some(first) = codes.insert(u.code.clone(), u.line) {
+                let (line, col) = lines.of(raw);
+                rep.at(line, col, format!("duplicate code '{}' ({}); first used on line {first}", u.code, u.name));
+                continue;
+            }
+            units.push(u);
+        }
+    }
+    progress.finish();
+    Ok(units)
+}
+
+fn prop_text(props: &serde_json::Map<String, serde_json::Value>, key: &str) -> Option<String> {
+    match props.get(key)? {
+        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn parse_feature(raw: &RawValue, lines: &Lines, b: &BoundaryOptions, rep: &mut Reporter) -> Option<Unit> {
+    let (line, col) = lines.of(raw);
+    let f: RawFeature = match serde_json::from_str(raw.get()) {
+        Ok(f) => f,
+        Err(e) => {
+            rep.at(line, col, format!("not a GeoJSON Feature: {e}"));
+            return None;
+        }
+    };
+    if f.kind.as_deref() != Some("Feature") {
+        rep.at(line, col, "expected an object with \"type\": \"Feature\"");
+        return None;
+    }
+    let props = f.properties.unwrap_or_default();
+    let p = &b.props;
+    let code = prop_text(&props, &p.code);
+    let name = prop_text(&props, &p.name);
+    let label = format!(
+        "unit {} ({})",
+        code.as_deref().unwrap_or("without code"),
+        name.as_deref().unwrap_or("without name")
+    );
+    let mut ok = true;
+    if code.is_none() {
+        rep.at(line, col, format!("{label}: property '{}' (the unit code) is missing or empty; use --code-prop to name another", p.code));
+        ok = false;
+    }
+    if name.is_none() {
+        rep.at(line, col, format!("{label}: property '{}' (the unit name) is missing or empty; use --name-prop to name another", p.name));
+        ok = false;
+    }
+    let type_text = prop_text(&props, &p.unit_type);
+    let unit_type = unit_type(&b.level, type_text.as_deref(), name.as_deref().unwrap_or(""));
+    if unit_type.is_none() {
+        rep.at(
+            line,
+            col,
+            format!(
+                "{label}: cannot tell the unit type from property '{}' ({}) or the name; expected {}",
+                p.unit_type,
+                type_text.as_deref().unwrap_or("absent"),
+                match b.level.as_str() {
+                    "commune" => "Xã, Phường, Thị trấn or Đặc khu",
+                    "district" => "Huyện, Quận, Thị xã or Thành phố",
+                    _ => "Tỉnh or Thành phố",
+                }
+            ),
+        );
+        ok = false;
+    }
+    let Some(graw) = f.geometry else {
+        rep.at(line, col, format!("{label}: geometry is missing or null"));
+        return None;
+    };
+    let geometry = parse_geometry(graw, lines, &label, rep)?;
+    let geometry = geom::orient_rfc7946(geometry);
+    let (gline, gcol) = lines.of(graw);
+    let problems = geom::invalidity(&geometry);
+    let mut repaired = false;
+    let geometry = if problems.is_empty() {
+        geometry
+    } else if b.repair {
+        match geom::repair(&geometry) {
+            Ok(fixed) => {
+                repaired = true;
+                fixed
+            }
+            Err(e) => {
+                rep.at(gline, gcol, format!("{label}: invalid geometry ({}) and {e}", problems.join("; ")));
+                return None;
+            }
+        }
+    } else {
+        rep.at(
+            gline,
+            gcol,
+            format!(
+                "{label}: invalid geometry: {}; fix it at the source or re-run with --repair",
+                problems.iter().take(5).cloned().collect::<Vec<_>>().join("; ")
+            ),
+        );
+        return None;
+    };
+    if !ok {
+        return None;
+    }
+    let mut province_code = prop_text(&props, &p.province_code);
+    let mut province_name = prop_text(&props, &p.province_name);
+    if b.level == "province" {
+        province_code = province_code.or_else(|| code.clone());
+        province_name = province_name.or_else(|| name.clone());
+    }
+    Some(Unit {
+        line,
+        code: code?,
+        name: name?,
+        unit_type: unit_type?,
+        province_code,
+        province_name,
+        district_code: prop_text(&props, &p.district_code),
+        district_name: prop_text(&props, &p.district_name),
+        geometry,
+        repaired,
+        properties: serde_json::Value::Object(props).to_string(),
+    })
+}
+
+/// Map a type property (or, failing that, the name's prefix) to the schema's unit type.
+fn unit_type(level: &str, type_text: Option<&str>, name: &str) -> Option<&'static str> {
+    let table: &[(&str, &'static str)] = match level {
+        "commune" => &[("xa", "xa"), ("phuong", "phuong"), ("thitran", "thi_tran"), ("dackhu", "dac_khu")],
+        "district" => &[("huyen", "huyen"), ("quan", "quan"), ("thixa", "thi_xa"), ("thanhpho", "thanh_pho")],
+        _ => &[("tinh", "tinh"), ("thanhpho", "thanh_pho_tw"), ("thanhphotw", "thanh_pho_tw")],
+    };
+    if let Some(t) = type_text {
+        let k = text::key(t);
+        return table.iter().find(|(word, _)| *word == k).map(|(_, ty)| *ty);
+    }
+    // From the name: longest matching prefix, so "Thị xã" is not read as "Thị …" + "xã".
+    let folded = text::key(name);
+    table.iter().filter(|(word, _)| folded.starts_with(word)).max_by_key(|(word, _)| word.len()).map(|(_, ty)| *ty)
+}
+
+fn parse_geometry(graw: &RawValue, lines: &Lines, label: &str, rep: &mut Reporter) -> Option<MultiPolygon<f64>> {
+    let (gline, gcol) = lines.of(graw);
+    let g: RawGeometry = match serde_json::from_str(graw.get()) {
+        Ok(g) => g,
+        Err(e) => {
+            rep.at(gline, gcol, format!("{label}: geometry is not a GeoJSON geometry object: {e}"));
+            return None;
+        }
+    };
+    let Some(coords) = g.coordinates else {
+        rep.at(gline, gcol, format!("{label}: geometry has no coordinates"));
+        return None;
+    };
+    let polygons: Vec<Vec<&RawValue>> = match g.kind.as_deref() {
+        Some("Polygon") => match serde_json::from_str::<Vec<&RawValue>>(coords.get()) {
+            Ok(rings) => vec![rings],
+            Err(e) => {
+                rep.at(gline, gcol, format!("{label}: Polygon coordinates must be an array of rings: {e}"));
+                return None;
+            }
+        },
+        Some("MultiPolygon") => match serde_json::from_str::<Vec<Vec<&RawValue>>>(coords.get()) {
+            Ok(p) => p,
+            Err(e) => {
+                rep.at(gline, gcol, format!("{label}: MultiPolygon coordinates must be an array of polygons: {e}"));
+                return None;
+            }
+        },
+        other => {
+            rep.at(
+                gline,
+                gcol,
+                format!("{label}: geometry type {} is not allowed; units must be Polygon or MultiPolygon", other.unwrap_or("(none)")),
+            );
+            return None;
+        }
+    };
+    let multi = polygons.len() > 1;
+    let mut out = Vec::with_capacity(polygons.len());
+    let mut ok = true;
+    for (pi, rings) in polygons.iter().enumerate() {
+        if rings.is_empty() {
+            rep.at(gline, gcol, format!("{label}: polygon {} has no rings", pi + 1));
+            ok = false;
+            continue;
+        }
+        let mut parsed = Vec::with_capacity(rings.len());
+        for (ri, rraw) in rings.iter().enumerate() {
+            let (line, col) = lines.of(rraw);
+            let what = match (multi, ri) {
+                (true, 0) => format!("{label}: polygon {}, exterior ring", pi + 1),
+                (true, _) => format!("{label}: polygon {}, hole {}", pi + 1, ri),
+                (false, 0) => format!("{label}: exterior ring"),
+                (false, _) => format!("{label}: hole {ri}"),
+            };
+            match parse_ring(rraw) {
+                Ok(r) => parsed.push(r),
+                Err(reason) => {
+                    rep.at(line, col, format!("{what}: {reason}"));
+                    ok = false;
+                }
+            }
+        }
+        if parsed.len() == rings.len() {
+            let mut it = parsed.into_iter();
+            if let Some(ext) = it.next() {
+                out.push(Polygon::new(ext, it.collect()));
+            }
+        }
+    }
+    ok.then_some(MultiPolygon(out))
+}
+
+fn parse_ring(raw: &RawValue) -> Result<LineString<f64>, String> {
+    let positions: Vec<Vec<serde_json::Number>> =
+        serde_json::from_str(raw.get()).map_err(|e| format!("a ring must be an array of [lon, lat] positions: {e}"))?;
+    let mut coords = Vec::with_capacity(positions.len());
+    for (i, p) in positions.iter().enumerate() {
+        if p.len() < 2 {
+            return Err(format!("position {} has {} number(s); expected [lon, lat]", i + 1, p.len()));
+        }
+        let (x, y) = (p[0].as_f64().unwrap_or(f64::NAN), p[1].as_f64().unwrap_or(f64::NAN));
+        if !x.is_finite() || !y.is_finite() {
+            return Err(format!("position {} is not a finite number pair", i + 1));
+        }
+        if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
+            return Err(format!(
+                "position {} [{x}, {y}] is outside lon −180…180 / lat −90…90 (is the file in EPSG:4326, lon before lat?)",
+                i + 1
+            ));
+        }
+        coords.push(Coord { x, y });
+    }
+    if coords.len() < 4 {
+        return Err(format!("has {} positions; a ring needs at least 4 (first = last)", coords.len()));
+    }
+    if coords.first() != coords.last() {
+        return Err(format!(
+            "is not closed: first position [{}, {}] differs from last [{}, {}]",
+            coords[0].x,
+            coords[0].y,
+            coords[coords.len() - 1].x,
+            coords[coords.len() - 1].y
+        ));
+    }
+    Ok(LineString(coords))
+}
+
+/// Create or extend the boundary version and write the units; returns (written, replaced).
+fn write(
+    conn: &Connection,
+    units: &[Unit],
+    b: &BoundaryOptions,
+    code_system: &str,
+    replace: bool,
+    file: &str,
+) -> Result<(u64, u64)> {
+    let ctx = "writing boundaries";
+    let existing: Option<(i32, String)> = conn
+        .query_row(
+            "SELECT id, CAST(valid_from AS VARCHAR) FROM boundary_version WHERE name = ?",
+            [&b.version],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map(Some)
+        .or_else(|e| if matches!(e, duckdb::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })
+        .map_err(Error::store(ctx))?;
+
+    let version_id = match &existing {
+        Some((id, from)) => {
+            if *from != b.valid_from.to_string() {
+                return Err(Error::Refused(format!(
+                    "boundary version '{}' already exists with valid-from {from}, not {}; \
+                     use the same date to add a level to it, or another --version name",
+                    b.version, b.valid_from
+                )));
+            }
+            conn.execute(
+                "UPDATE boundary_version SET valid_to = ?, source = coalesce(?, source) WHERE id = ?",
+                params![b.valid_to, b.source, id],
+            )
+            .map_err(Error::store(ctx))?;
+            *id
+        }
+        None => conn
+            .query_row(
+                "INSERT INTO boundary_version (name, valid_from, valid_to, code_system, source)
+                 VALUES (?, ?, ?, ?, ?) RETURNING id",
+                params![b.version, b.valid_from, b.valid_to, code_system, b.source],
+                |r| r.get(0),
+            )
+            .map_err(Error::store(ctx))?,
+    };
+
+    // Ids of units already in this version at this level, kept by code on --replace.
+    let mut old_ids: HashMap<String, i64> = HashMap::new();
+    {
+        let mut stmt = conn
+            .prepare("SELECT code, unit_id FROM admin_unit WHERE boundary_version_id = ? AND level = ?")
+            .map_err(Error::store(ctx))?;
+        let rows = stmt.query_map(params![version_id, b.level], |r| Ok((r.get(0)?, r.get(1)?))).map_err(Error::store(ctx))?;
+        for r in rows {
+            let (code, id) = r.map_err(Error::store(ctx))?;
+            old_ids.insert(code, id);
+        }
+    }
+    let replaced = old_ids.len() as u64;
+    if replaced > 0 && !replace {
+        return Err(Error::Refused(format!(
+            "{file}: boundary version '{}' already holds {replaced} {} unit(s); nothing was imported. \
+             Re-run with --replace to replace them (unit ids are kept for unchanged codes).",
+            b.version, b.level
+        )));
+    }
+    if replaced > 0 {
+        let new_codes: HashSet<&str> = units.iter().map(|u| u.code.as_str()).collect();
+        let vanishing: Vec<i64> =
+            old_ids.iter().filter(|(c, _)| !new_codes.contains(c.as_str())).map(|(_, id)| *id).collect();
+        let used = referenced(conn, &vanishing)?;
+        if !used.is_empty() {
+            return Err(Error::Refused(format!(
+                "{file}: the new file drops unit(s) that stored data refers to ({}); nothing was imported. \
+                 Delete or re-import that data first, or keep those units.",
+                used.join(", ")
+            )));
+        }
+        conn.execute(
+            "DELETE FROM admin_unit WHERE boundary_version_id = ? AND level = ?",
+            params![version_id, b.level],
+        )
+        .map_err(Error::store(ctx))?;
+    }
+    let mut next: i64 = conn
+        .query_row(
+            "SELECT coalesce(max(unit_id) - ? * ?, 0) FROM admin_unit WHERE boundary_version_id = ?",
+            params![version_id as i64, UNIT_ID_STRIDE, version_id],
+            |r| r.get(0),
+        )
+        .map_err(Error::store(ctx))?;
+    next = next.max(old_ids.values().map(|id| id - version_id as i64 * UNIT_ID_STRIDE).max().unwrap_or(0));
+
+    let mut app = conn
+        .appender_with_columns(
+            "admin_unit",
+            &[
+                "unit_id",
+                "boundary_version_id",
+                "code",
+                "code_system",
+                "name",
+                "unit_type",
+                "level",
+                "province_code",
+                "province_name",
+                "district_code",
+                "district_name",
+                "geometry",
+                "min_lon",
+                "min_lat",
+                "max_lon",
+                "max_lat",
+                "area_km2",
+                "label_lon",
+                "label_lat",
+                "part_count",
+                "vertex_count",
+                "repaired",
+                "source_properties",
+            ],
+        )
+        .map_err(Error::store(ctx))?;
+    for u in units {
+        let Some(m) = geom::measures(&u.geometry) else { continue };
+        let unit_id = match old_ids.get(&u.code) {
+            Some(id) => *id,
+            None => {
+                next += 1;
+                if next >= UNIT_ID_STRIDE {
+                    return Err(Error::Refused(format!(
+                        "boundary version '{}' would exceed {UNIT_ID_STRIDE} units",
+                        b.version
+                    )));
+                }
+                version_id as i64 * UNIT_ID_STRIDE + next
+            }
+        };
+        let opt = |s: &Option<String>| s.clone().map_or(Value::Null, Value::Text);
+        let values = [
+            Value::BigInt(unit_id),
+            Value::Int(version_id),
+            Value::Text(u.code.clone()),
+            Value::Text(code_system.to_string()),
+            Value::Text(u.name.clone()),
+            Value::Text(u.unit_type.to_string()),
+            Value::Text(b.level.clone()),
+            opt(&u.province_code),
+            opt(&u.province_name),
+            opt(&u.district_code),
+            opt(&u.district_name),
+            Value::Text(geom::to_geojson(&u.geometry)),
+            Value::Double(m.bbox.min_lon),
+            Value::Double(m.bbox.min_lat),
+            Value::Double(m.bbox.max_lon),
+            Value::Double(m.bbox.max_lat),
+            Value::Double(m.area_km2),
+            Value::Double(m.label.0),
+            Value::Double(m.label.1),
+            Value::Int(m.parts as i32),
+            Value::Int(m.vertices as i32),
+            Value::Boolean(u.repaired),
+            Value::Text(u.properties.clone()),
+        ];
+        let params: Vec<&dyn ToSql> = values.iter().map(|v| v as &dyn ToSql).collect();
+        app.append_row(params.as_slice()).map_err(Error::store(ctx))?;
+    }
+    app.flush().map_err(Error::store(ctx))?;
+    Ok((units.len() as u64, replaced))
+}
+
+/// Codes of the given units that indicators, crosswalk, recognitions or quotas refer to.
+fn referenced(conn: &Connection, ids: &[i64]) -> Result<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ctx = "checking references to replaced units";
+    let list = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    let sql = format!(
+        "SELECT DISTINCT code FROM admin_unit WHERE unit_id IN ({list}) AND (
+            unit_id IN (SELECT unit_id FROM indicator)
+         OR unit_id IN (SELECT old_unit_id FROM unit_crosswalk)
+         OR unit_id IN (SELECT new_unit_id FROM unit_crosswalk)
+         OR unit_id IN (SELECT unit_id FROM recognition_event)
+         OR unit_id IN (SELECT unit_id FROM quota_assignment)) ORDER BY code LIMIT 20"
+    );
+    let mut stmt = conn.prepare(&sql).map_err(Error::store(ctx))?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(Error::store(ctx))?;
+    rows.collect::<Result<_, _>>().map_err(Error::store(ctx))
+}

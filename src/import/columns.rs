@@ -1,0 +1,186 @@
+//! The columns each tabular import expects: name, type and range, whether required, and what it
+//! means. Names and ranges follow domain.md §5.2 and match `src/store/sql/0001_core_schema.sql`
+//! (a test checks the two agree).
+
+/// The type and allowed range of a column.
+#[derive(Debug, Clone, Copy)]
+pub enum Ty {
+    Int { min: i64, max: i64 },
+    Float { min: f64, max: f64 },
+    Date,
+    Text,
+    Enum(&'static [&'static str]),
+    Bool,
+}
+
+/// One expected column.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnSpec {
+    pub name: &'static str,
+    /// Other accepted header spellings.
+    pub aliases: &'static [&'static str],
+    pub ty: Ty,
+    /// Must be present and non-empty (unless `default` applies).
+    pub required: bool,
+    /// Used when the column is absent or the field empty.
+    pub default: Option<&'static str>,
+    /// Vietnamese term and unit, for messages and `--help`.
+    pub meaning: &'static str,
+}
+
+const fn col(name: &'static str, ty: Ty, required: bool, meaning: &'static str) -> ColumnSpec {
+    ColumnSpec { name, aliases: &[], ty, required, default: None, meaning }
+}
+
+const N: Ty = Ty::Int { min: 0, max: i32::MAX as i64 };
+const YEAR: Ty = Ty::Int { min: 2000, max: 2035 };
+
+pub const KEY_ROUTE_SCOPES: &[&str] = &["none", "intra_provincial", "inter_provincial", "transnational", "unknown"];
+pub const KEY_TYPES: &[&str] = &["I", "II", "III", "non_key_with_drugs", "none"];
+pub const DATA_QUALITY: &[&str] = &["official", "press", "estimate", "apportioned"];
+pub const LEGAL_REGIMES: &[&str] = &["pre_256a", "post_256a"];
+
+/// Indicator columns, in the order of the `indicator` table (after `unit_id`). `unit_code` is the
+/// commune's published code; it is resolved to a unit of the boundary version valid at
+/// `reference_date`.
+pub const INDICATOR_COLUMNS: &[ColumnSpec] = &[
+    ColumnSpec {
+        name: "unit_code",
+        aliases: &["unit_id", "code", "gso_code"],
+        ty: Ty::Text,
+        required: true,
+        default: None,
+        meaning: "mã đơn vị hành chính cấp xã (commune code)",
+    },
+    col("year", YEAR, true, "năm báo cáo (reporting year)"),
+    col("reference_date", Ty::Date, true, "ngày chốt số liệu (reference date)"),
+    col("period_start", Ty::Date, false, "đầu kỳ (default: 1 January of year)"),
+    col("period_end", Ty::Date, false, "cuối kỳ (default: 31 December of year)"),
+    col("resident_population", Ty::Int { min: 1, max: i32::MAX as i64 }, true, "dân số đang cư trú (persons)"),
+    col("addicts_with_records", N, true, "người nghiện ma túy có hồ sơ quản lý"),
+    col("illegal_users_with_records", N, true, "người sử dụng trái phép chất ma túy có hồ sơ quản lý"),
+    col("addicts_in_community", N, false, "người nghiện ngoài xã hội"),
+    col("addicts_in_compulsory_rehab", N, false, "đang cai nghiện bắt buộc"),
+    col("addicts_in_voluntary_facility", N, false, "cai nghiện tự nguyện tại cơ sở"),
+    col("addicts_in_community_rehab", N, false, "cai nghiện tại gia đình, cộng đồng"),
+    col("addicts_in_detention", N, false, "đang bị giam giữ"),
+    col("methadone_patients", N, false, "điều trị thay thế bằng Methadone"),
+    col("users_in_community", N, false, "người sử dụng ngoài xã hội"),
+    col("users_in_detention", N, false, "người sử dụng bị giam giữ"),
+    col("post_rehab_managed", N, false, "người bị quản lý sau cai nghiện"),
+    col("new_addicts_in_period", N, false, "người nghiện phát sinh mới trong kỳ"),
+    col("new_users_in_period", N, false, "người sử dụng phát sinh mới trong kỳ"),
+    col("no_fixed_residence", N, false, "không có nơi cư trú ổn định"),
+    col("psychosis_signs", N, false, "có biểu hiện loạn thần (\"ngáo đá\")"),
+    col("drug_use_locations", N, true, "điểm tổ chức, chứa chấp sử dụng trái phép chất ma túy (count)"),
+    col("drug_hotspots_legacy", N, false, "điểm, tụ điểm (tệ nạn) ma túy — pre-2025 concept (count)"),
+    col("drug_offenders_arrested", N, true, "người phạm tội về ma túy bị bắt trên địa bàn (persons)"),
+    col("drug_cases_detected", N, false, "số vụ phạm tội về ma túy (cases)"),
+    col("art256a_cases", N, false, "vụ theo Điều 256a BLHS (cases)"),
+    col("plants_destroyed_count", N, true, "số cây có chứa chất ma túy bị phát hiện, triệt phá (plants)"),
+    col("plants_destroyed_area_m2", Ty::Float { min: 0.0, max: 1e9 }, true, "diện tích trồng cây có chứa chất ma túy (m²)"),
+    col("plant_cases", N, false, "số vụ trồng cây có chứa chất ma túy (cases)"),
+    col("key_route_scope", Ty::Enum(KEY_ROUTE_SCOPES), true, "nằm trên tuyến trọng điểm phức tạp về ma túy"),
+    col("propaganda_sessions", N, false, "buổi tuyên truyền"),
+    col("propaganda_reach_persons", N, false, "lượt người được tuyên truyền"),
+    col("staff_trained", N, false, "cán bộ được tập huấn, bồi dưỡng"),
+    col("vocational_training_persons", N, false, "người được dạy nghề"),
+    col("jobs_supported", N, false, "người được hỗ trợ việc làm"),
+    col("reported_key_type", Ty::Enum(KEY_TYPES), false, "loại trọng điểm do cơ quan có thẩm quyền xác định"),
+    col("reported_addict_rate_pct", Ty::Float { min: 0.0, max: 100.0 }, false, "tỷ lệ do báo cáo nêu (%)"),
+    col("legal_regime", Ty::Enum(LEGAL_REGIMES), false, "khung pháp lý cho số liệu bắt giữ"),
+    col("source_ref", Ty::Text, true, "nguồn số liệu (source reference)"),
+    col("source_url", Ty::Text, false, "đường dẫn nguồn"),
+    ColumnSpec {
+        name: "data_quality",
+        aliases: &[],
+        ty: Ty::Enum(DATA_QUALITY),
+        required: true,
+        default: Some("official"),
+        meaning: "chất lượng số liệu (official, press, estimate, apportioned)",
+    },
+];
+
+pub const RELATIONS: &[&str] = &["full", "partial", "merge", "split", "rename", "unchanged"];
+
+/// Crosswalk columns. Extra columns of the published crosswalk (names, districts, provinces) are
+/// accepted and ignored: they are informative only.
+pub const CROSSWALK_COLUMNS: &[ColumnSpec] = &[
+    col("old_code", Ty::Text, true, "mã xã trước sắp xếp (old commune code)"),
+    col("new_code", Ty::Text, true, "mã xã sau sắp xếp (new commune code)"),
+    col("relation", Ty::Enum(RELATIONS), true, "full (whole old unit) or partial (old unit split)"),
+    col("effective_date", Ty::Date, false, "ngày hiệu lực (default: --effective-date)"),
+    col("weight_population", Ty::Float { min: 0.0, max: 1.0 }, false, "share of the old unit's population (0–1)"),
+    col("weight_area", Ty::Float { min: 0.0, max: 1.0 }, false, "share of the old unit's area (0–1)"),
+    col("weight_source", Ty::Text, false, "how the weights were obtained"),
+    col("resolution_ref", Ty::Text, false, "nghị quyết sắp xếp, e.g. 1656/NQ-UBTVQH15"),
+    col("old_name", Ty::Text, false, "informative"),
+    col("old_level", Ty::Text, false, "informative"),
+    col("old_district_code", Ty::Text, false, "informative"),
+    col("old_district_name", Ty::Text, false, "informative"),
+    col("old_province_code", Ty::Text, false, "informative"),
+    col("old_province_name", Ty::Text, false, "informative"),
+    col("new_name", Ty::Text, false, "informative"),
+    col("new_province_code", Ty::Text, false, "informative"),
+    col("new_province_name", Ty::Text, false, "informative"),
+];
+
+pub const STATUS_TYPES: &[&str] =
+    &["khong_ma_tuy_2025", "khong_co_te_nan_legacy", "sach_ve_ma_tuy_provincial", "key_type_official"];
+pub const ACTIONS: &[&str] = &["recognize", "maintain", "revoke", "classify"];
+
+/// Recognition event columns (domain.md §5.1).
+pub const RECOGNITION_COLUMNS: &[ColumnSpec] = &[
+    ColumnSpec {
+        name: "unit_code",
+        aliases: &["unit_id", "code"],
+        ty: Ty::Text,
+        required: true,
+        default: None,
+        meaning: "mã xã (commune code, resolved on 31 December of year_covered)",
+    },
+    col("status_type", Ty::Enum(STATUS_TYPES), true, "loại công nhận"),
+    col("value", Ty::Text, false, "e.g. I, II, III for key_type_official"),
+    col("year_covered", YEAR, true, "năm được công nhận"),
+    col("decision_no", Ty::Text, true, "số quyết định, e.g. 123/QĐ-UBND"),
+    col("decision_date", Ty::Date, true, "ngày quyết định"),
+    col("issuer", Ty::Text, true, "cơ quan ban hành, e.g. UBND tỉnh An Giang"),
+    col("action", Ty::Enum(ACTIONS), true, "recognize, maintain, revoke or classify"),
+    col("source_url", Ty::Text, false, "đường dẫn nguồn"),
+];
+
+/// Commune quota assignments (domain.md §5.1).
+pub const QUOTA_COLUMNS: &[ColumnSpec] = &[
+    ColumnSpec {
+        name: "unit_code",
+        aliases: &["unit_id", "code"],
+        ty: Ty::Text,
+        required: true,
+        default: None,
+        meaning: "mã xã (commune code, resolved on 31 December of year)",
+    },
+    col("year", YEAR, true, "năm chỉ tiêu"),
+    col("assigned_by_plan", Ty::Text, false, "kế hoạch giao chỉ tiêu, e.g. 695/KH-UBND"),
+    ColumnSpec {
+        name: "self_registered",
+        aliases: &[],
+        ty: Ty::Bool,
+        required: true,
+        default: Some("false"),
+        meaning: "xã tự đăng ký (true/false)",
+    },
+];
+
+/// Province yearly targets: how many communes the province commits to make drug-free.
+pub const TARGET_COLUMNS: &[ColumnSpec] = &[
+    col("province_code", Ty::Text, true, "mã tỉnh (2 digits)"),
+    col("year", YEAR, true, "năm"),
+    col("quota_count", N, true, "số xã đăng ký đạt không ma túy trong năm"),
+    col("target_share_pct", Ty::Float { min: 0.0, max: 100.0 }, false, "tỷ lệ mục tiêu (%)"),
+    col("plan_ref", Ty::Text, false, "kế hoạch, e.g. 695/KH-UBND"),
+];
+
+/// Position of a column in a spec list (a programming error if absent).
+pub fn pos(specs: &[ColumnSpec], name: &str) -> usize {
+    specs.iter().position(|s| s.name == name).unwrap_or_else(|| panic!("no column spec named {name}"))
+}

@@ -1,0 +1,167 @@
+//! `import indicators`: one row per commune per year (domain.md §5.2), from CSV or Parquet.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use duckdb::types::Value;
+
+use super::columns::{INDICATOR_COLUMNS as COLS, pos};
+use super::progress::Progress;
+use super::tabular_file::{self, TypedRow, date_value};
+use super::write::{self, Batch};
+use super::units::UnitIndex;
+use super::{ImportOptions, ImportReport, Input, Kind, Reporter, Written};
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// Validate and import an indicator file. Existing (unit, year) rows are refused unless
+/// `opts.replace`, in which case exactly those rows are replaced.
+pub fn import_indicators(store: &Store, input: &Input, opts: &ImportOptions) -> Result<ImportReport> {
+    super::run(store, Kind::Indicators, input, opts, |conn| {
+        let mut rep = Reporter::new(&input.name);
+        let is_parquet = input.name.to_ascii_lowercase().ends_with(".parquet");
+        let table = if is_parquet {
+            let path = input.path.as_ref().ok_or_else(|| {
+                Error::InvalidArgument("Parquet input must be a file on disk".to_string())
+            })?;
+            tabular_file::read_parquet(conn, path)?
+        } else {
+            tabular_file::read_csv(&input.bytes, &mut rep)
+        };
+        let map = tabular_file::map_columns(COLS, &table, &mut rep);
+        rep.check()?;
+        let mut progress = Progress::new(opts.progress, table.records.len() as u64, "validating");
+        let rows = tabular_file::type_rows(COLS, &table, &map, &mut rep);
+        let units = UnitIndex::load(conn, "commune")?;
+        let checked = check_rows(rows, &units, &mut rep, &mut progress);
+        progress.finish();
+        rep.check()?;
+        tracing::info!(rows = checked.len(), "validated; writing");
+
+        let mut columns: Vec<&str> = vec!["unit_id"];
+        columns.extend(COLS.iter().skip(1).map(|c| c.name)); // unit_code is stored as unit_id
+        let rows = checked
+            .into_iter()
+            .map(|c| {
+                let mut values = Vec::with_capacity(columns.len());
+                values.push(Value::BigInt(c.unit_id));
+                values.extend(c.row.values.into_iter().skip(1));
+                (c.row.line, values)
+            })
+            .collect();
+        let batch = Batch { table: "indicator", columns, key: &["unit_id", "year"], rows };
+        let out = write::write(conn, batch, opts.replace, &input.name, opts.progress)?;
+        Ok(Written { rows: out.rows, replaced: out.replaced, notes: Vec::new() })
+    })
+}
+
+/// A row that passed every check, with its unit resolved.
+struct Checked {
+    unit_id: i64,
+    row: TypedRow,
+}
+
+fn check_rows(rows: Vec<TypedRow>, units: &UnitIndex, rep: &mut Reporter, progress: &mut Progress) -> Vec<Checked> {
+    let k_code = pos(COLS, "unit_code");
+    let k_year = pos(COLS, "year");
+    let k_ref = pos(COLS, "reference_date");
+    let k_ps = pos(COLS, "period_start");
+    let k_pe = pos(COLS, "period_end");
+    let k_addicts = pos(COLS, "addicts_with_records");
+    let k_in_comm = pos(COLS, "addicts_in_community");
+    let by_location: Vec<usize> = [
+        "addicts_in_community",
+        "addicts_in_compulsory_rehab",
+        "addicts_in_voluntary_facility",
+        "addicts_in_community_rehab",
+        "addicts_in_detention",
+    ]
+    .iter()
+    .map(|n| pos(COLS, n))
+    .collect();
+    let k_area = pos(COLS, "plants_destroyed_area_m2");
+    let k_count = pos(COLS, "plants_destroyed_count");
+    let k_pcases = pos(COLS, "plant_cases");
+
+    let mut seen: HashMap<(i64, i64), u64> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for mut row in rows {
+        progress.inc(1);
+        let line = row.line;
+        let col = |k: usize| row.columns[k];
+        let (Some(code), Some(year), Some(reference)) = (row.text(k_code), row.int(k_year), row.date(k_ref)) else {
+            continue; // typed rows always carry required fields; defensive
+        };
+        let mut ok = true;
+        if i64::from(reference.year()) != year {
+            rep.at(line, col(k_ref), format!("reference_date {reference} is not in year {year}"));
+            ok = false;
+        }
+        let ps = row.date(k_ps).unwrap_or_else(|| NaiveDate::from_ymd_opt(year as i32, 1, 1).unwrap_or(reference));
+        let pe = row.date(k_pe).unwrap_or_else(|| NaiveDate::from_ymd_opt(year as i32, 12, 31).unwrap_or(reference));
+        if pe < ps {
+            rep.at(line, col(k_pe), format!("period_end {pe} is before period_start {ps}"));
+            ok = false;
+        }
+        row.values[k_ps] = date_value(ps);
+        row.values[k_pe] = date_value(pe);
+
+        let addicts = row.int(k_addicts).unwrap_or(0);
+        if let Some(c) = row.int(k_in_comm)
+            && c > addicts
+        {
+            rep.at(
+                line,
+                col(k_in_comm),
+                format!("addicts_in_community ({c}) exceeds addicts_with_records ({addicts})"),
+            );
+            ok = false;
+        }
+        let located: i64 = by_location.iter().filter_map(|k| row.int(*k)).sum();
+        if located > addicts {
+            let first = by_location.iter().find(|k| !row.is_null(**k)).copied().unwrap_or(k_addicts);
+            rep.at(
+                line,
+                col(first),
+                format!(
+                    "addicts by location (community + compulsory + voluntary + community rehab + detention = {located}) \
+                     exceed addicts_with_records ({addicts})"
+                ),
+            );
+            ok = false;
+        }
+        let area = row.float(k_area).unwrap_or(0.0);
+        if area > 0.0
+            && let Some(0) = row.int(k_pcases)
+        {
+            rep.at(line, col(k_pcases), format!("plants_destroyed_area_m2 is {area} but plant_cases is 0"));
+            ok = false;
+        }
+        if row.int(k_count).unwrap_or(0) > 0
+            && let Some(0) = row.int(k_pcases)
+        {
+            rep.at(line, col(k_pcases), "plants_destroyed_count is above 0 but plant_cases is 0");
+            ok = false;
+        }
+
+        let unit_id = match units.resolve(code, reference) {
+            Ok(u) => u.unit_id,
+            Err(reason) => {
+                rep.at(line, col(k_code), reason);
+                continue;
+            }
+        };
+        if let Some(first) = seen.insert((unit_id, year), line) {
+            rep.at(
+                line,
+                col(k_code),
+                format!("duplicate row for unit '{code}', year {year} (first on line {first})"),
+            );
+            ok = false;
+        }
+        if ok {
+            out.push(Checked { unit_id, row });
+        }
+    }
+    out
+}

@@ -1,0 +1,320 @@
+//! Importing user files into the store: boundaries (GeoJSON), indicators (CSV or Parquet),
+//! crosswalk, recognition events, quotas and province targets (CSV).
+//!
+//! Every import follows the same shape: read the whole file, validate every row and collect the
+//! problems as data ([`Problem`]: file, line, column, reason), and only when there are none write
+//! everything in **one DuckDB transaction** together with its `import_log` row. A rejected file
+//! changes nothing but adds a `rejected` row to `import_log`; a process killed mid-write leaves the
+//! store as it was, because DuckDB never persists an uncommitted transaction.
+
+mod boundaries;
+mod columns;
+mod crosswalk;
+mod indicators;
+mod progress;
+mod recognitions;
+mod tabular_file;
+mod targets;
+mod units;
+mod write;
+
+use std::fmt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use duckdb::{Connection, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+pub use boundaries::{BoundaryOptions, PropertyNames};
+pub use columns::{ColumnSpec, INDICATOR_COLUMNS};
+pub use crosswalk::CrosswalkOptions;
+
+/// How many problems a rejection message lists before summarising the rest.
+pub const PROBLEMS_SHOWN: usize = 50;
+
+/// One thing wrong with an input file, located as precisely as the format allows.
+/// Lines and columns are 1-based; column 0 means "the whole line/feature".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
+    pub reason: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.reason)
+    }
+}
+
+/// Every problem found in one file (the first [`Problems::KEPT`] in full) and the total count.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Problems {
+    pub items: Vec<Problem>,
+    pub total: usize,
+}
+
+impl Problems {
+    /// Problems kept in full; beyond this only the count grows.
+    pub const KEPT: usize = 10_000;
+
+    pub fn push(&mut self, p: Problem) {
+        self.total += 1;
+        if self.items.len() < Self::KEPT {
+            self.items.push(p);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// Turn collected problems into a rejection, or `Ok(())` if there are none.
+    pub fn into_result(self) -> Result<()> {
+        if self.is_empty() { Ok(()) } else { Err(Error::Rejected(self)) }
+    }
+
+    /// Sort by position so the message reads top to bottom.
+    pub fn sort(&mut self) {
+        self.items.sort_by(|a, b| (a.line, a.column).cmp(&(b.line, b.column)));
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = self.items.first().map(|p| p.file.as_str()).unwrap_or("input");
+        writeln!(
+            f,
+            "{file}: rejected, {} problem{} found; nothing was imported",
+            self.total,
+            if self.total == 1 { "" } else { "s" }
+        )?;
+        for p in self.items.iter().take(PROBLEMS_SHOWN) {
+            writeln!(f, "  {p}")?;
+        }
+        if self.total > PROBLEMS_SHOWN {
+            writeln!(f, "  … and {} more (first {PROBLEMS_SHOWN} shown)", self.total - PROBLEMS_SHOWN)?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects problems for one file, knowing its display name.
+pub(crate) struct Reporter {
+    pub file: String,
+    pub problems: Problems,
+}
+
+impl Reporter {
+    pub fn new(file: impl Into<String>) -> Self {
+        Reporter { file: file.into(), problems: Problems::default() }
+    }
+    pub fn at(&mut self, line: u64, column: u64, reason: impl Into<String>) {
+        self.problems.push(Problem { file: self.file.clone(), line, column, reason: reason.into() });
+    }
+    /// Fail with every problem collected so far, if there are any.
+    pub fn check(&mut self) -> Result<()> {
+        let mut problems = std::mem::take(&mut self.problems);
+        problems.sort();
+        problems.into_result()
+    }
+}
+
+/// The kinds of file `import` understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Boundaries,
+    Indicators,
+    Crosswalk,
+    Recognitions,
+    Quotas,
+    Targets,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Boundaries => "boundaries",
+            Kind::Indicators => "indicators",
+            Kind::Crosswalk => "crosswalk",
+            Kind::Recognitions => "recognitions",
+            Kind::Quotas => "quotas",
+            Kind::Targets => "targets",
+        }
+    }
+}
+
+/// Options every import shares.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Replace rows that already exist (same keys) instead of refusing.
+    pub replace: bool,
+    /// Who runs the import, recorded in `import_log`.
+    pub actor: String,
+    /// Draw progress bars on stderr for work that takes more than a second.
+    pub progress: bool,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions { replace: false, actor: "unknown".into(), progress: false }
+    }
+}
+
+/// What an accepted import did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub kind: Kind,
+    pub file: String,
+    /// Rows (features for boundaries) written.
+    pub rows: u64,
+    /// Existing rows replaced (with `--replace`).
+    pub replaced: u64,
+    /// Things worth telling the user, e.g. repaired units.
+    pub notes: Vec<String>,
+    #[serde(with = "secs")]
+    pub elapsed: Duration,
+}
+
+mod secs {
+    use serde::Serializer;
+    pub fn serialize<S: Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+}
+
+impl fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.elapsed.as_secs_f64();
+        write!(
+            f,
+            "imported {} {} from {} in {:.2} s ({:.0} rows/s)",
+            self.rows,
+            self.kind.as_str(),
+            self.file,
+            secs,
+            self.rows as f64 / secs.max(1e-9)
+        )?;
+        if self.replaced > 0 {
+            write!(f, ", replacing {} existing", self.replaced)?;
+        }
+        Ok(())
+    }
+}
+
+/// What a kind-specific importer hands back after writing inside the transaction.
+pub(crate) struct Written {
+    pub rows: u64,
+    pub replaced: u64,
+    pub notes: Vec<String>,
+}
+
+/// Input bytes with the name used in messages.
+pub struct Input<'a> {
+    /// Shown in problems and recorded in `import_log` (usually the path as given).
+    pub name: String,
+    pub bytes: std::borrow::Cow<'a, [u8]>,
+    /// The file on disk, when there is one (Parquet is read by DuckDB from the path).
+    pub path: Option<std::path::PathBuf>,
+}
+
+impl<'a> Input<'a> {
+    /// Read a whole file.
+    pub fn from_path(path: &Path) -> Result<Input<'static>> {
+        let bytes = std::fs::read(path).map_err(Error::io(path))?;
+        Ok(Input { name: path.display().to_string(), bytes: bytes.into(), path: Some(path.to_path_buf()) })
+    }
+    /// Bytes already in memory (embedded demo data, uploads).
+    pub fn from_bytes(name: impl Into<String>, bytes: &'a [u8]) -> Input<'a> {
+        Input { name: name.into(), bytes: bytes.into(), path: None }
+    }
+    fn sha256(&self) -> String {
+        Sha256::digest(&self.bytes).iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Run one import: validate, then write in a single transaction with its log row; on rejection
+/// or failure, roll back and log the outcome in a transaction of its own.
+pub(crate) fn run<F>(store: &Store, kind: Kind, input: &Input, opts: &ImportOptions, work: F) -> Result<ImportReport>
+where
+    F: FnOnce(&Connection) -> Result<Written>,
+{
+    let started = chrono::Utc::now().naive_utc();
+    let clock = Instant::now();
+    let sha = input.sha256();
+    let conn = store.connect()?;
+    conn.execute_batch("BEGIN TRANSACTION").map_err(Error::store("starting the import transaction"))?;
+    let outcome = work(&conn).and_then(|w| {
+        log(&conn, kind, input, &sha, started, w.rows, "accepted", None, &opts.actor)?;
+        tracing::info!(kind = kind.as_str(), file = %input.name, rows = w.rows, "committing");
+        conn.execute_batch("COMMIT").map_err(Error::store("committing the import"))?;
+        Ok(w)
+    });
+    match outcome {
+        Ok(w) => Ok(ImportReport {
+            kind,
+            file: input.name.clone(),
+            rows: w.rows,
+            replaced: w.replaced,
+            notes: w.notes,
+            elapsed: clock.elapsed(),
+        }),
+        Err(err) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            let (result, summary) = match &err {
+                Error::Rejected(p) => ("rejected", summarize(p)),
+                Error::Refused(m) => ("rejected", m.clone()),
+                other => ("failed", other.to_string()),
+            };
+            // Best effort: the import already failed; a failure to log it must not hide why.
+            if let Err(e) = log(&conn, kind, input, &sha, started, 0, result, Some(&summary), &opts.actor) {
+                tracing::warn!("could not record the failed import in import_log: {e}");
+            }
+            Err(err)
+        }
+    }
+}
+
+fn summarize(p: &Problems) -> String {
+    let mut s = format!("{} problem(s)", p.total);
+    for item in p.items.iter().take(5) {
+        s.push_str("; ");
+        s.push_str(&item.to_string());
+    }
+    s
+}
+
+#[allow(clippy::too_many_arguments)]
+fn log(
+    conn: &Connection,
+    kind: Kind,
+    input: &Input,
+    sha: &str,
+    started: chrono::NaiveDateTime,
+    rows: u64,
+    outcome: &str,
+    summary: Option<&str>,
+    actor: &str,
+) -> Result<()> {
+    let finished = chrono::Utc::now().naive_utc();
+    conn.execute(
+        "INSERT INTO import_log (kind, file_name, sha256, started_at, finished_at, rows_accepted, outcome,
+                                 error_summary, actor)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        params![kind.as_str(), input.name, sha, started, finished, rows as i64, outcome, summary, actor],
+    )
+    .map(|_| ())
+    .map_err(Error::store("writing import_log"))
+}
+
+pub use boundaries::import_boundaries;
+pub use crosswalk::import_crosswalk;
+pub use indicators::import_indicators;
+pub use recognitions::import_recognitions;
+pub use targets::{import_quotas, import_targets};

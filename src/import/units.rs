@@ -1,0 +1,123 @@
+//! Resolving published unit codes to stored units: a code means the unit of that code in the
+//! boundary version valid on a given date (codes are only unique within a version, and may be
+//! reused across the 2025 reform).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use duckdb::Connection;
+
+use crate::error::{Error, Result};
+
+/// A boundary version's validity period.
+#[derive(Debug, Clone)]
+pub struct VersionSpan {
+    pub id: i32,
+    pub name: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// A unit as the importers need it.
+#[derive(Debug, Clone)]
+pub struct UnitRef {
+    pub unit_id: i64,
+    pub province_code: Option<String>,
+}
+
+/// Every stored unit of one level, by version and code.
+pub struct UnitIndex {
+    versions: Vec<VersionSpan>,
+    by_version: HashMap<i32, HashMap<String, UnitRef>>,
+    level: String,
+}
+
+fn date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+impl UnitIndex {
+    /// Load all units of `level` (`commune`, `district`, `province`).
+    pub fn load(conn: &Connection, level: &str) -> Result<UnitIndex> {
+        let ctx = "loading units for code resolution";
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, name, CAST(valid_from AS VARCHAR), CAST(valid_to AS VARCHAR)
+                 FROM boundary_version ORDER BY valid_from, id",
+            )
+            .map_err(Error::store(ctx))?;
+        let versions: Vec<VersionSpan> = stmt
+            .query_map([], |r| {
+                let from: String = r.get(2)?;
+                let to: Option<String> = r.get(3)?;
+                Ok(VersionSpan {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    valid_from: date(&from).unwrap_or_default(),
+                    valid_to: to.as_deref().and_then(date),
+                })
+            })
+            .map_err(Error::store(ctx))?
+            .collect::<Result<_, _>>()
+            .map_err(Error::store(ctx))?;
+        let mut stmt = conn
+            .prepare("SELECT boundary_version_id, code, unit_id, province_code FROM admin_unit WHERE level = ?")
+            .map_err(Error::store(ctx))?;
+        let mut by_version: HashMap<i32, HashMap<String, UnitRef>> = HashMap::new();
+        let rows = stmt
+            .query_map([level], |r| {
+                Ok((r.get::<_, i32>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, Option<String>>(3)?))
+            })
+            .map_err(Error::store(ctx))?;
+        for row in rows {
+            let (v, code, unit_id, province_code) = row.map_err(Error::store(ctx))?;
+            by_version.entry(v).or_default().insert(code, UnitRef { unit_id, province_code });
+        }
+        Ok(UnitIndex { versions, by_version, level: level.to_string() })
+    }
+
+    /// The boundary version valid on `d`: the latest `valid_from` on or before `d` whose
+    /// `valid_to` (if any) is not before `d`.
+    pub fn version_at(&self, d: NaiveDate) -> Option<&VersionSpan> {
+        self.versions
+            .iter()
+            .filter(|v| v.valid_from <= d && v.valid_to.is_none_or(|to| to >= d))
+            .max_by_key(|v| (v.valid_from, v.id))
+    }
+
+    /// Resolve `code` on date `d`, or explain why it cannot be.
+    pub fn resolve(&self, code: &str, d: NaiveDate) -> Result<&UnitRef, String> {
+        let Some(v) = self.version_at(d) else {
+            return Err(if self.versions.is_empty() {
+                "no boundaries are imported yet; import boundaries first".to_string()
+            } else {
+                format!("no boundary version is valid on {d}; import one or adjust --valid-from/--valid-to")
+            });
+        };
+        if let Some(u) = self.by_version.get(&v.id).and_then(|m| m.get(code)) {
+            return Ok(u);
+        }
+        let elsewhere: Vec<&str> = self
+            .versions
+            .iter()
+            .filter(|o| o.id != v.id && self.by_version.get(&o.id).is_some_and(|m| m.contains_key(code)))
+            .map(|o| o.name.as_str())
+            .collect();
+        Err(if elsewhere.is_empty() {
+            format!("unknown {} code '{code}' (boundary version '{}', valid on {d})", self.level, v.name)
+        } else {
+            format!(
+                "{} code '{code}' is not in boundary version '{}' valid on {d}; it exists in {} — \
+                 check the date, or map old codes through the crosswalk",
+                self.level,
+                v.name,
+                elsewhere.join(", ")
+            )
+        })
+    }
+
+    /// The versions, oldest first.
+    pub fn versions(&self) -> &[VersionSpan] {
+        &self.versions
+    }
+}

@@ -1,0 +1,20 @@
+//! commune-atlas: commune-level drug-situation classification for Viet Nam, on a map.
+//!
+//! Layers, from the ground up (arrows point down only):
+//! - [`store`] — the DuckDB database: schema (`src/store/sql/*.sql`), migrations, typed queries;
+//! - [`geo`] and [`text`] — pure helpers on geometry and Vietnamese names;
+//! - [`import`] — validated, atomic imports of user files;
+//! - [`demo`] — the embedded synthetic demo dataset;
+//! - [`api`] — the HTTP service (axum).
+//!
+//! The binary (`src/main.rs`, `src/cli/`) is the only place that reads arguments or the environment.
+
+pub mod api;
+pub mod demo;
+pub mod error;
+pub mod geo;
+pub mod import;
+pub mod store;
+pub mod text;
+
+pub use error::{Error, Result};

@@ -1,0 +1,85 @@
+//! Numbered schema migrations, embedded from `src/store/sql/` and applied in order.
+
+use duckdb::{Connection, params};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// One schema step: a number, a name and the SQL file it runs.
+pub struct Migration {
+    pub version: i32,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// Every migration, in the order it must be applied. Append only: never edit a released file.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "core_schema", sql: include_str!("sql/0001_core_schema.sql") },
+    Migration { version: 2, name: "views", sql: include_str!("sql/0002_views.sql") },
+];
+
+const BOOKKEEPING: &str = "
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     INTEGER PRIMARY KEY,
+    name        VARCHAR NOT NULL,
+    checksum    VARCHAR NOT NULL,
+    applied_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+)";
+
+fn checksum(sql: &str) -> String {
+    let digest = Sha256::digest(sql.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Apply every migration the store has not seen yet; refuse a store whose applied migrations
+/// differ from the binary's (edited by hand, or written by a newer binary).
+pub fn apply(conn: &Connection) -> Result<()> {
+    conn.execute_batch(BOOKKEEPING).map_err(Error::store("creating schema_migrations"))?;
+    let applied: Vec<(i32, String)> = {
+        let mut stmt = conn
+            .prepare("SELECT version, checksum FROM schema_migrations ORDER BY version")
+            .map_err(Error::store("reading schema_migrations"))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(Error::store("reading schema_migrations"))?;
+        rows.collect::<Result<_, _>>().map_err(Error::store("reading schema_migrations"))?
+    };
+    if let Some((newest, _)) = applied.last()
+        && *newest > MIGRATIONS.last().map_or(0, |m| m.version)
+    {
+        return Err(Error::Refused(format!(
+            "this store has schema version {newest}, newer than this binary understands; \
+             upgrade commune-atlas"
+        )));
+    }
+    for m in MIGRATIONS {
+        let sum = checksum(m.sql);
+        match applied.iter().find(|(v, _)| *v == m.version) {
+            Some((_, seen)) if *seen == sum => continue,
+            Some(_) => {
+                return Err(Error::Refused(format!(
+                    "schema migration {} ({}) in this store differs from the one built into this binary; \
+                     the store was created by a different build — restore a backup or re-import into a new --db",
+                    m.version, m.name
+                )));
+            }
+            None => {}
+        }
+        let ctx = format!("applying migration {} ({})", m.version, m.name);
+        conn.execute_batch("BEGIN TRANSACTION").map_err(Error::store(ctx.clone()))?;
+        let step = conn.execute_batch(m.sql).and_then(|_| {
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+                params![m.version, m.name, sum],
+            )
+        });
+        match step {
+            Ok(_) => conn.execute_batch("COMMIT").map_err(Error::store(ctx))?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(Error::Store { context: ctx, source: e });
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! The DuckDB store: opening the database file, applying migrations, and the typed queries the
+//! rest of the crate uses. Nothing outside this module opens DuckDB.
+//!
+//! The schema lives in numbered SQL files under `src/store/sql/`; each is applied once, inside a
+//! transaction, and recorded in `schema_migrations` with its checksum, so a store created by an
+//! older binary is brought up to date on open and a store edited by hand is noticed.
+
+mod migrations;
+pub mod queries;
+pub mod tabular;
+
+use std::path::{Path, PathBuf};
+
+use duckdb::{Config, Connection};
+
+use crate::error::{Error, Result};
+
+pub use migrations::MIGRATIONS;
+pub use queries::{BoundaryVersion, StoreSummary, UnitFilter, VersionUnits};
+pub use tabular::Table;
+
+/// `atlas_meta.dataset` of a store built from the embedded demo.
+pub const DEMO_DATASET: &str = "synthetic-demo";
+
+/// An open atlas database. Cheap to share behind an `Arc`; each unit of work takes its own
+/// connection with [`Store::connect`].
+pub struct Store {
+    path: PathBuf,
+    primary: Connection,
+}
+
+impl Store {
+    /// Open (creating if needed) the database at `path` and bring its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+        }
+        let config = Config::default()
+            // Everything the atlas needs is compiled in; never try to fetch an extension.
+            .enable_autoload_extension(false)
+            .map_err(Error::store("configuring DuckDB"))?;
+        let primary = Connection::open_with_flags(&path, config).map_err(|source| {
+            let hint = if source.to_string().contains("lock") {
+                " (another commune-atlas process, probably `serve`, has it open; stop it or use another --db)"
+            } else {
+                ""
+            };
+            Error::Store { context: format!("opening {}{hint}", path.display()), source }
+        })?;
+        migrations::apply(&primary)?;
+        Ok(Store { path, primary })
+    }
+
+    /// Open an in-memory store (tests and throw-away work).
+    pub fn open_in_memory() -> Result<Store> {
+        let primary = Connection::open_in_memory().map_err(Error::store("opening in-memory DuckDB"))?;
+        migrations::apply(&primary)?;
+        Ok(Store { path: PathBuf::from(":memory:"), primary })
+    }
+
+    /// Where the database file lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A new connection to the same database, for one unit of work (a request, an import).
+    pub fn connect(&self) -> Result<Connection> {
+        self.primary.try_clone().map_err(Error::store("opening a connection"))
+    }
+
+    /// A value from `atlas_meta`.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        let conn = self.connect()?;
+        let mut stmt = conn.prepare("SELECT value FROM atlas_meta WHERE key = ?").map_err(Error::store("reading atlas_meta"))?;
+        let mut rows = stmt.query([key]).map_err(Error::store("reading atlas_meta"))?;
+        match rows.next().map_err(Error::store("reading atlas_meta"))? {
+            Some(r) => Ok(Some(r.get(0).map_err(Error::store("reading atlas_meta"))?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Set a value in `atlas_meta`.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.primary
+            .execute("INSERT OR REPLACE INTO atlas_meta (key, value) VALUES (?, ?)", [key, value])
+            .map(|_| ())
+            .map_err(Error::store("writing atlas_meta"))
+    }
+
+    /// True when the store holds the synthetic demo dataset.
+    pub fn is_demo(&self) -> Result<bool> {
+        Ok(self.meta("dataset")?.as_deref() == Some(DEMO_DATASET))
+    }
+
+    /// Flush the write-ahead log into the database file.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.primary.execute_batch("CHECKPOINT").map_err(Error::store("checkpointing"))
+    }
+}

@@ -1,0 +1,108 @@
+//! Shared helpers for the integration tests: fixture files built in code, a store snapshot for
+//! before/after comparisons, and the compiled binary.
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use commune_atlas::store::{Store, tabular};
+
+/// The `commune-atlas` binary built for this test run.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_commune-atlas"))
+}
+
+/// A grid of `rows × cols` square communes of `size` degrees, starting at (lon0, lat0), in one
+/// province. Codes are `prefix` followed by a 3-digit ordinal from 001.
+pub fn grid_geojson(prefix: &str, rows: usize, cols: usize, lon0: f64, lat0: f64, size: f64) -> String {
+    let mut features = Vec::new();
+    for r in 0..rows {
+        for c in 0..cols {
+            let k = r * cols + c + 1;
+            let (x, y) = (lon0 + c as f64 * size, lat0 + r as f64 * size);
+            let ring = format!(
+                "[[{x},{y}],[{x1},{y}],[{x1},{y1}],[{x},{y1}],[{x},{y}]]",
+                x1 = x + size,
+                y1 = y + size
+            );
+            features.push(format!(
+                r#"{{"type":"Feature","properties":{{"code":"{prefix}{k:03}","name":"Xã Thử Nghiệm {k}","type":"Xã","province_code":"98","province_name":"Tỉnh Thử Nghiệm"}},"geometry":{{"type":"Polygon","coordinates":[{ring}]}}}}"#
+            ));
+        }
+    }
+    format!("{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n]}}\n", features.join(",\n"))
+}
+
+/// The required indicator header.
+pub const INDICATOR_HEADER: &str = "unit_code,year,reference_date,resident_population,addicts_with_records,\
+illegal_users_with_records,drug_use_locations,drug_offenders_arrested,plants_destroyed_count,\
+plants_destroyed_area_m2,key_route_scope,source_ref";
+
+/// One valid indicator line for unit `code` in `year`, with a population derived from `k`.
+pub fn indicator_line(code: &str, year: i32, k: usize) -> String {
+    format!(
+        "{code},{year},{year}-12-31,{pop},{a},{u},{l},{arr},0,0,none,fixture",
+        pop = 5000 + k * 37,
+        a = k % 50,
+        u = k % 30,
+        l = k % 3,
+        arr = k % 11
+    )
+}
+
+/// An indicator CSV for codes `prefix001..prefix{n}` in `year`.
+pub fn indicators_csv(prefix: &str, n: usize, year: i32) -> String {
+    let mut s = String::from(INDICATOR_HEADER);
+    s.push('\n');
+    for k in 1..=n {
+        let _ = writeln!(s, "{}", indicator_line(&format!("{prefix}{k:03}"), year, k));
+    }
+    s
+}
+
+/// Write `text` to `dir/name` and return the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write fixture");
+    p
+}
+
+/// Every data table's full content, ordered, as text: equal snapshots mean an unchanged store.
+/// `import_log` is left out on purpose: a rejected import records its rejection there.
+pub fn snapshot(store: &Store) -> String {
+    let conn = store.connect().expect("connect");
+    let mut out = String::new();
+    for table in [
+        "atlas_meta",
+        "boundary_version",
+        "admin_unit",
+        "unit_crosswalk",
+        "indicator",
+        "recognition_event",
+        "quota_assignment",
+        "province_quota",
+    ] {
+        let t = tabular::run(&conn, &format!("SELECT * FROM {table} ORDER BY ALL"), usize::MAX).expect("snapshot");
+        let _ = writeln!(out, "## {table} ({} rows)", t.rows.len());
+        for r in t.rows {
+            let _ = writeln!(out, "{}", serde_json::to_string(&r).unwrap_or_default());
+        }
+    }
+    out
+}
+
+/// `SELECT count(*) FROM table`.
+pub fn count(store: &Store, table: &str) -> i64 {
+    let conn = store.connect().expect("connect");
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).expect("count")
+}
+
+/// Run the binary with `args`, returning (exit code, stdout, stderr).
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(bin()).args(args).output().expect("run commune-atlas");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -1,0 +1,283 @@
+//! Importing boundaries and indicators: what goes in comes back out exactly, and every class of
+//! bad input is rejected with file, line, column and reason while the store stays as it was.
+
+mod common;
+
+use chrono::NaiveDate;
+use commune_atlas::Error;
+use commune_atlas::import::{self, BoundaryOptions, ImportOptions, Input, Problems};
+use commune_atlas::store::Store;
+use common::*;
+
+fn boundary_opts(version: &str) -> BoundaryOptions {
+    BoundaryOptions {
+        version: version.into(),
+        valid_from: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
+        valid_to: None,
+        level: "commune".into(),
+        code_system: Some("synthetic".into()),
+        source: Some("test fixture".into()),
+        repair: false,
+        props: Default::default(),
+    }
+}
+
+/// A store holding a 4 × 5 grid of communes (codes 98001…98020) and their 2025 indicators.
+fn seeded() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("atlas.duckdb")).unwrap();
+    let geo = grid_geojson("98", 4, 5, 105.0, 21.0, 0.1);
+    import::import_boundaries(&store, &Input::from_bytes("grid.geojson", geo.as_bytes()), &boundary_opts("test2025"), &ImportOptions::default())
+        .expect("boundaries import");
+    let csv = indicators_csv("98", 20, 2025);
+    import::import_indicators(&store, &Input::from_bytes("ind.csv", csv.as_bytes()), &ImportOptions::default())
+        .expect("indicators import");
+    (dir, store)
+}
+
+fn rejected(result: commune_atlas::Result<import::ImportReport>) -> Problems {
+    match result {
+        Err(Error::Rejected(p)) => p,
+        Err(other) => panic!("expected a rejection, got error: {other}"),
+        Ok(r) => panic!("expected a rejection, but the import succeeded: {r}"),
+    }
+}
+
+#[test]
+fn boundaries_and_indicators_round_trip_exactly() {
+    let (_dir, store) = seeded();
+    assert_eq!(count(&store, "admin_unit"), 20);
+    assert_eq!(count(&store, "indicator"), 20);
+    let conn = store.connect().unwrap();
+
+    // Unit 98007 is row 1, column 1 of the grid: lon 105.1–105.2, lat 21.1–21.2.
+    let (min_lon, min_lat, max_lon, max_lat, ty, unit_id): (f64, f64, f64, f64, String, i64) = conn
+        .query_row(
+            "SELECT min_lon, min_lat, max_lon, max_lat, unit_type, unit_id FROM admin_unit WHERE code = '98007'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )
+        .unwrap();
+    assert_eq!((min_lon, min_lat), (105.0 + 2.0 * 0.1, 21.0 + 0.1), "bbox min read back exactly");
+    assert_eq!((max_lon, max_lat), (105.0 + 2.0 * 0.1 + 0.1, 21.0 + 0.1 + 0.1), "bbox max read back exactly");
+    assert_eq!(ty, "xa");
+    assert_eq!(unit_id, 1_000_007, "unit id = version id × 1,000,000 + ordinal");
+
+    // Indicator values of line k = 7 (see common::indicator_line).
+    let (pop, addicts, rate): (i32, i32, f64) = conn
+        .query_row(
+            "SELECT resident_population, addicts_with_records, addict_user_rate_pct FROM indicator_v
+             WHERE unit_code = '98007' AND year = 2025",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(pop, 5000 + 7 * 37);
+    assert_eq!(addicts, 7);
+    assert!((rate - 100.0 * 14.0 / 5259.0).abs() < 1e-12);
+
+    // The stored geometry is the input geometry (already RFC 7946-oriented).
+    let geometry: String = conn.query_row("SELECT geometry FROM admin_unit WHERE code = '98001'", [], |r| r.get(0)).unwrap();
+    assert_eq!(geometry, r#"{"type":"Polygon","coordinates":[[[105,21],[105.1,21],[105.1,21.1],[105,21.1],[105,21]]]}"#);
+
+    // Accepted imports are logged with their checksum.
+    let accepted: i64 = conn
+        .query_row("SELECT count(*) FROM import_log WHERE outcome = 'accepted' AND length(sha256) = 64", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(accepted, 2);
+}
+
+#[test]
+fn clockwise_rings_are_turned_counter_clockwise_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("a.duckdb")).unwrap();
+    let cw = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"98001","name":"Xã A","type":"Xã"},
+      "geometry":{"type":"Polygon","coordinates":[[[105,21],[105,21.1],[105.1,21.1],[105.1,21],[105,21]]]}}]}"#;
+    import::import_boundaries(&store, &Input::from_bytes("cw.geojson", cw.as_bytes()), &boundary_opts("v"), &ImportOptions::default())
+        .expect("clockwise input is accepted");
+    let conn = store.connect().unwrap();
+    let g: String = conn.query_row("SELECT geometry FROM admin_unit", [], |r| r.get(0)).unwrap();
+    assert_eq!(g, r#"{"type":"Polygon","coordinates":[[[105,21],[105.1,21],[105.1,21.1],[105,21.1],[105,21]]]}"#);
+}
+
+/// Import `csv` as indicators into a seeded store; assert it is rejected, the store is
+/// unchanged, and the first problem is at `line:column` with a reason containing `reason`.
+fn assert_indicators_rejected(csv: &str, line: u64, column: u64, reason: &str) {
+    let (_dir, store) = seeded();
+    let before = snapshot(&store);
+    let p = rejected(import::import_indicators(&store, &Input::from_bytes("bad.csv", csv.as_bytes()), &ImportOptions::default()));
+    assert_eq!(snapshot(&store), before, "the store must be unchanged after a rejected import");
+    let first = &p.items[0];
+    assert_eq!(first.file, "bad.csv");
+    assert_eq!((first.line, first.column), (line, column), "position of {first}");
+    assert!(first.reason.contains(reason), "reason '{}' should mention '{reason}'", first.reason);
+    let logged: i64 = store
+        .connect()
+        .unwrap()
+        .query_row("SELECT count(*) FROM import_log WHERE outcome = 'rejected' AND file_name = 'bad.csv'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(logged, 1, "the rejection is recorded in import_log");
+}
+
+#[test]
+fn importing_a_csv_with_a_negative_population_is_rejected_and_leaves_the_store_unchanged() {
+    let csv = format!("{INDICATOR_HEADER}\n{}\n98002,2026,2026-12-31,-5,1,1,0,0,0,0,none,x\n", indicator_line("98001", 2026, 1));
+    assert_indicators_rejected(&csv, 3, 4, "resident_population: must be at least 1, got -5");
+}
+
+#[test]
+fn an_unknown_unit_code_is_rejected() {
+    let csv = format!("{INDICATOR_HEADER}\n{}\n", indicator_line("97999", 2026, 1));
+    assert_indicators_rejected(&csv, 2, 1, "unknown commune code '97999'");
+}
+
+#[test]
+fn a_value_of_the_wrong_type_is_rejected() {
+    let csv = format!("{INDICATOR_HEADER}\n98001,2026,2026-12-31,5000,many,1,0,0,0,0,none,x\n");
+    assert_indicators_rejected(&csv, 2, 5, "addicts_with_records: expected a whole number, got 'many'");
+}
+
+#[test]
+fn a_missing_required_column_is_rejected() {
+    let header = INDICATOR_HEADER.replace(",drug_offenders_arrested", "");
+    let csv = format!("{header}\n98001,2026,2026-12-31,5000,1,1,0,0,0,none,x\n");
+    assert_indicators_rejected(&csv, 1, 0, "missing required column 'drug_offenders_arrested'");
+}
+
+#[test]
+fn a_duplicate_unit_and_year_in_one_file_is_rejected() {
+    let csv = format!("{INDICATOR_HEADER}\n{}\n{}\n", indicator_line("98003", 2026, 3), indicator_line("98003", 2026, 4));
+    assert_indicators_rejected(&csv, 3, 1, "duplicate row for unit '98003', year 2026 (first on line 2)");
+}
+
+#[test]
+fn addicts_by_location_cannot_exceed_addicts_with_records() {
+    let csv = format!(
+        "{INDICATOR_HEADER},addicts_in_community,addicts_in_detention\n98001,2026,2026-12-31,5000,10,1,0,0,0,0,none,x,8,5\n"
+    );
+    assert_indicators_rejected(&csv, 2, 13, "exceed addicts_with_records (10)");
+}
+
+#[test]
+fn an_unknown_column_is_rejected_with_a_suggestion() {
+    let csv = format!("{INDICATOR_HEADER},resident_populaton\n{},1\n", indicator_line("98001", 2026, 1));
+    assert_indicators_rejected(&csv, 1, 13, "did you mean 'resident_population'?");
+}
+
+#[test]
+fn re_importing_a_year_is_refused_without_replace_and_replaces_exactly_those_rows_with_it() {
+    let (_dir, store) = seeded();
+    let before = snapshot(&store);
+    let csv = format!("{INDICATOR_HEADER}\n98001,2025,2025-12-31,7777,1,1,0,0,0,0,none,corrected\n");
+    let err = import::import_indicators(&store, &Input::from_bytes("fix.csv", csv.as_bytes()), &ImportOptions::default())
+        .expect_err("same (unit, year) without --replace");
+    assert!(matches!(err, Error::Refused(_)), "{err}");
+    assert!(err.to_string().contains("--replace"), "the refusal says what to do: {err}");
+    assert_eq!(snapshot(&store), before);
+
+    let opts = ImportOptions { replace: true, ..Default::default() };
+    let report = import::import_indicators(&store, &Input::from_bytes("fix.csv", csv.as_bytes()), &opts).unwrap();
+    assert_eq!((report.rows, report.replaced), (1, 1));
+    assert_eq!(count(&store, "indicator"), 20);
+    let pop: i32 = store
+        .connect()
+        .unwrap()
+        .query_row("SELECT resident_population FROM indicator_v WHERE unit_code = '98001'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(pop, 7777);
+}
+
+/// Import `geojson` as boundaries into a seeded store; assert rejection at `line:column` with
+/// `reason`, store unchanged.
+fn assert_boundaries_rejected(geojson: &str, line: u64, column: u64, reason: &str) {
+    let (_dir, store) = seeded();
+    let before = snapshot(&store);
+    let p = rejected(import::import_boundaries(
+        &store,
+        &Input::from_bytes("bad.geojson", geojson.as_bytes()),
+        &boundary_opts("other"),
+        &ImportOptions::default(),
+    ));
+    assert_eq!(snapshot(&store), before, "the store must be unchanged after a rejected import");
+    let first = &p.items[0];
+    assert_eq!((first.file.as_str(), first.line, first.column), ("bad.geojson", line, column), "position of {first}");
+    assert!(first.reason.contains(reason), "reason '{}' should mention '{reason}'", first.reason);
+}
+
+const FC_HEAD: &str = "{\"type\":\"FeatureCollection\",\"features\":[\n";
+
+#[test]
+fn a_self_intersecting_ring_is_rejected_without_repair() {
+    let bowtie = format!(
+        "{FC_HEAD}{{\"type\":\"Feature\",\"properties\":{{\"code\":\"98101\",\"name\":\"Xã Nơ\"}},\n \"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[[[105,21],[105,21.1],[105.1,21],[105.1,21.1],[105,21]]]}}}}\n]}}"
+    );
+    assert_boundaries_rejected(&bowtie, 3, 13, "self-intersection");
+}
+
+#[test]
+fn an_unclosed_ring_is_rejected_at_the_ring() {
+    let open = format!(
+        "{FC_HEAD}{{\"type\":\"Feature\",\"properties\":{{\"code\":\"98101\",\"name\":\"Xã Hở\"}},\n \"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[\n[[105,21],[105.1,21],[105.1,21.1],[105,21.1]]]}}}}\n]}}"
+    );
+    assert_boundaries_rejected(&open, 4, 1, "is not closed");
+}
+
+#[test]
+fn a_coordinate_out_of_range_is_rejected() {
+    let swapped = format!(
+        "{FC_HEAD}{{\"type\":\"Feature\",\"properties\":{{\"code\":\"98101\",\"name\":\"Xã Lộn\"}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[[[21,105],[21.1,105],[21.1,105.1],[21,105]]]}}}}\n]}}"
+    );
+    assert_boundaries_rejected(&swapped, 2, 99, "outside lon");
+}
+
+#[test]
+fn a_duplicate_code_is_rejected() {
+    let mut geo = grid_geojson("98", 1, 2, 105.0, 21.0, 0.1);
+    geo = geo.replace("\"98002\"", "\"98001\"");
+    assert_boundaries_rejected(&geo, 3, 1, "duplicate code '98001'");
+}
+
+#[test]
+fn a_point_geometry_is_rejected() {
+    let pt = format!(
+        "{FC_HEAD}{{\"type\":\"Feature\",\"properties\":{{\"code\":\"98101\",\"name\":\"Xã Điểm\"}},\"geometry\":{{\"type\":\"Point\",\"coordinates\":[105,21]}}}}\n]}}"
+    );
+    assert_boundaries_rejected(&pt, 2, 73, "geometry type Point is not allowed");
+}
+
+#[test]
+fn a_broken_json_file_is_rejected_at_the_syntax_error() {
+    assert_boundaries_rejected("{\"type\":\"FeatureCollection\",\n\"features\":[ {\"type\": }]}", 2, 23, "not valid JSON");
+}
+
+#[test]
+fn a_missing_name_is_rejected() {
+    let geo = grid_geojson("98", 1, 1, 105.0, 21.0, 0.1).replace("\"name\":\"Xã Thử Nghiệm 1\",", "");
+    assert_boundaries_rejected(&geo, 2, 1, "property 'name' (the unit name) is missing");
+}
+
+#[test]
+fn the_cli_prints_file_line_column_reason_and_exits_65() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("atlas.duckdb");
+    let db = db.to_str().unwrap();
+    let geo = write(dir.path(), "grid.geojson", &grid_geojson("98", 2, 2, 105.0, 21.0, 0.1));
+    let (code, out, err) = run(&["--db", db, "import", "boundaries", geo.to_str().unwrap(), "--version", "t", "--valid-from", "2025-07-01"]);
+    assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
+    assert!(out.contains("imported 4 boundaries"), "{out}");
+
+    let mut csv = String::from(INDICATOR_HEADER);
+    csv.push('\n');
+    for k in 0..60 {
+        // 60 lines with a negative population: 50 listed, then a count.
+        csv.push_str(&format!("98001,2026,2026-12-31,-{k},1,1,0,0,0,0,none,x\n"));
+    }
+    let bad = write(dir.path(), "bad.csv", &csv);
+    let (code, _out, err) = run(&["--db", db, "import", "indicators", bad.to_str().unwrap()]);
+    assert_eq!(code, 65, "{err}");
+    let bad_name = bad.display().to_string();
+    assert!(err.contains(&format!("{bad_name}:2:4: resident_population: must be at least 1, got -0")), "{err}");
+    assert!(err.contains("60 problems found"), "{err}");
+    assert!(err.contains("… and 10 more (first 50 shown)"), "{err}");
+    assert_eq!(err.lines().filter(|l| l.contains(&format!("{bad_name}:"))).count(), 51, "{err}");
+}
