@@ -1,6 +1,7 @@
 //! Command-line interface: argument definitions (clap derive) and dispatch. This module and
 //! `main.rs` are the only places that read arguments or the environment.
 
+mod demo;
 mod import;
 mod info;
 mod query;
@@ -64,6 +65,10 @@ commune-atlas query --format json \"SELECT unit_code, addict_user_rate_pct FROM 
 Start with the views: unit, indicator_v, crosswalk_v, recognition_event_v, boundary_version_summary.")]
     Query(query::QueryArgs),
 
+    /// Synthetic demo data.
+    #[command(subcommand)]
+    Demo(demo::DemoCommand),
+
     /// Show what the store holds: boundary versions, unit counts, indicator years.
     #[command(after_help = "Example:\n  commune-atlas --db prov.duckdb info\n  commune-atlas info --json")]
     Info(info::InfoArgs),
@@ -76,5 +81,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(cmd) => import::run(&cli.db, cmd),
         Command::Query(args) => query::run(&cli.db, args),
         Command::Info(args) => info::run(&cli.db, args),
+        Command::Demo(cmd) => demo::run(&cli.db, cmd),
     }
 }

@@ -2,6 +2,8 @@
 //! fresh clone. `manifest.toml` lists the files in import order with their import options; they
 //! go through the ordinary importers — the demo has no back door into the store.
 
+pub mod generate;
+
 use chrono::NaiveDate;
 use include_dir::{Dir, include_dir};
 use serde::Deserialize;
@@ -37,24 +39,50 @@ pub struct Step {
     pub effective_date: Option<NaiveDate>,
 }
 
-/// Parse the embedded manifest.
+/// Parse a manifest.
+pub fn parse_manifest(text: &str) -> Result<Manifest> {
+    toml::from_str(text).map_err(|e| Error::InvalidArgument(format!("manifest.toml: {e}")))
+}
+
+/// The embedded manifest.
 pub fn manifest() -> Result<Manifest> {
     let file = DEMO_DIR
         .get_file("manifest.toml")
         .ok_or_else(|| Error::NotFound("data/demo/manifest.toml is missing from the build".into()))?;
-    let text = file.contents_utf8().unwrap_or_default();
-    toml::from_str(text).map_err(|e| Error::InvalidArgument(format!("data/demo/manifest.toml: {e}")))
+    parse_manifest(file.contents_utf8().unwrap_or_default())
 }
 
-/// Import every demo file, in manifest order, into `store` (which should be empty).
+/// Import the embedded demo dataset into `store` (which should be empty).
 pub fn load(store: &Store, opts: &ImportOptions) -> Result<Vec<ImportReport>> {
     let m = manifest()?;
+    load_with(store, &m, opts, |name| {
+        DEMO_DIR.get_file(name).map(|f| (format!("data/demo/{name}"), f.contents().to_vec()))
+    })
+}
+
+/// Import a dataset directory written by `demo generate` (its `manifest.toml` and files).
+pub fn load_dir(store: &Store, dir: &std::path::Path, opts: &ImportOptions) -> Result<Vec<ImportReport>> {
+    let path = dir.join("manifest.toml");
+    let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+    let m = parse_manifest(&text)?;
+    load_with(store, &m, opts, |name| {
+        let p = dir.join(name);
+        std::fs::read(&p).ok().map(|b| (p.display().to_string(), b))
+    })
+}
+
+/// Run the manifest's imports in order; `read` gives a file's display name and bytes.
+fn load_with(
+    store: &Store,
+    m: &Manifest,
+    opts: &ImportOptions,
+    read: impl Fn(&str) -> Option<(String, Vec<u8>)>,
+) -> Result<Vec<ImportReport>> {
     let mut reports = Vec::new();
     for step in &m.steps {
-        let file = DEMO_DIR
-            .get_file(&step.file)
-            .ok_or_else(|| Error::NotFound(format!("demo file {} is missing from the build", step.file)))?;
-        let input = Input::from_bytes(format!("data/demo/{}", step.file), file.contents());
+        let (name, bytes) =
+            read(&step.file).ok_or_else(|| Error::NotFound(format!("dataset file {} is missing", step.file)))?;
+        let input = Input::from_bytes(name, &bytes);
         let report = match step.kind.as_str() {
             "boundaries" => {
                 let b = BoundaryOptions {

@@ -3,8 +3,7 @@
 
 use ::geo::algorithm::orient::{Direction, Orient};
 use ::geo::{
-    Area, BoundingRect, Coord, GeodesicArea, InteriorPoint, LineString, MakeValid, MultiPolygon, Polygon, Relate,
-    Validation,
+    Area, BoundingRect, Coord, GeodesicArea, InteriorPoint, LineString, MakeValid, MultiPolygon, Polygon,
 };
 
 /// Lon/lat bounding box.
@@ -56,51 +55,12 @@ pub fn orient_rfc7946(mp: MultiPolygon<f64>) -> MultiPolygon<f64> {
     mp.orient(Direction::Default)
 }
 
-/// Why a geometry is not valid (OGC simple-features rules), one entry per finding, in words.
-/// Parts are checked pairwise only when their bounding boxes meet, so a unit with thousands of
-/// islands is checked in near-linear time.
+pub mod validity;
+
+/// Why a geometry is not valid (OGC simple-features rules), one entry per finding, in words;
+/// empty when valid. See [`validity`].
 pub fn invalidity(mp: &MultiPolygon<f64>) -> Vec<String> {
-    let mut out = Vec::new();
-    let many = mp.0.len() > 1;
-    for (i, p) in mp.0.iter().enumerate() {
-        for e in p.validation_errors() {
-            if many {
-                out.push(format!("part {}: {e}", i + 1));
-            } else {
-                out.push(e.to_string());
-            }
-        }
-    }
-    if many {
-        let mut boxes: Vec<(usize, BBox)> = mp
-            .0
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| bbox(&MultiPolygon(vec![p.clone()])).map(|b| (i, b)))
-            .collect();
-        boxes.sort_by(|a, b| a.1.min_lon.total_cmp(&b.1.min_lon));
-        for a in 0..boxes.len() {
-            for b in a + 1..boxes.len() {
-                if boxes[b].1.min_lon > boxes[a].1.max_lon {
-                    break;
-                }
-                if !boxes[a].1.intersects(&boxes[b].1) {
-                    continue;
-                }
-                let (i, j) = (boxes[a].0.min(boxes[b].0), boxes[a].0.max(boxes[b].0));
-                let im = mp.0[i].relate(&mp.0[j]);
-                if im.is_intersects() && !im.is_touches() {
-                    out.push(format!("parts {} and {} overlap", i + 1, j + 1));
-                } else if im.is_touches()
-                    && im.get(::geo::coordinate_position::CoordPos::OnBoundary, ::geo::coordinate_position::CoordPos::OnBoundary)
-                        == ::geo::dimensions::Dimensions::OneDimensional
-                {
-                    out.push(format!("parts {} and {} share an edge (they should be one part)", i + 1, j + 1));
-                }
-            }
-        }
-    }
-    out
+    validity::problems(mp, 20)
 }
 
 /// Repair an invalid geometry (constrained-Delaunay repair with the odd-even rule: crossings are
