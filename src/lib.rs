@@ -3,17 +3,21 @@
 //! Layers, from the ground up (arrows point down only):
 //! - [`store`] — the DuckDB database: schema (`src/store/sql/*.sql`), migrations, typed queries;
 //! - [`geo`] and [`text`] — pure helpers on geometry and Vietnamese names;
+//! - [`rules`] — rule sets as data (`data/rules/*.toml`) and their three-valued evaluation;
 //! - [`import`] — validated, atomic imports of user files;
+//! - [`analytics`] — classification, conversion and progress, written back to the store;
 //! - [`demo`] — the embedded synthetic demo dataset;
 //! - [`api`] — the HTTP service (axum).
 //!
 //! The binary (`src/main.rs`, `src/cli/`) is the only place that reads arguments or the environment.
 
+pub mod analytics;
 pub mod api;
 pub mod demo;
 pub mod error;
 pub mod geo;
 pub mod import;
+pub mod rules;
 pub mod store;
 pub mod text;
 

@@ -36,3 +36,61 @@ mod tests {
         assert_eq!(key("ĐẶC KHU"), "dackhu");
     }
 }
+
+/// FNV-1a, 64 bit: a small stable hash for ETags and digests (same input, same value, on every
+/// platform and build).
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    pub fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    pub fn finish(&self) -> u64 {
+        self.0
+    }
+    /// Hash of one byte string.
+    pub fn of(bytes: &[u8]) -> u64 {
+        let mut h = Fnv::default();
+        h.write(bytes);
+        h.finish()
+    }
+}
+
+/// Serde helpers for dates written as TOML dates (`2025-07-01`) or strings (`"2025-07-01"`).
+pub mod toml_date {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Date(toml::value::Datetime),
+        Text(String),
+    }
+
+    fn parse<E: serde::de::Error>(raw: Raw) -> Result<NaiveDate, E> {
+        let text = match raw {
+            Raw::Date(d) => d.to_string(),
+            Raw::Text(s) => s,
+        };
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| E::custom(format!("expected a date YYYY-MM-DD, got {text}")))
+    }
+
+    pub fn required<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        parse(Raw::deserialize(d)?)
+    }
+
+    pub fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        Option::<Raw>::deserialize(d)?.map(parse).transpose()
+    }
+}

@@ -27,13 +27,7 @@ fn content_type(path: &str) -> &'static str {
 }
 
 fn etag(bytes: &[u8]) -> String {
-    // FNV-1a: stable across builds for the same content.
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    format!("\"{h:016x}\"")
+    format!("\"{:016x}\"", crate::text::Fnv::of(bytes))
 }
 
 fn serve_file(path: &str, headers: &HeaderMap) -> Response {

@@ -31,11 +31,14 @@ pub struct Step {
     pub kind: String,
     pub file: String,
     pub version: Option<String>,
+    #[serde(default, deserialize_with = "crate::text::toml_date::optional")]
     pub valid_from: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::text::toml_date::optional")]
     pub valid_to: Option<NaiveDate>,
     pub level: Option<String>,
     pub code_system: Option<String>,
     pub source: Option<String>,
+    #[serde(default, deserialize_with = "crate::text::toml_date::optional")]
     pub effective_date: Option<NaiveDate>,
 }
 

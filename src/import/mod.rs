@@ -30,7 +30,7 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 
 pub use boundaries::{BoundaryOptions, PropertyNames};
-pub use columns::{ColumnSpec, INDICATOR_COLUMNS};
+pub use columns::{ColumnSpec, INDICATOR_COLUMNS, Ty};
 pub use crosswalk::CrosswalkOptions;
 
 /// How many problems a rejection message lists before summarising the rest.

@@ -16,6 +16,7 @@ pub struct Migration {
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "core_schema", sql: include_str!("sql/0001_core_schema.sql") },
     Migration { version: 2, name: "views", sql: include_str!("sql/0002_views.sql") },
+    Migration { version: 3, name: "analytics", sql: include_str!("sql/0003_analytics.sql") },
 ];
 
 const BOOKKEEPING: &str = "

@@ -1,0 +1,232 @@
+//! Classification, year-over-year conversion and province progress, computed from the store's
+//! indicators and recognition events with the rule files, and written back to the store
+//! (`classification`, `conversion`, `target_path`; the `province_progress` view reads them).
+//!
+//! Refreshed after every import and whenever the rules change (their digest is kept in
+//! `atlas_meta`), so what an analyst queries is always what the map shows.
+
+pub mod conversion;
+mod facts;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use duckdb::types::Value;
+use duckdb::{Connection, ToSql};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::rules::status::Status;
+use crate::rules::{Evaluation, KeyType, Rules, evaluate};
+use crate::store::Store;
+
+pub use conversion::{Conversion, Side, compare};
+pub use facts::{Facts, IndicatorRow, UnitInfo};
+
+/// Severity ranks (domain.md §3): I = 4, II = 3, III = 2, non-key = 1, drug-free = 0.
+pub fn rank(outcome: &str) -> i16 {
+    match outcome {
+        "I" => 4,
+        "II" => 3,
+        "III" => 2,
+        _ => 1,
+    }
+}
+
+/// A commune-year's classification.
+#[derive(Debug, Clone, Serialize)]
+pub struct Classified {
+    pub unit_id: i64,
+    pub year: i32,
+    pub status: Status,
+    pub evaluation: Option<Evaluation>,
+    pub official_key_type: Option<String>,
+    pub severity: (i16, i16),
+    pub rates: (Option<f64>, Option<f64>),
+    pub review_flag: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Classify one commune-year from its facts.
+pub fn classify(rules: &Rules, facts: &Facts, unit_id: i64, year: i32) -> Option<Classified> {
+    let row = facts.indicators.get(&(unit_id, year));
+    let recog = facts.drug_free.get(&(unit_id, year)).map(String::as_str);
+    let official = row
+        .and_then(|r| r.reported_key_type.clone())
+        .or_else(|| facts.official_key_type.get(&(unit_id, year)).cloned());
+    if row.is_none() && recog.is_none() && official.is_none() {
+        return None;
+    }
+    let province = facts.units.get(&unit_id).and_then(|u| u.province_code.as_deref());
+    let mut note = None;
+    let evaluation = row.and_then(|r| {
+        if r.data_quality == "apportioned" {
+            note = Some("apportioned estimate: not classified under official rules".to_string());
+            return None;
+        }
+        rules.for_year(province, year).map(|set| evaluate(set, &r.inputs))
+    });
+    let status = rules.status.decide(recog, official.as_deref(), evaluation.as_ref());
+    let severity = match (&status.basis, &official, &evaluation) {
+        (crate::rules::status::Basis::Recognition, _, _) => (0, 0),
+        (crate::rules::status::Basis::Official, Some(o), _) => (rank(o), rank(o)),
+        (_, _, Some(e)) => {
+            let ranks: Vec<i16> = e.possible.iter().map(|o| rank(o)).collect();
+            (ranks.iter().copied().min().unwrap_or(1), ranks.iter().copied().max().unwrap_or(1))
+        }
+        _ => (1, 4),
+    };
+    let review_flag = (status.status == "drug_free"
+        && evaluation.as_ref().is_some_and(|e| matches!(e.key_type, KeyType::I | KeyType::II | KeyType::III)))
+    .then(|| "recognised drug-free while the indicators make it a key area: review".to_string());
+    let rates = row.map_or((None, None), |r| {
+        (r.inputs.values.get("addict_user_rate_pct").copied(), r.inputs.values.get("arrest_rate_pct").copied())
+    });
+    Some(Classified { unit_id, year, status, evaluation, official_key_type: official, severity, rates, review_flag, note })
+}
+
+/// Classify every commune-year the facts mention.
+pub fn classify_all(rules: &Rules, facts: &Facts) -> Vec<Classified> {
+    let mut keys: Vec<(i64, i32)> = facts.indicators.keys().copied().collect();
+    keys.extend(facts.drug_free.keys().copied());
+    keys.extend(facts.official_key_type.keys().copied());
+    keys.sort_unstable();
+    keys.dedup();
+    keys.into_iter().filter_map(|(u, y)| classify(rules, facts, u, y)).collect()
+}
+
+/// What a refresh did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefreshReport {
+    pub classified: usize,
+    pub conversions: usize,
+    pub seconds: f64,
+    pub rules_digest: String,
+}
+
+/// Recompute `classification`, `conversion` and `target_path` in one transaction.
+pub fn refresh(store: &Store, rules: &Rules) -> Result<RefreshReport> {
+    let started = Instant::now();
+    let conn = store.connect()?;
+    let facts = Facts::load(&conn)?;
+    let classified = classify_all(rules, &facts);
+    let by_key: HashMap<(i64, i32), &Classified> = classified.iter().map(|c| ((c.unit_id, c.year), c)).collect();
+    let conversions = conversion::consecutive(rules, &facts, &by_key);
+    conn.execute_batch("BEGIN TRANSACTION").map_err(Error::store("starting the refresh"))?;
+    let work = write(&conn, rules, &facts, &classified, &conversions).and_then(|_| {
+        conn.execute("INSERT OR REPLACE INTO atlas_meta (key, value) VALUES ('rules_digest', ?)", [&rules.digest])
+            .map_err(Error::store("recording the rules digest"))?;
+        conn.execute_batch("COMMIT").map_err(Error::store("committing the refresh"))
+    });
+    if let Err(e) = work {
+        let _ = conn.execute_batch("ROLLBACK");
+        return Err(e);
+    }
+    Ok(RefreshReport {
+        classified: classified.len(),
+        conversions: conversions.len(),
+        seconds: started.elapsed().as_secs_f64(),
+        rules_digest: rules.digest.clone(),
+    })
+}
+
+/// Refresh only when the rules changed since the last refresh (or none happened).
+pub fn refresh_if_stale(store: &Store, rules: &Rules) -> Result<Option<RefreshReport>> {
+    if store.meta("rules_digest")?.as_deref() == Some(rules.digest.as_str()) {
+        return Ok(None);
+    }
+    refresh(store, rules).map(Some)
+}
+
+fn opt_i(v: Option<u32>) -> Value {
+    v.map_or(Value::Null, |x| Value::SmallInt(x as i16))
+}
+
+fn write(
+    conn: &Connection,
+    rules: &Rules,
+    facts: &Facts,
+    classified: &[Classified],
+    conversions: &[Conversion],
+) -> Result<()> {
+    let ctx = "writing classification";
+    conn.execute_batch("DELETE FROM classification; DELETE FROM conversion; DELETE FROM target_path;")
+        .map_err(Error::store(ctx))?;
+    let now = chrono::Utc::now().naive_utc();
+    {
+        let mut app = conn.appender("classification").map_err(Error::store(ctx))?;
+        for c in classified {
+            let e = c.evaluation.as_ref();
+            let met = |k: usize| e.and_then(|e| e.types.get(k)).map(|t| (t.met_min, t.met_max));
+            let (t1, t2, t3) = (met(0), met(1), met(2));
+            let criteria = e.map(|e| serde_json::to_string(&e.criteria).unwrap_or_default());
+            let reason = e.map(Evaluation::reason_codes).or(c.note.clone());
+            let values = [
+                Value::BigInt(c.unit_id),
+                Value::SmallInt(c.year as i16),
+                e.map_or(Value::Null, |e| Value::Text(e.ruleset_id.clone())),
+                Value::Text(c.status.status.clone()),
+                Value::Text(serde_json::to_value(c.status.basis).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()),
+                c.status.drug_free_label.clone().map_or(Value::Null, Value::Text),
+                Value::Boolean(c.status.legacy_label),
+                e.map_or(Value::Null, |e| Value::Text(e.key_type.as_str().to_string())),
+                e.map_or(Value::Null, |e| Value::Text(e.between())),
+                c.official_key_type.clone().map_or(Value::Null, Value::Text),
+                Value::SmallInt(c.severity.0),
+                Value::SmallInt(c.severity.1),
+                opt_i(t1.map(|t| t.0)),
+                opt_i(t1.and_then(|t| t.1)),
+                opt_i(t2.map(|t| t.0)),
+                opt_i(t2.and_then(|t| t.1)),
+                opt_i(t3.map(|t| t.0)),
+                opt_i(t3.and_then(|t| t.1)),
+                c.rates.0.map_or(Value::Null, Value::Double),
+                c.rates.1.map_or(Value::Null, Value::Double),
+                e.and_then(|e| e.activity).map_or(Value::Null, Value::Boolean),
+                reason.map_or(Value::Null, Value::Text),
+                criteria.map_or(Value::Null, Value::Text),
+                c.review_flag.clone().map_or(Value::Null, Value::Text),
+                Value::Timestamp(duckdb::types::TimeUnit::Microsecond, now.and_utc().timestamp_micros()),
+            ];
+            let params: Vec<&dyn ToSql> = values.iter().map(|v| v as &dyn ToSql).collect();
+            app.append_row(params.as_slice()).map_err(Error::store(ctx))?;
+        }
+        app.flush().map_err(Error::store(ctx))?;
+    }
+    {
+        let mut app = conn.appender("conversion").map_err(Error::store("writing conversion"))?;
+        for c in conversions {
+            app.append_row(duckdb::params![
+                c.unit_id,
+                c.from_year,
+                c.to_year,
+                c.from_status,
+                c.to_status,
+                c.conversion,
+                c.basis,
+                c.reason
+            ])
+            .map_err(Error::store("writing conversion"))?;
+        }
+        app.flush().map_err(Error::store("writing conversion"))?;
+    }
+    {
+        let mut provinces: Vec<&str> = facts.units.values().filter_map(|u| u.province_code.as_deref()).collect();
+        provinces.sort_unstable();
+        provinces.dedup();
+        let mut app = conn.appender("target_path").map_err(Error::store("writing target_path"))?;
+        let mut rows: BTreeMap<(String, i32), f64> = BTreeMap::new();
+        for p in provinces {
+            for y in 2000..=2035 {
+                if let Some(t) = rules.target_pct(p, y) {
+                    rows.insert((p.to_string(), y), t);
+                }
+            }
+        }
+        for ((p, y), t) in rows {
+            app.append_row(duckdb::params![p, y, t]).map_err(Error::store("writing target_path"))?;
+        }
+        app.flush().map_err(Error::store("writing target_path"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,331 @@
+//! Rule sets as data: the TOML files under `data/rules/` (one per legal instrument), which rule
+//! set applies to which year, and how key types map to map statuses. Pure: no I/O beyond reading
+//! the rule files, no store.
+//!
+//! Thresholds the sources confirm are numbers; thresholds they do not confirm are ranges of
+//! plausible values, and a criterion is decided only when its answer is the same for every value
+//! in the range ([`eval`]). That is how an unconfirmed threshold is kept from silently deciding a
+//! status while zero plants is still "below the plant threshold", whatever it turns out to be.
+
+pub mod eval;
+pub mod status;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use include_dir::{Dir, include_dir};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+pub use eval::{Evaluation, Inputs, KeyType, Tri, evaluate};
+
+/// `data/rules/` as built into the binary.
+pub static RULES_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/data/rules");
+
+/// How sure the sources are of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confirmed {
+    True,
+    Partial,
+    False,
+}
+
+/// A threshold: a number, or the range of values an unconfirmed threshold may take.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Threshold {
+    Exact(f64),
+    Range([f64; 2]),
+}
+
+impl Threshold {
+    /// Lowest and highest plausible value.
+    pub fn bounds(&self) -> (f64, f64) {
+        match *self {
+            Threshold::Exact(v) => (v, v),
+            Threshold::Range([a, b]) => (a.min(b), a.max(b)),
+        }
+    }
+}
+
+/// A comparison on one input field.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Condition {
+    pub field: String,
+    /// `>=`, `>`, `<=`, `<`, `==` or `band` (`low` ≤ value < `high`).
+    pub op: String,
+    #[serde(default)]
+    pub value: Option<Threshold>,
+    #[serde(default)]
+    pub low: Option<Threshold>,
+    #[serde(default)]
+    pub high: Option<Threshold>,
+    /// The figure a relay printed for an unconfirmed threshold, for display only.
+    #[serde(default)]
+    pub shown: Option<f64>,
+    #[serde(default)]
+    pub confirmed: Option<Confirmed>,
+}
+
+/// "Meets at least `min_criteria` criteria of type III or higher and lies on a key route".
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RouteRule {
+    pub min_criteria: u32,
+    /// Route scopes that count.
+    #[serde(default)]
+    pub on_route: Vec<String>,
+    /// Route scopes for which the sources do not say whether they count.
+    #[serde(default)]
+    pub uncertain: Vec<String>,
+}
+
+/// One criterion of a key type.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Criterion {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub key_type: String,
+    pub label_vi: String,
+    pub label_en: String,
+    pub confirmed: Confirmed,
+    #[serde(default)]
+    pub citation: String,
+    /// A single comparison (flattened: field, op, value …).
+    #[serde(flatten)]
+    pub condition: Option<Condition>,
+    /// True when any of these holds.
+    #[serde(default)]
+    pub any_of: Vec<Condition>,
+    #[serde(default)]
+    pub route: Option<RouteRule>,
+}
+
+/// A key type and how many of its criteria make it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TypeRule {
+    pub key: String,
+    pub min_criteria: u32,
+    pub confirmed: Confirmed,
+    /// False when the list of this type's criteria is not known.
+    #[serde(default = "yes")]
+    pub criteria_known: bool,
+    #[serde(default)]
+    pub citation: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The assumption that a commune without drug activity is not a key area.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActivityRequired {
+    pub enabled: bool,
+    pub confirmed: Confirmed,
+    pub fields: Vec<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A legal instrument's commune classification rules.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RuleSet {
+    pub id: String,
+    pub title_vi: String,
+    pub title_en: String,
+    pub legal_basis: String,
+    #[serde(deserialize_with = "crate::text::toml_date::required")]
+    pub valid_from: NaiveDate,
+    #[serde(default)]
+    pub source_url: String,
+    /// `strict` or `at_least`.
+    pub band_mode: String,
+    /// Meeting a criterion at a higher type also meets it for a lower type ([Proposal]).
+    #[serde(default = "yes")]
+    pub higher_type_counts: bool,
+    pub types: Vec<TypeRule>,
+    #[serde(default)]
+    pub activity_required: Option<ActivityRequired>,
+    pub criteria: Vec<Criterion>,
+}
+
+/// One row of `applicability.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Apply {
+    pub ruleset: String,
+    pub from_year: i32,
+    #[serde(default)]
+    pub to_year: Option<i32>,
+    #[serde(default)]
+    pub province: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct Applicability {
+    apply: Vec<Apply>,
+}
+
+/// Target path points (year → percent drug-free), by province or default.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TargetPath {
+    pub points: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct TargetsFile {
+    default: TargetPath,
+    #[serde(default)]
+    province: BTreeMap<String, TargetPath>,
+}
+
+/// Every rule file, loaded and checked.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub sets: Vec<RuleSet>,
+    pub apply: Vec<Apply>,
+    pub status: status::StatusMapping,
+    pub target_default: TargetPath,
+    pub target_province: BTreeMap<String, TargetPath>,
+    /// A digest of the rule files, to know when stored results are stale.
+    pub digest: String,
+}
+
+impl Rules {
+    /// The rules built into the binary.
+    pub fn embedded() -> Result<Rules> {
+        let files: Vec<(String, String)> = RULES_DIR
+            .files()
+            .map(|f| (f.path().display().to_string(), f.contents_utf8().unwrap_or_default().to_string()))
+            .collect();
+        Rules::from_files(files)
+    }
+
+    /// Rules from a directory (to try edited rules without rebuilding).
+    pub fn from_dir(dir: &std::path::Path) -> Result<Rules> {
+        let mut files = Vec::new();
+        for e in std::fs::read_dir(dir).map_err(Error::io(dir))? {
+            let p = e.map_err(Error::io(dir))?.path();
+            if p.extension().is_some_and(|x| x == "toml") {
+                let text = std::fs::read_to_string(&p).map_err(Error::io(&p))?;
+                files.push((p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), text));
+            }
+        }
+        Rules::from_files(files)
+    }
+
+    fn from_files(mut files: Vec<(String, String)>) -> Result<Rules> {
+        files.sort();
+        let bad = |name: &str, e: toml::de::Error| Error::InvalidArgument(format!("data/rules/{name}: {e}"));
+        let mut sets = Vec::new();
+        let mut apply = None;
+        let mut status = None;
+        let mut targets = None;
+        let mut hasher = crate::text::Fnv::default();
+        for (name, text) in &files {
+            hasher.write(name.as_bytes());
+            hasher.write(text.as_bytes());
+            match name.as_str() {
+                "applicability.toml" => {
+                    apply = Some(toml::from_str::<Applicability>(text).map_err(|e| bad(name, e))?.apply)
+                }
+                "status.toml" => status = Some(toml::from_str(text).map_err(|e| bad(name, e))?),
+                "targets.toml" => targets = Some(toml::from_str::<TargetsFile>(text).map_err(|e| bad(name, e))?),
+                _ => {
+                    let set: RuleSet = toml::from_str(text).map_err(|e| bad(name, e))?;
+                    set.check().map_err(|m| Error::InvalidArgument(format!("data/rules/{name}: {m}")))?;
+                    sets.push(set);
+                }
+            }
+        }
+        let missing = |f: &str| Error::InvalidArgument(format!("data/rules/{f} is missing"));
+        let apply = apply.ok_or_else(|| missing("applicability.toml"))?;
+        for a in &apply {
+            if !sets.iter().any(|s| s.id == a.ruleset) {
+                return Err(Error::InvalidArgument(format!(
+                    "data/rules/applicability.toml names rule set '{}', which no file defines",
+                    a.ruleset
+                )));
+            }
+        }
+        let targets = targets.ok_or_else(|| missing("targets.toml"))?;
+        Ok(Rules {
+            sets,
+            apply,
+            status: status.ok_or_else(|| missing("status.toml"))?,
+            target_default: targets.default,
+            target_province: targets.province,
+            digest: format!("{:016x}", hasher.finish()),
+        })
+    }
+
+    /// The rule set for a province's reporting year (later rows of applicability.toml win;
+    /// province-specific rows beat general ones).
+    pub fn for_year(&self, province: Option<&str>, year: i32) -> Option<&RuleSet> {
+        let hits = |a: &&Apply| a.from_year <= year && a.to_year.is_none_or(|t| year <= t);
+        let specific = self.apply.iter().filter(hits).filter(|a| a.province.is_some() && a.province.as_deref() == province).last();
+        let general = self.apply.iter().filter(hits).filter(|a| a.province.is_none()).last();
+        let id = &specific.or(general)?.ruleset;
+        self.sets.iter().find(|s| &s.id == id)
+    }
+
+    /// A rule set by id.
+    pub fn set(&self, id: &str) -> Option<&RuleSet> {
+        self.sets.iter().find(|s| s.id == id)
+    }
+
+    /// Target share of drug-free communes (percent) for a province and year: linear between the
+    /// path's points, flat before the first and after the last.
+    pub fn target_pct(&self, province: &str, year: i32) -> Option<f64> {
+        let path = self.target_province.get(province).unwrap_or(&self.target_default);
+        let pts: Vec<(i32, f64)> = path.points.iter().filter_map(|(y, v)| y.parse().ok().map(|y: i32| (y, *v))).collect();
+        let first = pts.first()?;
+        if year < first.0 {
+            return None;
+        }
+        for w in pts.windows(2) {
+            let ((y0, v0), (y1, v1)) = (w[0], w[1]);
+            if (y0..=y1).contains(&year) {
+                return Some(v0 + (v1 - v0) * f64::from(year - y0) / f64::from((y1 - y0).max(1)));
+            }
+        }
+        pts.last().map(|p| p.1)
+    }
+}
+
+impl RuleSet {
+    /// Structural checks a reader of the TOML would otherwise trip over at evaluation time.
+    fn check(&self) -> std::result::Result<(), String> {
+        if !matches!(self.band_mode.as_str(), "strict" | "at_least") {
+            return Err(format!("band_mode must be strict or at_least, not '{}'", self.band_mode));
+        }
+        for c in &self.criteria {
+            if !self.types.iter().any(|t| t.key == c.key_type) {
+                return Err(format!("criterion {} has type {}, which [[types]] does not define", c.id, c.key_type));
+            }
+            let conditions: Vec<&Condition> = c.condition.iter().chain(&c.any_of).collect();
+            if conditions.is_empty() && c.route.is_none() {
+                return Err(format!("criterion {} has no condition (field/op, any_of or route)", c.id));
+            }
+            for cond in conditions {
+                let confirmed = cond.confirmed.unwrap_or(c.confirmed);
+                let thresholds = [cond.value, cond.low, cond.high];
+                if confirmed == Confirmed::False && thresholds.iter().flatten().any(|t| matches!(t, Threshold::Exact(_)))
+                    && cond.op != "band"
+                {
+                    return Err(format!(
+                        "criterion {}: an unconfirmed threshold must be a range [lowest, highest], not a number",
+                        c.id
+                    ));
+                }
+                match cond.op.as_str() {
+                    ">=" | ">" | "<=" | "<" | "==" if cond.value.is_some() => {}
+                    "band" if cond.low.is_some() || cond.high.is_some() => {}
+                    other => return Err(format!("criterion {}: operator '{other}' needs value (or low/high for band)", c.id)),
+                }
+            }
+        }
+        Ok(())
+    }
+}
