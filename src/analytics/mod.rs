@@ -104,16 +104,60 @@ pub struct RefreshReport {
     pub rules_digest: String,
 }
 
-/// Recompute `classification`, `conversion` and `target_path` in one transaction.
-pub fn refresh(store: &Store, rules: &Rules) -> Result<RefreshReport> {
+/// Everything the API answers analytics questions from: the rules, the facts and every
+/// commune-year's classification, in memory.
+pub struct Snapshot {
+    pub rules: Rules,
+    pub facts: Facts,
+    pub classified: HashMap<(i64, i32), Classified>,
+    pub versions: Vec<crate::store::BoundaryVersion>,
+}
+
+impl Snapshot {
+    /// Load the facts and classify everything.
+    pub fn build(store: &Store, rules: Rules) -> Result<Snapshot> {
+        let conn = store.connect()?;
+        let facts = Facts::load(&conn)?;
+        let classified = classify_all(&rules, &facts).into_iter().map(|c| ((c.unit_id, c.year), c)).collect();
+        let versions = crate::store::queries::boundary_versions(&conn)?;
+        Ok(Snapshot { rules, facts, classified, versions })
+    }
+
+    /// References by key, as the conversion functions take them.
+    pub fn by_key(&self) -> HashMap<(i64, i32), &Classified> {
+        self.classified.iter().map(|(k, v)| (*k, v)).collect()
+    }
+
+    /// The boundary version valid on 31 December of `year` (latest valid_from on or before it).
+    pub fn version_for_year(&self, year: i32) -> Option<&crate::store::BoundaryVersion> {
+        let end = format!("{year}-12-31");
+        self.versions
+            .iter()
+            .filter(|v| v.valid_from.as_str() <= end.as_str() && v.valid_to.as_deref().is_none_or(|t| t >= end.as_str()))
+            .max_by(|a, b| a.valid_from.cmp(&b.valid_from).then(a.id.cmp(&b.id)))
+    }
+
+    /// Years with any classification, ascending.
+    pub fn years(&self) -> Vec<i32> {
+        let mut y: Vec<i32> = self.classified.keys().map(|k| k.1).collect();
+        y.sort_unstable();
+        y.dedup();
+        y
+    }
+}
+
+/// Recompute `classification`, `conversion` and `target_path` in one transaction; returns the
+/// snapshot the results came from.
+pub fn refresh(store: &Store, rules: &Rules) -> Result<(RefreshReport, Snapshot)> {
     let started = Instant::now();
+    let snap = Snapshot::build(store, rules.clone())?;
+    let by_key = snap.by_key();
+    let conversions = conversion::consecutive(rules, &snap.facts, &by_key);
+    let mut classified: Vec<&Classified> = snap.classified.values().collect();
+    classified.sort_by_key(|c| (c.unit_id, c.year));
     let conn = store.connect()?;
-    let facts = Facts::load(&conn)?;
-    let classified = classify_all(rules, &facts);
-    let by_key: HashMap<(i64, i32), &Classified> = classified.iter().map(|c| ((c.unit_id, c.year), c)).collect();
-    let conversions = conversion::consecutive(rules, &facts, &by_key);
     conn.execute_batch("BEGIN TRANSACTION").map_err(Error::store("starting the refresh"))?;
-    let work = write(&conn, rules, &facts, &classified, &conversions).and_then(|_| {
+    let work = write(&conn, rules, &snap.facts, &classified, &conversions).and_then(|_| {
         conn.execute("INSERT OR REPLACE INTO atlas_meta (key, value) VALUES ('rules_digest', ?)", [&rules.digest])
             .map_err(Error::store("recording the rules digest"))?;
         conn.execute_batch("COMMIT").map_err(Error::store("committing the refresh"))
@@ -122,20 +166,22 @@ pub fn refresh(store: &Store, rules: &Rules) -> Result<RefreshReport> {
         let _ = conn.execute_batch("ROLLBACK");
         return Err(e);
     }
-    Ok(RefreshReport {
+    let report = RefreshReport {
         classified: classified.len(),
         conversions: conversions.len(),
         seconds: started.elapsed().as_secs_f64(),
         rules_digest: rules.digest.clone(),
-    })
+    };
+    Ok((report, snap))
 }
 
-/// Refresh only when the rules changed since the last refresh (or none happened).
-pub fn refresh_if_stale(store: &Store, rules: &Rules) -> Result<Option<RefreshReport>> {
+/// A snapshot of the store, refreshing the stored results first when the rules changed since
+/// the last refresh (or none happened).
+pub fn up_to_date(store: &Store, rules: &Rules) -> Result<(Option<RefreshReport>, Snapshot)> {
     if store.meta("rules_digest")?.as_deref() == Some(rules.digest.as_str()) {
-        return Ok(None);
+        return Ok((None, Snapshot::build(store, rules.clone())?));
     }
-    refresh(store, rules).map(Some)
+    refresh(store, rules).map(|(r, s)| (Some(r), s))
 }
 
 fn opt_i(v: Option<u32>) -> Value {
@@ -146,7 +192,7 @@ fn write(
     conn: &Connection,
     rules: &Rules,
     facts: &Facts,
-    classified: &[Classified],
+    classified: &[&Classified],
     conversions: &[Conversion],
 ) -> Result<()> {
     let ctx = "writing classification";

@@ -1,13 +1,14 @@
 //! The HTTP service: axum routers, one file per resource. Handlers are thin — parse the request,
 //! call a library module on a blocking thread, answer JSON — and every error is JSON too.
 
+mod analytics;
 mod error;
 mod health;
 mod static_files;
 mod units;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -19,6 +20,7 @@ use tower_http::trace::TraceLayer;
 
 pub use error::{ApiError, ApiResult};
 
+use crate::analytics::Snapshot;
 use crate::store::Store;
 
 /// Shared by every handler.
@@ -27,6 +29,22 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// Serving the embedded synthetic demo data (the UI says so).
     pub demo: bool,
+    /// Classification of every commune-year, replaced whole after a refresh.
+    pub analytics: Arc<RwLock<Arc<Snapshot>>>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<Store>, demo: bool, snapshot: Snapshot) -> AppState {
+        AppState { store, demo, analytics: Arc::new(RwLock::new(Arc::new(snapshot))) }
+    }
+
+    /// The current analytics snapshot.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        match self.analytics.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
 }
 
 /// Every route of the service.
@@ -34,6 +52,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/health", get(health::health))
         .route("/api/units", get(units::units))
+        .route("/api/units/{id}/evaluation", get(analytics::evaluation))
+        .route("/api/status", get(analytics::status))
+        .route("/api/conversion", get(analytics::conversion))
+        .route("/api/progress", get(analytics::progress))
+        .route("/api/rules", get(analytics::rules))
         .route("/", get(static_files::index))
         .route("/web/{*path}", get(static_files::file))
         .fallback(not_found)

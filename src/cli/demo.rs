@@ -57,6 +57,9 @@ pub fn run(db: &std::path::Path, cmd: DemoCommand) -> anyhow::Result<()> {
             if commune_atlas::demo::parse_manifest(&std::fs::read_to_string(a.dir.join("manifest.toml"))?)?.synthetic {
                 store.set_meta("dataset", commune_atlas::store::DEMO_DATASET)?;
             }
+            let rules = commune_atlas::rules::Rules::embedded()?;
+            let (r, _) = commune_atlas::analytics::refresh(&store, &rules)?;
+            println!("classified {} commune-years, {} conversions in {:.2} s", r.classified, r.conversions, r.seconds);
             store.checkpoint()?;
             Ok(())
         }

@@ -190,5 +190,8 @@ pub fn run(db: &Path, cmd: ImportCommand) -> anyhow::Result<()> {
         println!("  {note}");
     }
     println!("{report}");
+    let rules = commune_atlas::rules::Rules::embedded()?;
+    let (r, _) = commune_atlas::analytics::refresh(&store, &rules)?;
+    println!("classified {} commune-years, {} conversions in {:.2} s", r.classified, r.conversions, r.seconds);
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Command-line interface: argument definitions (clap derive) and dispatch. This module and
 //! `main.rs` are the only places that read arguments or the environment.
 
+mod classify;
 mod demo;
 mod import;
 mod info;
@@ -65,6 +66,11 @@ commune-atlas query --format json \"SELECT unit_code, addict_user_rate_pct FROM 
 Start with the views: unit, indicator_v, crosswalk_v, recognition_event_v, boundary_version_summary.")]
     Query(query::QueryArgs),
 
+    /// Recompute classification and conversion (after editing data/rules, or with --rules DIR).
+    #[command(after_help = "Examples:\n  commune-atlas classify\n  commune-atlas classify --rules ./my-rules   # try edited thresholds\n\n\
+Imports refresh the results themselves; `serve` refreshes them when the built-in rules changed.")]
+    Classify(classify::ClassifyArgs),
+
     /// Synthetic demo data.
     #[command(subcommand)]
     Demo(demo::DemoCommand),
@@ -82,5 +88,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Query(args) => query::run(&cli.db, args),
         Command::Info(args) => info::run(&cli.db, args),
         Command::Demo(cmd) => demo::run(&cli.db, cmd),
+        Command::Classify(args) => classify::run(&cli.db, args),
     }
 }

@@ -50,7 +50,12 @@ pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     let demo = store.is_demo()?;
-    let state = AppState { store: Arc::new(store), demo };
+    let rules = commune_atlas::rules::Rules::embedded()?;
+    let (refreshed, snapshot) = commune_atlas::analytics::up_to_date(&store, &rules)?;
+    if let Some(r) = refreshed {
+        eprintln!("classified {} commune-years with the current rules in {:.2} s", r.classified, r.seconds);
+    }
+    let state = AppState::new(Arc::new(store), demo, snapshot);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(api::serve(state, args.bind, |addr| {
         eprintln!(

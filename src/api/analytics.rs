@@ -1,0 +1,259 @@
+//! Classification, conversion and progress over HTTP, answered from the in-memory
+//! [`Snapshot`](crate::analytics::Snapshot):
+//! - `GET /api/status?year=&version=` — every commune's map status for a year (compact, for maps);
+//! - `GET /api/units/{id}/evaluation?year=` — one commune's full evaluation and its history,
+//!   continued across the 2025 reform through the crosswalk;
+//! - `GET /api/conversion?from=&to=&apportioned=` — year-over-year conversion per commune;
+//! - `GET /api/progress?province=` — drug-free share against the target path, quotas;
+//! - `GET /api/rules` — the rule sets, for legends and explanations.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::{ApiError, ApiResult};
+use super::AppState;
+use crate::analytics::{Snapshot, conversion};
+use crate::rules::status::STATUSES;
+
+#[derive(Debug, Deserialize)]
+pub struct YearQuery {
+    pub year: Option<i32>,
+    pub version: Option<String>,
+}
+
+/// The year asked for, or the latest year with data.
+fn pick_year(s: &Snapshot, year: Option<i32>) -> ApiResult<i32> {
+    let years = s.years();
+    match year {
+        Some(y) if years.contains(&y) => Ok(y),
+        Some(y) => Err(ApiError::not_found(format!(
+            "no classified data for {y}; years with data: {}",
+            years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", ")
+        ))),
+        None => years.last().copied().ok_or_else(|| ApiError::not_found("the store holds no indicators yet")),
+    }
+}
+
+/// Units of the version a year's map is drawn on.
+fn version_units(s: &Snapshot, year: i32, version: Option<&str>) -> ApiResult<(String, Vec<i64>)> {
+    let v = match version {
+        Some(name) => s.versions.iter().find(|v| v.name == name).ok_or_else(|| {
+            ApiError::not_found(format!("no boundary version named '{name}'"))
+        })?,
+        None => s.version_for_year(year).ok_or_else(|| ApiError::not_found(format!("no boundary version is valid in {year}")))?,
+    };
+    let mut ids: Vec<i64> = s.facts.units.iter().filter(|(_, u)| u.version_id == v.id).map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    Ok((v.name.clone(), ids))
+}
+
+pub async fn status(State(state): State<AppState>, Query(q): Query<YearQuery>) -> ApiResult<Json<Value>> {
+    let s = state.snapshot();
+    let year = pick_year(&s, q.year)?;
+    let (version, ids) = version_units(&s, year, q.version.as_deref())?;
+    let mut counts: BTreeMap<&str, usize> = STATUSES.iter().map(|k| (*k, 0)).collect();
+    let mut units = serde_json::Map::new();
+    let mut possible = serde_json::Map::new();
+    let mut rulesets: BTreeMap<String, usize> = BTreeMap::new();
+    for id in ids {
+        let c = s.classified.get(&(id, year));
+        let st = c.map_or("no_data", |c| c.status.status.as_str());
+        *counts.entry(st).or_default() += 1;
+        units.insert(id.to_string(), json!(st));
+        if let Some(e) = c.and_then(|c| c.evaluation.as_ref()) {
+            *rulesets.entry(e.ruleset_id.clone()).or_default() += 1;
+            if e.possible.len() > 1 {
+                possible.insert(id.to_string(), json!(e.between()));
+            }
+        }
+    }
+    Ok(Json(json!({
+        "year": year,
+        "boundary_version": version,
+        "rulesets": rulesets,
+        "counts": counts,
+        "units": units,
+        "undetermined_between": possible,
+    })))
+}
+
+pub async fn evaluation(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+) -> ApiResult<Json<Value>> {
+    let s = state.snapshot();
+    let unit = s.facts.units.get(&id).ok_or_else(|| ApiError::not_found(format!("no commune with unit id {id}")))?;
+    let unit_years: Vec<i32> = s.years().into_iter().filter(|y| s.classified.contains_key(&(id, *y))).collect();
+    let year = match q.year {
+        Some(y) => y,
+        None => *unit_years.last().ok_or_else(|| ApiError::not_found(format!("unit {id} has no classified year")))?,
+    };
+    let c = s.classified.get(&(id, year));
+    let row = s.facts.indicators.get(&(id, year));
+    let province = unit.province_code.as_deref();
+    let set = s.rules.for_year(province, year);
+    let criteria: Vec<Value> = match (c.and_then(|c| c.evaluation.as_ref()), set) {
+        (Some(e), Some(set)) => e
+            .criteria
+            .iter()
+            .map(|r| {
+                let rule = set.criteria.iter().find(|x| x.id == r.id);
+                json!({
+                    "id": r.id, "type": r.key_type, "value": r.value, "because": r.because, "detail": r.detail,
+                    "label_vi": rule.map(|x| x.label_vi.as_str()), "label_en": rule.map(|x| x.label_en.as_str()),
+                    "confirmed": rule.map(|x| x.confirmed), "citation": rule.map(|x| x.citation.as_str()),
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    // History: this unit's own years, then earlier years rebuilt from its predecessors.
+    let mut history = Vec::new();
+    for y in s.years() {
+        if let Some(h) = s.classified.get(&(id, y)) {
+            history.push(json!({
+                "year": y, "status": h.status.status, "key_type": h.evaluation.as_ref().map(|e| e.key_type.as_str()),
+                "possible": h.evaluation.as_ref().map(|e| e.between()),
+                "addict_user_rate_pct": h.rates.0, "arrest_rate_pct": h.rates.1,
+                "drug_use_locations": s.facts.indicators.get(&(id, y)).and_then(|r| r.inputs.values.get("drug_use_locations")),
+                "basis": "same_unit", "apportioned": false,
+            }));
+        } else if s.facts.predecessors.contains_key(&id) {
+            let split = s.facts.predecessors[&id].iter().any(|l| !matches!(l.relation.as_str(), "full" | "merge" | "rename" | "unchanged"));
+            if let Ok((side, basis, inputs)) = conversion::rebuilt_side(&s.rules, &s.facts, id, y, true) {
+                history.push(json!({
+                    "year": y, "status": side.status, "key_type": Value::Null, "possible": Value::Null,
+                    "addict_user_rate_pct": inputs.values.get("addict_user_rate_pct"),
+                    "arrest_rate_pct": inputs.values.get("arrest_rate_pct"),
+                    "drug_use_locations": inputs.values.get("drug_use_locations"),
+                    "basis": basis, "apportioned": split,
+                }));
+            }
+        }
+    }
+    let successors: Vec<Value> = s
+        .facts
+        .successors
+        .get(&id)
+        .map(|v| v.iter().map(|(n, rel)| json!({"unit_id": n, "code": s.facts.units.get(n).map(|u| u.code.as_str()), "relation": rel})).collect())
+        .unwrap_or_default();
+    let predecessors: Vec<Value> = s
+        .facts
+        .predecessors
+        .get(&id)
+        .map(|v| {
+            v.iter()
+                .map(|l| json!({"unit_id": l.old_unit_id, "code": s.facts.units.get(&l.old_unit_id).map(|u| u.code.as_str()),
+                                 "relation": l.relation, "weight_population": l.weight_population}))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Json(json!({
+        "unit_id": id,
+        "code": unit.code,
+        "province_code": unit.province_code,
+        "year": year,
+        "ruleset": set.map(|s| json!({"id": s.id, "title_vi": s.title_vi, "title_en": s.title_en, "legal_basis": s.legal_basis})),
+        "status": c.map(|c| &c.status),
+        "key_type": c.and_then(|c| c.evaluation.as_ref()).map(|e| e.key_type.as_str()),
+        "possible": c.and_then(|c| c.evaluation.as_ref()).map(|e| &e.possible),
+        "types": c.and_then(|c| c.evaluation.as_ref()).map(|e| &e.types),
+        "reason_codes": c.and_then(|c| c.evaluation.as_ref()).map(|e| e.reason_codes()),
+        "official_key_type": c.and_then(|c| c.official_key_type.as_deref()),
+        "review_flag": c.and_then(|c| c.review_flag.as_deref()),
+        "note": c.and_then(|c| c.note.as_deref()),
+        "criteria": criteria,
+        "indicators": row.map(|r| &r.inputs.values),
+        "key_route_scope": row.and_then(|r| r.inputs.key_route_scope.as_deref()),
+        "history": history,
+        "predecessors": predecessors,
+        "successors": successors,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConversionQuery {
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+    #[serde(default)]
+    pub apportioned: bool,
+}
+
+pub async fn conversion(State(state): State<AppState>, Query(q): Query<ConversionQuery>) -> ApiResult<Json<Value>> {
+    let s = state.snapshot();
+    let to = pick_year(&s, q.to)?;
+    let from = q.from.unwrap_or(to - 1);
+    if from >= to {
+        return Err(ApiError::bad_request(format!("from ({from}) must be before to ({to})")));
+    }
+    pick_year(&s, Some(from))?;
+    let by_key = s.by_key();
+    let rows = conversion::between(&s.rules, &s.facts, &by_key, from, to, q.apportioned);
+    let mut counts: BTreeMap<&str, usize> = [
+        "converted_to_drug_free", "converted", "maintained", "relapsed", "worsened", "unchanged", "not_comparable",
+    ]
+    .iter()
+    .map(|k| (*k, 0))
+    .collect();
+    let mut units = serde_json::Map::new();
+    let mut bases: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &rows {
+        if let Some(n) = counts.get_mut(r.conversion.as_str()) {
+            *n += 1;
+        }
+        *bases.entry(r.basis.clone()).or_default() += 1;
+        units.insert(r.unit_id.to_string(), json!(r.conversion));
+    }
+    Ok(Json(json!({
+        "from": from, "to": to, "apportioned": q.apportioned,
+        "boundary_version": s.version_for_year(to).map(|v| v.name.clone()),
+        "counts": counts, "bases": bases, "units": units,
+        "note": "analytical definitions (domain.md §3), not legal categories; across the 2025 reform the earlier year is rebuilt from old communes' counts and labels never transfer",
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProgressQuery {
+    pub province: Option<String>,
+}
+
+pub async fn progress(State(state): State<AppState>, Query(q): Query<ProgressQuery>) -> ApiResult<Json<Value>> {
+    let store = state.store.clone();
+    let table = tokio::task::spawn_blocking(move || {
+        let conn = store.connect()?;
+        let mut stmt = conn
+            .prepare("SELECT * FROM province_progress WHERE ? IS NULL OR province_code = ? ORDER BY province_code, year")
+            .map_err(crate::Error::store("reading province_progress"))?;
+        let p = q.province.clone();
+        let mut rows = stmt.query(duckdb::params![p, p]).map_err(crate::Error::store("reading province_progress"))?;
+        let names: Vec<String> = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(crate::Error::store("reading province_progress"))? {
+            let mut obj = serde_json::Map::new();
+            for (i, n) in names.iter().enumerate() {
+                let v: duckdb::types::Value = r.get(i).map_err(crate::Error::store("reading province_progress"))?;
+                obj.insert(n.clone(), crate::store::tabular::to_json(v));
+            }
+            out.push(Value::Object(obj));
+        }
+        Ok::<_, crate::Error>(out)
+    })
+    .await??;
+    Ok(Json(json!({ "rows": table })))
+}
+
+pub async fn rules(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let s = state.snapshot();
+    Ok(Json(json!({
+        "digest": s.rules.digest,
+        "rulesets": s.rules.sets,
+        "apply": s.rules.apply,
+        "status": s.rules.status,
+        "statuses": STATUSES,
+    })))
+}

@@ -1,0 +1,39 @@
+//! `commune-atlas classify`: recompute classification and conversion with the rule files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use commune_atlas::analytics;
+use commune_atlas::rules::Rules;
+use commune_atlas::rules::status::STATUSES;
+use commune_atlas::store::Store;
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// Use the rule files in this directory instead of the built-in data/rules (to try edits).
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+}
+
+pub fn run(db: &Path, args: ClassifyArgs) -> anyhow::Result<()> {
+    let store = Store::open(db)?;
+    let rules = match &args.rules {
+        Some(dir) => Rules::from_dir(dir)?,
+        None => Rules::embedded()?,
+    };
+    let (report, snap) = analytics::refresh(&store, &rules)?;
+    println!(
+        "classified {} commune-years and {} conversions in {:.3} s (rules {})",
+        report.classified, report.conversions, report.seconds, report.rules_digest
+    );
+    let mut by_year: BTreeMap<i32, BTreeMap<&str, usize>> = BTreeMap::new();
+    for c in snap.classified.values() {
+        *by_year.entry(c.year).or_default().entry(STATUSES.iter().find(|s| **s == c.status.status).copied().unwrap_or("?")).or_default() += 1;
+    }
+    println!("{:<6}{}", "year", STATUSES.iter().map(|s| format!("{s:>14}")).collect::<String>());
+    for (y, counts) in by_year {
+        println!("{y:<6}{}", STATUSES.iter().map(|s| format!("{:>14}", counts.get(s).copied().unwrap_or(0))).collect::<String>());
+    }
+    Ok(())
+}
