@@ -7,6 +7,7 @@
 //! - [`import`] — validated, atomic imports of user files;
 //! - [`analytics`] — classification, conversion and progress, written back to the store;
 //! - [`demo`] — the embedded synthetic demo dataset;
+//! - [`tiles`] — the in-memory atlas: shared arcs, zoom bands, MVT encoding, tile cache;
 //! - [`api`] — the HTTP service (axum).
 //!
 //! The binary (`src/main.rs`, `src/cli/`) is the only place that reads arguments or the environment.
@@ -20,5 +21,6 @@ pub mod import;
 pub mod rules;
 pub mod store;
 pub mod text;
+pub mod tiles;
 
 pub use error::{Error, Result};

@@ -250,7 +250,7 @@ fn the_generated_files_import_through_the_normal_importer_with_zero_errors() {
     let db = tempfile::tempdir().unwrap();
     let store = Store::open(db.path().join("a.duckdb")).unwrap();
     let reports = commune_atlas::demo::load_dir(&store, d.path(), &ImportOptions::default()).expect("imports cleanly");
-    assert_eq!(reports.len(), 10);
+    assert_eq!(reports.len(), 11);
     let conn = store.connect().unwrap();
     let (versions, years): (i64, i64) = conn
         .query_row("SELECT (SELECT count(*) FROM boundary_version), (SELECT count(DISTINCT year) FROM indicator)", [], |r| {

@@ -5,8 +5,9 @@
 //! Refreshed after every import and whenever the rules change (their digest is kept in
 //! `atlas_meta`), so what an analyst queries is always what the map shows.
 
+pub mod choropleth;
 pub mod conversion;
-mod facts;
+pub mod facts;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;

@@ -2,9 +2,11 @@
 //! call a library module on a blocking thread, answer JSON — and every error is JSON too.
 
 mod analytics;
+mod choropleth;
 mod error;
 mod health;
 mod static_files;
+mod tiles;
 mod units;
 
 use std::net::SocketAddr;
@@ -22,6 +24,7 @@ pub use error::{ApiError, ApiResult};
 
 use crate::analytics::Snapshot;
 use crate::store::Store;
+use crate::tiles::TileService;
 
 /// Shared by every handler.
 #[derive(Clone)]
@@ -31,11 +34,13 @@ pub struct AppState {
     pub demo: bool,
     /// Classification of every commune-year, replaced whole after a refresh.
     pub analytics: Arc<RwLock<Arc<Snapshot>>>,
+    /// Vector tile layers and their cache.
+    pub tiles: Arc<TileService>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<Store>, demo: bool, snapshot: Snapshot) -> AppState {
-        AppState { store, demo, analytics: Arc::new(RwLock::new(Arc::new(snapshot))) }
+    pub fn new(store: Arc<Store>, demo: bool, snapshot: Snapshot, tiles: TileService) -> AppState {
+        AppState { store, demo, analytics: Arc::new(RwLock::new(Arc::new(snapshot))), tiles: Arc::new(tiles) }
     }
 
     /// The current analytics snapshot.
@@ -57,6 +62,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/conversion", get(analytics::conversion))
         .route("/api/progress", get(analytics::progress))
         .route("/api/rules", get(analytics::rules))
+        .route("/api/choropleth", get(choropleth::choropleth))
+        .route("/tiles", get(tiles::catalog))
+        .route("/tiles/{file}", get(tiles::tilejson))
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         .route("/", get(static_files::index))
         .route("/web/{*path}", get(static_files::file))
         .fallback(not_found)

@@ -58,6 +58,12 @@ issuer, action (recognize | maintain | revoke | classify), source_url.")]
 Columns: unit_code, year, assigned_by_plan, self_registered (true/false, default false).")]
     Quotas(TableArgs),
 
+    /// Key complex drug routes (GeoJSON LineString/MultiLineString with name, route_scope).
+    #[command(after_help = "Example:\n  commune-atlas import routes key_routes.geojson\n\n\
+Properties: name, route_scope (intra_provincial | inter_provincial | transnational | unknown). \
+The routes are one set: importing again needs --replace, which replaces them all.")]
+    Routes(TableArgs),
+
     /// A province's registered yearly quota of communes to make drug-free.
     #[command(after_help = "Example:\n  commune-atlas import targets targets.csv\n\n\
 Columns: province_code, year, quota_count; optional target_share_pct, plan_ref.")]
@@ -185,6 +191,7 @@ pub fn run(db: &Path, cmd: ImportCommand) -> anyhow::Result<()> {
         }
         ImportCommand::Quotas(a) => import::import_quotas(&store, &Input::from_path(&a.file)?, &options(&a.common))?,
         ImportCommand::Targets(a) => import::import_targets(&store, &Input::from_path(&a.file)?, &options(&a.common))?,
+        ImportCommand::Routes(a) => import::import_routes(&store, &Input::from_path(&a.file)?, &options(&a.common))?,
     };
     for note in &report.notes {
         println!("  {note}");

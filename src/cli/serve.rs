@@ -19,6 +19,10 @@ pub struct ServeArgs {
     /// Do not create the demo store when --db does not exist; fail instead.
     #[arg(long)]
     pub no_demo: bool,
+    /// Snap neighbouring units' vertices and edges within this many degrees before building
+    /// shared arcs (real boundary files are not topologically clean; 0 turns it off).
+    #[arg(long, default_value_t = 1e-6, value_name = "DEGREES")]
+    pub snap_tolerance: f64,
 }
 
 pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
@@ -55,7 +59,16 @@ pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
     if let Some(r) = refreshed {
         eprintln!("classified {} commune-years with the current rules in {:.2} s", r.classified, r.seconds);
     }
-    let state = AppState::new(Arc::new(store), demo, snapshot);
+    let t0 = Instant::now();
+    let tiles = commune_atlas::tiles::TileService::load(&store, args.snap_tolerance)?;
+    let layers = tiles.layers();
+    eprintln!(
+        "built {} tile layers ({} features) in {:.2} s",
+        layers.len(),
+        layers.iter().map(|l| l.features).sum::<usize>(),
+        t0.elapsed().as_secs_f64()
+    );
+    let state = AppState::new(Arc::new(store), demo, snapshot, tiles);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(api::serve(state, args.bind, |addr| {
         eprintln!(

@@ -111,6 +111,7 @@ fn load_with(
             "recognitions" => import::import_recognitions(store, &input, opts)?,
             "quotas" => import::import_quotas(store, &input, opts)?,
             "targets" => import::import_targets(store, &input, opts)?,
+            "routes" => import::import_routes(store, &input, opts)?,
             other => return Err(Error::InvalidArgument(format!("manifest: unknown kind '{other}'"))),
         };
         reports.push(report);

@@ -13,6 +13,7 @@ mod crosswalk;
 mod indicators;
 mod progress;
 mod recognitions;
+mod routes;
 mod tabular_file;
 mod targets;
 mod units;
@@ -135,6 +136,7 @@ pub enum Kind {
     Recognitions,
     Quotas,
     Targets,
+    Routes,
 }
 
 impl Kind {
@@ -146,6 +148,7 @@ impl Kind {
             Kind::Recognitions => "recognitions",
             Kind::Quotas => "quotas",
             Kind::Targets => "targets",
+            Kind::Routes => "routes",
         }
     }
 }
@@ -317,4 +320,5 @@ pub use boundaries::import_boundaries;
 pub use crosswalk::import_crosswalk;
 pub use indicators::import_indicators;
 pub use recognitions::import_recognitions;
+pub use routes::import_routes;
 pub use targets::{import_quotas, import_targets};

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "core_schema", sql: include_str!("sql/0001_core_schema.sql") },
     Migration { version: 2, name: "views", sql: include_str!("sql/0002_views.sql") },
     Migration { version: 3, name: "analytics", sql: include_str!("sql/0003_analytics.sql") },
+    Migration { version: 4, name: "routes", sql: include_str!("sql/0004_routes.sql") },
 ];
 
 const BOOKKEEPING: &str = "

@@ -164,9 +164,11 @@ fn csv(header: &[&str], rows: &[Vec<String>]) -> Result<String> {
 fn routes(world: &World) -> String {
     let coords: Vec<[f64; 2]> = world.route.iter().map(|p| world.lonlat(*p)).collect();
     let bc = world.lonlat(world.border_crossing);
+    let mut meta = metadata(world, "key drug routes (tuyến trọng điểm)");
+    meta["border_crossing"] = json!({ "name": "Cửa khẩu X (tổng hợp)", "coordinates": bc });
     let fc = json!({
         "type": "FeatureCollection",
-        "metadata": metadata(world, "key drug routes (tuyến trọng điểm) and border crossing"),
+        "metadata": meta,
         "features": [
             {
                 "type": "Feature",
@@ -176,11 +178,6 @@ fn routes(world: &World) -> String {
                     "synthetic": true
                 },
                 "geometry": { "type": "LineString", "coordinates": coords }
-            },
-            {
-                "type": "Feature",
-                "properties": { "name": "Cửa khẩu X (tổng hợp)", "kind": "border_crossing", "synthetic": true },
-                "geometry": { "type": "Point", "coordinates": bc }
             }
         ]
     });
@@ -263,6 +260,10 @@ file = "quotas.csv"
 [[step]]
 kind = "targets"
 file = "targets.csv"
+
+[[step]]
+kind = "routes"
+file = "key_routes.geojson"
 "#,
         seed = world.seed,
         scale = world.scale.as_str()

@@ -1,0 +1,236 @@
+//! Choropleth classes and legends, computed over the whole distribution server-side so every
+//! client (web map, static maps) colours the same unit the same way.
+//!
+//! Categorical metrics (map status, key type, conversion) have fixed classes, colours and
+//! bilingual labels. Numeric metrics are classed by quantiles, equal intervals, Jenks natural
+//! breaks or custom breaks, coloured with a ColorBrewer sequential ramp (YlOrRd, Apache-2.0).
+
+use serde::Serialize;
+
+/// One legend entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Class {
+    /// Category key (categorical) or class index as text (numeric).
+    pub key: String,
+    pub label_vi: String,
+    pub label_en: String,
+    pub color: String,
+    pub count: usize,
+    /// Numeric classes: [min, max) (the last class includes max).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+/// (key, vi, en, colour) of a categorical metric's classes, in legend order.
+pub fn categories(metric: &str) -> Option<&'static [(&'static str, &'static str, &'static str, &'static str)]> {
+    const STATUS: &[(&str, &str, &str, &str)] = &[
+        ("drug_free", "Không ma túy (đã công nhận)", "Drug-free (recognised)", "#1a9850"),
+        ("no_activity", "Không ghi nhận hoạt động ma túy", "No recorded drug activity", "#a6d96a"),
+        ("at_risk", "Có nguy cơ (loại III / có ma túy)", "At risk (type III / drug activity)", "#fdae61"),
+        ("hotspot", "Trọng điểm phức tạp loại I/II", "Key hotspot (type I/II)", "#d73027"),
+        ("undetermined", "Chưa xác định (tiêu chí chưa xác nhận)", "Undetermined (criteria unconfirmed)", "#9e9ac8"),
+        ("no_data", "Không có số liệu", "No data", "#d9d9d9"),
+    ];
+    const KEY_TYPE: &[(&str, &str, &str, &str)] = &[
+        ("I", "Trọng điểm loại I", "Key area type I", "#a50026"),
+        ("II", "Trọng điểm loại II", "Key area type II", "#f46d43"),
+        ("III", "Trọng điểm loại III", "Key area type III", "#fee08b"),
+        ("none", "Không phải địa bàn trọng điểm", "Not a key area", "#d9ef8b"),
+        ("undetermined", "Chưa xác định", "Undetermined", "#9e9ac8"),
+        ("no_data", "Không có số liệu", "No data", "#d9d9d9"),
+    ];
+    const CONVERSION: &[(&str, &str, &str, &str)] = &[
+        ("converted_to_drug_free", "Chuyển hóa thành không ma túy", "Converted to drug-free", "#1a9850"),
+        ("converted", "Chuyển hóa (giảm mức độ)", "Converted (lower severity)", "#91cf60"),
+        ("maintained", "Giữ vững không ma túy", "Maintained drug-free", "#4575b4"),
+        ("unchanged", "Không thay đổi", "Unchanged", "#ffffbf"),
+        ("worsened", "Phức tạp hơn", "Worsened", "#fc8d59"),
+        ("relapsed", "Tái phức tạp", "Relapsed", "#d73027"),
+        ("not_comparable", "Không so sánh được", "Not comparable", "#bdbdbd"),
+    ];
+    match metric {
+        "status" => Some(STATUS),
+        "key_type" => Some(KEY_TYPE),
+        "conversion" => Some(CONVERSION),
+        _ => None,
+    }
+}
+
+/// ColorBrewer YlOrRd, 3 to 9 classes.
+pub fn ramp(n: usize) -> Vec<&'static str> {
+    const YLORRD: [&[&str]; 7] = [
+        &["#ffeda0", "#feb24c", "#f03b20"],
+        &["#ffffb2", "#fecc5c", "#fd8d3c", "#e31a1c"],
+        &["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"],
+        &["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026"],
+        &["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"],
+        &["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"],
+        &["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026"],
+    ];
+    match n {
+        0 => Vec::new(),
+        1 => vec!["#fd8d3c"],
+        2 => vec!["#ffeda0", "#f03b20"],
+        n => YLORRD[(n.min(9)) - 3].to_vec(),
+    }
+}
+
+/// Upper breaks of `classes` classes (the last is the maximum), by method.
+pub fn breaks(values: &[f64], method: &str, classes: usize, custom: &[f64]) -> Result<Vec<f64>, String> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (lo, hi) = (v[0], v[v.len() - 1]);
+    let k = classes.clamp(2, 9);
+    let mut b = match method {
+        "quantile" => (1..=k).map(|i| v[((i * v.len()) / k).saturating_sub(1).min(v.len() - 1)]).collect(),
+        "equal" | "equal_interval" => (1..=k).map(|i| lo + (hi - lo) * i as f64 / k as f64).collect(),
+        "jenks" => jenks(&v, k),
+        "custom" => {
+            if custom.is_empty() {
+                return Err("method=custom needs breaks=a,b,c (ascending upper bounds)".into());
+            }
+            let mut c = custom.to_vec();
+            if c.windows(2).any(|w| w[0] >= w[1]) {
+                return Err("custom breaks must be strictly ascending".into());
+            }
+            if *c.last().unwrap_or(&hi) < hi {
+                c.push(hi);
+            }
+            c
+        }
+        other => return Err(format!("unknown method '{other}': use quantile, equal, jenks or custom")),
+    };
+    b.dedup();
+    Ok(b)
+}
+
+/// Class index of `x` for upper `breaks` (values above the last break go to the last class).
+pub fn class_of(x: f64, breaks: &[f64]) -> usize {
+    breaks.iter().position(|b| x <= *b).unwrap_or(breaks.len().saturating_sub(1))
+}
+
+/// Jenks natural breaks (Fisher's exact optimisation on weighted points). Values are sorted;
+/// large inputs are binned to at most 1,000 weighted points first, so a request stays fast.
+pub fn jenks(sorted: &[f64], k: usize) -> Vec<f64> {
+    // Weighted points: unique values, or histogram bins when there are many.
+    let mut pts: Vec<(f64, f64)> = Vec::new();
+    for &x in sorted {
+        match pts.last_mut() {
+            Some(p) if p.0 == x => p.1 += 1.0,
+            _ => pts.push((x, 1.0)),
+        }
+    }
+    if pts.len() > 1000 {
+        let (lo, hi) = (sorted[0], sorted[sorted.len() - 1]);
+        let bins = 1000;
+        let mut h = vec![(0.0, 0.0); bins];
+        for &x in sorted {
+            let i = (((x - lo) / (hi - lo)) * (bins as f64 - 1.0)).round() as usize;
+            h[i].0 += x;
+            h[i].1 += 1.0;
+        }
+        pts = h.into_iter().filter(|b| b.1 > 0.0).map(|(s, n)| (s / n, n)).collect();
+    }
+    let n = pts.len();
+    if n <= k {
+        return pts.iter().map(|p| p.0).collect();
+    }
+    // Prefix sums for weighted sum of squared deviations of any run [i, j].
+    let mut w = vec![0.0; n + 1];
+    let mut s = vec![0.0; n + 1];
+    let mut s2 = vec![0.0; n + 1];
+    for (i, (x, c)) in pts.iter().enumerate() {
+        w[i + 1] = w[i] + c;
+        s[i + 1] = s[i] + x * c;
+        s2[i + 1] = s2[i] + x * x * c;
+    }
+    let ssd = |i: usize, j: usize| {
+        let (ww, ss, qq) = (w[j + 1] - w[i], s[j + 1] - s[i], s2[j + 1] - s2[i]);
+        if ww == 0.0 { 0.0 } else { qq - ss * ss / ww }
+    };
+    // cost[c][j]: best cost of splitting points 0..=j into c+1 classes.
+    let mut cost = vec![vec![f64::INFINITY; n]; k];
+    let mut from = vec![vec![0usize; n]; k];
+    for j in 0..n {
+        cost[0][j] = ssd(0, j);
+    }
+    for c in 1..k {
+        for j in c..n {
+            for i in c..=j {
+                let v = cost[c - 1][i - 1] + ssd(i, j);
+                if v < cost[c][j] {
+                    cost[c][j] = v;
+                    from[c][j] = i;
+                }
+            }
+        }
+    }
+    let mut uppers = vec![pts[n - 1].0];
+    let mut j = n - 1;
+    for c in (1..k).rev() {
+        let i = from[c][j];
+        uppers.push(pts[i - 1].0);
+        j = i - 1;
+    }
+    uppers.reverse();
+    uppers
+}
+
+fn fmt(x: f64) -> String {
+    if x.abs() >= 100.0 || x.fract() == 0.0 { format!("{x:.0}") } else if x.abs() >= 1.0 { format!("{x:.2}") } else { format!("{x:.3}") }
+}
+
+/// Legend classes for numeric `values` with upper `breaks`.
+pub fn numeric_legend(values: &[f64], breaks: &[f64], unit: &str) -> Vec<Class> {
+    let colors = ramp(breaks.len());
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let mut counts = vec![0usize; breaks.len()];
+    for &x in values {
+        if !breaks.is_empty() {
+            counts[class_of(x, breaks)] += 1;
+        }
+    }
+    breaks
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            let min = if i == 0 { lo } else { breaks[i - 1] };
+            let text = if i == 0 { format!("{} – {}{unit}", fmt(min), fmt(b)) } else { format!("> {} – {}{unit}", fmt(min), fmt(b)) };
+            Class {
+                key: i.to_string(),
+                label_vi: text.replace('.', ","),
+                label_en: text,
+                color: colors.get(i).copied().unwrap_or("#888888").to_string(),
+                count: counts[i],
+                min: Some(min),
+                max: Some(b),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jenks_finds_obvious_clusters() {
+        let mut v = vec![1.0, 1.1, 1.2, 5.0, 5.1, 5.2, 9.0, 9.1, 9.3];
+        v.sort_by(f64::total_cmp);
+        assert_eq!(jenks(&v, 3), vec![1.2, 5.2, 9.3]);
+    }
+
+    #[test]
+    fn quantile_and_equal_breaks() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(breaks(&v, "quantile", 4, &[]).unwrap(), vec![25.0, 50.0, 75.0, 100.0]);
+        assert_eq!(breaks(&v, "equal", 3, &[]).unwrap(), vec![34.0, 67.0, 100.0]);
+        assert_eq!(class_of(50.0, &[25.0, 50.0, 75.0, 100.0]), 1);
+        assert!(breaks(&v, "custom", 3, &[10.0, 5.0]).is_err());
+    }
+}

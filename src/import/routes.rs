@@ -1,0 +1,101 @@
+//! `import routes`: key complex drug routes as GeoJSON LineString/MultiLineString features with
+//! `name` and `route_scope` properties. The routes form one set: importing again needs
+//! `--replace`, which replaces them all.
+
+use duckdb::params;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::{ImportOptions, ImportReport, Input, Kind, Reporter, Written};
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+const SCOPES: &[&str] = &["intra_provincial", "inter_provincial", "transnational", "unknown"];
+
+#[derive(Deserialize)]
+struct Fc<'a> {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    #[serde(borrow)]
+    features: Option<Vec<&'a RawValue>>,
+}
+
+pub fn import_routes(store: &Store, input: &Input, opts: &ImportOptions) -> Result<ImportReport> {
+    super::run(store, Kind::Routes, input, opts, |conn| {
+        let mut rep = Reporter::new(&input.name);
+        let text = std::str::from_utf8(&input.bytes).map_err(|_| Error::InvalidArgument(format!("{}: not UTF-8", input.name)))?;
+        let starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let pos = |raw: &RawValue| {
+            let off = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+            let line = starts.partition_point(|s| *s <= off);
+            (line as u64, (off - starts[line - 1]) as u64 + 1)
+        };
+        let fc: Fc = match serde_json::from_str(text) {
+            Ok(f) => f,
+            Err(e) => {
+                rep.at(e.line() as u64, e.column() as u64, format!("not valid JSON: {e}"));
+                return rep.check().map(|_| Written { rows: 0, replaced: 0, notes: Vec::new() });
+            }
+        };
+        if fc.kind.as_deref() != Some("FeatureCollection") {
+            rep.at(1, 1, "expected a GeoJSON FeatureCollection");
+        }
+        let mut rows = Vec::new();
+        for raw in fc.features.unwrap_or_default() {
+            let (line, col) = pos(raw);
+            let f: serde_json::Value = serde_json::from_str(raw.get()).unwrap_or_default();
+            let props = f.get("properties").cloned().unwrap_or_default();
+            let name = props.get("name").and_then(|v| v.as_str()).unwrap_or("").trim().to_string();
+            let scope = props.get("route_scope").and_then(|v| v.as_str()).unwrap_or("unknown").to_string();
+            let g = f.get("geometry").cloned().unwrap_or_default();
+            let gtype = g.get("type").and_then(|t| t.as_str()).unwrap_or("");
+            if !matches!(gtype, "LineString" | "MultiLineString") {
+                rep.at(line, col, format!("geometry type {gtype:?} is not allowed; routes are LineString or MultiLineString"));
+                continue;
+            }
+            if name.is_empty() {
+                rep.at(line, col, "property 'name' is missing or empty");
+                continue;
+            }
+            if !SCOPES.contains(&scope.as_str()) {
+                rep.at(line, col, format!("route_scope '{scope}' is not one of: {}", SCOPES.join(", ")));
+                continue;
+            }
+            let lines: Vec<&serde_json::Value> = match gtype {
+                "LineString" => vec![&g["coordinates"]],
+                _ => g["coordinates"].as_array().map(|a| a.iter().collect()).unwrap_or_default(),
+            };
+            let ok = lines.iter().all(|l| {
+                l.as_array().is_some_and(|pts| {
+                    pts.len() >= 2
+                        && pts.iter().all(|p| {
+                            let (x, y) = (p.get(0).and_then(|v| v.as_f64()), p.get(1).and_then(|v| v.as_f64()));
+                            matches!((x, y), (Some(x), Some(y)) if (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y))
+                        })
+                })
+            });
+            if !ok {
+                rep.at(line, col, format!("route '{name}': each line needs at least 2 positions within lon −180…180, lat −90…90"));
+                continue;
+            }
+            rows.push((name, scope, g.to_string(), props.to_string()));
+        }
+        rep.check()?;
+        let existing: i64 = conn.query_row("SELECT count(*) FROM key_route", [], |r| r.get(0)).map_err(Error::store("counting routes"))?;
+        if existing > 0 && !opts.replace {
+            return Err(Error::Refused(format!(
+                "{}: {existing} key route(s) are already stored; nothing was imported. Re-run with --replace to replace them all.",
+                input.name
+            )));
+        }
+        conn.execute_batch("DELETE FROM key_route").map_err(Error::store("replacing routes"))?;
+        for (name, scope, geom, props) in &rows {
+            conn.execute(
+                "INSERT INTO key_route (name, route_scope, geometry, source_properties) VALUES (?, ?, ?, ?)",
+                params![name, scope, geom, props],
+            )
+            .map_err(Error::store("writing routes"))?;
+        }
+        Ok(Written { rows: rows.len() as u64, replaced: existing as u64, notes: Vec::new() })
+    })
+}

@@ -1,0 +1,210 @@
+//! One tile layer in memory: a boundary version's units of one level as shared arcs simplified
+//! per zoom band, with an R-tree over their parts; or a set of lines (key routes). Rendering a
+//! tile touches only the units whose parts meet it.
+
+use std::collections::BTreeMap;
+
+use rstar::{AABB, RTree, RTreeObject};
+
+use super::clip::{clip_line, clip_ring};
+use super::mercator::{tile_bounds, to_world};
+use super::mvt::{EXTENT, Geometry, LayerBuilder, PropValue};
+use super::simplify::{self, Bands, band_of};
+use super::snap::{SnapReport, snap};
+use super::topology::{RingIn, Topology};
+
+/// Buffer around a tile, in tile units, so strokes do not show seams.
+pub const BUFFER: f64 = 64.0;
+
+/// What a feature carries besides its geometry.
+#[derive(Debug, Clone)]
+pub struct UnitMeta {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub province: Option<String>,
+    /// Label point in world coordinates.
+    pub label: [f64; 2],
+}
+
+/// A unit's geometry as lon/lat polygons (exterior then holes, rings open or closed).
+pub type LonLatPolygons = Vec<Vec<Vec<[f64; 2]>>>;
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    bbox: [f64; 4],
+    unit: u32,
+    part: u32,
+}
+
+impl RTreeObject for Entry {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        AABB::from_corners([self.bbox[0], self.bbox[1]], [self.bbox[2], self.bbox[3]])
+    }
+}
+
+/// A polygon layer.
+pub struct PolygonLayer {
+    /// Layer name inside the tile (`communes`, `districts`, `provinces`).
+    pub name: String,
+    pub units: Vec<UnitMeta>,
+    pub topo: Topology,
+    pub bands: Bands,
+    index: RTree<Entry>,
+    /// World bbox of everything.
+    pub bbox: [f64; 4],
+}
+
+fn bbox_of(points: impl Iterator<Item = [f64; 2]>) -> [f64; 4] {
+    points.fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |b, p| [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[0]), b[3].max(p[1])])
+}
+
+impl PolygonLayer {
+    /// Build from units and their lon/lat geometry, snapping neighbours within `snap_tol`
+    /// degrees first (0 disables snapping).
+    pub fn build(name: &str, units: Vec<UnitMeta>, geometry: Vec<LonLatPolygons>, snap_tol: f64) -> (PolygonLayer, SnapReport) {
+        let mut rings: Vec<Vec<RingIn>> = geometry
+            .iter()
+            .map(|polys| {
+                let mut out = Vec::new();
+                for (pi, poly) in polys.iter().enumerate() {
+                    for (ri, ring) in poly.iter().enumerate() {
+                        let mut pts: Vec<[f64; 2]> = ring.clone();
+                        if pts.len() > 1 && pts.first() == pts.last() {
+                            pts.pop();
+                        }
+                        out.push(RingIn { points: pts, part: pi as u32, hole: ri > 0 });
+                    }
+                }
+                out
+            })
+            .collect();
+        let report = snap(&mut rings, snap_tol);
+        for unit in &mut rings {
+            for r in unit.iter_mut() {
+                for p in r.points.iter_mut() {
+                    *p = to_world(p[0], p[1]);
+                }
+            }
+        }
+        let topo = Topology::build(&rings);
+        let bands = simplify::simplify(&topo);
+        let mut entries = Vec::new();
+        for (ui, u) in rings.iter().enumerate() {
+            let mut parts: BTreeMap<u32, [f64; 4]> = BTreeMap::new();
+            for r in u.iter().filter(|r| !r.hole) {
+                let b = bbox_of(r.points.iter().copied());
+                parts.insert(r.part, b);
+            }
+            for (part, bbox) in parts {
+                entries.push(Entry { bbox, unit: ui as u32, part });
+            }
+        }
+        let bbox = bbox_of(entries.iter().flat_map(|e| [[e.bbox[0], e.bbox[1]], [e.bbox[2], e.bbox[3]]]));
+        (PolygonLayer { name: name.to_string(), units, topo, bands, index: RTree::bulk_load(entries), bbox }, report)
+    }
+
+    /// Render tile z/x/y into a layer builder (None when no feature falls in it).
+    pub fn render(&self, z: u8, x: u32, y: u32) -> Option<LayerBuilder> {
+        let band = band_of(z);
+        let arcs = &self.bands.arcs[band];
+        let b = tile_bounds(z, x, y);
+        let size = b[2] - b[0];
+        let pad = size * BUFFER / f64::from(EXTENT);
+        let query = AABB::from_corners([b[0] - pad, b[1] - pad], [b[2] + pad, b[3] + pad]);
+        let mut hits: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        for e in self.index.locate_in_envelope_intersecting(&query) {
+            hits.entry(e.unit).or_default().push(e.part);
+        }
+        if hits.is_empty() {
+            return None;
+        }
+        let scale = f64::from(EXTENT) / size;
+        let to_tile = |p: [f64; 2]| [(p[0] - b[0]) * scale, (p[1] - b[1]) * scale];
+        let clip = [-BUFFER, -BUFFER, f64::from(EXTENT) + BUFFER, f64::from(EXTENT) + BUFFER];
+        let mut layer = LayerBuilder::new(&self.name);
+        let pts = &self.topo.points;
+        for (ui, parts) in hits {
+            let meta = &self.units[ui as usize];
+            let mut polys: BTreeMap<u32, Vec<Vec<[f64; 2]>>> = BTreeMap::new();
+            for ring in &self.topo.units[ui as usize] {
+                if !parts.contains(&ring.part) {
+                    continue;
+                }
+                let ids = self.topo.ring_ids(ring, arcs);
+                let tile_pts: Vec<[f64; 2]> = ids.iter().map(|&i| to_tile(pts[i as usize])).collect();
+                let clipped = clip_ring(&tile_pts, clip);
+                if clipped.len() < 3 {
+                    continue;
+                }
+                let poly = polys.entry(ring.part).or_default();
+                if ring.hole {
+                    if !poly.is_empty() {
+                        poly.push(clipped);
+                    }
+                } else {
+                    poly.insert(0, clipped);
+                }
+            }
+            let props = [
+                ("code", PropValue::Str(meta.code.clone())),
+                ("name", PropValue::Str(meta.name.clone())),
+                ("province", PropValue::Str(meta.province.clone().unwrap_or_default())),
+            ];
+            let added = layer.add(meta.id as u64, &props, &Geometry::Polygons(polys.into_values().collect()));
+            if !added {
+                // Too small to survive quantising: keep a minimal square at the label point, in
+                // the one tile that holds it, so the unit never vanishes.
+                let l = to_tile(meta.label);
+                if (0.0..f64::from(EXTENT)).contains(&l[0]) && (0.0..f64::from(EXTENT)).contains(&l[1]) {
+                    let (cx, cy) = (l[0].floor(), l[1].floor());
+                    let square = vec![[cx, cy], [cx + 2.0, cy], [cx + 2.0, cy + 2.0], [cx, cy + 2.0]];
+                    layer.add(meta.id as u64, &props, &Geometry::Polygons(vec![vec![square]]));
+                }
+            }
+        }
+        (!layer.is_empty()).then_some(layer)
+    }
+}
+
+/// A line layer (key routes).
+pub struct LineLayer {
+    pub name: String,
+    /// (id, name, scope, world polyline)
+    pub lines: Vec<(i64, String, String, Vec<[f64; 2]>)>,
+    pub bbox: [f64; 4],
+}
+
+impl LineLayer {
+    pub fn build(name: &str, lines: Vec<(i64, String, String, Vec<[f64; 2]>)>) -> LineLayer {
+        let lines: Vec<_> = lines
+            .into_iter()
+            .map(|(id, n, s, l)| (id, n, s, l.into_iter().map(|p| to_world(p[0], p[1])).collect::<Vec<_>>()))
+            .collect();
+        let bbox = bbox_of(lines.iter().flat_map(|l| l.3.iter().copied()));
+        LineLayer { name: name.to_string(), lines, bbox }
+    }
+
+    pub fn render(&self, z: u8, x: u32, y: u32) -> Option<LayerBuilder> {
+        let b = tile_bounds(z, x, y);
+        let size = b[2] - b[0];
+        let scale = f64::from(EXTENT) / size;
+        let clip = [-BUFFER, -BUFFER, f64::from(EXTENT) + BUFFER, f64::from(EXTENT) + BUFFER];
+        let mut layer = LayerBuilder::new(&self.name);
+        let tol = simplify::tolerance(band_of(z));
+        for (id, name, scope, line) in &self.lines {
+            let ids: Vec<u32> = (0..line.len() as u32).collect();
+            let kept = simplify::douglas_peucker(line, &ids, tol);
+            let tile_pts: Vec<[f64; 2]> =
+                kept.iter().map(|&i| line[i as usize]).map(|p| [(p[0] - b[0]) * scale, (p[1] - b[1]) * scale]).collect();
+            let pieces = clip_line(&tile_pts, clip);
+            if pieces.is_empty() {
+                continue;
+            }
+            let props = [("name", PropValue::Str(name.clone())), ("route_scope", PropValue::Str(scope.clone()))];
+            layer.add(*id as u64, &props, &Geometry::Lines(pieces));
+        }
+        (!layer.is_empty()).then_some(layer)
+    }
+}

@@ -1,0 +1,359 @@
+//! Vector tiles: the in-memory atlas of every boundary version and level, zoom-banded shared-arc
+//! simplification, MVT 2.1 encoding and a bounded tile cache.
+//!
+//! Layer ids are `{level}.{version}` — `communes.demo-2025`, `provinces.demo-2019`,
+//! `districts.demo-2019` — plus `routes` (key drug routes) and the aliases `communes`,
+//! `districts`, `provinces` for the newest version that has that level.
+//!
+//! Pipeline per layer, built once at start-up (and again when its version is re-imported):
+//! lon/lat → Web Mercator world units → shared arcs ([`topology`]) → each arc simplified per
+//! zoom band ([`simplify`]) → an R-tree over unit parts ([`layer`]). Per tile: the R-tree finds
+//! the units, rings are rebuilt from the band's arcs, clipped with a buffer ([`clip`]), quantised
+//! and encoded ([`mvt`]), gzipped and cached ([`cache`]) under the layer's content hash.
+
+pub mod cache;
+pub mod clip;
+pub mod layer;
+pub mod mercator;
+pub mod mvt;
+pub mod simplify;
+pub mod snap;
+pub mod topology;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use duckdb::Connection;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use self::cache::{Encoded, TileCache};
+use self::layer::{LineLayer, LonLatPolygons, PolygonLayer, UnitMeta};
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::text::Fnv;
+
+/// Highest zoom tiles are made for (clients over-zoom beyond it).
+pub const MAX_ZOOM: u8 = 14;
+/// Cache budget in bytes.
+pub const CACHE_BYTES: usize = 192 << 20;
+
+/// What a layer draws.
+pub enum Kind {
+    Polygons(PolygonLayer),
+    Lines(LineLayer),
+}
+
+/// A built layer and what TileJSON says about it.
+pub struct LayerEntry {
+    pub id: String,
+    /// Layer name inside tiles: `communes`, `districts`, `provinces`, `routes`.
+    pub name: String,
+    pub version: Option<String>,
+    pub kind: Kind,
+    /// Content hash of the layer's source rows: part of every cache key and ETag.
+    pub hash: u64,
+    /// [west, south, east, north] in degrees.
+    pub bounds: [f64; 4],
+    pub features: usize,
+    pub build_seconds: f64,
+    /// `valid_from` of the layer's boundary version (aliases pick the newest).
+    pub valid_from: Option<String>,
+    /// What snapping changed: vertices moved, inserted, units touched.
+    pub snapped: (usize, usize, usize),
+}
+
+impl LayerEntry {
+    /// Field names and types, for TileJSON `vector_layers`.
+    pub fn fields(&self) -> Vec<(&'static str, &'static str)> {
+        match self.kind {
+            Kind::Polygons(_) => vec![("code", "String"), ("name", "String"), ("province", "String")],
+            Kind::Lines(_) => vec![("name", "String"), ("route_scope", "String")],
+        }
+    }
+
+    fn render(&self, z: u8, x: u32, y: u32) -> Option<mvt::LayerBuilder> {
+        match &self.kind {
+            Kind::Polygons(p) => p.render(z, x, y),
+            Kind::Lines(l) => l.render(z, x, y),
+        }
+    }
+}
+
+/// Why a tile cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum TileError {
+    #[error("no tile layer named '{0}'")]
+    UnknownLayer(String),
+    #[error("tile {z}/{x}/{y} is outside the pyramid (zoom 0–{max}, x and y below 2^zoom)")]
+    OutOfRange { z: u32, x: u32, y: u32, max: u8 },
+}
+
+/// Every layer, the aliases and the cache.
+pub struct TileService {
+    layers: RwLock<BTreeMap<String, Arc<LayerEntry>>>,
+    cache: TileCache,
+}
+
+#[derive(Deserialize)]
+struct RawGeom<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(borrow)]
+    coordinates: &'a RawValue,
+}
+
+/// Parse a stored Polygon/MultiPolygon GeoJSON geometry into lon/lat polygons.
+fn parse_polygons(text: &str) -> std::result::Result<LonLatPolygons, String> {
+    let g: RawGeom = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    match g.kind.as_str() {
+        "Polygon" => Ok(vec![serde_json::from_str::<Vec<Vec<[f64; 2]>>>(g.coordinates.get()).map_err(|e| e.to_string())?]),
+        "MultiPolygon" => serde_json::from_str(g.coordinates.get()).map_err(|e| e.to_string()),
+        other => Err(format!("unexpected geometry type {other}")),
+    }
+}
+
+/// A layer to build: id, tile layer name, version id and name, level.
+struct Spec {
+    id: String,
+    name: &'static str,
+    version_id: i32,
+    version: String,
+    valid_from: String,
+    level: &'static str,
+}
+
+fn load_units(conn: &Connection, s: &Spec) -> Result<(Vec<UnitMeta>, Vec<LonLatPolygons>, u64)> {
+    let ctx = format!("loading {} for tiles", s.id);
+    let mut stmt = conn
+        .prepare(
+            "SELECT unit_id, code, name, province_code, label_lon, label_lat, geometry FROM admin_unit
+             WHERE boundary_version_id = ? AND level = ? ORDER BY unit_id",
+        )
+        .map_err(Error::store(ctx.clone()))?;
+    let mut rows = stmt.query(duckdb::params![s.version_id, s.level]).map_err(Error::store(ctx.clone()))?;
+    let mut metas = Vec::new();
+    let mut geoms = Vec::new();
+    let mut hash = Fnv::default();
+    hash.write(s.id.as_bytes());
+    while let Some(r) = rows.next().map_err(Error::store(ctx.clone()))? {
+        let id: i64 = r.get(0).map_err(Error::store(ctx.clone()))?;
+        let code: String = r.get(1).map_err(Error::store(ctx.clone()))?;
+        let name: String = r.get(2).map_err(Error::store(ctx.clone()))?;
+        let province: Option<String> = r.get(3).map_err(Error::store(ctx.clone()))?;
+        let (lon, lat): (f64, f64) = (r.get(4).map_err(Error::store(ctx.clone()))?, r.get(5).map_err(Error::store(ctx.clone()))?);
+        let text: String = r.get(6).map_err(Error::store(ctx.clone()))?;
+        for part in [id.to_string().as_bytes(), code.as_bytes(), name.as_bytes(), text.as_bytes()] {
+            hash.write(part);
+            hash.write(&[0]);
+        }
+        let polys = parse_polygons(&text).map_err(|e| Error::InvalidArgument(format!("unit {id} geometry: {e}")))?;
+        metas.push(UnitMeta { id, code, name, province, label: mercator::to_world(lon, lat) });
+        geoms.push(polys);
+    }
+    Ok((metas, geoms, hash.finish()))
+}
+
+fn bounds_of(world: [f64; 4]) -> [f64; 4] {
+    let a = mercator::to_lonlat([world[0], world[3]]);
+    let b = mercator::to_lonlat([world[2], world[1]]);
+    [a[0], a[1], b[0], b[1]]
+}
+
+fn build_layer(conn: &Connection, s: &Spec, snap_tol: f64) -> Result<LayerEntry> {
+    let started = Instant::now();
+    let (metas, geoms, hash) = load_units(conn, s)?;
+    let features = metas.len();
+    let (layer, report) = PolygonLayer::build(s.name, metas, geoms, snap_tol);
+    let bounds = bounds_of(layer.bbox);
+    Ok(LayerEntry {
+        id: s.id.clone(),
+        name: s.name.to_string(),
+        version: Some(s.version.clone()),
+        kind: Kind::Polygons(layer),
+        hash,
+        bounds,
+        features,
+        build_seconds: started.elapsed().as_secs_f64(),
+        valid_from: Some(s.valid_from.clone()),
+        snapped: (report.moved(), report.inserted(), report.units_changed()),
+    })
+}
+
+fn routes_layer(conn: &Connection) -> Result<Option<LayerEntry>> {
+    let ctx = "loading key routes for tiles";
+    let started = Instant::now();
+    let mut stmt = conn
+        .prepare("SELECT route_id, name, route_scope, geometry FROM key_route ORDER BY route_id")
+        .map_err(Error::store(ctx))?;
+    let mut rows = stmt.query([]).map_err(Error::store(ctx))?;
+    let mut lines = Vec::new();
+    let mut hash = Fnv::default();
+    hash.write(b"routes");
+    while let Some(r) = rows.next().map_err(Error::store(ctx))? {
+        let id: i64 = r.get(0).map_err(Error::store(ctx))?;
+        let name: String = r.get(1).map_err(Error::store(ctx))?;
+        let scope: String = r.get(2).map_err(Error::store(ctx))?;
+        let text: String = r.get(3).map_err(Error::store(ctx))?;
+        hash.write(text.as_bytes());
+        let g: RawGeom = serde_json::from_str(&text).map_err(|e| Error::InvalidArgument(format!("route {id}: {e}")))?;
+        let parts: Vec<Vec<[f64; 2]>> = match g.kind.as_str() {
+            "LineString" => vec![serde_json::from_str(g.coordinates.get()).map_err(|e| Error::InvalidArgument(e.to_string()))?],
+            _ => serde_json::from_str(g.coordinates.get()).map_err(|e| Error::InvalidArgument(e.to_string()))?,
+        };
+        for p in parts {
+            lines.push((id, name.clone(), scope.clone(), p));
+        }
+    }
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    let features = lines.len();
+    let layer = LineLayer::build("routes", lines);
+    let bounds = bounds_of(layer.bbox);
+    Ok(Some(LayerEntry {
+        id: "routes".into(),
+        name: "routes".into(),
+        version: None,
+        kind: Kind::Lines(layer),
+        hash: hash.finish(),
+        bounds,
+        features,
+        build_seconds: started.elapsed().as_secs_f64(),
+        valid_from: None,
+        snapped: (0, 0, 0),
+    }))
+}
+
+fn plural(level: &str) -> &'static str {
+    match level {
+        "province" => "provinces",
+        "district" => "districts",
+        _ => "communes",
+    }
+}
+
+impl TileService {
+    /// Build every layer of the store (in parallel, one thread per core), snapping neighbours
+    /// within `snap_tol` degrees (see [`snap`]; 0 disables it).
+    pub fn load(store: &Store, snap_tol: f64) -> Result<TileService> {
+        let conn = store.connect()?;
+        let versions = crate::store::queries::boundary_versions(&conn)?;
+        let mut specs = Vec::new();
+        for v in &versions {
+            for (level, n) in [("commune", v.units.commune), ("district", v.units.district), ("province", v.units.province)] {
+                if n > 0 {
+                    specs.push(Spec {
+                        id: format!("{}.{}", plural(level), v.name),
+                        name: plural(level),
+                        version_id: v.id,
+                        version: v.name.clone(),
+                        valid_from: v.valid_from.clone(),
+                        level: match level {
+                            "province" => "province",
+                            "district" => "district",
+                            _ => "commune",
+                        },
+                    });
+                }
+            }
+        }
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(specs.len().max(1));
+        let mut built: Vec<Result<LayerEntry>> = Vec::new();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let specs = &specs;
+                    scope.spawn(move || -> Vec<Result<LayerEntry>> {
+                        let conn = match store.connect() {
+                            Ok(c) => c,
+                            Err(e) => return vec![Err(e)],
+                        };
+                        specs.iter().skip(t).step_by(threads).map(|s| build_layer(&conn, s, snap_tol)).collect()
+                    })
+                })
+                .collect();
+            for h in handles {
+                match h.join() {
+                    Ok(v) => built.extend(v),
+                    Err(_) => built.push(Err(Error::InvalidArgument("a tile layer build thread panicked".into()))),
+                }
+            }
+        });
+        let mut layers = BTreeMap::new();
+        for b in built {
+            let e = b?;
+            layers.insert(e.id.clone(), Arc::new(e));
+        }
+        if let Some(r) = routes_layer(&conn)? {
+            layers.insert(r.id.clone(), Arc::new(r));
+        }
+        Ok(TileService { layers: RwLock::new(layers), cache: TileCache::new(CACHE_BYTES) })
+    }
+
+    /// A layer by id or alias (`communes` = the newest version's communes).
+    pub fn layer(&self, id: &str) -> Option<Arc<LayerEntry>> {
+        let layers = self.layers.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(l) = layers.get(id) {
+            return Some(l.clone());
+        }
+        // Alias: the newest version (latest valid_from) with that level.
+        let prefix = format!("{id}.");
+        layers.values().filter(|l| l.id.starts_with(&prefix)).max_by(|a, b| a.valid_from.cmp(&b.valid_from)).cloned()
+    }
+
+    /// Every layer.
+    pub fn layers(&self) -> Vec<Arc<LayerEntry>> {
+        self.layers.read().unwrap_or_else(|p| p.into_inner()).values().cloned().collect()
+    }
+
+    /// The tile z/x/y of a layer: `Ok(None)` for an empty tile.
+    pub fn tile(&self, id: &str, z: u32, x: u32, y: u32) -> std::result::Result<Option<Arc<Encoded>>, TileError> {
+        let layer = self.layer(id).ok_or_else(|| TileError::UnknownLayer(id.to_string()))?;
+        if z > u32::from(MAX_ZOOM) || u64::from(x) >= 1u64 << z || u64::from(y) >= 1u64 << z {
+            return Err(TileError::OutOfRange { z, x, y, max: MAX_ZOOM });
+        }
+        let z = z as u8;
+        let key: cache::Key = (Arc::from(layer.id.as_str()), layer.hash, z, x, y);
+        if let Some(hit) = self.cache.get(&key) {
+            return Ok(hit);
+        }
+        let tile = Self::encode(&layer, z, x, y);
+        self.cache.put(key, tile.clone());
+        Ok(tile)
+    }
+
+    /// Render, encode and gzip one tile (no cache).
+    pub fn encode(layer: &LayerEntry, z: u8, x: u32, y: u32) -> Option<Arc<Encoded>> {
+        let built = layer.render(z, x, y)?;
+        let raw = mvt::tile(vec![built]);
+        let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 2), flate2::Compression::fast());
+        let gzip = gz.write_all(&raw).and_then(|_| gz.finish()).unwrap_or_default();
+        let mut h = Fnv::default();
+        h.write(&layer.hash.to_le_bytes());
+        h.write(&raw);
+        Some(Arc::new(Encoded { raw, gzip, etag: format!("\"{:016x}\"", h.finish()) }))
+    }
+
+    /// Rebuild the layers of one boundary version after it was re-imported, dropping its cached
+    /// tiles.
+    pub fn reload(&self, store: &Store, snap_tol: f64) -> Result<()> {
+        let fresh = TileService::load(store, snap_tol)?;
+        let new_layers = fresh.layers.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut layers = self.layers.write().unwrap_or_else(|p| p.into_inner());
+        for (id, old) in layers.iter() {
+            if new_layers.get(id).is_none_or(|n| n.hash != old.hash) {
+                self.cache.forget_layer(id);
+            }
+        }
+        *layers = new_layers;
+        Ok(())
+    }
+
+    /// Cached tiles and their bytes.
+    pub fn cache_stats(&self) -> (usize, usize) {
+        self.cache.stats()
+    }
+}
