@@ -22,7 +22,7 @@ const YEARS: std::ops::RangeInclusive<i32> = 2006..=2025; // 20 years × 5,000 =
 fn kill_during_write(db: &str, csv: &str, delay: Duration) -> bool {
     let mut child = Command::new(bin())
         .args(["--db", db, "import", "indicators", csv, "--no-progress"])
-        .env("RUST_LOG", "commune_atlas=info")
+        .env("RUST_LOG", "commune_atlas=debug")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

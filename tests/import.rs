@@ -50,7 +50,16 @@ fn boundaries_and_indicators_round_trip_exactly() {
     assert_eq!(count(&store, "indicator"), 20);
     let conn = store.connect().unwrap();
 
-    // Unit 98007 is row 1, column 1 of the grid: lon 105.1–105.2, lat 21.1–21.2.
+    // The bbox read back equals the fixture's own coordinates of unit 98007, bit for bit.
+    let fixture: serde_json::Value = serde_json::from_str(&grid_geojson("98", 4, 5, 105.0, 21.0, 0.1)).unwrap();
+    let f = fixture["features"].as_array().unwrap().iter().find(|f| f["properties"]["code"] == "98007").unwrap();
+    let ring: Vec<(f64, f64)> = f["geometry"]["coordinates"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+        .collect();
+    let want = ring.iter().fold((f64::MAX, f64::MAX, f64::MIN, f64::MIN), |b, p| (b.0.min(p.0), b.1.min(p.1), b.2.max(p.0), b.3.max(p.1)));
     let (min_lon, min_lat, max_lon, max_lat, ty, unit_id): (f64, f64, f64, f64, String, i64) = conn
         .query_row(
             "SELECT min_lon, min_lat, max_lon, max_lat, unit_type, unit_id FROM admin_unit WHERE code = '98007'",
@@ -58,8 +67,8 @@ fn boundaries_and_indicators_round_trip_exactly() {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )
         .unwrap();
-    assert_eq!((min_lon, min_lat), (105.0 + 2.0 * 0.1, 21.0 + 0.1), "bbox min read back exactly");
-    assert_eq!((max_lon, max_lat), (105.0 + 2.0 * 0.1 + 0.1, 21.0 + 0.1 + 0.1), "bbox max read back exactly");
+    assert_eq!((min_lon, min_lat, max_lon, max_lat), want, "bbox read back exactly");
+    assert!((min_lon - 105.1).abs() < 1e-12 && (min_lat - 21.1).abs() < 1e-12, "row 1, column 1 of the grid");
     assert_eq!(ty, "xa");
     assert_eq!(unit_id, 1_000_007, "unit id = version id × 1,000,000 + ordinal");
 
@@ -227,7 +236,7 @@ fn a_coordinate_out_of_range_is_rejected() {
     let swapped = format!(
         "{FC_HEAD}{{\"type\":\"Feature\",\"properties\":{{\"code\":\"98101\",\"name\":\"Xã Lộn\"}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[[[21,105],[21.1,105],[21.1,105.1],[21,105]]]}}}}\n]}}"
     );
-    assert_boundaries_rejected(&swapped, 2, 99, "outside lon");
+    assert_boundaries_rejected(&swapped, 2, 109, "outside lon");
 }
 
 #[test]
@@ -242,7 +251,7 @@ fn a_point_geometry_is_rejected() {
     let pt = format!(
         "{FC_HEAD}{{\"type\":\"Feature\",\"properties\":{{\"code\":\"98101\",\"name\":\"Xã Điểm\"}},\"geometry\":{{\"type\":\"Point\",\"coordinates\":[105,21]}}}}\n]}}"
     );
-    assert_boundaries_rejected(&pt, 2, 73, "geometry type Point is not allowed");
+    assert_boundaries_rejected(&pt, 2, 77, "geometry type Point is not allowed");
 }
 
 #[test]

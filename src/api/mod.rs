@@ -5,6 +5,7 @@ mod analytics;
 mod choropleth;
 mod error;
 mod health;
+pub mod search;
 mod static_files;
 mod tiles;
 mod units;
@@ -36,11 +37,14 @@ pub struct AppState {
     pub analytics: Arc<RwLock<Arc<Snapshot>>>,
     /// Vector tile layers and their cache.
     pub tiles: Arc<TileService>,
+    /// Every unit's name, for search and labels.
+    pub search: Arc<Vec<search::Entry>>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<Store>, demo: bool, snapshot: Snapshot, tiles: TileService) -> AppState {
-        AppState { store, demo, analytics: Arc::new(RwLock::new(Arc::new(snapshot))), tiles: Arc::new(tiles) }
+    pub fn new(store: Arc<Store>, demo: bool, snapshot: Snapshot, tiles: TileService) -> crate::Result<AppState> {
+        let search = Arc::new(search::load(&store)?);
+        Ok(AppState { store, demo, analytics: Arc::new(RwLock::new(Arc::new(snapshot))), tiles: Arc::new(tiles), search })
     }
 
     /// The current analytics snapshot.
@@ -63,6 +67,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/progress", get(analytics::progress))
         .route("/api/rules", get(analytics::rules))
         .route("/api/choropleth", get(choropleth::choropleth))
+        .route("/api/search", get(search::search))
+        .route("/api/labels", get(search::labels))
         .route("/tiles", get(tiles::catalog))
         .route("/tiles/{file}", get(tiles::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))

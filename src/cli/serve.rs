@@ -68,7 +68,7 @@ pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
         layers.iter().map(|l| l.features).sum::<usize>(),
         t0.elapsed().as_secs_f64()
     );
-    let state = AppState::new(Arc::new(store), demo, snapshot, tiles);
+    let state = AppState::new(Arc::new(store), demo, snapshot, tiles)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(api::serve(state, args.bind, |addr| {
         eprintln!(

@@ -40,7 +40,11 @@ pub fn bbox(mp: &MultiPolygon<f64>) -> Option<BBox> {
 /// and part/vertex counts.
 pub fn measures(mp: &MultiPolygon<f64>) -> Option<Measures> {
     let bbox = bbox(mp)?;
-    let area_m2: f64 = mp.0.iter().map(|p| p.geodesic_area_unsigned()).sum();
+    let area_m2: f64 = mp
+        .0
+        .iter()
+        .map(|p| (ring_area_m2(p.exterior()) - p.interiors().iter().map(ring_area_m2).sum::<f64>()).max(0.0))
+        .sum();
     let largest = mp.0.iter().max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
     let label = largest.interior_point().map(|p| (p.x(), p.y())).unwrap_or((
         (bbox.min_lon + bbox.max_lon) / 2.0,
@@ -48,6 +52,16 @@ pub fn measures(mp: &MultiPolygon<f64>) -> Option<Measures> {
     ));
     let vertices = mp.0.iter().map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>()).sum();
     Some(Measures { bbox, area_km2: area_m2 / 1e6, label, parts: mp.0.len(), vertices })
+}
+
+/// WGS84 ellipsoid surface area, m².
+const EARTH_M2: f64 = 5.100_656_217_24e14;
+
+/// Geodesic area enclosed by one ring, whatever its winding (a ring never encloses more than
+/// half the earth here, so the complement reading is discarded).
+fn ring_area_m2(ring: &LineString<f64>) -> f64 {
+    let a = Polygon::new(ring.clone(), vec![]).geodesic_area_signed().abs();
+    if a > EARTH_M2 / 2.0 { EARTH_M2 - a } else { a }
 }
 
 /// Orient rings as RFC 7946 requires: exteriors counter-clockwise, holes clockwise.

@@ -160,7 +160,7 @@ pub fn import_boundaries(
         let mut rep = Reporter::new(&input.name);
         let units = parse(input, b, opts, &mut rep)?;
         rep.check()?;
-        tracing::info!(units = units.len(), "validated; writing");
+        tracing::debug!(units = units.len(), "validated; writing");
         let notes: Vec<String> = units
             .iter()
             .filter(|u| u.repaired)

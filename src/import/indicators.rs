@@ -36,7 +36,7 @@ pub fn import_indicators(store: &Store, input: &Input, opts: &ImportOptions) -> 
         let checked = check_rows(rows, &units, &mut rep, &mut progress);
         progress.finish();
         rep.check()?;
-        tracing::info!(rows = checked.len(), "validated; writing");
+        tracing::debug!(rows = checked.len(), "validated; writing");
 
         let mut columns: Vec<&str> = vec!["unit_id"];
         columns.extend(COLS.iter().skip(1).map(|c| c.name)); // unit_code is stored as unit_id
@@ -89,7 +89,7 @@ fn check_rows(rows: Vec<TypedRow>, units: &UnitIndex, rep: &mut Reporter, progre
         progress.inc(1);
         let line = row.line;
         let col = |k: usize| row.columns[k];
-        let (Some(code), Some(year), Some(reference)) = (row.text(k_code), row.int(k_year), row.date(k_ref)) else {
+        let (Some(code), Some(year), Some(reference)) = (row.text(k_code).map(str::to_string), row.int(k_year), row.date(k_ref)) else {
             continue; // typed rows always carry required fields; defensive
         };
         let mut ok = true;
@@ -144,7 +144,7 @@ fn check_rows(rows: Vec<TypedRow>, units: &UnitIndex, rep: &mut Reporter, progre
             ok = false;
         }
 
-        let unit_id = match units.resolve(code, reference) {
+        let unit_id = match units.resolve(&code, reference) {
             Ok(u) => u.unit_id,
             Err(reason) => {
                 rep.at(line, col(k_code), reason);

@@ -255,7 +255,7 @@ where
     conn.execute_batch("BEGIN TRANSACTION").map_err(Error::store("starting the import transaction"))?;
     let outcome = work(&conn).and_then(|w| {
         log(&conn, kind, input, &sha, started, w.rows, "accepted", None, &opts.actor)?;
-        tracing::info!(kind = kind.as_str(), file = %input.name, rows = w.rows, "committing");
+        tracing::debug!(kind = kind.as_str(), file = %input.name, rows = w.rows, "committing");
         conn.execute_batch("COMMIT").map_err(Error::store("committing the import"))?;
         Ok(w)
     });

@@ -10,6 +10,7 @@ pub mod queries;
 pub mod tabular;
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use duckdb::{Config, Connection};
 
@@ -26,7 +27,8 @@ pub const DEMO_DATASET: &str = "synthetic-demo";
 /// connection with [`Store::connect`].
 pub struct Store {
     path: PathBuf,
-    primary: Connection,
+    /// The connection every other one is cloned from (DuckDB connections are not `Sync`).
+    primary: Mutex<Connection>,
 }
 
 impl Store {
@@ -49,14 +51,14 @@ impl Store {
             Error::Store { context: format!("opening {}{hint}", path.display()), source }
         })?;
         migrations::apply(&primary)?;
-        Ok(Store { path, primary })
+        Ok(Store { path, primary: Mutex::new(primary) })
     }
 
     /// Open an in-memory store (tests and throw-away work).
     pub fn open_in_memory() -> Result<Store> {
         let primary = Connection::open_in_memory().map_err(Error::store("opening in-memory DuckDB"))?;
         migrations::apply(&primary)?;
-        Ok(Store { path: PathBuf::from(":memory:"), primary })
+        Ok(Store { path: PathBuf::from(":memory:"), primary: Mutex::new(primary) })
     }
 
     /// Where the database file lives.
@@ -66,7 +68,11 @@ impl Store {
 
     /// A new connection to the same database, for one unit of work (a request, an import).
     pub fn connect(&self) -> Result<Connection> {
-        self.primary.try_clone().map_err(Error::store("opening a connection"))
+        self.lock().try_clone().map_err(Error::store("opening a connection"))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.primary.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A value from `atlas_meta`.
@@ -82,7 +88,7 @@ impl Store {
 
     /// Set a value in `atlas_meta`.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        self.primary
+        self.lock()
             .execute("INSERT OR REPLACE INTO atlas_meta (key, value) VALUES (?, ?)", [key, value])
             .map(|_| ())
             .map_err(Error::store("writing atlas_meta"))
@@ -95,6 +101,6 @@ impl Store {
 
     /// Flush the write-ahead log into the database file.
     pub fn checkpoint(&self) -> Result<()> {
-        self.primary.execute_batch("CHECKPOINT").map_err(Error::store("checkpointing"))
+        self.lock().execute_batch("CHECKPOINT").map_err(Error::store("checkpointing"))
     }
 }

@@ -114,7 +114,7 @@ impl PolygonLayer {
         let pad = size * BUFFER / f64::from(EXTENT);
         let query = AABB::from_corners([b[0] - pad, b[1] - pad], [b[2] + pad, b[3] + pad]);
         let mut hits: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-        for e in self.index.locate_in_envelope_intersecting(&query) {
+        for e in self.index.locate_in_envelope_intersecting(query) {
             hits.entry(e.unit).or_default().push(e.part);
         }
         if hits.is_empty() {

@@ -108,6 +108,12 @@ pub fn simplify(topo: &Topology) -> Bands {
     let pts = &topo.points;
     let mut bands: Vec<Vec<Vec<u32>>> = Vec::with_capacity(BANDS.len());
     let mut guarded = 0;
+    // Full-resolution ring areas, computed once.
+    let orig_areas: Vec<Vec<f64>> = topo
+        .units
+        .iter()
+        .map(|u| u.iter().map(|r| ring_area(pts, &topo.ring_ids(r, &topo.arcs)).abs()).collect())
+        .collect();
     for b in 0..BANDS.len() {
         let tol = tolerance(b);
         let mut arcs: Vec<Vec<u32>> = topo.arcs.iter().map(|a| simplify_arc(pts, a, tol)).collect();
@@ -115,15 +121,15 @@ pub fn simplify(topo: &Topology) -> Bands {
         // rings cross, takes its arcs unsimplified at this band (for every unit using them).
         for _ in 0..4 {
             let mut restore: Vec<u32> = Vec::new();
-            for unit in &topo.units {
+            for (ui, unit) in topo.units.iter().enumerate() {
                 let simplified = unit.iter().any(|r| r.arcs.iter().any(|a| arcs[a.0 as usize].len() < topo.arcs[a.0 as usize].len()));
                 if !simplified {
                     continue;
                 }
                 let mut rings: Vec<(u32, bool, Vec<u32>)> = Vec::with_capacity(unit.len());
-                for ring in unit {
+                for (ri, ring) in unit.iter().enumerate() {
                     let ids = topo.ring_ids(ring, &arcs);
-                    let orig_area = ring_area(pts, &topo.ring_ids(ring, &topo.arcs)).abs();
+                    let orig_area = orig_areas[ui][ri];
                     let area = ring_area(pts, &ids).abs();
                     if ids.len() < 3 || area < 0.25 * orig_area.min(tol * tol * 4.0) || area.is_nan() {
                         restore.extend(ring.arcs.iter().map(|a| a.0));

@@ -86,23 +86,26 @@ pub fn snap(units: &mut [Vec<RingIn>], tol: f64) -> SnapReport {
             }
         }
     }
-    // 2. Edges: insert other units' vertices lying on (within tol of) an edge.
+    // 2. Edges: insert other units' vertices lying on (within tol of) an edge. An R-tree over the
+    // distinct points finds the candidates of each edge's (tolerance-padded) box.
     let mut users: HashMap<(u64, u64), Vec<u32>> = HashMap::new();
     let bits = |p: [f64; 2]| ((p[0] + 0.0).to_bits(), (p[1] + 0.0).to_bits());
-    let mut points: HashMap<Cell, Vec<[f64; 2]>> = HashMap::new();
+    let mut distinct: Vec<[f64; 2]> = Vec::new();
     for (ui, unit) in units.iter().enumerate() {
         for ring in unit {
             for p in &ring.points {
                 let u = users.entry(bits(*p)).or_default();
-                if u.last() != Some(&(ui as u32)) && !u.contains(&(ui as u32)) {
-                    if u.is_empty() {
-                        points.entry(cell(*p, tol)).or_default().push(*p);
-                    }
+                if u.is_empty() {
+                    distinct.push(*p);
+                }
+                if !u.contains(&(ui as u32)) {
                     u.push(ui as u32);
                 }
             }
         }
     }
+    // Only points shared with another unit's neighbourhood matter; all are indexed.
+    let tree = rstar::RTree::bulk_load(distinct);
     for (ui, unit) in units.iter_mut().enumerate() {
         for ring in unit.iter_mut() {
             let n = ring.points.len();
@@ -118,30 +121,25 @@ pub fn snap(units: &mut [Vec<RingIn>], tol: f64) -> SnapReport {
                 if len2 == 0.0 {
                     continue;
                 }
-                let (c0, c1) = (cell([a[0].min(b[0]) - tol, a[1].min(b[1]) - tol], tol), cell([a[0].max(b[0]) + tol, a[1].max(b[1]) + tol], tol));
-                if (c1.0 - c0.0 + 1) * (c1.1 - c0.1 + 1) > 40_000 {
-                    continue; // a very long edge at a tiny tolerance: leave it
-                }
+                let env = rstar::AABB::from_corners(
+                    [a[0].min(b[0]) - tol, a[1].min(b[1]) - tol],
+                    [a[0].max(b[0]) + tol, a[1].max(b[1]) + tol],
+                );
                 let mut found: Vec<(f64, [f64; 2])> = Vec::new();
-                for gx in c0.0..=c1.0 {
-                    for gy in c0.1..=c1.1 {
-                        let Some(v) = points.get(&(gx, gy)) else { continue };
-                        for q in v {
-                            if *q == a || *q == b {
-                                continue;
-                            }
-                            if users.get(&bits(*q)).is_some_and(|u| u.iter().all(|&o| o as usize == ui)) {
-                                continue;
-                            }
-                            let t = ((q[0] - a[0]) * dx + (q[1] - a[1]) * dy) / len2;
-                            if t <= 0.0 || t >= 1.0 {
-                                continue;
-                            }
-                            let proj = [a[0] + t * dx, a[1] + t * dy];
-                            if d2(*q, proj) <= tol2 {
-                                found.push((t, *q));
-                            }
-                        }
+                for q in tree.locate_in_envelope(env) {
+                    if *q == a || *q == b {
+                        continue;
+                    }
+                    if users.get(&bits(*q)).is_some_and(|u| u.iter().all(|&o| o as usize == ui)) {
+                        continue;
+                    }
+                    let t = ((q[0] - a[0]) * dx + (q[1] - a[1]) * dy) / len2;
+                    if t <= 0.0 || t >= 1.0 {
+                        continue;
+                    }
+                    let proj = [a[0] + t * dx, a[1] + t * dy];
+                    if d2(*q, proj) <= tol2 {
+                        found.push((t, *q));
                     }
                 }
                 found.sort_by(|x, y| x.0.total_cmp(&y.0));

@@ -153,11 +153,15 @@ impl Topology {
         let mut out: Vec<u32> = Vec::new();
         for &(a, rev) in &ring.arcs {
             let pts = &arc_points[a as usize];
-            let iter: Box<dyn Iterator<Item = &u32>> = if rev { Box::new(pts.iter().rev()) } else { Box::new(pts.iter()) };
-            for &p in iter {
+            let mut push = |p: u32| {
                 if out.last() != Some(&p) {
                     out.push(p);
                 }
+            };
+            if rev {
+                pts.iter().rev().for_each(|&p| push(p));
+            } else {
+                pts.iter().for_each(|&p| push(p));
             }
         }
         while out.len() > 1 && out.first() == out.last() {

@@ -120,6 +120,7 @@ pub const INDICATOR_HEADER: &[&str] = &[
     "vocational_training_persons",
     "jobs_supported",
     "legal_regime",
+    "reported_key_type",
     "source_ref",
     "data_quality",
 ];
@@ -348,6 +349,21 @@ fn indicator_row(world: &World, c: &C, y: i32, factor: f64, drug_free: bool, sou
         rng.poisson(addicts as f64 * 0.1).to_string(),
         rng.poisson(addicts as f64 * 0.06).to_string(),
         if post { "post_256a" } else { "pre_256a" }.to_string(),
+        // Before 2025 the police's own classification (under 3122/2010 practice) is on record.
+        if post {
+            String::new()
+        } else if drug_free {
+            "none".to_string()
+        } else {
+            match pressure {
+                p if p >= 1.6 => "I",
+                p if p >= 1.25 => "II",
+                p if p >= 0.75 => "III",
+                p if p >= 0.25 => "non_key_with_drugs",
+                _ => "none",
+            }
+            .to_string()
+        },
         source.to_string(),
         "official".to_string(),
     ]

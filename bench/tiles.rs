@@ -1,0 +1,60 @@
+//! Tile engine benchmarks (criterion): building a layer (shared arcs + zoom bands + R-tree)
+//! and rendering + encoding tiles without the cache.
+//!
+//! `cargo bench --bench tiles` — uses the embedded demo; set ATLAS_BENCH_NATIONAL=1 to also
+//! build the national synthetic dataset (~10,000 + 3,321 communes).
+
+use std::time::Instant;
+
+use commune_atlas::demo;
+use commune_atlas::import::ImportOptions;
+use commune_atlas::store::Store;
+use commune_atlas::tiles::mercator::{tile_range, to_world};
+use commune_atlas::tiles::TileService;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn store_with(dir: &std::path::Path, national: bool) -> Store {
+    let store = Store::open(dir.join("bench.duckdb")).expect("store");
+    if national {
+        let data = dir.join("national");
+        demo::generate::generate(7, demo::generate::Scale::National, &data).expect("generate");
+        demo::load_dir(&store, &data, &ImportOptions::default()).expect("load national");
+    } else {
+        demo::load(&store, &ImportOptions::default()).expect("load demo");
+    }
+    store
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = store_with(dir.path(), false);
+    c.bench_function("build all demo layers", |b| b.iter(|| TileService::load(&store, 1e-6).expect("load")));
+    let service = TileService::load(&store, 1e-6).expect("load");
+    let layer = service.layer("communes.demo-2019").expect("layer");
+    let mut tiles = Vec::new();
+    let (a, z) = (to_world(layer.bounds[0], layer.bounds[3]), to_world(layer.bounds[2], layer.bounds[1]));
+    for zoom in [5u8, 8, 10, 12, 14] {
+        let (x0, y0, x1, y1) = tile_range(zoom, [a[0], a[1], z[0], z[1]]);
+        let (cx, cy) = ((x0 + x1) / 2, (y0 + y1) / 2);
+        tiles.push((zoom, cx, cy));
+    }
+    for (zoom, x, y) in tiles {
+        c.bench_function(&format!("encode communes z{zoom} (uncached)"), |b| {
+            b.iter(|| TileService::encode(&layer, zoom, x, y))
+        });
+    }
+    if std::env::var("ATLAS_BENCH_NATIONAL").is_ok() {
+        let ndir = tempfile::tempdir().expect("tempdir");
+        let nstore = store_with(ndir.path(), true);
+        let t = Instant::now();
+        let s = TileService::load(&nstore, 1e-6).expect("load national");
+        eprintln!("national: {} layers built in {:.2} s", s.layers().len(), t.elapsed().as_secs_f64());
+        let mut g = c.benchmark_group("national");
+        g.sample_size(10);
+        g.bench_function("build all national layers", |b| b.iter(|| TileService::load(&nstore, 1e-6).expect("load")));
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

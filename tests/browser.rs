@@ -1,0 +1,271 @@
+//! The web client in headless Chromium, driven through WebDriver (chromedriver) against a
+//! server started by the test. Installs Debian's chromium and chromium-driver when missing.
+//! Screenshots of every view are written to `target/screenshots/` (or $ATLAS_SCREENSHOTS).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+struct Proc(Child);
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Make sure Chromium and ChromeDriver exist, installing the Debian packages if needed.
+fn ensure_chromium() {
+    let have = |p: &str| std::path::Path::new(p).exists();
+    if have("/usr/bin/chromium") && have("/usr/bin/chromedriver") {
+        return;
+    }
+    eprintln!("installing chromium and chromium-driver (Debian packages) for the browser tests …");
+    let apt = |args: &[&str]| {
+        let st = Command::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive").status();
+        assert!(st.is_ok_and(|s| s.success()), "apt-get {args:?} failed: the browser tests need chromium and chromium-driver");
+    };
+    apt(&["update", "-q"]);
+    apt(&["install", "-y", "-q", "chromium", "chromium-driver"]);
+    assert!(have("/usr/bin/chromium") && have("/usr/bin/chromedriver"));
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start_server(db: &std::path::Path) -> (Proc, String) {
+    let mut child = Command::new(common::bin())
+        .args(["--db", db.to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("serve exited").expect("stderr");
+        if let Some(rest) = line.split("on http://").nth(1) {
+            break format!("http://{}", rest.split('/').next().unwrap());
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (Proc(child), base)
+}
+
+/// A minimal WebDriver client.
+struct Driver {
+    url: String,
+    session: String,
+    _proc: Proc,
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(120))).build().into()
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = free_port();
+        let proc = Proc(
+            Command::new("/usr/bin/chromedriver")
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start chromedriver"),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while agent().get(&format!("{url}/status")).call().is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = tempfile::tempdir().unwrap().keep();
+        let caps = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+                         "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--window-size=1400,900",
+                         format!("--user-data-dir={}", profile.display())]
+            }
+        }}});
+        let resp: Value = agent().post(&format!("{url}/session")).send_json(&caps).unwrap().body_mut().read_json().unwrap();
+        let session = resp["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {resp}")).to_string();
+        Driver { url, session, _proc: proc }
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{}", self.url, self.session, path);
+        let mut resp = if method == "GET" { agent().get(&url).call().unwrap() } else { agent().post(&url).send_json(&body).unwrap() };
+        let v: Value = resp.body_mut().read_json().unwrap();
+        if let Some(err) = v["value"].get("error") {
+            panic!("WebDriver {path}: {err}: {}", v["value"]["message"]);
+        }
+        v["value"].clone()
+    }
+
+    fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", json!({ "url": url }));
+    }
+
+    /// Run async JS: the script's last argument is the callback.
+    fn eval_async(&self, script: &str) -> Value {
+        self.cmd("POST", "/execute/async", json!({ "script": script, "args": [] }))
+    }
+
+    fn eval(&self, script: &str) -> Value {
+        self.cmd("POST", "/execute/sync", json!({ "script": script, "args": [] }))
+    }
+
+    fn screenshot(&self, name: &str) {
+        let b64 = self.cmd("GET", "/screenshot", Value::Null);
+        let bytes = decode_base64(b64.as_str().unwrap());
+        let dir = std::env::var("ATLAS_SCREENSHOTS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), bytes).unwrap();
+        eprintln!("screenshot: {}", dir.join(format!("{name}.png")).display());
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = agent().delete(&format!("{}/session/{}", self.url, self.session)).call();
+    }
+}
+
+fn decode_base64(s: &str) -> Vec<u8> {
+    let table = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let clean: Vec<u8> = s.bytes().filter(|c| *c != b'=' && !c.is_ascii_whitespace()).collect();
+    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
+    for chunk in clean.chunks(4) {
+        let v: Vec<u32> = chunk.iter().map(|c| u32::from(table(*c))).collect();
+        let n = v.iter().enumerate().fold(0u32, |acc, (i, x)| acc | (x << (18 - 6 * i)));
+        out.push((n >> 16) as u8);
+        if chunk.len() > 2 {
+            out.push((n >> 8) as u8);
+        }
+        if chunk.len() > 3 {
+            out.push(n as u8);
+        }
+    }
+    out
+}
+
+/// Wait until `window.atlas.ready` resolved and the map is idle.
+const WAIT_READY: &str = "const done = arguments[arguments.length - 1];
+  window.atlas.ready.then(() => { const m = window.atlas.map; if (m.loaded() && m.areTilesLoaded()) done(true); else m.once('idle', () => done(true)); })
+  .catch(e => done('error: ' + e.message));";
+
+const WAIT_IDLE: &str = "const done = arguments[arguments.length - 1];
+  setTimeout(() => { const m = window.atlas.map; if (m.areTilesLoaded() && !m.isMoving()) done(true); else m.once('idle', () => done(true)); }, 400);";
+
+#[test]
+fn the_web_map_renders_recolours_without_refetching_tiles_and_explains_a_commune() {
+    ensure_chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base) = start_server(&dir.path().join("atlas.duckdb"));
+    let d = Driver::start();
+    d.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
+    d.goto(&format!("{base}/"));
+    assert_eq!(d.eval_async(WAIT_READY), json!(true), "the page loads and the map becomes idle");
+
+    // The map renders commune features; the demo banner shows.
+    let rendered = d.eval("const a = window.atlas; return a.map.queryRenderedFeatures({ layers: ['fill:' + a.atlas.active] }).length;");
+    assert!(rendered.as_u64().unwrap() > 50, "rendered communes: {rendered}");
+    assert_eq!(d.eval("return document.getElementById('demo-banner').hidden;"), json!(false));
+
+    // The legend counts equal the API's counts.
+    let year = d.eval("return window.atlas.state.year;").as_i64().unwrap();
+    let api: Value = agent().get(&format!("{base}/api/choropleth?year={year}&metric=status")).call().unwrap().body_mut().read_json().unwrap();
+    let legend = d.eval("return [...document.querySelectorAll('#legend .legend-item[data-key]')].map(e => [e.dataset.key, e.querySelector('.count').textContent]);");
+    for item in legend.as_array().unwrap() {
+        let key = item[0].as_str().unwrap();
+        let shown: i64 = item[1].as_str().unwrap().replace(['.', ','], "").parse().unwrap();
+        let want = api["legend"].as_array().unwrap().iter().find(|c| c["key"] == key).unwrap()["count"].as_i64().unwrap();
+        assert_eq!(shown, want, "legend count of {key}");
+    }
+    d.screenshot("01-status");
+
+    // Changing the year recolours at least one commune and fetches no tile (same boundary version).
+    let colours = "const a = window.atlas; return a.map.queryRenderedFeatures({ layers: ['fill:' + a.atlas.active] }).slice(0, 400).map(f => [f.id, (a.map.getFeatureState({source: a.atlas.active, sourceLayer: 'communes', id: f.id}) || {}).color]);";
+    let before = d.eval(colours);
+    let tiles_before = d.eval("return performance.getEntriesByType('resource').filter(e => e.name.includes('/tiles/') && e.name.includes('.mvt')).length;");
+    let prev_year = year - 1;
+    d.eval(&format!("const s = document.getElementById('year'); s.value = {prev_year}; s.dispatchEvent(new Event('input'));"));
+    d.eval_async(&format!(
+        "const done = arguments[arguments.length - 1]; const t0 = Date.now(); (function w() {{ const c = window.atlas.lastChoropleth; if (c && c.year === {prev_year}) done(true); else if (Date.now() - t0 > 20000) done(false); else setTimeout(w, 50); }})();"
+    ));
+    d.eval_async(WAIT_IDLE);
+    let after = d.eval(colours);
+    let tiles_after = d.eval("return performance.getEntriesByType('resource').filter(e => e.name.includes('/tiles/') && e.name.includes('.mvt')).length;");
+    let changed = before.as_array().unwrap().iter().zip(after.as_array().unwrap()).filter(|(a, b)| a[0] == b[0] && a[1] != b[1]).count();
+    assert!(changed > 0, "at least one commune changed colour between {year} and {prev_year}");
+    assert_eq!(tiles_before, tiles_after, "changing the year fetched no tile");
+    d.screenshot("02-status-previous-year");
+
+    // Clicking a commune opens the panel with its name and criteria.
+    let point = d.eval("const a = window.atlas; const c = a.map.getContainer(); const p = [c.clientWidth / 2, c.clientHeight / 2]; const f = a.map.queryRenderedFeatures(p, { layers: ['fill:' + a.atlas.active] })[0]; return f ? [p[0], p[1], f.properties.name, f.id] : null;");
+    let (x, y, name) = (point[0].as_f64().unwrap(), point[1].as_f64().unwrap(), point[2].as_str().unwrap().to_string());
+    let clicked_id = point[3].as_i64().unwrap();
+    // A real pointer click at the canvas centre (WebDriver actions: offsets from the element centre).
+    let _ = (x, y);
+    let canvas = d.cmd("POST", "/element", json!({ "using": "css selector", "value": "#map canvas" }));
+    let element = canvas.as_object().unwrap().values().next().unwrap().clone();
+    d.cmd("POST", "/actions", json!({ "actions": [{ "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" }, "actions": [
+        { "type": "pointerMove", "duration": 0, "origin": { "element-6066-11e4-a52e-4f735466cecf": element }, "x": 0, "y": 0 },
+        { "type": "pointerDown", "button": 0 }, { "type": "pause", "duration": 50 }, { "type": "pointerUp", "button": 0 } ] }] }));
+    d.eval_async("const done = arguments[arguments.length - 1]; const t0 = Date.now(); (function w() { if (document.querySelector('#panel-name')) done(true); else if (Date.now() - t0 > 20000) done(false); else setTimeout(w, 50); })();");
+    assert_eq!(d.eval("return window.atlas.state.unit;").as_i64(), Some(clicked_id), "the clicked commune is selected");
+    let panel_name = d.eval("return document.querySelector('#panel-name').textContent;");
+    assert_eq!(panel_name.as_str().unwrap(), name);
+    let criteria = d.eval("return document.querySelectorAll('#criteria tr').length;").as_u64().unwrap();
+    assert!(criteria >= 3, "the panel lists the rule set's criteria ({criteria})");
+    d.eval_async(WAIT_IDLE);
+    d.screenshot("03-commune-panel");
+
+    // The language toggle switches the labels.
+    let vi = d.eval("return document.querySelector('[data-view=status]').textContent;");
+    d.eval("document.getElementById('lang').click();");
+    let en = d.eval("return document.querySelector('[data-view=status]').textContent;");
+    assert_eq!((vi.as_str().unwrap(), en.as_str().unwrap()), ("Trạng thái", "Status"));
+    d.eval_async("const done = arguments[arguments.length - 1]; setTimeout(() => done(true), 800);");
+    d.screenshot("04-english");
+
+    // The other views render; screenshots of each.
+    for (view, file) in [("conversion", "05-conversion"), ("indicator", "06-indicator"), ("dashboard", "07-dashboard")] {
+        d.eval(&format!("document.querySelector('[data-view={view}]').click();"));
+        d.eval_async("const done = arguments[arguments.length - 1]; setTimeout(() => done(true), 1500);");
+        d.eval_async(WAIT_IDLE);
+        if view != "dashboard" {
+            let ok = d.eval("return !!window.atlas.lastChoropleth && window.atlas.lastChoropleth.metric !== 'status';");
+            assert_eq!(ok, json!(true), "{view} view coloured the map");
+        } else {
+            let n = d.eval("return document.querySelectorAll('#dashboard section.province').length;").as_u64().unwrap();
+            assert!(n >= 1, "the dashboard shows provinces");
+        }
+        d.screenshot(file);
+    }
+
+    // Search is accent-insensitive; the URL keeps the state.
+    let some_name = name.clone();
+    let plain = commune_atlas::text::fold(&some_name);
+    let found: Value = agent().get(&format!("{base}/api/search?q={}", plain.replace(' ', "%20"))).call().unwrap().body_mut().read_json().unwrap();
+    assert!(found["results"].as_array().unwrap().iter().any(|r| r["name"] == some_name.as_str()), "searching '{plain}' finds '{some_name}'");
+    let hash = d.eval("return location.hash;");
+    assert!(hash.as_str().unwrap().contains("view=dashboard") && hash.as_str().unwrap().contains("lang=en"), "{hash}");
+}

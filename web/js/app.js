@@ -1,0 +1,213 @@
+// commune-atlas web client: views (status, conversion, indicators, province dashboard), year
+// slider, legend, commune panel, search, vi/en, and the URL as shareable state.
+import { t, setLang, getLang, translatePage, label, num } from './i18n.js';
+import { AtlasMap } from './map.js';
+import { renderPanel } from './panel.js';
+import { renderDashboard } from './dashboard.js';
+import { initSearch } from './search.js';
+
+const $ = (s) => document.querySelector(s);
+const api = async (path) => {
+  const r = await fetch(path);
+  const body = await r.json();
+  if (!r.ok) throw new Error(body?.error?.message ?? `${r.status} ${path}`);
+  return body;
+};
+
+const NUMERIC_METRICS = ['addict_user_rate_pct', 'arrest_rate_pct', 'drug_use_locations', 'addicts_with_records',
+  'drug_offenders_arrested', 'plants_destroyed_area_m2', 'methadone_patients', 'resident_population'];
+
+// State, mirrored in the URL hash: view, year, from, metric, method, classes, breaks, unit, lang, map.
+const state = { view: 'status', year: null, from: null, metric: 'addict_user_rate_pct', method: 'quantile', classes: 5, breaks: '', unit: null, lang: 'vi' };
+
+function readUrl() {
+  const p = new URLSearchParams(location.hash.slice(1));
+  for (const k of ['view', 'metric', 'method', 'breaks', 'lang']) if (p.get(k)) state[k] = p.get(k);
+  for (const k of ['year', 'from', 'classes', 'unit']) if (p.get(k)) state[k] = Number(p.get(k));
+  state.mapView = p.get('map');
+}
+
+function writeUrl(map) {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(state)) if (v !== null && v !== '' && k !== 'mapView') p.set(k, v);
+  if (map) {
+    const c = map.getCenter();
+    p.set('map', `${map.getZoom().toFixed(2)}/${c.lat.toFixed(4)}/${c.lng.toFixed(4)}`);
+  }
+  history.replaceState(null, '', `#${p}`);
+}
+
+let atlas, health, years = [], lastChoropleth = null, labelMarkers = [];
+
+function legendHtml(ch) {
+  const title = ch.metric === 'status' ? t('legend.status', { year: ch.year })
+    : ch.metric === 'conversion' ? t('legend.conversion', { from: ch.from, to: ch.year })
+    : t('legend.indicator', { metric: t(`metric.${ch.metric}`), year: ch.year });
+  const total = ch.legend.reduce((s, c) => s + c.count, 0);
+  const items = ch.legend.map((c) => `<div class="legend-item" data-key="${c.key}"><span class="swatch" style="background:${c.color}"></span><span>${label(c)}</span><span class="count">${num(c.count)}</span></div>`).join('');
+  const extra = ch.metric === 'conversion' ? `<p class="legend-meta">${t('legend.analytical')}</p>` : '';
+  return `<h3>${title}</h3>${items}<div class="legend-item"><span>${t('legend.total')}</span><span class="count" id="legend-total">${num(total)}</span></div>
+    <p class="legend-meta">${t('legend.version', { version: ch.boundary_version })} · ${ch.method}</p>${extra}`;
+}
+
+async function recolour() {
+  if (state.view === 'dashboard') return;
+  const q = new URLSearchParams({ year: state.year });
+  if (state.view === 'status') q.set('metric', 'status');
+  if (state.view === 'conversion') { q.set('metric', 'conversion'); q.set('from', state.from ?? state.year - 1); }
+  if (state.view === 'indicator') {
+    q.set('metric', state.metric); q.set('method', state.method); q.set('classes', state.classes);
+    if (state.method === 'custom' && state.breaks) q.set('breaks', state.breaks);
+  }
+  let ch;
+  try {
+    ch = await api(`/api/choropleth?${q}`);
+  } catch (e) {
+    $('#legend').innerHTML = `<p class="legend-meta">${e.message}</p>`;
+    return;
+  }
+  const colour = {};
+  for (const c of ch.legend) colour[c.key] = c.color;
+  const colors = {};
+  for (const [id, k] of Object.entries(ch.units)) colors[id] = colour[String(k)] ?? '#d9d9d9';
+  atlas.paint(ch.tile_layer, colors);
+  lastChoropleth = ch;
+  window.atlas.lastChoropleth = ch;
+  $('#legend').innerHTML = legendHtml(ch);
+  placeLabels(ch.boundary_version);
+  if (state.unit) atlas.select(state.unit);
+}
+
+async function placeLabels(version) {
+  if (placeLabels.version === version) return;
+  placeLabels.version = version;
+  for (const m of labelMarkers) m.remove();
+  labelMarkers = [];
+  const { labels } = await api(`/api/labels?level=province&version=${encodeURIComponent(version)}`);
+  const { Marker } = await import('/web/vendor/maplibre-gl/maplibre-gl.mjs');
+  for (const l of labels) {
+    const el = document.createElement('div');
+    el.className = 'province-label';
+    el.textContent = l.name;
+    labelMarkers.push(new Marker({ element: el }).setLngLat([l.lon, l.lat]).addTo(atlas.map));
+  }
+}
+
+function setView(view) {
+  state.view = view;
+  for (const b of document.querySelectorAll('.views button')) b.setAttribute('aria-selected', String(b.dataset.view === view));
+  $('#from-row').hidden = view !== 'conversion';
+  $('#metric-row').hidden = view !== 'indicator';
+  $('#method-row').hidden = view !== 'indicator';
+  $('#breaks').hidden = state.method !== 'custom';
+  $('#dashboard').hidden = view !== 'dashboard';
+  $('#legend').hidden = view === 'dashboard';
+  if (view === 'dashboard') {
+    $('#panel').hidden = true;
+    renderDashboard($('#dashboard'), { api, years, state, health });
+  }
+  recolour();
+  writeUrl(atlas.map);
+}
+
+async function openUnit(id, { fly = false } = {}) {
+  state.unit = id;
+  atlas.select(id);
+  writeUrl(atlas.map);
+  const panel = $('#panel');
+  panel.hidden = false;
+  try {
+    const ev = await api(`/api/units/${id}/evaluation?year=${state.year}`);
+    const info = await api(`/api/search?id=${id}`);
+    renderPanel(panel, ev, info.results[0], {
+      onClose: () => { panel.hidden = true; state.unit = null; atlas.select(null); writeUrl(atlas.map); },
+      onOpen: (other) => openUnit(other, { fly: true }),
+    });
+    if (fly && info.results[0]?.bbox) atlas.flyToBounds(info.results[0].bbox);
+  } catch (e) {
+    panel.innerHTML = `<p>${e.message}</p>`;
+  }
+}
+
+function setYear(y) {
+  state.year = y;
+  $('#year-value').textContent = y;
+  const from = $('#from');
+  from.innerHTML = years.filter((x) => x < y).map((x) => `<option ${x === (state.from ?? y - 1) ? 'selected' : ''}>${x}</option>`).join('');
+  if (state.from !== null && state.from >= y) state.from = null;
+  recolour();
+  if (state.view === 'dashboard') renderDashboard($('#dashboard'), { api, years, state, health });
+  if (state.unit) openUnit(state.unit);
+  writeUrl(atlas.map);
+}
+
+function applyLang(l) {
+  setLang(l);
+  state.lang = l;
+  $('#lang').textContent = l === 'vi' ? 'EN' : 'VI';
+  translatePage();
+  $('#metric').innerHTML = NUMERIC_METRICS.map((m) => `<option value="${m}" ${m === state.metric ? 'selected' : ''}>${t(`metric.${m}`)}</option>`).join('');
+  if (lastChoropleth) $('#legend').innerHTML = legendHtml(lastChoropleth);
+  if (state.view === 'dashboard') renderDashboard($('#dashboard'), { api, years, state, health });
+  if (state.unit && !$('#panel').hidden) openUnit(state.unit);
+  writeUrl(atlas?.map);
+}
+
+async function main() {
+  readUrl();
+  health = await api('/api/health');
+  $('#demo-banner').hidden = !health.demo;
+  years = health.years;
+  const catalog = await api('/tiles');
+  atlas = new AtlasMap($('#map'), catalog, {
+    onClick: (f) => openUnit(f.id),
+    onHover: (f, ev) => {
+      const tip = $('#tooltip');
+      if (!f || !ev) { tip.hidden = true; return; }
+      tip.hidden = false;
+      tip.textContent = `${f.properties.name} (${f.properties.code})`;
+      tip.style.left = `${ev.clientX + 12}px`;
+      tip.style.top = `${ev.clientY + 12}px`;
+    },
+  });
+  window.atlas.map = atlas.map;
+  window.atlas.atlas = atlas;
+  atlas.map.on('dataloading', (e) => { if (e.dataType === 'source' && e.tile) window.atlas.tileRequests += 1; });
+  atlas.map.on('moveend', () => writeUrl(atlas.map));
+  if (state.mapView) {
+    const [z, lat, lng] = state.mapView.split('/').map(Number);
+    if ([z, lat, lng].every(Number.isFinite)) atlas.map.jumpTo({ zoom: z, center: [lng, lat] });
+  }
+  applyLang(state.lang);
+  const slider = $('#year');
+  slider.min = years[0];
+  slider.max = years[years.length - 1];
+  const year = years.includes(state.year) ? state.year : years[years.length - 1];
+  slider.value = year;
+  slider.addEventListener('input', () => setYear(Number(slider.value)));
+  $('#from').addEventListener('change', (e) => { state.from = Number(e.target.value); recolour(); writeUrl(atlas.map); });
+  $('#metric').addEventListener('change', (e) => { state.metric = e.target.value; recolour(); writeUrl(atlas.map); });
+  $('#method').value = state.method;
+  $('#classes').value = String(state.classes);
+  $('#method').addEventListener('change', (e) => { state.method = e.target.value; $('#breaks').hidden = state.method !== 'custom'; recolour(); writeUrl(atlas.map); });
+  $('#classes').addEventListener('change', (e) => { state.classes = Number(e.target.value); recolour(); writeUrl(atlas.map); });
+  $('#breaks').addEventListener('change', (e) => { state.breaks = e.target.value; recolour(); writeUrl(atlas.map); });
+  for (const b of document.querySelectorAll('.views button')) b.addEventListener('click', () => setView(b.dataset.view));
+  $('#lang').addEventListener('click', () => applyLang(getLang() === 'vi' ? 'en' : 'vi'));
+  $('#print').addEventListener('click', () => window.print());
+  initSearch($('#search'), $('#search-results'), { api, onPick: (r) => (r.level === 'commune' ? openUnit(r.unit_id, { fly: true }) : atlas.flyToBounds(r.bbox)) });
+  await atlas.loaded;
+  state.year = year;
+  $('#year-value').textContent = year;
+  setYear(year);
+  setView(state.view);
+  if (state.unit) openUnit(state.unit);
+  await new Promise((resolve) => atlas.map.once('idle', resolve));
+}
+
+// A hook for tests and curious users: the map, the state, the last choropleth, tile requests.
+window.atlas = { state, tileRequests: 0, lastChoropleth: null };
+window.atlas.ready = main().catch((e) => {
+  document.body.insertAdjacentHTML('afterbegin', `<p style="color:#b00;padding:1rem">${e.message}</p>`);
+  throw e;
+});

@@ -1,0 +1,61 @@
+// Province dashboard: drug-free share per year against the target path (≥ 50 % in 2030),
+// communes by status, quota progress, and the provinces that moved most since last year.
+import uPlot from '/web/vendor/uplot/uPlot.esm.js';
+import { t, num } from './i18n.js';
+
+const COLORS = { drug_free: '#1a9850', at_risk: '#fdae61', hotspot: '#d73027', undetermined: '#9e9ac8', no_data: '#bdbdbd' };
+
+export async function renderDashboard(el, { api, state }) {
+  const { rows } = await api('/api/progress');
+  const byProvince = new Map();
+  for (const r of rows) {
+    if (!byProvince.has(r.province_code)) byProvince.set(r.province_code, []);
+    byProvince.get(r.province_code).push(r);
+  }
+  const year = state.year;
+  let html = `<h3>${t('dash.title')}</h3>`;
+  const charts = [];
+  // Provinces valid in the selected year (the reform merges some).
+  const current = rows.filter((r) => r.year === year);
+  for (const r of current) {
+    const series = byProvince.get(r.province_code).filter((x) => x.boundary_version === r.boundary_version || true).sort((a, b) => a.year - b.year);
+    const id = `dash-${r.province_code}`;
+    const counts = ['drug_free', 'at_risk', 'hotspot', 'undetermined', 'no_data'].map((k) => {
+      const n = k === 'no_data' ? r.no_data : r[k];
+      const w = r.communes ? (100 * n) / r.communes : 0;
+      return `<div class="legend-item"><span class="swatch" style="background:${COLORS[k]}"></span><span>${t(`status.${k}`)}</span>
+        <span style="flex:1;height:.6rem;background:linear-gradient(90deg,${COLORS[k]} ${w}%,transparent ${w}%)"></span><span class="count">${num(n)}</span></div>`;
+    }).join('');
+    const onTrack = r.on_track ? `<span class="tri-false">${t('dash.ontrack')}</span>` : `<span class="tri-true">${t('dash.behind')}</span>`;
+    const quota = r.quota_count !== null && r.quota_count !== undefined
+      ? `<p>${t('dash.quota', { year, recognised: num(r.quota_recognised ?? 0), assigned: num(r.quota_assigned ?? 0), quota: num(r.quota_count) })}</p>` : '';
+    html += `<section class="province" data-province="${r.province_code}">
+      <h3>${r.province_name} (${r.province_code})</h3>
+      <p>${num(r.drug_free)}/${num(r.communes)} = <strong>${num(r.drug_free_pct, 1)} %</strong> · ${t('dash.target')}: ${num(r.target_pct, 1)} % · ${onTrack}</p>
+      <div id="${id}"></div>
+      <h4>${t('dash.counts', { year })}</h4>${counts}${quota}</section>`;
+    charts.push([id, series]);
+  }
+  // Movers: change in drug-free share since the previous year.
+  const prev = new Map(rows.filter((r) => r.year === year - 1).map((r) => [r.province_code, r]));
+  const movers = current
+    .filter((r) => prev.has(r.province_code))
+    .map((r) => ({ name: r.province_name, d: r.drug_free_pct - prev.get(r.province_code).drug_free_pct }))
+    .sort((a, b) => Math.abs(b.d) - Math.abs(a.d))
+    .slice(0, 5);
+  if (movers.length) {
+    html += `<h3>${t('dash.movers', { from: year - 1, to: year })}</h3><ul class="movers">${movers.map((m) => `<li>${m.name}: ${m.d >= 0 ? '+' : ''}${num(m.d, 1)} %</li>`).join('')}</ul>`;
+  }
+  el.innerHTML = html;
+  for (const [id, series] of charts) {
+    const xs = series.map((s) => s.year);
+    const share = series.map((s) => s.drug_free_pct);
+    const target = series.map((s) => s.target_pct ?? null);
+    new uPlot({
+      width: 330, height: 170, scales: { x: { time: false }, y: { range: [0, 60] } },
+      axes: [{ values: (u, v) => v.map((x) => String(x)) }, { size: 40 }],
+      series: [{}, { label: t('dash.share'), stroke: '#1a9850', width: 2, points: { show: true } },
+        { label: t('dash.target'), stroke: '#555', dash: [6, 4], width: 1.5 }],
+    }, [xs, share, target], el.querySelector(`#${id}`));
+  }
+}

@@ -1,0 +1,89 @@
+// Vietnamese (default) and English strings. Every label in the UI comes from here.
+const STRINGS = {
+  vi: {
+    'app.title': 'Bản đồ tình hình ma túy cấp xã',
+    'app.demo': 'Dữ liệu minh họa tổng hợp — không phải số liệu thật',
+    'app.print': 'In bản đồ',
+    'app.note': 'Ngưỡng chưa được xác nhận không bao giờ tự quyết định trạng thái; các xã như vậy hiển thị “chưa xác định”.',
+    'view.status': 'Trạng thái', 'view.conversion': 'Chuyển hóa', 'view.indicator': 'Chỉ số', 'view.dashboard': 'Tiến độ tỉnh',
+    'search.placeholder': 'Tìm xã, phường, tỉnh…', 'search.none': 'Không tìm thấy',
+    'ctl.year': 'Năm', 'ctl.from': 'So với năm', 'ctl.metric': 'Chỉ số', 'ctl.method': 'Phân lớp',
+    'method.quantile': 'Phân vị', 'method.jenks': 'Ngắt tự nhiên (Jenks)', 'method.equal': 'Khoảng đều', 'method.custom': 'Tùy chỉnh',
+    'legend.status': 'Trạng thái năm {year}', 'legend.conversion': 'Chuyển hóa {from} → {to}', 'legend.indicator': '{metric}, năm {year}',
+    'legend.version': 'Ranh giới: {version}', 'legend.total': 'Tổng số xã', 'legend.analytical': 'Định nghĩa phân tích, không phải phân loại pháp lý.',
+    'panel.province': 'Tỉnh', 'panel.type': 'Loại', 'panel.code': 'Mã', 'panel.status': 'Trạng thái', 'panel.keytype': 'Loại trọng điểm (tính toán)',
+    'panel.possible': 'Khả năng', 'panel.ruleset': 'Bộ tiêu chí', 'panel.criteria': 'Tiêu chí', 'panel.indicators': 'Chỉ số năm {year}',
+    'panel.history': 'Diễn biến qua các năm', 'panel.apportioned': 'ước tính phân bổ qua bảng chuyển đổi', 'panel.rebuilt': 'cộng từ các xã trước sắp xếp',
+    'panel.met': 'đạt', 'panel.notmet': 'không đạt', 'panel.unknown': 'chưa xác định', 'panel.unconfirmed': 'ngưỡng chưa xác nhận',
+    'panel.official': 'Loại do cơ quan có thẩm quyền báo cáo', 'panel.review': 'Cần rà soát', 'panel.legacy': 'nhãn cũ (trước QĐ 28/2025)',
+    'panel.predecessors': 'Xã trước sắp xếp', 'panel.successors': 'Xã sau sắp xếp', 'panel.close': 'Đóng',
+    'dash.title': 'Tiến độ xây dựng xã không ma túy', 'dash.share': 'Tỷ lệ xã không ma túy (%)', 'dash.target': 'Mục tiêu (≥ 50 % năm 2030)',
+    'dash.counts': 'Số xã theo trạng thái, năm {year}', 'dash.quota': 'Chỉ tiêu năm {year}: {recognised}/{assigned} xã được giao đã được công nhận (đăng ký {quota})',
+    'dash.movers': 'Thay đổi lớn nhất {from} → {to}', 'dash.province': 'Tỉnh', 'dash.ontrack': 'đạt tiến độ', 'dash.behind': 'chậm tiến độ',
+    'type.xa': 'Xã', 'type.phuong': 'Phường', 'type.thi_tran': 'Thị trấn', 'type.dac_khu': 'Đặc khu',
+    'status.drug_free': 'Không ma túy', 'status.no_activity': 'Không ghi nhận ma túy', 'status.at_risk': 'Có nguy cơ',
+    'status.hotspot': 'Trọng điểm I/II', 'status.undetermined': 'Chưa xác định', 'status.no_data': 'Không có số liệu',
+    'metric.addict_user_rate_pct': 'Tỷ lệ người nghiện + sử dụng có hồ sơ / dân số (%)', 'metric.arrest_rate_pct': 'Tỷ lệ người phạm tội bị bắt / dân số (%)',
+    'metric.drug_use_locations': 'Điểm tổ chức, chứa chấp sử dụng ma túy', 'metric.addicts_with_records': 'Người nghiện có hồ sơ quản lý',
+    'metric.drug_offenders_arrested': 'Người phạm tội về ma túy bị bắt', 'metric.resident_population': 'Dân số đang cư trú',
+    'metric.plants_destroyed_area_m2': 'Diện tích cây có chứa chất ma túy bị triệt phá (m²)', 'metric.methadone_patients': 'Người điều trị Methadone',
+  },
+  en: {
+    'app.title': 'Commune drug-situation atlas',
+    'app.demo': 'Synthetic demo data — not real figures',
+    'app.print': 'Print map',
+    'app.note': 'An unconfirmed threshold never decides a status on its own; such communes show as “undetermined”.',
+    'view.status': 'Status', 'view.conversion': 'Conversion', 'view.indicator': 'Indicators', 'view.dashboard': 'Province progress',
+    'search.placeholder': 'Find a commune, ward, province…', 'search.none': 'No match',
+    'ctl.year': 'Year', 'ctl.from': 'Compared with', 'ctl.metric': 'Indicator', 'ctl.method': 'Classes',
+    'method.quantile': 'Quantiles', 'method.jenks': 'Natural breaks (Jenks)', 'method.equal': 'Equal intervals', 'method.custom': 'Custom',
+    'legend.status': 'Status in {year}', 'legend.conversion': 'Conversion {from} → {to}', 'legend.indicator': '{metric}, {year}',
+    'legend.version': 'Boundaries: {version}', 'legend.total': 'Communes', 'legend.analytical': 'Analytical definitions, not legal categories.',
+    'panel.province': 'Province', 'panel.type': 'Type', 'panel.code': 'Code', 'panel.status': 'Status', 'panel.keytype': 'Key type (computed)',
+    'panel.possible': 'Possible', 'panel.ruleset': 'Rule set', 'panel.criteria': 'Criteria', 'panel.indicators': 'Indicators {year}',
+    'panel.history': 'History', 'panel.apportioned': 'apportioned estimate through the crosswalk', 'panel.rebuilt': 'summed from pre-reform communes',
+    'panel.met': 'met', 'panel.notmet': 'not met', 'panel.unknown': 'unknown', 'panel.unconfirmed': 'threshold not confirmed',
+    'panel.official': 'Key type reported by the authorities', 'panel.review': 'Needs review', 'panel.legacy': 'older label (before Decision 28/2025)',
+    'panel.predecessors': 'Pre-reform communes', 'panel.successors': 'Post-reform communes', 'panel.close': 'Close',
+    'dash.title': 'Progress toward drug-free communes', 'dash.share': 'Drug-free communes (%)', 'dash.target': 'Target (≥ 50 % by 2030)',
+    'dash.counts': 'Communes by status, {year}', 'dash.quota': 'Quota {year}: {recognised}/{assigned} assigned communes recognised (registered {quota})',
+    'dash.movers': 'Biggest movers {from} → {to}', 'dash.province': 'Province', 'dash.ontrack': 'on track', 'dash.behind': 'behind',
+    'type.xa': 'Commune (xã)', 'type.phuong': 'Ward (phường)', 'type.thi_tran': 'Township (thị trấn)', 'type.dac_khu': 'Special zone (đặc khu)',
+    'status.drug_free': 'Drug-free', 'status.no_activity': 'No recorded activity', 'status.at_risk': 'At risk',
+    'status.hotspot': 'Hotspot I/II', 'status.undetermined': 'Undetermined', 'status.no_data': 'No data',
+    'metric.addict_user_rate_pct': 'Addicts + users with records / population (%)', 'metric.arrest_rate_pct': 'Drug offenders arrested / population (%)',
+    'metric.drug_use_locations': 'Locations organising drug use', 'metric.addicts_with_records': 'Addicts with records',
+    'metric.drug_offenders_arrested': 'Drug offenders arrested', 'metric.resident_population': 'Resident population',
+    'metric.plants_destroyed_area_m2': 'Drug plants destroyed (m²)', 'metric.methadone_patients': 'Methadone patients',
+  },
+};
+
+let lang = 'vi';
+
+export function setLang(l) { lang = STRINGS[l] ? l : 'vi'; document.documentElement.lang = lang; }
+export function getLang() { return lang; }
+
+/** Translate `key`, filling `{name}` placeholders from `vars`. */
+export function t(key, vars = {}) {
+  const s = STRINGS[lang][key] ?? STRINGS.vi[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? `{${k}}`));
+}
+
+/** Apply translations to every element with data-i18n / data-i18n-placeholder. */
+export function translatePage(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+}
+
+/** Pick the label of a legend/API object in the current language. */
+export function label(obj) { return lang === 'en' ? (obj.label_en ?? obj.label_vi) : (obj.label_vi ?? obj.label_en); }
+
+/** Accent-insensitive key: "Hai Bà Trưng" → "hai ba trung". */
+export function fold(s) {
+  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
+}
+
+export function num(x, digits = 0) {
+  if (x === null || x === undefined || Number.isNaN(x)) return '—';
+  return Number(x).toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: digits });
+}

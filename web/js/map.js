@@ -1,0 +1,138 @@
+// The map: MapLibre with the atlas's own vector tiles only (no basemap, no remote glyphs).
+// Communes are coloured through feature-state from /api/choropleth, so changing the year or the
+// metric never refetches a tile.
+import * as maplibregl from '/web/vendor/maplibre-gl/maplibre-gl.mjs';
+
+const NO_DATA = '#d9d9d9';
+
+/** Build the style: one source per tile layer of the catalogue. */
+function style(layers) {
+  const sources = {};
+  const styleLayers = [{ id: 'background', type: 'background', paint: { 'background-color': '#dfe9f2' } }];
+  for (const l of layers) {
+    sources[l.id] = { type: 'vector', url: `/tiles/${l.id}.json`, promoteId: undefined };
+  }
+  for (const l of layers.filter((l) => l.layer === 'communes')) {
+    styleLayers.push({
+      id: `fill:${l.id}`, type: 'fill', source: l.id, 'source-layer': 'communes',
+      layout: { visibility: 'none' },
+      paint: {
+        'fill-color': ['coalesce', ['feature-state', 'color'], NO_DATA],
+        'fill-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 0.95, 0.85],
+      },
+    });
+    styleLayers.push({
+      id: `line:${l.id}`, type: 'line', source: l.id, 'source-layer': 'communes',
+      layout: { visibility: 'none' },
+      paint: {
+        'line-color': ['case', ['boolean', ['feature-state', 'selected'], false], '#111', '#ffffff'],
+        'line-width': ['interpolate', ['linear'], ['zoom'],
+          6, ['case', ['boolean', ['feature-state', 'selected'], false], 2.5, 0.2],
+          10, ['case', ['boolean', ['feature-state', 'selected'], false], 3, 0.8],
+          13, ['case', ['boolean', ['feature-state', 'selected'], false], 3.5, 1.4]],
+      },
+    });
+  }
+  for (const l of layers.filter((l) => l.layer === 'districts')) {
+    styleLayers.push({
+      id: `line:${l.id}`, type: 'line', source: l.id, 'source-layer': 'districts', layout: { visibility: 'none' },
+      paint: { 'line-color': '#55606e', 'line-width': 0.9, 'line-dasharray': [3, 2] },
+    });
+  }
+  for (const l of layers.filter((l) => l.layer === 'provinces')) {
+    styleLayers.push({
+      id: `line:${l.id}`, type: 'line', source: l.id, 'source-layer': 'provinces', layout: { visibility: 'none' },
+      paint: { 'line-color': '#1d2733', 'line-width': ['interpolate', ['linear'], ['zoom'], 6, 1.2, 12, 2.6] },
+    });
+  }
+  if (layers.some((l) => l.id === 'routes')) {
+    styleLayers.push({
+      id: 'line:routes', type: 'line', source: 'routes', 'source-layer': 'routes',
+      paint: { 'line-color': '#8b0000', 'line-width': 2.4, 'line-dasharray': [2, 1.2] },
+    });
+  }
+  return { version: 8, sources, layers: styleLayers };
+}
+
+export class AtlasMap {
+  constructor(container, catalog, { onClick, onHover } = {}) {
+    this.layers = catalog.layers;
+    this.active = null; // active communes layer id
+    this.stated = new Map(); // layer id → Set of ids with feature-state
+    this.selected = null;
+    const communes = this.layers.filter((l) => l.layer === 'communes');
+    const b = communes.reduce((acc, l) => [Math.min(acc[0], l.bounds[0]), Math.min(acc[1], l.bounds[1]), Math.max(acc[2], l.bounds[2]), Math.max(acc[3], l.bounds[3])], [180, 90, -180, -90]);
+    this.map = new maplibregl.Map({
+      container,
+      style: style(this.layers),
+      bounds: communes.length ? [[b[0], b[1]], [b[2], b[3]]] : undefined,
+      fitBoundsOptions: { padding: 20 },
+      attributionControl: false,
+      preserveDrawingBuffer: true,
+      maxZoom: 16,
+    });
+    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
+    this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+    this.loaded = new Promise((resolve) => this.map.on('load', resolve));
+    let hovered = null;
+    this.map.on('mousemove', (e) => {
+      if (!this.active) return;
+      const f = this.map.queryRenderedFeatures(e.point, { layers: [`fill:${this.active}`] })[0];
+      if (hovered !== null && (!f || f.id !== hovered)) {
+        this.map.setFeatureState({ source: this.active, sourceLayer: 'communes', id: hovered }, { hover: false });
+        hovered = null;
+      }
+      if (f) {
+        hovered = f.id;
+        this.map.setFeatureState({ source: this.active, sourceLayer: 'communes', id: f.id }, { hover: true });
+      }
+      this.map.getCanvas().style.cursor = f ? 'pointer' : '';
+      onHover?.(f, e.originalEvent);
+    });
+    this.map.on('mouseout', () => onHover?.(null));
+    this.map.on('click', (e) => {
+      if (!this.active) return;
+      const f = this.map.queryRenderedFeatures(e.point, { layers: [`fill:${this.active}`] })[0];
+      if (f) onClick?.(f);
+    });
+  }
+
+  /** Show the communes (and provinces/districts) of `layerId`'s boundary version. */
+  showVersion(layerId) {
+    if (this.active === layerId) return;
+    const version = layerId.split('.').slice(1).join('.');
+    for (const l of this.layers) {
+      const visible = l.id === 'routes' || l.boundary_version === version;
+      for (const prefix of ['fill:', 'line:']) {
+        const id = prefix + l.id;
+        if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+      }
+    }
+    this.active = layerId;
+  }
+
+  /** Colour communes: `colors` maps unit id → CSS colour. Tiles are not refetched. */
+  paint(layerId, colors) {
+    this.showVersion(layerId);
+    const prev = this.stated.get(layerId) ?? new Set();
+    for (const id of prev) {
+      if (!(id in colors)) this.map.setFeatureState({ source: layerId, sourceLayer: 'communes', id: Number(id) }, { color: null });
+    }
+    const now = new Set();
+    for (const [id, color] of Object.entries(colors)) {
+      this.map.setFeatureState({ source: layerId, sourceLayer: 'communes', id: Number(id) }, { color });
+      now.add(id);
+    }
+    this.stated.set(layerId, now);
+  }
+
+  select(id) {
+    if (this.selected !== null && this.active) {
+      this.map.setFeatureState({ source: this.active, sourceLayer: 'communes', id: this.selected }, { selected: false });
+    }
+    this.selected = id;
+    if (id !== null && this.active) this.map.setFeatureState({ source: this.active, sourceLayer: 'communes', id }, { selected: true });
+  }
+
+  flyToBounds(b) { this.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, maxZoom: 12, duration: 600 }); }
+}

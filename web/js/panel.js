@@ -1,0 +1,58 @@
+// The commune panel: identity, status, the rule set's criteria (met / not met / unknown), the
+// year's indicators, and the history chart across the 2025 reform.
+import uPlot from '/web/vendor/uplot/uPlot.esm.js';
+import { t, label, num, getLang } from './i18n.js';
+
+const STATUS_COLOR = { drug_free: '#1a9850', no_activity: '#a6d96a', at_risk: '#fdae61', hotspot: '#d73027', undetermined: '#9e9ac8', no_data: '#999' };
+const SHOWN = ['resident_population', 'addicts_with_records', 'illegal_users_with_records', 'addict_user_rate_pct', 'drug_use_locations',
+  'drug_offenders_arrested', 'arrest_rate_pct', 'plants_destroyed_count', 'plants_destroyed_area_m2', 'methadone_patients'];
+
+function tri(c) {
+  const cls = `tri-${c.value}`;
+  const word = c.value === 'true' ? t('panel.met') : c.value === 'false' ? t('panel.notmet') : t('panel.unknown');
+  const why = c.value === 'unknown' && c.because === 'threshold' ? ` <span class="unconfirmed">(${t('panel.unconfirmed')})</span>` : '';
+  return `<span class="${cls}">${word}</span>${why}`;
+}
+
+export function renderPanel(el, ev, info, { onClose, onOpen }) {
+  const st = ev.status?.status ?? 'no_data';
+  const criteria = (ev.criteria ?? []).map((c) => `<tr><td>${c.id}</td><td>${getLang() === 'en' ? c.label_en : c.label_vi}
+      ${c.confirmed && c.confirmed !== 'true' ? `<div class="unconfirmed">${c.confirmed === 'false' ? t('panel.unconfirmed') : 'partial'}</div>` : ''}
+      <div class="legend-meta">${c.detail ?? ''}</div></td><td>${tri(c)}</td></tr>`).join('');
+  const ind = ev.indicators ?? {};
+  const indicators = SHOWN.filter((k) => k in ind).map((k) => `<tr><td>${t(`metric.${k}`) !== `metric.${k}` ? t(`metric.${k}`) : k}</td><td class="num">${num(ind[k], k.endsWith('_pct') ? 3 : 1)}</td></tr>`).join('');
+  const legacy = ev.status?.legacy_label ? ` <span class="unconfirmed">(${t('panel.legacy')})</span>` : '';
+  const links = (list, key) => list?.length ? `<p><strong>${t(key)}:</strong> ${list.map((p) => `<a href="#" data-open="${p.unit_id}">${p.code}</a>${p.relation === 'partial' ? '*' : ''}`).join(', ')}</p>` : '';
+  el.innerHTML = `
+    <button class="close" aria-label="${t('panel.close')}">×</button>
+    <h3 id="panel-name">${info?.name ?? ev.code}</h3>
+    <p>${t('panel.code')}: ${ev.code} · ${t('panel.type')}: ${t(`type.${info?.unit_type}`)} · ${t('panel.province')}: ${info?.province_name ?? ev.province_code ?? ''}</p>
+    <p>${t('panel.status')} ${ev.year}: <span class="badge" style="background:${STATUS_COLOR[st]}">${t(`status.${st}`)}</span>${legacy}</p>
+    ${ev.key_type ? `<p>${t('panel.keytype')}: <strong>${ev.key_type}</strong>${ev.possible?.length > 1 ? ` — ${t('panel.possible')}: ${ev.possible.join(' | ')}` : ''}</p>` : ''}
+    ${ev.official_key_type ? `<p>${t('panel.official')}: <strong>${ev.official_key_type}</strong></p>` : ''}
+    ${ev.review_flag ? `<p class="tri-true">${t('panel.review')}: ${ev.review_flag}</p>` : ''}
+    ${ev.ruleset ? `<p class="legend-meta">${t('panel.ruleset')}: ${getLang() === 'en' ? ev.ruleset.title_en : ev.ruleset.title_vi}</p>` : ''}
+    ${criteria ? `<h3>${t('panel.criteria')}</h3><table id="criteria">${criteria}</table>` : ''}
+    ${indicators ? `<h3>${t('panel.indicators', { year: ev.year })}</h3><table>${indicators}</table>` : ''}
+    <h3>${t('panel.history')}</h3><div id="history"></div><div class="legend-meta" id="history-note"></div>
+    ${links(ev.predecessors, 'panel.predecessors')}${links(ev.successors, 'panel.successors')}`;
+  el.querySelector('.close').addEventListener('click', onClose);
+  for (const a of el.querySelectorAll('[data-open]')) a.addEventListener('click', (e) => { e.preventDefault(); onOpen(Number(a.dataset.open)); });
+  const h = ev.history ?? [];
+  if (h.length) {
+    const xs = h.map((r) => r.year);
+    const rate = h.map((r) => r.addict_user_rate_pct ?? null);
+    const arrests = h.map((r) => r.arrest_rate_pct ?? null);
+    const opts = {
+      width: 330, height: 160, legend: { show: true },
+      scales: { x: { time: false } },
+      axes: [{ values: (u, v) => v.map((x) => String(x)) }, { size: 44 }],
+      series: [{}, { label: '% nghiện+sd', stroke: '#d73027', width: 2, points: { show: true } }, { label: '% bắt giữ', stroke: '#4575b4', width: 2, points: { show: true } }],
+    };
+    new uPlot(opts, [xs, rate, arrests], el.querySelector('#history'));
+    const rebuilt = h.filter((r) => r.basis !== 'same_unit');
+    if (rebuilt.length) {
+      el.querySelector('#history-note').textContent = `${rebuilt.map((r) => r.year).join(', ')}: ${rebuilt.some((r) => r.apportioned) ? t('panel.apportioned') : t('panel.rebuilt')}`;
+    }
+  }
+}
