@@ -28,8 +28,8 @@ fn store_with(dir: &std::path::Path, national: bool) -> Store {
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = store_with(dir.path(), false);
-    c.bench_function("build all demo layers", |b| b.iter(|| TileService::load(&store, 1e-6).expect("load")));
-    let service = TileService::load(&store, 1e-6).expect("load");
+    c.bench_function("build all demo layers", |b| b.iter(|| TileService::load(&store, None).expect("load")));
+    let service = TileService::load(&store, None).expect("load");
     let layer = service.layer("communes.demo-2019").expect("layer");
     let mut tiles = Vec::new();
     let (a, z) = (to_world(layer.bounds[0], layer.bounds[3]), to_world(layer.bounds[2], layer.bounds[1]));
@@ -47,11 +47,11 @@ fn bench(c: &mut Criterion) {
         let ndir = tempfile::tempdir().expect("tempdir");
         let nstore = store_with(ndir.path(), true);
         let t = Instant::now();
-        let s = TileService::load(&nstore, 1e-6).expect("load national");
+        let s = TileService::load(&nstore, None).expect("load national");
         eprintln!("national: {} layers built in {:.2} s", s.layers().len(), t.elapsed().as_secs_f64());
         let mut g = c.benchmark_group("national");
         g.sample_size(10);
-        g.bench_function("build all national layers", |b| b.iter(|| TileService::load(&nstore, 1e-6).expect("load")));
+        g.bench_function("build all national layers", |b| b.iter(|| TileService::load(&nstore, None).expect("load")));
         g.finish();
     }
 }

@@ -72,6 +72,7 @@ fn an_importer_killed_mid_write_leaves_exactly_the_previous_content() {
             code_system: Some("synthetic".into()),
             source: None,
             repair: false,
+            snap_tolerance: 0.0,
             props: Default::default(),
         };
         import::import_boundaries(&store, &Input::from_bytes("grid.geojson", geo.as_bytes()), &b, &ImportOptions::default()).unwrap();

@@ -20,7 +20,7 @@ fn service() -> &'static (tempfile::TempDir, TileService) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("demo.duckdb")).unwrap();
         commune_atlas::demo::load(&store, &ImportOptions::default()).expect("demo loads");
-        let t = TileService::load(&store, 1e-6).expect("tiles build");
+        let t = TileService::load(&store, None).expect("tiles build");
         (dir, t)
     })
 }

@@ -22,7 +22,12 @@ Invalid geometry (self-intersecting rings, overlapping or edge-sharing parts, ho
 polygon) is refused with the unit and position. With --repair it is repaired instead: the polygon is \
 rebuilt from a constrained Delaunay triangulation of its edges with the odd-even rule (Ledoux et al. \
 2014), so a figure-eight becomes two parts, zero-area spikes disappear, and overlapping parts are \
-resolved. Repaired units are listed at the end and flagged `repaired` in the store.")]
+resolved. Repaired units are listed at the end and flagged `repaired` in the store.\n\n\
+Real boundary files whose polygons were simplified one by one do not share exact edges: neighbours \
+overlap and leave slivers. --snap-tolerance tells the tile engine to snap neighbours' vertices and \
+edges within that distance before building shared arcs; use about the tolerance the file was \
+simplified with (e.g. 6e-4 for files simplified with Douglas-Peucker 0.0005°). The source geometry in \
+the store is never changed; GET /tiles reports what snapping moved.")]
     Boundaries(BoundaryArgs),
 
     /// Per-commune, per-year indicators (CSV or Parquet; columns as in domain.md §5.2).
@@ -128,6 +133,10 @@ pub struct BoundaryArgs {
     /// Repair invalid geometry instead of refusing the file (see below).
     #[arg(long)]
     pub repair: bool,
+    /// Snap neighbours' vertices and edges within this many degrees when building map tiles
+    /// (see below). 0 for topologically exact boundaries.
+    #[arg(long, default_value_t = 0.0, value_name = "DEGREES")]
+    pub snap_tolerance: f64,
     /// Property holding the unit code.
     #[arg(long, default_value = "code", value_name = "PROP")]
     pub code_prop: String,
@@ -169,6 +178,7 @@ pub fn run(db: &Path, cmd: ImportCommand) -> anyhow::Result<()> {
                 code_system: a.code_system.clone(),
                 source: a.source.clone(),
                 repair: a.repair,
+                snap_tolerance: a.snap_tolerance,
                 props: PropertyNames {
                     code: a.code_prop.clone(),
                     name: a.name_prop.clone(),

@@ -19,10 +19,13 @@ pub struct ServeArgs {
     /// Do not create the demo store when --db does not exist; fail instead.
     #[arg(long)]
     pub no_demo: bool,
-    /// Snap neighbouring units' vertices and edges within this many degrees before building
-    /// shared arcs (real boundary files are not topologically clean; 0 turns it off).
-    #[arg(long, default_value_t = 1e-6, value_name = "DEGREES")]
-    pub snap_tolerance: f64,
+    /// Snap neighbouring units within this many degrees before building shared arcs, for every
+    /// boundary version (default: each version's own --snap-tolerance given at import).
+    #[arg(long, value_name = "DEGREES")]
+    pub snap_tolerance: Option<f64>,
+    /// Memory for encoded tiles, in MB (0 turns the tile cache off, e.g. to benchmark rendering).
+    #[arg(long, default_value_t = 192, value_name = "MB")]
+    pub tile_cache_mb: usize,
 }
 
 pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
@@ -60,7 +63,7 @@ pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
         eprintln!("classified {} commune-years with the current rules in {:.2} s", r.classified, r.seconds);
     }
     let t0 = Instant::now();
-    let tiles = commune_atlas::tiles::TileService::load(&store, args.snap_tolerance)?;
+    let tiles = commune_atlas::tiles::TileService::load(&store, args.snap_tolerance)?.with_cache_bytes(args.tile_cache_mb << 20);
     let layers = tiles.layers();
     eprintln!(
         "built {} tile layers ({} features) in {:.2} s",

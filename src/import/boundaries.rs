@@ -63,6 +63,8 @@ pub struct BoundaryOptions {
     pub source: Option<String>,
     /// Repair invalid geometry instead of refusing the file.
     pub repair: bool,
+    /// Snapping tolerance (degrees) the tile engine uses for this version; 0 for exact data.
+    pub snap_tolerance: f64,
     pub props: PropertyNames,
 }
 
@@ -141,6 +143,9 @@ pub fn import_boundaries(
     }
     if b.version.trim().is_empty() {
         return Err(Error::InvalidArgument("--version must name the boundary version, e.g. vn2025".into()));
+    }
+    if !(0.0..0.01).contains(&b.snap_tolerance) {
+        return Err(Error::InvalidArgument(format!("--snap-tolerance must be between 0 and 0.01 degrees, not {}", b.snap_tolerance)));
     }
     if let Some(to) = b.valid_to
         && to < b.valid_from
@@ -482,17 +487,17 @@ fn write(
                 )));
             }
             conn.execute(
-                "UPDATE boundary_version SET valid_to = ?, source = coalesce(?, source) WHERE id = ?",
-                params![b.valid_to, b.source, id],
+                "UPDATE boundary_version SET valid_to = ?, source = coalesce(?, source), snap_tolerance = greatest(snap_tolerance, ?) WHERE id = ?",
+                params![b.valid_to, b.source, b.snap_tolerance, id],
             )
             .map_err(Error::store(ctx))?;
             *id
         }
         None => conn
             .query_row(
-                "INSERT INTO boundary_version (name, valid_from, valid_to, code_system, source)
-                 VALUES (?, ?, ?, ?, ?) RETURNING id",
-                params![b.version, b.valid_from, b.valid_to, code_system, b.source],
+                "INSERT INTO boundary_version (name, valid_from, valid_to, code_system, source, snap_tolerance)
+                 VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                params![b.version, b.valid_from, b.valid_to, code_system, b.source, b.snap_tolerance],
                 |r| r.get(0),
             )
             .map_err(Error::store(ctx))?,

@@ -22,7 +22,6 @@ pub struct VersionSpan {
 #[derive(Debug, Clone)]
 pub struct UnitRef {
     pub unit_id: i64,
-    pub province_code: Option<String>,
 }
 
 /// Every stored unit of one level, by version and code.
@@ -61,17 +60,17 @@ impl UnitIndex {
             .collect::<Result<_, _>>()
             .map_err(Error::store(ctx))?;
         let mut stmt = conn
-            .prepare("SELECT boundary_version_id, code, unit_id, province_code FROM admin_unit WHERE level = ?")
+            .prepare("SELECT boundary_version_id, code, unit_id FROM admin_unit WHERE level = ?")
             .map_err(Error::store(ctx))?;
         let mut by_version: HashMap<i32, HashMap<String, UnitRef>> = HashMap::new();
         let rows = stmt
             .query_map([level], |r| {
-                Ok((r.get::<_, i32>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, Option<String>>(3)?))
+                Ok((r.get::<_, i32>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
             })
             .map_err(Error::store(ctx))?;
         for row in rows {
-            let (v, code, unit_id, province_code) = row.map_err(Error::store(ctx))?;
-            by_version.entry(v).or_default().insert(code, UnitRef { unit_id, province_code });
+            let (v, code, unit_id) = row.map_err(Error::store(ctx))?;
+            by_version.entry(v).or_default().insert(code, UnitRef { unit_id });
         }
         Ok(UnitIndex { versions, by_version, level: level.to_string() })
     }
@@ -114,10 +113,5 @@ impl UnitIndex {
                 elsewhere.join(", ")
             )
         })
-    }
-
-    /// The versions, oldest first.
-    pub fn versions(&self) -> &[VersionSpan] {
-        &self.versions
     }
 }

@@ -14,6 +14,8 @@ pub struct BoundaryVersion {
     pub valid_to: Option<String>,
     pub code_system: String,
     pub source: Option<String>,
+    /// Snapping tolerance (degrees) for the tile engine.
+    pub snap_tolerance: f64,
     pub units: VersionUnits,
 }
 
@@ -57,7 +59,7 @@ pub fn boundary_versions(conn: &Connection) -> Result<Vec<BoundaryVersion>> {
     let mut stmt = conn
         .prepare(
             "SELECT id, name, CAST(valid_from AS VARCHAR), CAST(valid_to AS VARCHAR), code_system, source,
-                    provinces, districts, communes
+                    provinces, districts, communes, snap_tolerance
              FROM boundary_version_summary ORDER BY valid_from, id",
         )
         .map_err(Error::store(ctx))?;
@@ -70,6 +72,7 @@ pub fn boundary_versions(conn: &Connection) -> Result<Vec<BoundaryVersion>> {
                 valid_to: r.get(3)?,
                 code_system: r.get(4)?,
                 source: r.get(5)?,
+                snap_tolerance: r.get(9)?,
                 units: VersionUnits { province: r.get(6)?, district: r.get(7)?, commune: r.get(8)? },
             })
         })

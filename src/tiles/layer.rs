@@ -105,6 +105,25 @@ impl PolygonLayer {
         (PolygonLayer { name: name.to_string(), units, topo, bands, index: RTree::bulk_load(entries), bbox }, report)
     }
 
+    /// A unit's geometry at a zoom band (world coordinates), rebuilt from the band's arcs;
+    /// `None` as band gives the full-resolution arcs.
+    pub fn unit_geometry(&self, unit: usize, band: Option<usize>) -> ::geo::MultiPolygon<f64> {
+        use ::geo::{Coord, LineString, MultiPolygon, Polygon};
+        let arcs = band.map_or(&self.topo.arcs, |b| &self.bands.arcs[b]);
+        let mut parts: BTreeMap<u32, (Option<LineString<f64>>, Vec<LineString<f64>>)> = BTreeMap::new();
+        for ring in &self.topo.units[unit] {
+            let ids = self.topo.ring_ids(ring, arcs);
+            if ids.len() < 3 {
+                continue;
+            }
+            let mut cs: Vec<Coord<f64>> = ids.iter().map(|&i| Coord { x: self.topo.points[i as usize][0], y: self.topo.points[i as usize][1] }).collect();
+            cs.push(cs[0]);
+            let e = parts.entry(ring.part).or_default();
+            if ring.hole { e.1.push(LineString(cs)) } else { e.0 = Some(LineString(cs)) }
+        }
+        MultiPolygon(parts.into_values().filter_map(|(ext, holes)| ext.map(|e| Polygon::new(e, holes))).collect())
+    }
+
     /// Render tile z/x/y into a layer builder (None when no feature falls in it).
     pub fn render(&self, z: u8, x: u32, y: u32) -> Option<LayerBuilder> {
         let band = band_of(z);

@@ -123,6 +123,7 @@ struct Spec {
     version: String,
     valid_from: String,
     level: &'static str,
+    snap: f64,
 }
 
 fn load_units(conn: &Connection, s: &Spec) -> Result<(Vec<UnitMeta>, Vec<LonLatPolygons>, u64)> {
@@ -236,9 +237,10 @@ fn plural(level: &str) -> &'static str {
 }
 
 impl TileService {
-    /// Build every layer of the store (in parallel, one thread per core), snapping neighbours
-    /// within `snap_tol` degrees (see [`snap`]; 0 disables it).
-    pub fn load(store: &Store, snap_tol: f64) -> Result<TileService> {
+    /// Build every layer of the store (in parallel, one thread per core). Neighbours are snapped
+    /// within each boundary version's `snap_tolerance` (see [`snap`]), or `snap_tol` for all
+    /// versions when given.
+    pub fn load(store: &Store, snap_tol: Option<f64>) -> Result<TileService> {
         let conn = store.connect()?;
         let versions = crate::store::queries::boundary_versions(&conn)?;
         let mut specs = Vec::new();
@@ -251,6 +253,7 @@ impl TileService {
                         version_id: v.id,
                         version: v.name.clone(),
                         valid_from: v.valid_from.clone(),
+                        snap: snap_tol.unwrap_or(v.snap_tolerance),
                         level: match level {
                             "province" => "province",
                             "district" => "district",
@@ -271,7 +274,7 @@ impl TileService {
                             Ok(c) => c,
                             Err(e) => return vec![Err(e)],
                         };
-                        specs.iter().skip(t).step_by(threads).map(|s| build_layer(&conn, s, snap_tol)).collect()
+                        specs.iter().skip(t).step_by(threads).map(|s| build_layer(&conn, s, s.snap)).collect()
                     })
                 })
                 .collect();
@@ -291,6 +294,12 @@ impl TileService {
             layers.insert(r.id.clone(), Arc::new(r));
         }
         Ok(TileService { layers: RwLock::new(layers), cache: TileCache::new(CACHE_BYTES) })
+    }
+
+    /// Use a tile cache of `bytes` (0 turns caching off: every tile is rendered anew).
+    pub fn with_cache_bytes(mut self, bytes: usize) -> TileService {
+        self.cache = TileCache::new(bytes);
+        self
     }
 
     /// A layer by id or alias (`communes` = the newest version's communes).
@@ -339,7 +348,7 @@ impl TileService {
 
     /// Rebuild the layers of one boundary version after it was re-imported, dropping its cached
     /// tiles.
-    pub fn reload(&self, store: &Store, snap_tol: f64) -> Result<()> {
+    pub fn reload(&self, store: &Store, snap_tol: Option<f64>) -> Result<()> {
         let fresh = TileService::load(store, snap_tol)?;
         let new_layers = fresh.layers.into_inner().unwrap_or_else(|p| p.into_inner());
         let mut layers = self.layers.write().unwrap_or_else(|p| p.into_inner());

@@ -20,6 +20,9 @@ CREATE TABLE boundary_version (
     valid_to     DATE,                      -- NULL: still valid
     code_system  VARCHAR NOT NULL CHECK (code_system IN ('QD124_2004', 'QD19_2025', 'synthetic', 'other')),
     source       VARCHAR,
+    -- Degrees within which neighbours' vertices and edges are snapped together when the tile
+    -- engine builds shared arcs (0: the boundaries are already topologically exact).
+    snap_tolerance DOUBLE NOT NULL DEFAULT 0 CHECK (snap_tolerance >= 0 AND snap_tolerance < 0.01),
     imported_at  TIMESTAMP NOT NULL DEFAULT current_timestamp,
     CHECK (valid_to IS NULL OR valid_to >= valid_from)
 );

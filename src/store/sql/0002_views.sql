@@ -40,7 +40,7 @@ JOIN unit u USING (unit_id);
 
 -- What each boundary version holds.
 CREATE VIEW boundary_version_summary AS
-SELECT v.id, v.name, v.valid_from, v.valid_to, v.code_system, v.source, v.imported_at,
+SELECT v.id, v.name, v.valid_from, v.valid_to, v.code_system, v.source, v.snap_tolerance, v.imported_at,
        count(u.unit_id) FILTER (WHERE u.level = 'province') AS provinces,
        count(u.unit_id) FILTER (WHERE u.level = 'district') AS districts,
        count(u.unit_id) FILTER (WHERE u.level = 'commune')  AS communes
