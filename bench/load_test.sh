@@ -32,7 +32,9 @@ done
 need_apt() { dpkg -s "$1" >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; }; }
 need_apt wrk
 if [ "$MARTIN" = 1 ]; then
-  need_apt postgresql postgis
+  need_apt postgresql
+  PGV=$(ls /usr/lib/postgresql | sort -n | tail -1)
+  need_apt "postgresql-$PGV-postgis-3"
   command -v martin >/dev/null || cargo install martin@1.14.0 --locked --no-default-features --features postgres,fonts,mbtiles,pmtiles
 fi
 
@@ -109,7 +111,7 @@ start_atlas() { # cache-mb
   "$BIN" --db "$WORK/atlas.duckdb" serve --bind "127.0.0.1:$ATLAS_PORT" --tile-cache-mb "$1" > "$WORK/atlas.log" 2>&1 &
   ATLAS_PID=$!
   until grep -q "serving" "$WORK/atlas.log"; do sleep 0.05; done
-  echo "commune-atlas start-up (load + all zoom bands): $(python3 -c "print(round($(date +%s.%N) - $t0, 2))") s; $(grep 'tile layers' "$WORK/atlas.log")" | tee -a "$WORK/results.txt"
+  echo "commune-atlas start-up (load + all zoom bands): $(python3 -c "print(round($(date +%s.%N) - $t0, 2))") s; $(grep 'tile layers' "$WORK/atlas.log"); resident memory at start $(( $(ps -o rss= -p $ATLAS_PID) / 1024 )) MB" | tee -a "$WORK/results.txt"
 }
 
 : > "$WORK/results.txt"
@@ -121,7 +123,7 @@ kill $ATLAS_PID; wait $ATLAS_PID 2>/dev/null || true
 start_atlas 512
 DURATION=10s run_wrk atlas-warmup "/tiles/$LAYER/" ".mvt" "http://127.0.0.1:$ATLAS_PORT" > /dev/null
 run_wrk atlas-cached "/tiles/$LAYER/" ".mvt" "http://127.0.0.1:$ATLAS_PORT"
-echo "commune-atlas resident memory: $(( $(ps -o rss= -p $ATLAS_PID) / 1024 )) MB" | tee -a "$WORK/results.txt"
+echo "commune-atlas resident memory after the cached run (512 MB tile cache allowed): $(( $(ps -o rss= -p $ATLAS_PID) / 1024 )) MB; cache $(curl -s http://127.0.0.1:$ATLAS_PORT/tiles | python3 -c 'import json,sys; c=json.load(sys.stdin)["cache"]; print(c["tiles"], "tiles,", c["bytes"] >> 20, "MB")')" | tee -a "$WORK/results.txt"
 kill $ATLAS_PID; wait $ATLAS_PID 2>/dev/null || true
 
 # 4. Martin on PostGIS with the same geometry (EPSG:3857, GiST index), same URLs.

@@ -37,6 +37,10 @@ pub enum Error {
     #[error("{0}")]
     Refused(String),
 
+    /// A write raced another one (stale version); nothing was changed.
+    #[error("{0}")]
+    Conflict(String),
+
     /// A named thing (boundary version, unit, query …) does not exist.
     #[error("{0}")]
     NotFound(String),

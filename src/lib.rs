@@ -6,6 +6,7 @@
 //! - [`rules`] — rule sets as data (`data/rules/*.toml`) and their three-valued evaluation;
 //! - [`import`] — validated, atomic imports of user files;
 //! - [`analytics`] — classification, conversion and progress, written back to the store;
+//! - [`plans`] — conversion plans with lifecycle, audit trail and optimistic concurrency;
 //! - [`demo`] — the embedded synthetic demo dataset;
 //! - [`tiles`] — the in-memory atlas: shared arcs, zoom bands, MVT encoding, tile cache;
 //! - [`api`] — the HTTP service (axum).
@@ -18,6 +19,7 @@ pub mod demo;
 pub mod error;
 pub mod geo;
 pub mod import;
+pub mod plans;
 pub mod rules;
 pub mod store;
 pub mod text;

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -37,24 +36,6 @@ fn ensure_chromium() {
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn start_server(db: &std::path::Path) -> (Proc, String) {
-    let mut child = Command::new(common::bin())
-        .args(["--db", db.to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start serve");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("serve exited").expect("stderr");
-        if let Some(rest) = line.split("on http://").nth(1) {
-            break format!("http://{}", rest.split('/').next().unwrap());
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (Proc(child), base)
 }
 
 /// A minimal WebDriver client.
@@ -178,7 +159,8 @@ const WAIT_IDLE: &str = "const done = arguments[arguments.length - 1];
 fn the_web_map_renders_recolours_without_refetching_tiles_and_explains_a_commune() {
     ensure_chromium();
     let dir = tempfile::tempdir().unwrap();
-    let (_server, base) = start_server(&dir.path().join("atlas.duckdb"));
+    let server = common::serve(&dir.path().join("atlas.duckdb"));
+    let base = server.base.clone();
     let d = Driver::start();
     d.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
     d.goto(&format!("{base}/"));
@@ -268,4 +250,67 @@ fn the_web_map_renders_recolours_without_refetching_tiles_and_explains_a_commune
     assert!(found["results"].as_array().unwrap().iter().any(|r| r["name"] == some_name.as_str()), "searching '{plain}' finds '{some_name}'");
     let hash = d.eval("return location.hash;");
     assert!(hash.as_str().unwrap().contains("view=dashboard") && hash.as_str().unwrap().contains("lang=en"), "{hash}");
+}
+
+/// Click the map canvas at an offset from its centre (a real pointer click).
+fn click_map(d: &Driver, dx: i64, dy: i64) {
+    let canvas = d.cmd("POST", "/element", json!({ "using": "css selector", "value": "#map canvas" }));
+    let element = canvas.as_object().unwrap().values().next().unwrap().clone();
+    d.cmd("POST", "/actions", json!({ "actions": [{ "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" }, "actions": [
+        { "type": "pointerMove", "duration": 0, "origin": { "element-6066-11e4-a52e-4f735466cecf": element }, "x": dx, "y": dy },
+        { "type": "pointerDown", "button": 0 }, { "type": "pause", "duration": 50 }, { "type": "pointerUp", "button": 0 } ] }] }));
+}
+
+#[test]
+fn two_communes_selected_on_the_map_stay_in_the_plan_after_a_reload() {
+    ensure_chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::serve(&dir.path().join("atlas.duckdb"));
+    let base = server.base.clone();
+    let plan: Value = agent()
+        .post(&format!("{base}/api/plans"))
+        .header("x-atlas-user", "browser-test")
+        .send_json(json!({ "name": "Kế hoạch thử", "province_code": "99", "target_year": 2026, "quota": 5 }))
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    let id = plan["plan_id"].as_i64().unwrap();
+    let d = Driver::start();
+    d.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
+    d.goto(&format!("{base}/#view=plans&year=2025&province=99&plan={id}"));
+    assert_eq!(d.eval_async(WAIT_READY), json!(true));
+    let loaded = d.eval_async("const done = arguments[arguments.length - 1]; const t0 = Date.now(); (function w() { if (window.atlas.plans && window.atlas.plans.plan && document.querySelector('#cand-table')) done(true); else if (Date.now() - t0 > 30000) done(false); else setTimeout(w, 100); })();");
+    assert_eq!(loaded, json!(true), "the plan from the URL and the candidates table load");
+    // Two clicks on province 99's communes (the candidate table's first rows are in view).
+    let targets = d.eval("const a = window.atlas; const out = []; const seen = new Set(); \
+        const fs = a.map.queryRenderedFeatures({ layers: ['fill:' + a.atlas.active] }).filter(f => f.properties.province === '99'); \
+        const c = a.map.getContainer(); \
+        for (const f of fs) { if (seen.has(f.id)) continue; const p = a.map.project(f.geometry.type === 'Polygon' ? f.geometry.coordinates[0][0] : f.geometry.coordinates[0][0][0]); \
+          const q = a.map.queryRenderedFeatures([p.x + 0, p.y + 0], { layers: ['fill:' + a.atlas.active] }); } \
+        const pts = []; for (let y = 100; y < c.clientHeight - 100 && pts.length < 2; y += 37) for (let x = 100; x < c.clientWidth - 100 && pts.length < 2; x += 41) { \
+          const f = a.map.queryRenderedFeatures([x, y], { layers: ['fill:' + a.atlas.active] })[0]; \
+          if (f && f.properties.province === '99' && !seen.has(f.id)) { seen.add(f.id); pts.push([x - c.clientWidth / 2, y - c.clientHeight / 2, f.id]); } } \
+        return pts;");
+    let pts = targets.as_array().unwrap();
+    assert_eq!(pts.len(), 2, "two communes of province 99 in view");
+    for p in pts {
+        click_map(&d, p[0].as_f64().unwrap().round() as i64, p[1].as_f64().unwrap().round() as i64);
+        d.eval_async("const done = arguments[arguments.length - 1]; setTimeout(() => done(true), 800);");
+    }
+    let stored: Value = agent().get(&format!("{base}/api/plans/{id}")).call().unwrap().body_mut().read_json().unwrap();
+    let ids: Vec<i64> = stored["communes"].as_array().unwrap().iter().map(|c| c["unit_id"].as_i64().unwrap()).collect();
+    let mut want: Vec<i64> = pts.iter().map(|p| p[2].as_i64().unwrap()).collect();
+    want.sort_unstable();
+    let mut got = ids.clone();
+    got.sort_unstable();
+    assert_eq!(got, want, "the plan holds the two clicked communes");
+    d.screenshot("08-plan");
+    // Reload: the plan is still there, with both communes.
+    d.cmd("POST", "/refresh", json!({}));
+    assert_eq!(d.eval_async(WAIT_READY), json!(true));
+    d.eval_async("const done = arguments[arguments.length - 1]; const t0 = Date.now(); (function w() { if (document.querySelectorAll('#plan-communes tr').length >= 2) done(true); else if (Date.now() - t0 > 30000) done(false); else setTimeout(w, 100); })();");
+    let rows = d.eval("return document.querySelectorAll('#plan-communes tr').length;").as_u64().unwrap();
+    assert_eq!(rows, 2, "after a reload the plan shows its two communes");
+    d.screenshot("09-plan-after-reload");
 }

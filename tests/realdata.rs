@@ -4,28 +4,10 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use chrono::NaiveDate;
 use commune_atlas::Error;
 use commune_atlas::import::{self, BoundaryOptions, ImportOptions, Input};
 use commune_atlas::store::Store;
-
-fn realdata(name: &str) -> Option<PathBuf> {
-    let dirs = [
-        std::env::var("ATLAS_REALDATA").map(PathBuf::from).ok(),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata")),
-        Some(PathBuf::from("/work/shared/realdata")),
-    ];
-    let found = dirs.into_iter().flatten().map(|d| d.join(name)).find(|p| p.exists());
-    if found.is_none() {
-        eprintln!(
-            "\n*** REAL-DATA TEST NOT RUN: {name} not found (looked in $ATLAS_REALDATA, ../shared/realdata, \
-             /work/shared/realdata). This test proves nothing on this machine. ***\n"
-        );
-    }
-    found
-}
 
 fn opts(repair: bool) -> BoundaryOptions {
     BoundaryOptions {
@@ -57,7 +39,7 @@ fn flagged_codes(text: &str) -> Vec<String> {
 
 #[test]
 fn quang_ninh_2025_is_refused_without_repair_naming_the_self_intersecting_units() {
-    let Some(path) = realdata("vn2025_commune_p22_quang_ninh.geojson") else { return };
+    let Some(path) = common::realdata("vn2025_commune_p22_quang_ninh.geojson") else { return };
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("a.duckdb")).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
@@ -75,7 +57,7 @@ fn quang_ninh_2025_is_refused_without_repair_naming_the_self_intersecting_units(
 
 #[test]
 fn quang_ninh_2025_imports_with_repair_and_reports_the_repaired_units() {
-    let Some(path) = realdata("vn2025_commune_p22_quang_ninh.geojson") else { return };
+    let Some(path) = common::realdata("vn2025_commune_p22_quang_ninh.geojson") else { return };
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("a.duckdb")).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
@@ -111,7 +93,7 @@ fn quang_ninh_2025_imports_with_repair_and_reports_the_repaired_units() {
 
 #[test]
 fn dong_thap_2025_imports_cleanly_without_repair() {
-    let Some(path) = realdata("vn2025_commune_p82_dong_thap.geojson") else { return };
+    let Some(path) = common::realdata("vn2025_commune_p82_dong_thap.geojson") else { return };
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("a.duckdb")).unwrap();
     let report = import::import_boundaries(&store, &Input::from_path(&path).unwrap(), &opts(false), &ImportOptions::default())

@@ -7,7 +7,7 @@ fn rules() -> Rules {
     Rules::embedded().expect("the embedded rule files load")
 }
 
-fn inputs(pairs: &[(&str, f64)], scope: &str) -> Inputs {
+fn inputs(pairs: &[(&'static str, f64)], scope: &str) -> Inputs {
     let mut i = Inputs { key_route_scope: Some(scope.to_string()), ..Default::default() };
     for (k, v) in pairs {
         i.set(k, Some(*v));
@@ -199,7 +199,7 @@ fn raising_any_single_indicator_never_lowers_the_key_type_and_lowering_never_rai
         let set = r.set(set_id).unwrap();
         for _ in 0..3_000 {
             let scope = scopes[(next() * 5.0) as usize % 5];
-            let mut base: Vec<(&str, f64)> = fields.iter().map(|(k, max)| (*k, (next() * max).round())).collect();
+            let mut base: Vec<(&'static str, f64)> = fields.iter().map(|(k, max)| (*k, (next() * max).round())).collect();
             base[0].1 = base[0].1.max(1_000.0); // population
             base.push(("drug_hotspots_legacy", (next() * 8.0).round()));
             let before = evaluate(set, &inputs(&base, scope));

@@ -2,45 +2,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// A running `commune-atlas serve` on a free port; killed on drop.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(db: &std::path::Path) -> Server {
-    let mut child = Command::new(common::bin())
-        .args(["--db", db.to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start serve");
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let base = loop {
-        let line = lines.next().expect("serve exited before listening").expect("read stderr");
-        if let Some(rest) = line.split("on http://").nth(1) {
-            break format!("http://{}", rest.split('/').next().unwrap());
-        }
-        assert!(Instant::now() < deadline, "serve did not start in time");
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, base }
+fn start(db: &std::path::Path) -> common::Server {
+    common::serve(db)
 }
 
 fn agent() -> ureq::Agent {
@@ -133,4 +101,122 @@ fn sigterm_shuts_down_gracefully() {
         assert!(Instant::now() < deadline, "serve did not exit after SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// A raw HTTP/1.1 GET (no client-side decompression): status, headers, body bytes.
+fn get_raw(url: &str, headers: &[(&str, &str)]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut all = Vec::new();
+    s.read_to_end(&mut all).unwrap();
+    let split = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&all[..split]).into_owned();
+    let mut body = all[split + 4..].to_vec();
+    let mut lines = head.lines();
+    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let hs: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string())))
+        .collect();
+    if header(&hs, "transfer-encoding") == Some("chunked") {
+        let mut out = Vec::new();
+        let mut i = 0;
+        loop {
+            let end = i + body[i..].windows(2).position(|w| w == b"\r\n").unwrap();
+            let n = usize::from_str_radix(std::str::from_utf8(&body[i..end]).unwrap().trim(), 16).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&body[end + 2..end + 2 + n]);
+            i = end + 2 + n + 2;
+        }
+        body = out;
+    }
+    (status, hs, body)
+}
+
+fn header<'a>(hs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    hs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn tiles_over_http_gzip_etag_204_and_json_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("atlas.duckdb"));
+    let (status, _, tj) = get(&format!("{}/tiles/communes.json", server.base));
+    assert_eq!(status, 200);
+    assert_eq!(tj["tilejson"], "3.0.0");
+    assert_eq!(tj["vector_layers"][0]["id"], "communes");
+    assert!(tj["tiles"][0].as_str().unwrap().contains("/tiles/communes.demo-2025/{z}/{x}/{y}.mvt?v="));
+    // The tile under the layer's centre at z8.
+    let c = &tj["center"];
+    let (lon, lat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+    let w = commune_atlas::tiles::mercator::to_world(lon, lat);
+    let (x, y) = ((w[0] * 256.0) as u32, (w[1] * 256.0) as u32);
+    let url = format!("{}/tiles/communes.demo-2025/8/{x}/{y}.mvt", server.base);
+    let (status, hs, gz) = get_raw(&url, &[("Accept-Encoding", "gzip")]);
+    assert_eq!(status, 200);
+    assert_eq!(header(&hs, "content-encoding"), Some("gzip"));
+    assert_eq!(header(&hs, "content-type"), Some("application/vnd.mapbox-vector-tile"));
+    let etag = header(&hs, "etag").unwrap().to_string();
+    assert!(etag.starts_with('"'), "strong ETag: {etag}");
+    let (status, _, raw) = get_raw(&url, &[]);
+    assert_eq!(status, 200);
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unzipped).unwrap();
+    assert_eq!(unzipped, raw, "gzip and plain bodies hold the same tile");
+    let (status, _, _) = get_raw(&url, &[("If-None-Match", &etag)]);
+    assert_eq!(status, 304);
+    // Empty tile, unknown layer, out of range.
+    let (status, _, body) = get_raw(&format!("{}/tiles/communes/6/0/0.mvt", server.base), &[]);
+    assert_eq!((status, body.len()), (204, 0));
+    let (status, ctype, body) = get(&format!("{}/tiles/nope/1/0/0.mvt", server.base));
+    assert_eq!(status, 404);
+    assert!(ctype.starts_with("application/json") && body["error"]["message"].as_str().unwrap().contains("nope"));
+    let (status, _, body) = get(&format!("{}/tiles/communes/3/9/0.mvt", server.base));
+    assert_eq!(status, 400);
+    assert!(body["error"]["message"].as_str().unwrap().contains("outside the pyramid"));
+    // The choropleth colours every commune of the version, with a legend whose counts add up.
+    let (status, _, ch) = get(&format!("{}/api/choropleth?metric=addict_user_rate_pct&method=jenks&classes=5", server.base));
+    assert_eq!(status, 200);
+    let units = ch["units"].as_object().unwrap().len() as i64;
+    let total: i64 = ch["legend"].as_array().unwrap().iter().map(|c| c["count"].as_i64().unwrap()).sum();
+    assert_eq!(total, 210);
+    assert!(units > 200);
+}
+
+#[test]
+fn the_converting_province_is_visible_through_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("atlas.duckdb"));
+    let (status, _, body) = get(&format!("{}/api/progress?province=99", server.base));
+    assert_eq!(status, 200);
+    let rows = body["rows"].as_array().unwrap();
+    let shares: Vec<f64> = rows.iter().map(|r| r["drug_free_pct"].as_f64().unwrap()).collect();
+    assert_eq!(shares.len(), 8, "2019–2026");
+    assert!(shares.windows(2).all(|w| w[1] > w[0]), "steadily converting: {shares:?}");
+    assert!((shares[6] - 20.0).abs() < 1.0 && (shares[7] - 30.0).abs() < 1.0, "≈20 % in 2025, ≈30 % in 2026: {shares:?}");
+    // One commune's evaluation explains itself.
+    let (_, _, status_map) = get(&format!("{}/api/status?year=2025", server.base));
+    // A commune that could be type II or not: some criterion of type II is unknown.
+    let id = status_map["undetermined_between"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, v)| v.as_str().unwrap().split('|').any(|x| x == "II"))
+        .map(|(k, _)| k.clone())
+        .expect("an undetermined commune that could be type II");
+    let (status, _, ev) = get(&format!("{}/api/units/{id}/evaluation?year=2025", server.base));
+    assert_eq!(status, 200);
+    assert_eq!(ev["ruleset"]["id"], "QD28_2025");
+    assert!(ev["possible"].as_array().unwrap().len() > 1);
+    assert!(ev["criteria"].as_array().unwrap().iter().any(|c| c["value"] == "unknown"));
+    assert!(ev["history"].as_array().unwrap().len() >= 7, "history continues across the reform");
 }

@@ -5,27 +5,12 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use chrono::NaiveDate;
 use commune_atlas::import::{self, BoundaryOptions, ImportOptions, Input};
 use commune_atlas::store::Store;
 use commune_atlas::tiles::mercator::to_lonlat;
 use commune_atlas::tiles::{Kind, TileService};
 use geo::{Area, BooleanOps, MapCoords, MultiPolygon};
-
-fn realdata(name: &str) -> Option<PathBuf> {
-    let dirs = [
-        std::env::var("ATLAS_REALDATA").map(PathBuf::from).ok(),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata")),
-        Some(PathBuf::from("/work/shared/realdata")),
-    ];
-    let found = dirs.into_iter().flatten().map(|d| d.join(name)).find(|p| p.exists());
-    if found.is_none() {
-        eprintln!("\n*** REAL-DATA TILE TEST NOT RUN: {name} not found. This test proves nothing on this machine. ***\n");
-    }
-    found
-}
 
 /// (overlap, gap) in km² of a set of lon/lat polygons: Σ areas − area(union), and the holes of
 /// the union (places no unit covers, inside the outline).
@@ -38,7 +23,7 @@ fn overlap_and_gap(units: &[MultiPolygon<f64>], lat: f64) -> (f64, f64) {
 }
 
 fn check(file: &str, repair: bool) {
-    let Some(path) = realdata(file) else { return };
+    let Some(path) = common::realdata(file) else { return };
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("r.duckdb")).unwrap();
     let b = BoundaryOptions {

@@ -4,6 +4,8 @@
 //! Categorical metrics (map status, key type, conversion) have fixed classes, colours and
 //! bilingual labels. Numeric metrics are classed by quantiles, equal intervals, Jenks natural
 //! breaks or custom breaks, coloured with a ColorBrewer sequential ramp (YlOrRd, Apache-2.0).
+//! Categorical palettes are diverging blue–red (ColorBrewer RdBu), readable with red–green
+//! colour blindness: drug-free is blue, hotspots are red.
 
 use serde::Serialize;
 
@@ -26,11 +28,11 @@ pub struct Class {
 /// (key, vi, en, colour) of a categorical metric's classes, in legend order.
 pub fn categories(metric: &str) -> Option<&'static [(&'static str, &'static str, &'static str, &'static str)]> {
     const STATUS: &[(&str, &str, &str, &str)] = &[
-        ("drug_free", "Không ma túy (đã công nhận)", "Drug-free (recognised)", "#1a9850"),
-        ("no_activity", "Không ghi nhận hoạt động ma túy", "No recorded drug activity", "#a6d96a"),
-        ("at_risk", "Có nguy cơ (loại III / có ma túy)", "At risk (type III / drug activity)", "#fdae61"),
-        ("hotspot", "Trọng điểm phức tạp loại I/II", "Key hotspot (type I/II)", "#d73027"),
-        ("undetermined", "Chưa xác định (tiêu chí chưa xác nhận)", "Undetermined (criteria unconfirmed)", "#9e9ac8"),
+        ("drug_free", "Không ma túy (đã công nhận)", "Drug-free (recognised)", "#2166ac"),
+        ("no_activity", "Không ghi nhận hoạt động ma túy", "No recorded drug activity", "#92c5de"),
+        ("at_risk", "Có nguy cơ (loại III / có ma túy)", "At risk (type III / drug activity)", "#fdb863"),
+        ("hotspot", "Trọng điểm phức tạp loại I/II", "Key hotspot (type I/II)", "#b2182b"),
+        ("undetermined", "Chưa xác định (tiêu chí chưa xác nhận)", "Undetermined (criteria unconfirmed)", "#8073ac"),
         ("no_data", "Không có số liệu", "No data", "#d9d9d9"),
     ];
     const KEY_TYPE: &[(&str, &str, &str, &str)] = &[
@@ -42,12 +44,12 @@ pub fn categories(metric: &str) -> Option<&'static [(&'static str, &'static str,
         ("no_data", "Không có số liệu", "No data", "#d9d9d9"),
     ];
     const CONVERSION: &[(&str, &str, &str, &str)] = &[
-        ("converted_to_drug_free", "Chuyển hóa thành không ma túy", "Converted to drug-free", "#1a9850"),
-        ("converted", "Chuyển hóa (giảm mức độ)", "Converted (lower severity)", "#91cf60"),
-        ("maintained", "Giữ vững không ma túy", "Maintained drug-free", "#4575b4"),
-        ("unchanged", "Không thay đổi", "Unchanged", "#ffffbf"),
-        ("worsened", "Phức tạp hơn", "Worsened", "#fc8d59"),
-        ("relapsed", "Tái phức tạp", "Relapsed", "#d73027"),
+        ("converted_to_drug_free", "Chuyển hóa thành không ma túy", "Converted to drug-free", "#2166ac"),
+        ("converted", "Chuyển hóa (giảm mức độ)", "Converted (lower severity)", "#92c5de"),
+        ("maintained", "Giữ vững không ma túy", "Maintained drug-free", "#053061"),
+        ("unchanged", "Không thay đổi", "Unchanged", "#f7f7f7"),
+        ("worsened", "Phức tạp hơn", "Worsened", "#f4a582"),
+        ("relapsed", "Tái phức tạp", "Relapsed", "#b2182b"),
         ("not_comparable", "Không so sánh được", "Not comparable", "#bdbdbd"),
     ];
     match metric {

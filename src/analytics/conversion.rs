@@ -104,11 +104,11 @@ pub fn rebuilt_side(
         } else {
             l.weight_population.or(l.weight_area).ok_or("a split link has no weights")?
         };
-        for (k, v) in &row.inputs.values {
+        for (k, v) in row.inputs.values.iter() {
             if k.ends_with("_pct") {
                 continue; // rates are recomputed from the summed counts
             }
-            *inputs.values.entry(k.clone()).or_insert(0.0) += v * w;
+            inputs.values.add(k, v * w);
         }
         scopes.push(row.inputs.key_route_scope.clone().unwrap_or_else(|| "unknown".into()));
     }

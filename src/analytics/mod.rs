@@ -5,6 +5,7 @@
 //! Refreshed after every import and whenever the rules change (their digest is kept in
 //! `atlas_meta`), so what an analyst queries is always what the map shows.
 
+pub mod candidates;
 pub mod choropleth;
 pub mod conversion;
 pub mod facts;
@@ -119,9 +120,31 @@ impl Snapshot {
     pub fn build(store: &Store, rules: Rules) -> Result<Snapshot> {
         let conn = store.connect()?;
         let facts = Facts::load(&conn)?;
-        let classified = classify_all(&rules, &facts).into_iter().map(|c| ((c.unit_id, c.year), c)).collect();
+        let classified = classify_all(&rules, &facts);
         let versions = crate::store::queries::boundary_versions(&conn)?;
-        Ok(Snapshot { rules, facts, classified, versions })
+        Ok(Snapshot::from_parts(rules, facts, classified, versions))
+    }
+
+    /// Keep the classification compactly: per-criterion detail is dropped (it is in the
+    /// `classification` table, and [`Snapshot::evaluate`] recomputes it for one commune-year).
+    fn from_parts(rules: Rules, facts: Facts, classified: Vec<Classified>, versions: Vec<crate::store::BoundaryVersion>) -> Snapshot {
+        let classified = classified
+            .into_iter()
+            .map(|mut c| {
+                if let Some(e) = c.evaluation.as_mut() {
+                    e.criteria = Vec::new();
+                }
+                ((c.unit_id, c.year), c)
+            })
+            .collect();
+        Snapshot { rules, facts, classified, versions }
+    }
+
+    /// The full evaluation (every criterion) of one commune-year.
+    pub fn evaluate(&self, unit: i64, year: i32) -> Option<Evaluation> {
+        let row = self.facts.indicators.get(&(unit, year))?;
+        let province = self.facts.units.get(&unit).and_then(|u| u.province_code.as_deref());
+        self.rules.for_year(province, year).map(|set| evaluate(set, &row.inputs))
     }
 
     /// References by key, as the conversion functions take them.
@@ -151,14 +174,16 @@ impl Snapshot {
 /// snapshot the results came from.
 pub fn refresh(store: &Store, rules: &Rules) -> Result<(RefreshReport, Snapshot)> {
     let started = Instant::now();
-    let snap = Snapshot::build(store, rules.clone())?;
-    let by_key = snap.by_key();
-    let conversions = conversion::consecutive(rules, &snap.facts, &by_key);
-    let mut classified: Vec<&Classified> = snap.classified.values().collect();
-    classified.sort_by_key(|c| (c.unit_id, c.year));
     let conn = store.connect()?;
+    let facts = Facts::load(&conn)?;
+    let mut classified = classify_all(rules, &facts);
+    classified.sort_by_key(|c| (c.unit_id, c.year));
+    let by_key: HashMap<(i64, i32), &Classified> = classified.iter().map(|c| ((c.unit_id, c.year), c)).collect();
+    let conversions = conversion::consecutive(rules, &facts, &by_key);
+    drop(by_key);
+    let refs: Vec<&Classified> = classified.iter().collect();
     conn.execute_batch("BEGIN TRANSACTION").map_err(Error::store("starting the refresh"))?;
-    let work = write(&conn, rules, &snap.facts, &classified, &conversions).and_then(|_| {
+    let work = write(&conn, rules, &facts, &refs, &conversions).and_then(|_| {
         conn.execute("INSERT OR REPLACE INTO atlas_meta (key, value) VALUES ('rules_digest', ?)", [&rules.digest])
             .map_err(Error::store("recording the rules digest"))?;
         conn.execute_batch("COMMIT").map_err(Error::store("committing the refresh"))
@@ -167,8 +192,11 @@ pub fn refresh(store: &Store, rules: &Rules) -> Result<(RefreshReport, Snapshot)
         let _ = conn.execute_batch("ROLLBACK");
         return Err(e);
     }
+    let n = classified.len();
+    let versions = crate::store::queries::boundary_versions(&conn)?;
+    let snap = Snapshot::from_parts(rules.clone(), facts, classified, versions);
     let report = RefreshReport {
-        classified: classified.len(),
+        classified: n,
         conversions: conversions.len(),
         seconds: started.elapsed().as_secs_f64(),
         rules_digest: rules.digest.clone(),

@@ -97,7 +97,8 @@ pub async fn evaluation(
     let row = s.facts.indicators.get(&(id, year));
     let province = unit.province_code.as_deref();
     let set = s.rules.for_year(province, year);
-    let criteria: Vec<Value> = match (c.and_then(|c| c.evaluation.as_ref()), set) {
+    let full = s.evaluate(id, year);
+    let criteria: Vec<Value> = match (full.as_ref(), set) {
         (Some(e), Some(set)) => e
             .criteria
             .iter()
@@ -163,7 +164,7 @@ pub async fn evaluation(
         "key_type": c.and_then(|c| c.evaluation.as_ref()).map(|e| e.key_type.as_str()),
         "possible": c.and_then(|c| c.evaluation.as_ref()).map(|e| &e.possible),
         "types": c.and_then(|c| c.evaluation.as_ref()).map(|e| &e.types),
-        "reason_codes": c.and_then(|c| c.evaluation.as_ref()).map(|e| e.reason_codes()),
+        "reason_codes": full.as_ref().map(|e| e.reason_codes()),
         "official_key_type": c.and_then(|c| c.official_key_type.as_deref()),
         "review_flag": c.and_then(|c| c.review_flag.as_deref()),
         "note": c.and_then(|c| c.note.as_deref()),

@@ -5,6 +5,7 @@ mod analytics;
 mod choropleth;
 mod error;
 mod health;
+mod plans;
 pub mod search;
 mod static_files;
 mod tiles;
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, patch, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -69,6 +70,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/choropleth", get(choropleth::choropleth))
         .route("/api/search", get(search::search))
         .route("/api/labels", get(search::labels))
+        .route("/api/candidates", get(plans::candidates))
+        .route("/api/plans", get(plans::list).post(plans::create))
+        .route("/api/plans/{id}", get(plans::get).patch(plans::edit))
+        .route("/api/plans/{id}/communes", post(plans::add_commune))
+        .route("/api/plans/{id}/communes/{unit}", patch(plans::note_commune).delete(plans::remove_commune))
+        .route("/api/plans/{id}/history", get(plans::history))
+        .route("/api/plans/{id}/export.csv", get(plans::export_csv))
         .route("/tiles", get(tiles::catalog))
         .route("/tiles/{file}", get(tiles::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))

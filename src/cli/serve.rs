@@ -58,18 +58,32 @@ pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
     }
     let demo = store.is_demo()?;
     let rules = commune_atlas::rules::Rules::embedded()?;
-    let (refreshed, snapshot) = commune_atlas::analytics::up_to_date(&store, &rules)?;
+    // The analytics snapshot and the tile layers are independent: build them side by side.
+    let (analytics, tiles) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| {
+            let t = Instant::now();
+            commune_atlas::analytics::up_to_date(&store, &rules).map(|r| (r, t.elapsed()))
+        });
+        let t = scope.spawn(|| {
+            let t0 = Instant::now();
+            commune_atlas::tiles::TileService::load(&store, args.snap_tolerance).map(|s| (s, t0.elapsed()))
+        });
+        (a.join(), t.join())
+    });
+    let ((refreshed, snapshot), analytics_time) =
+        analytics.map_err(|_| anyhow::anyhow!("the analytics thread panicked"))??;
     if let Some(r) = refreshed {
         eprintln!("classified {} commune-years with the current rules in {:.2} s", r.classified, r.seconds);
     }
-    let t0 = Instant::now();
-    let tiles = commune_atlas::tiles::TileService::load(&store, args.snap_tolerance)?.with_cache_bytes(args.tile_cache_mb << 20);
+    let (tiles, tiles_time) = tiles.map_err(|_| anyhow::anyhow!("the tile thread panicked"))??;
+    let tiles = tiles.with_cache_bytes(args.tile_cache_mb << 20);
     let layers = tiles.layers();
     eprintln!(
-        "built {} tile layers ({} features) in {:.2} s",
+        "built {} tile layers ({} features) in {:.2} s; analytics snapshot in {:.2} s",
         layers.len(),
         layers.iter().map(|l| l.features).sum::<usize>(),
-        t0.elapsed().as_secs_f64()
+        tiles_time.as_secs_f64(),
+        analytics_time.as_secs_f64()
     );
     let state = AppState::new(Arc::new(store), demo, snapshot, tiles)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

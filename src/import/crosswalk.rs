@@ -38,10 +38,7 @@ pub fn import_crosswalk(
 ) -> Result<ImportReport> {
     super::run(store, Kind::Crosswalk, input, opts, |conn| {
         let mut rep = Reporter::new(&input.name);
-        let table = tabular_file::read_csv(&input.bytes, &mut rep);
-        let map = tabular_file::map_columns(COLS, &table, &mut rep);
-        rep.check()?;
-        let rows = tabular_file::type_rows(COLS, &table, &map, &mut rep);
+        let rows = tabular_file::read_csv_typed(&input.bytes, COLS, &mut rep)?;
         let units = UnitIndex::load(conn, "commune")?;
         let (k_old, k_new, k_rel, k_eff) =
             (pos(COLS, "old_code"), pos(COLS, "new_code"), pos(COLS, "relation"), pos(COLS, "effective_date"));

@@ -17,10 +17,7 @@ use crate::store::Store;
 pub fn import_recognitions(store: &Store, input: &Input, opts: &ImportOptions) -> Result<ImportReport> {
     super::run(store, Kind::Recognitions, input, opts, |conn| {
         let mut rep = Reporter::new(&input.name);
-        let table = tabular_file::read_csv(&input.bytes, &mut rep);
-        let map = tabular_file::map_columns(COLS, &table, &mut rep);
-        rep.check()?;
-        let rows = tabular_file::type_rows(COLS, &table, &map, &mut rep);
+        let rows = tabular_file::read_csv_typed(&input.bytes, COLS, &mut rep)?;
         let units = UnitIndex::load(conn, "commune")?;
         let (k_code, k_status, k_value, k_year, k_date, k_action) = (
             pos(COLS, "unit_code"),

@@ -243,6 +243,15 @@ pub fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
         .ok()
 }
 
+/// Read a CSV file against `specs`: header problems stop here (returned as a rejection); row
+/// problems are collected in `rep` and the good rows returned typed.
+pub fn read_csv_typed(bytes: &[u8], specs: &[ColumnSpec], rep: &mut Reporter) -> Result<Vec<TypedRow>> {
+    let table = read_csv(bytes, rep);
+    let map = map_columns(specs, &table, rep);
+    rep.check()?;
+    Ok(type_rows(specs, &table, &map, rep))
+}
+
 /// Type every record; problems are reported and the row is dropped when any field is bad.
 pub fn type_rows(specs: &[ColumnSpec], table: &RawTable, map: &ColumnMap, rep: &mut Reporter) -> Vec<TypedRow> {
     let mut out = Vec::with_capacity(table.records.len());

@@ -18,10 +18,7 @@ pub fn import_quotas(store: &Store, input: &Input, opts: &ImportOptions) -> Resu
     const COLS: &[super::ColumnSpec] = QUOTA_COLUMNS;
     super::run(store, Kind::Quotas, input, opts, |conn| {
         let mut rep = Reporter::new(&input.name);
-        let table = tabular_file::read_csv(&input.bytes, &mut rep);
-        let map = tabular_file::map_columns(COLS, &table, &mut rep);
-        rep.check()?;
-        let rows = tabular_file::type_rows(COLS, &table, &map, &mut rep);
+        let rows = tabular_file::read_csv_typed(&input.bytes, COLS, &mut rep)?;
         let units = UnitIndex::load(conn, "commune")?;
         let (k_code, k_year) = (pos(COLS, "unit_code"), pos(COLS, "year"));
         let mut out = Vec::new();
@@ -56,10 +53,7 @@ pub fn import_targets(store: &Store, input: &Input, opts: &ImportOptions) -> Res
     const COLS: &[super::ColumnSpec] = TARGET_COLUMNS;
     super::run(store, Kind::Targets, input, opts, |conn| {
         let mut rep = Reporter::new(&input.name);
-        let table = tabular_file::read_csv(&input.bytes, &mut rep);
-        let map = tabular_file::map_columns(COLS, &table, &mut rep);
-        rep.check()?;
-        let rows = tabular_file::type_rows(COLS, &table, &map, &mut rep);
+        let rows = tabular_file::read_csv_typed(&input.bytes, COLS, &mut rep)?;
         let known = province_codes(conn)?;
         let (k_prov, k_year) = (pos(COLS, "province_code"), pos(COLS, "year"));
         let mut out = Vec::new();

@@ -9,6 +9,7 @@
 //! with the outcomes still possible (domain.md §5.3).
 
 use std::collections::{BTreeMap, BTreeSet};
+
 use std::fmt;
 
 use serde::Serialize;
@@ -66,18 +67,70 @@ impl fmt::Display for Because {
     }
 }
 
+/// Numeric inputs by field name: a small sorted vector (tens of thousands of commune-years are
+/// held in memory, so this is kept compact).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Values(Vec<(&'static str, f64)>);
+
+impl Values {
+    pub fn get(&self, k: &str) -> Option<&f64> {
+        self.0.binary_search_by(|(x, _)| (*x).cmp(k)).ok().map(|i| &self.0[i].1)
+    }
+    pub fn insert(&mut self, k: &'static str, v: f64) {
+        match self.0.binary_search_by(|(x, _)| (*x).cmp(k)) {
+            Ok(i) => self.0[i].1 = v,
+            Err(i) => self.0.insert(i, (k, v)),
+        }
+    }
+    /// Add `v` to `k` (missing counts as 0).
+    pub fn add(&mut self, k: &'static str, v: f64) {
+        let cur = self.get(k).copied().unwrap_or(0.0);
+        self.insert(k, cur + v);
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
+        self.0.iter().copied()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
+    }
+}
+
+impl std::ops::Index<&str> for Values {
+    type Output = f64;
+    fn index(&self, k: &str) -> &f64 {
+        self.get(k).unwrap_or_else(|| panic!("no input named {k}"))
+    }
+}
+
+impl Serialize for Values {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
 /// The values a rule set reads: indicator columns and derived rates, plus the route scope.
 #[derive(Debug, Clone, Default)]
 pub struct Inputs {
-    pub values: BTreeMap<String, f64>,
+    pub values: Values,
     pub key_route_scope: Option<String>,
 }
 
 impl Inputs {
     /// Set a numeric input (None leaves it missing).
-    pub fn set(&mut self, field: &str, v: Option<f64>) -> &mut Self {
+    pub fn set(&mut self, field: &'static str, v: Option<f64>) -> &mut Self {
         if let Some(v) = v {
-            self.values.insert(field.to_string(), v);
+            self.values.insert(field, v);
         }
         self
     }
@@ -90,13 +143,14 @@ impl Inputs {
         if let (Some(pop), Some(a), Some(u)) = (pop, a, u)
             && pop > 0.0
         {
-            self.values.insert("addict_user_rate_pct".into(), 100.0 * (a + u) / pop);
+            self.values.insert("addict_user_rate_pct", 100.0 * (a + u) / pop);
         }
         if let (Some(pop), Some(arr)) = (pop, arr)
             && pop > 0.0
         {
-            self.values.insert("arrest_rate_pct".into(), 100.0 * arr / pop);
+            self.values.insert("arrest_rate_pct", 100.0 * arr / pop);
         }
+        self.values.shrink_to_fit();
         self
     }
 }

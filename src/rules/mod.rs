@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-pub use eval::{Evaluation, Inputs, KeyType, Tri, evaluate};
+pub use eval::{Evaluation, Inputs, KeyType, Tri, Values, evaluate};
 
 /// `data/rules/` as built into the binary.
 pub static RULES_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/data/rules");
@@ -180,6 +180,26 @@ struct TargetsFile {
     province: BTreeMap<String, TargetPath>,
 }
 
+/// `data/rules/candidates.toml`: weights of the conversion-candidate ranking.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CandidateConfig {
+    pub weights: BTreeMap<String, f64>,
+    pub trend: TrendConfig,
+    pub population: PopulationConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrendConfig {
+    /// A change of this many percentage points a year scores 0 or 1.
+    pub full_scale_pp: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PopulationConfig {
+    /// Population at which the component reaches 0.
+    pub large: f64,
+}
+
 /// Every rule file, loaded and checked.
 #[derive(Debug, Clone)]
 pub struct Rules {
@@ -188,6 +208,7 @@ pub struct Rules {
     pub status: status::StatusMapping,
     pub target_default: TargetPath,
     pub target_province: BTreeMap<String, TargetPath>,
+    pub candidates: CandidateConfig,
     /// A digest of the rule files, to know when stored results are stale.
     pub digest: String,
 }
@@ -222,6 +243,7 @@ impl Rules {
         let mut apply = None;
         let mut status = None;
         let mut targets = None;
+        let mut candidates = None;
         let mut hasher = crate::text::Fnv::default();
         for (name, text) in &files {
             hasher.write(name.as_bytes());
@@ -232,6 +254,7 @@ impl Rules {
                 }
                 "status.toml" => status = Some(toml::from_str(text).map_err(|e| bad(name, e))?),
                 "targets.toml" => targets = Some(toml::from_str::<TargetsFile>(text).map_err(|e| bad(name, e))?),
+                "candidates.toml" => candidates = Some(toml::from_str::<CandidateConfig>(text).map_err(|e| bad(name, e))?),
                 _ => {
                     let set: RuleSet = toml::from_str(text).map_err(|e| bad(name, e))?;
                     set.check().map_err(|m| Error::InvalidArgument(format!("data/rules/{name}: {m}")))?;
@@ -256,6 +279,7 @@ impl Rules {
             status: status.ok_or_else(|| missing("status.toml"))?,
             target_default: targets.default,
             target_province: targets.province,
+            candidates: candidates.ok_or_else(|| missing("candidates.toml"))?,
             digest: format!("{:016x}", hasher.finish()),
         })
     }

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 2, name: "views", sql: include_str!("sql/0002_views.sql") },
     Migration { version: 3, name: "analytics", sql: include_str!("sql/0003_analytics.sql") },
     Migration { version: 4, name: "routes", sql: include_str!("sql/0004_routes.sql") },
+    Migration { version: 5, name: "plans", sql: include_str!("sql/0005_plans.sql") },
 ];
 
 const BOOKKEEPING: &str = "

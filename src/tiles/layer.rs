@@ -105,6 +105,36 @@ impl PolygonLayer {
         (PolygonLayer { name: name.to_string(), units, topo, bands, index: RTree::bulk_load(entries), bbox }, report)
     }
 
+    /// Units sharing an edge (an arc) with each unit, by unit id.
+    pub fn neighbours(&self) -> std::collections::HashMap<i64, Vec<i64>> {
+        let mut users: std::collections::HashMap<u32, Vec<usize>> = std::collections::HashMap::new();
+        for (ui, rings) in self.topo.units.iter().enumerate() {
+            for r in rings {
+                for a in &r.arcs {
+                    let v = users.entry(a.0).or_default();
+                    if !v.contains(&ui) {
+                        v.push(ui);
+                    }
+                }
+            }
+        }
+        let mut out: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+        for us in users.values() {
+            for &a in us {
+                for &b in us {
+                    if a != b {
+                        out.entry(self.units[a].id).or_default().push(self.units[b].id);
+                    }
+                }
+            }
+        }
+        for v in out.values_mut() {
+            v.sort_unstable();
+            v.dedup();
+        }
+        out
+    }
+
     /// A unit's geometry at a zoom band (world coordinates), rebuilt from the band's arcs;
     /// `None` as band gives the full-resolution arcs.
     pub fn unit_geometry(&self, unit: usize, band: Option<usize>) -> ::geo::MultiPolygon<f64> {

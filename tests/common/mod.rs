@@ -106,3 +106,54 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// A file of `../shared/realdata` (or $ATLAS_REALDATA), or None — saying so loudly — when absent.
+pub fn realdata(name: &str) -> Option<PathBuf> {
+    let dirs = [
+        std::env::var("ATLAS_REALDATA").map(PathBuf::from).ok(),
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata")),
+        Some(PathBuf::from("/work/shared/realdata")),
+    ];
+    let found = dirs.into_iter().flatten().map(|d| d.join(name)).find(|p| p.exists());
+    if found.is_none() {
+        eprintln!(
+            "\n*** REAL-DATA TEST NOT RUN: {name} not found (looked in $ATLAS_REALDATA, ../shared/realdata, \
+             /work/shared/realdata). This test proves nothing on this machine. ***\n"
+        );
+    }
+    found
+}
+
+/// A running `commune-atlas serve` on a free port, killed on drop.
+pub struct Server {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start `serve` on `db` (creating the demo store when it does not exist) and wait until it listens.
+pub fn serve(db: &Path) -> Server {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(bin())
+        .args(["--db", db.to_str().expect("utf-8 path"), "serve", "--bind", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let base = loop {
+        let line = lines.next().expect("serve exited before listening").expect("read stderr");
+        if let Some(rest) = line.split("on http://").nth(1) {
+            break format!("http://{}", rest.split('/').next().unwrap_or_default());
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, base }
+}

@@ -5,6 +5,7 @@ import { AtlasMap } from './map.js';
 import { renderPanel } from './panel.js';
 import { renderDashboard } from './dashboard.js';
 import { initSearch } from './search.js';
+import { PlansView } from './plans.js';
 
 const $ = (s) => document.querySelector(s);
 const api = async (path) => {
@@ -13,17 +14,24 @@ const api = async (path) => {
   if (!r.ok) throw new Error(body?.error?.message ?? `${r.status} ${path}`);
   return body;
 };
+/** A write: JSON in and out; errors carry the HTTP status (409: someone else changed it first). */
+const send = async (method, path, body) => {
+  const r = await fetch(path, { method, headers: { 'content-type': 'application/json', 'x-atlas-user': 'web' }, body: body ? JSON.stringify(body) : undefined });
+  const out = await r.json();
+  if (!r.ok) { const e = new Error(out?.error?.message ?? `${r.status} ${path}`); e.status = r.status; throw e; }
+  return out;
+};
 
 const NUMERIC_METRICS = ['addict_user_rate_pct', 'arrest_rate_pct', 'drug_use_locations', 'addicts_with_records',
   'drug_offenders_arrested', 'plants_destroyed_area_m2', 'methadone_patients', 'resident_population'];
 
 // State, mirrored in the URL hash: view, year, from, metric, method, classes, breaks, unit, lang, map.
-const state = { view: 'status', year: null, from: null, metric: 'addict_user_rate_pct', method: 'quantile', classes: 5, breaks: '', unit: null, lang: 'vi' };
+const state = { view: 'status', year: null, from: null, metric: 'addict_user_rate_pct', method: 'quantile', classes: 5, breaks: '', unit: null, lang: 'vi', province: null, plan: null };
 
 function readUrl() {
   const p = new URLSearchParams(location.hash.slice(1));
-  for (const k of ['view', 'metric', 'method', 'breaks', 'lang']) if (p.get(k)) state[k] = p.get(k);
-  for (const k of ['year', 'from', 'classes', 'unit']) if (p.get(k)) state[k] = Number(p.get(k));
+  for (const k of ['view', 'metric', 'method', 'breaks', 'lang', 'province']) if (p.get(k)) state[k] = p.get(k);
+  for (const k of ['year', 'from', 'classes', 'unit', 'plan']) if (p.get(k)) state[k] = Number(p.get(k));
   state.mapView = p.get('map');
 }
 
@@ -37,7 +45,7 @@ function writeUrl(map) {
   history.replaceState(null, '', `#${p}`);
 }
 
-let atlas, health, years = [], lastChoropleth = null, labelMarkers = [];
+let atlas, health, years = [], lastChoropleth = null, labelMarkers = [], plansView = null;
 
 function legendHtml(ch) {
   const title = ch.metric === 'status' ? t('legend.status', { year: ch.year })
@@ -52,6 +60,14 @@ function legendHtml(ch) {
 
 async function recolour() {
   if (state.view === 'dashboard') return;
+  if (state.view === 'plans') {
+    const target = Math.min(state.year + 1, 2035);
+    const ch = await api(`/api/choropleth?year=${years.includes(target) ? target : state.year}&metric=status`).catch(() => null);
+    if (ch) { atlas.showVersion(ch.tile_layer); placeLabels(ch.boundary_version); }
+    await plansView.render();
+    writeUrl(atlas.map);
+    return;
+  }
   const q = new URLSearchParams({ year: state.year });
   if (state.view === 'status') q.set('metric', 'status');
   if (state.view === 'conversion') { q.set('metric', 'conversion'); q.set('from', state.from ?? state.year - 1); }
@@ -101,7 +117,9 @@ function setView(view) {
   $('#method-row').hidden = view !== 'indicator';
   $('#breaks').hidden = state.method !== 'custom';
   $('#dashboard').hidden = view !== 'dashboard';
-  $('#legend').hidden = view === 'dashboard';
+  $('#plans').hidden = view !== 'plans';
+  $('#legend').hidden = view === 'dashboard' || view === 'plans';
+  if (view === 'plans') $('#panel').hidden = true;
   if (view === 'dashboard') {
     $('#panel').hidden = true;
     renderDashboard($('#dashboard'), { api, years, state, health });
@@ -149,6 +167,7 @@ function applyLang(l) {
   $('#metric').innerHTML = NUMERIC_METRICS.map((m) => `<option value="${m}" ${m === state.metric ? 'selected' : ''}>${t(`metric.${m}`)}</option>`).join('');
   if (lastChoropleth) $('#legend').innerHTML = legendHtml(lastChoropleth);
   if (state.view === 'dashboard') renderDashboard($('#dashboard'), { api, years, state, health });
+  if (state.view === 'plans' && plansView) plansView.render();
   if (state.unit && !$('#panel').hidden) openUnit(state.unit);
   writeUrl(atlas?.map);
 }
@@ -160,7 +179,10 @@ async function main() {
   years = health.years;
   const catalog = await api('/tiles');
   atlas = new AtlasMap($('#map'), catalog, {
-    onClick: (f) => openUnit(f.id),
+    onClick: async (f) => {
+      if (state.view === 'plans' && plansView?.plan?.status === 'draft') { await plansView.add(f.id); return; }
+      openUnit(f.id);
+    },
     onHover: (f, ev) => {
       const tip = $('#tooltip');
       if (!f || !ev) { tip.hidden = true; return; }
@@ -172,6 +194,8 @@ async function main() {
   });
   window.atlas.map = atlas.map;
   window.atlas.atlas = atlas;
+  plansView = new PlansView($('#plans'), { api, send, state, atlas, onSelect: () => writeUrl(atlas.map) });
+  window.atlas.plans = plansView;
   atlas.map.on('dataloading', (e) => { if (e.dataType === 'source' && e.tile) window.atlas.tileRequests += 1; });
   atlas.map.on('moveend', () => writeUrl(atlas.map));
   if (state.mapView) {

@@ -3,7 +3,7 @@
 import uPlot from '/web/vendor/uplot/uPlot.esm.js';
 import { t, num } from './i18n.js';
 
-const COLORS = { drug_free: '#1a9850', at_risk: '#fdae61', hotspot: '#d73027', undetermined: '#9e9ac8', no_data: '#bdbdbd' };
+const COLORS = { drug_free: '#2166ac', at_risk: '#fdb863', hotspot: '#b2182b', undetermined: '#8073ac', no_data: '#bdbdbd' };
 
 export async function renderDashboard(el, { api, state }) {
   const { rows } = await api('/api/progress');
@@ -32,7 +32,7 @@ export async function renderDashboard(el, { api, state }) {
     html += `<section class="province" data-province="${r.province_code}">
       <h3>${r.province_name} (${r.province_code})</h3>
       <p>${num(r.drug_free)}/${num(r.communes)} = <strong>${num(r.drug_free_pct, 1)} %</strong> · ${t('dash.target')}: ${num(r.target_pct, 1)} % · ${onTrack}</p>
-      <div id="${id}"></div>
+      <div id="${id}"></div><p class="legend-meta"><span style="color:#2166ac">━</span> ${t('dash.share')} · <span>╍</span> ${t('dash.target')}</p>
       <h4>${t('dash.counts', { year })}</h4>${counts}${quota}</section>`;
     charts.push([id, series]);
   }
@@ -52,9 +52,9 @@ export async function renderDashboard(el, { api, state }) {
     const share = series.map((s) => s.drug_free_pct);
     const target = series.map((s) => s.target_pct ?? null);
     new uPlot({
-      width: 330, height: 170, scales: { x: { time: false }, y: { range: [0, 60] } },
+      width: 330, height: 170, legend: { show: false }, scales: { x: { time: false }, y: { range: [0, 60] } },
       axes: [{ values: (u, v) => v.map((x) => String(x)) }, { size: 40 }],
-      series: [{}, { label: t('dash.share'), stroke: '#1a9850', width: 2, points: { show: true } },
+      series: [{}, { label: t('dash.share'), stroke: '#2166ac', width: 2, points: { show: true } },
         { label: t('dash.target'), stroke: '#555', dash: [6, 4], width: 1.5 }],
     }, [xs, share, target], el.querySelector(`#${id}`));
   }

@@ -126,6 +126,12 @@ export class AtlasMap {
     this.stated.set(layerId, now);
   }
 
+  /** The boundary version of the communes shown. */
+  activeVersion() { return this.active ? this.active.split('.').slice(1).join('.') : null; }
+
+  /** Colour the communes of the shown version (or of `layerId` when given). */
+  paintActive(colors, layerId) { if (layerId || this.active) this.paint(layerId ?? this.active, colors); }
+
   select(id) {
     if (this.selected !== null && this.active) {
       this.map.setFeatureState({ source: this.active, sourceLayer: 'communes', id: this.selected }, { selected: false });

@@ -3,7 +3,7 @@
 import uPlot from '/web/vendor/uplot/uPlot.esm.js';
 import { t, label, num, getLang } from './i18n.js';
 
-const STATUS_COLOR = { drug_free: '#1a9850', no_activity: '#a6d96a', at_risk: '#fdae61', hotspot: '#d73027', undetermined: '#9e9ac8', no_data: '#999' };
+const STATUS_COLOR = { drug_free: '#2166ac', no_activity: '#92c5de', at_risk: '#fdb863', hotspot: '#b2182b', undetermined: '#8073ac', no_data: '#999' };
 const SHOWN = ['resident_population', 'addicts_with_records', 'illegal_users_with_records', 'addict_user_rate_pct', 'drug_use_locations',
   'drug_offenders_arrested', 'arrest_rate_pct', 'plants_destroyed_count', 'plants_destroyed_area_m2', 'methadone_patients'];
 
@@ -47,7 +47,7 @@ export function renderPanel(el, ev, info, { onClose, onOpen }) {
       width: 330, height: 160, legend: { show: true },
       scales: { x: { time: false } },
       axes: [{ values: (u, v) => v.map((x) => String(x)) }, { size: 44 }],
-      series: [{}, { label: '% nghiện+sd', stroke: '#d73027', width: 2, points: { show: true } }, { label: '% bắt giữ', stroke: '#4575b4', width: 2, points: { show: true } }],
+      series: [{}, { label: t('chart.rate'), stroke: '#b2182b', width: 2, points: { show: true } }, { label: t('chart.arrests'), stroke: '#2166ac', width: 2, points: { show: true } }],
     };
     new uPlot(opts, [xs, rate, arrests], el.querySelector('#history'));
     const rebuilt = h.filter((r) => r.basis !== 'same_unit');

@@ -1,7 +1,6 @@
 //! Writing the generated world as ordinary import files (GeoJSON, CSV) plus `manifest.toml`.
 //! One feature per line so that diffs between seeds or versions stay readable.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use ::geo::{Coord, LineString, MultiPolygon, Polygon};
@@ -15,11 +14,6 @@ use crate::error::{Error, Result};
 /// Boundary version names and validity, per scale.
 pub fn version_names(scale: Scale) -> (String, String) {
     (format!("{}-2019", scale.as_str()), format!("{}-2025", scale.as_str()))
-}
-
-fn fmt_coord(out: &mut String, v: f64) {
-    // Values are already rounded to 1e-5; print the shortest exact form.
-    let _ = write!(out, "{v}");
 }
 
 /// A unit's outline in lon/lat, rounded, without consecutive duplicates, rings closed.
@@ -74,43 +68,8 @@ fn feature_line(out: &mut String, u: &UnitDef, g: &MultiPolygon<f64>, post: bool
     out.push_str(r#"{"type":"Feature","properties":"#);
     out.push_str(&props.to_string());
     out.push_str(r#","geometry":"#);
-    let ring = |out: &mut String, r: &LineString<f64>| {
-        out.push('[');
-        for (i, c) in r.0.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push('[');
-            fmt_coord(out, c.x);
-            out.push(',');
-            fmt_coord(out, c.y);
-            out.push(']');
-        }
-        out.push(']');
-    };
-    let poly = |out: &mut String, p: &Polygon<f64>| {
-        out.push('[');
-        ring(out, p.exterior());
-        for h in p.interiors() {
-            out.push(',');
-            ring(out, h);
-        }
-        out.push(']');
-    };
-    if g.0.len() == 1 {
-        out.push_str(r#"{"type":"Polygon","coordinates":"#);
-        poly(out, &g.0[0]);
-    } else {
-        out.push_str(r#"{"type":"MultiPolygon","coordinates":["#);
-        for (i, p) in g.0.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            poly(out, p);
-        }
-        out.push(']');
-    }
-    out.push_str("}}");
+    out.push_str(&crate::geo::to_geojson(g));
+    out.push('}');
 }
 
 fn metadata(world: &World, what: &str) -> serde_json::Value {
