@@ -41,6 +41,9 @@ impl Store {
         let config = Config::default()
             // Everything the atlas needs is compiled in; never try to fetch an extension.
             .enable_autoload_extension(false)
+            // The atlas keeps what it serves in its own structures; DuckDB's page cache need not
+            // grow past this (it spills to disk for larger queries).
+            .and_then(|c| c.max_memory(&std::env::var("ATLAS_DUCKDB_MEMORY").unwrap_or_else(|_| "256MB".into())))
             .map_err(Error::store("configuring DuckDB"))?;
         let primary = Connection::open_with_flags(&path, config).map_err(|source| {
             let hint = if source.to_string().contains("lock") {

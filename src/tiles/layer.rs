@@ -80,7 +80,9 @@ impl PolygonLayer {
                 out
             })
             .collect();
+        let t0 = std::time::Instant::now();
         let report = snap(&mut rings, snap_tol);
+        let t_snap = t0.elapsed();
         for unit in &mut rings {
             for r in unit.iter_mut() {
                 for p in r.points.iter_mut() {
@@ -89,7 +91,9 @@ impl PolygonLayer {
             }
         }
         let topo = Topology::build(&rings);
+        let t_topo = t0.elapsed();
         let bands = simplify::simplify(&topo);
+        tracing::debug!(layer = name, snap_s = t_snap.as_secs_f64(), topo_s = (t_topo - t_snap).as_secs_f64(), simplify_s = (t0.elapsed() - t_topo).as_secs_f64(), "layer phases");
         let mut entries = Vec::new();
         for (ui, u) in rings.iter().enumerate() {
             let mut parts: BTreeMap<u32, [f64; 4]> = BTreeMap::new();

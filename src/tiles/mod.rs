@@ -166,8 +166,10 @@ fn bounds_of(world: [f64; 4]) -> [f64; 4] {
 fn build_layer(conn: &Connection, s: &Spec, snap_tol: f64) -> Result<LayerEntry> {
     let started = Instant::now();
     let (metas, geoms, hash) = load_units(conn, s)?;
+    let loaded = started.elapsed();
     let features = metas.len();
     let (layer, report) = PolygonLayer::build(s.name, metas, geoms, snap_tol);
+    tracing::debug!(layer = %s.id, load_s = loaded.as_secs_f64(), build_s = (started.elapsed() - loaded).as_secs_f64(), "tile layer built");
     let bounds = bounds_of(layer.bbox);
     Ok(LayerEntry {
         id: s.id.clone(),

@@ -10,7 +10,7 @@
 //! what was further apart stays as it was (and is measured, not hidden). Repeated points and
 //! spikes created by snapping are removed. Coordinates are lon/lat degrees.
 
-use std::collections::HashMap;
+use crate::text::FxHashMap as HashMap;
 
 use super::topology::RingIn;
 
@@ -51,7 +51,7 @@ pub fn snap(units: &mut [Vec<RingIn>], tol: f64) -> SnapReport {
     }
     let tol2 = tol * tol;
     // 1. Vertices: the grid holds (point, unit) of units already processed.
-    let mut grid: HashMap<Cell, Vec<([f64; 2], u32)>> = HashMap::new();
+    let mut grid: HashMap<Cell, Vec<([f64; 2], u32)>> = HashMap::default();
     for (ui, unit) in units.iter_mut().enumerate() {
         for ring in unit.iter_mut() {
             for p in ring.points.iter_mut() {
@@ -88,7 +88,7 @@ pub fn snap(units: &mut [Vec<RingIn>], tol: f64) -> SnapReport {
     }
     // 2. Edges: insert other units' vertices lying on (within tol of) an edge. An R-tree over the
     // distinct points finds the candidates of each edge's (tolerance-padded) box.
-    let mut users: HashMap<(u64, u64), Vec<u32>> = HashMap::new();
+    let mut users: HashMap<(u64, u64), Vec<u32>> = HashMap::default();
     let bits = |p: [f64; 2]| ((p[0] + 0.0).to_bits(), (p[1] + 0.0).to_bits());
     let mut distinct: Vec<[f64; 2]> = Vec::new();
     for (ui, unit) in units.iter().enumerate() {

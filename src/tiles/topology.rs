@@ -7,7 +7,7 @@
 //! or a shared boundary meets the coast). Rings are cut at junctions into arcs; an arc and its
 //! reverse are the same arc.
 
-use std::collections::HashMap;
+use crate::text::FxHashMap;
 
 /// A ring of one unit: its points (open: the closing point is implicit), which polygon part it
 /// belongs to and whether it is a hole.
@@ -45,7 +45,7 @@ fn key(p: [f64; 2]) -> (u64, u64) {
 impl Topology {
     /// Build the arcs of `units` (each a list of rings).
     pub fn build(units: &[Vec<RingIn>]) -> Topology {
-        let mut ids: HashMap<(u64, u64), u32> = HashMap::new();
+        let mut ids: FxHashMap<(u64, u64), u32> = FxHashMap::default();
         let mut points: Vec<[f64; 2]> = Vec::new();
         // Rings as point ids, consecutive duplicates removed.
         let mut rings: Vec<Vec<Vec<u32>>> = Vec::with_capacity(units.len());
@@ -94,7 +94,7 @@ impl Topology {
         }
 
         let mut arcs: Vec<Vec<u32>> = Vec::new();
-        let mut index: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut index: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
         let mut add_arc = |seq: Vec<u32>, arcs: &mut Vec<Vec<u32>>| -> (u32, bool) {
             if let Some(&id) = index.get(&seq) {
                 return (id, false);
