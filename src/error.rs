@@ -37,6 +37,10 @@ pub enum Error {
     #[error("{0}")]
     Refused(String),
 
+    /// Not allowed here (e.g. a writing statement in the SQL sandbox).
+    #[error("{0}")]
+    Forbidden(String),
+
     /// A write raced another one (stale version); nothing was changed.
     #[error("{0}")]
     Conflict(String),

@@ -7,6 +7,7 @@
 //! - [`import`] — validated, atomic imports of user files;
 //! - [`analytics`] — classification, conversion and progress, written back to the store;
 //! - [`plans`] — conversion plans with lifecycle, audit trail and optimistic concurrency;
+//! - [`sandbox`] and [`saved`] — analysts' SQL: a locked-down read-only copy and saved queries;
 //! - [`demo`] — the embedded synthetic demo dataset;
 //! - [`tiles`] — the in-memory atlas: shared arcs, zoom bands, MVT encoding, tile cache;
 //! - [`api`] — the HTTP service (axum).
@@ -21,6 +22,8 @@ pub mod geo;
 pub mod import;
 pub mod plans;
 pub mod rules;
+pub mod sandbox;
+pub mod saved;
 pub mod store;
 pub mod text;
 pub mod tiles;

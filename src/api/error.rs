@@ -40,6 +40,7 @@ impl From<Error> for ApiError {
             },
             Error::Refused(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
             Error::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "stale_version", m),
+            Error::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
             Error::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, "not_found", m),
             Error::InvalidArgument(m) => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", m),
             other => {

@@ -7,6 +7,7 @@ mod error;
 mod health;
 mod plans;
 pub mod search;
+mod sql;
 mod static_files;
 mod tiles;
 mod units;
@@ -40,12 +41,48 @@ pub struct AppState {
     pub tiles: Arc<TileService>,
     /// Every unit's name, for search and labels.
     pub search: Arc<Vec<search::Entry>>,
+    /// The analysts' SQL sandbox (built on first use, rebuilt after data changes).
+    pub sandbox: Arc<RwLock<Option<Arc<crate::sandbox::Sandbox>>>>,
+    /// Set when data changed since the sandbox was built.
+    pub sandbox_stale: Arc<std::sync::atomic::AtomicBool>,
+    /// At most this many sandbox queries run at once.
+    pub sql_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
     pub fn new(store: Arc<Store>, demo: bool, snapshot: Snapshot, tiles: TileService) -> crate::Result<AppState> {
         let search = Arc::new(search::load(&store)?);
-        Ok(AppState { store, demo, analytics: Arc::new(RwLock::new(Arc::new(snapshot))), tiles: Arc::new(tiles), search })
+        Ok(AppState {
+            store,
+            demo,
+            analytics: Arc::new(RwLock::new(Arc::new(snapshot))),
+            tiles: Arc::new(tiles),
+            search,
+            sandbox: Arc::new(RwLock::new(None)),
+            sandbox_stale: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            sql_slots: Arc::new(tokio::sync::Semaphore::new(2)),
+        })
+    }
+
+    /// The sandbox, unless data changed since it was built.
+    pub fn sandbox_if_fresh(&self) -> Option<Arc<crate::sandbox::Sandbox>> {
+        if self.sandbox_stale.load(std::sync::atomic::Ordering::SeqCst) {
+            return None;
+        }
+        self.sandbox.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Use a freshly built sandbox.
+    pub fn install_sandbox(&self, s: crate::sandbox::Sandbox) -> Arc<crate::sandbox::Sandbox> {
+        let s = Arc::new(s);
+        self.sandbox_stale.store(false, std::sync::atomic::Ordering::SeqCst);
+        *self.sandbox.write().unwrap_or_else(|p| p.into_inner()) = Some(s.clone());
+        s
+    }
+
+    /// Data changed: the next SQL query rebuilds the sandbox.
+    pub fn data_changed(&self) {
+        self.sandbox_stale.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The current analytics snapshot.
@@ -70,6 +107,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/choropleth", get(choropleth::choropleth))
         .route("/api/search", get(search::search))
         .route("/api/labels", get(search::labels))
+        .route("/api/sql", post(sql::post_sql))
+        .route("/api/sql/schema", get(sql::schema))
+        .route("/api/queries", get(sql::list_queries))
+        .route("/api/queries/{name}", get(sql::run_saved))
+        .route("/api/export/{file}", get(sql::export))
         .route("/api/candidates", get(plans::candidates))
         .route("/api/plans", get(plans::list).post(plans::create))
         .route("/api/plans/{id}", get(plans::get).patch(plans::edit))

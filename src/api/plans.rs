@@ -80,6 +80,7 @@ pub async fn create(State(state): State<AppState>, headers: HeaderMap, Json(p): 
     let store = state.store.clone();
     let who = actor(&headers);
     let plan = tokio::task::spawn_blocking(move || plans::create(&store, &p.name, &p.province_code, p.target_year, p.quota, &who)).await??;
+    state.data_changed();
     Ok(Json(json!(plan)))
 }
 
@@ -100,6 +101,7 @@ pub async fn edit(State(state): State<AppState>, Path(id): Path<i64>, headers: H
     let store = state.store.clone();
     let who = actor(&headers);
     let plan = tokio::task::spawn_blocking(move || plans::edit(&store, id, e.version, &e.edit, &who)).await??;
+    state.data_changed();
     Ok(Json(json!(plan)))
 }
 
@@ -120,6 +122,7 @@ pub async fn add_commune(
     let store = state.store.clone();
     let who = actor(&headers);
     let plan = tokio::task::spawn_blocking(move || plans::add_commune(&store, id, c.version, unit, c.note.as_deref(), &who)).await??;
+    state.data_changed();
     Ok(Json(json!(plan)))
 }
 
@@ -132,6 +135,7 @@ pub async fn note_commune(
     let store = state.store.clone();
     let who = actor(&headers);
     let plan = tokio::task::spawn_blocking(move || plans::set_note(&store, id, c.version, unit, c.note.as_deref(), &who)).await??;
+    state.data_changed();
     Ok(Json(json!(plan)))
 }
 
@@ -149,6 +153,7 @@ pub async fn remove_commune(
     let store = state.store.clone();
     let who = actor(&headers);
     let plan = tokio::task::spawn_blocking(move || plans::remove_commune(&store, id, v.version, unit, &who)).await??;
+    state.data_changed();
     Ok(Json(json!(plan)))
 }
 

@@ -63,7 +63,10 @@ With no database file at --db, `serve` creates one from the embedded synthetic d
 commune-atlas query \"SELECT * FROM boundary_version_summary\"\n  \
 commune-atlas query --format csv \"SELECT * FROM indicator_v WHERE year = 2024\" > 2024.csv\n  \
 commune-atlas query --format json \"SELECT unit_code, addict_user_rate_pct FROM indicator_v LIMIT 5\"\n\n\
-Start with the views: unit, indicator_v, crosswalk_v, recognition_event_v, boundary_version_summary.")]
+commune-atlas query --saved persistent_hotspots --param year=2024\n\n\
+Start with the views: unit, indicator_v, crosswalk_v, recognition_event_v, boundary_version_summary, \
+classification_v, province_progress. Saved queries (queries/*.sql) run in the same sandbox as the web \
+SQL console.")]
     Query(query::QueryArgs),
 
     /// Recompute classification and conversion (after editing data/rules, or with --rules DIR).

@@ -15,8 +15,15 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {
-    /// The SQL statement.
-    pub sql: String,
+    /// The SQL statement (or use --saved).
+    #[arg(required_unless_present = "saved")]
+    pub sql: Option<String>,
+    /// Run a saved query from queries/ (e.g. status_by_province_year) in the analysts' sandbox.
+    #[arg(long, value_name = "NAME", conflicts_with = "sql")]
+    pub saved: Option<String>,
+    /// A parameter of the saved query, as NAME=VALUE (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -27,8 +34,26 @@ pub struct QueryArgs {
 
 pub fn run(db: &Path, args: QueryArgs) -> anyhow::Result<()> {
     let store = Store::open(db)?;
-    let conn = store.connect()?;
-    let t = tabular::run(&conn, &args.sql, args.limit)?;
+    let t = match (&args.saved, &args.sql) {
+        (Some(name), _) => {
+            let q = commune_atlas::saved::get(name)?;
+            let mut given = std::collections::BTreeMap::new();
+            for p in &args.params {
+                let (k, v) = p.split_once('=').ok_or_else(|| anyhow::anyhow!("--param needs NAME=VALUE, got '{p}'"))?;
+                given.insert(k.to_string(), v.to_string());
+            }
+            let params = commune_atlas::saved::bind(&q, &given)?;
+            let sandbox = commune_atlas::sandbox::Sandbox::build(
+                &store,
+                &std::env::temp_dir().join("commune-atlas-sandbox"),
+                commune_atlas::sandbox::Limits::default(),
+            )?;
+            let (conn, _) = sandbox.connect()?;
+            commune_atlas::sandbox::run(&conn, &q.sql, &params, args.limit)?
+        }
+        (None, Some(sql)) => tabular::run(&store.connect()?, sql, args.limit)?,
+        (None, None) => anyhow::bail!("give a SQL statement or --saved NAME"),
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {

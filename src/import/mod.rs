@@ -32,6 +32,7 @@ use crate::store::Store;
 
 pub use boundaries::{BoundaryOptions, PropertyNames};
 pub use columns::{ColumnSpec, INDICATOR_COLUMNS, Ty};
+pub use tabular_file::{date_value, parse_date};
 pub use crosswalk::CrosswalkOptions;
 
 /// How many problems a rejection message lists before summarising the rest.

@@ -28,8 +28,23 @@ pub struct Table {
 
 /// Run one statement and collect up to `limit` rows.
 pub fn run(conn: &Connection, sql: &str, limit: usize) -> Result<Table> {
+    run_params(conn, sql, &[], limit)
+}
+
+/// Run one statement with named parameters (`$name` in the SQL; given here without the `$`).
+/// Parameters the statement does not use are ignored; a missing one is an error that names it.
+pub fn run_params(conn: &Connection, sql: &str, params: &[(&str, &dyn duckdb::ToSql)], limit: usize) -> Result<Table> {
     let mut stmt = conn.prepare(sql).map_err(Error::store("preparing query"))?;
-    let mut rows = stmt.query([]).map_err(Error::store("running query"))?;
+    let mut used: Vec<(&str, &dyn duckdb::ToSql)> = Vec::new();
+    for i in 1..=stmt.parameter_count() {
+        let name = stmt.parameter_name(i).map_err(Error::store("reading query parameters"))?;
+        let name = name.trim_start_matches('$').to_string();
+        match params.iter().find(|(k, _)| k.trim_start_matches('$') == name) {
+            Some((k, v)) => used.push((k.trim_start_matches('$'), *v)),
+            None => return Err(Error::InvalidArgument(format!("the query needs parameter ${name}"))),
+        }
+    }
+    let mut rows = stmt.query(used.as_slice()).map_err(Error::store("running query"))?;
     let (names, types) = {
         let s = rows.as_ref().ok_or_else(|| Error::InvalidArgument("the statement returned no result".into()))?;
         let n = s.column_count();
