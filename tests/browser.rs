@@ -314,3 +314,36 @@ fn two_communes_selected_on_the_map_stay_in_the_plan_after_a_reload() {
     assert_eq!(rows, 2, "after a reload the plan shows its two communes");
     d.screenshot("09-plan-after-reload");
 }
+
+#[test]
+fn the_sql_console_runs_a_query_shows_rows_and_puts_them_on_the_map() {
+    ensure_chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::serve(&dir.path().join("atlas.duckdb"));
+    let d = Driver::start();
+    d.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
+    d.goto(&format!("{}/#view=sql&year=2025", server.base));
+    assert_eq!(d.eval_async(WAIT_READY), json!(true));
+    let ready = d.eval_async("const done = arguments[arguments.length - 1]; const t0 = Date.now(); (function w() { if (document.querySelector('#sql-text')) done(true); else if (Date.now() - t0 > 20000) done(false); else setTimeout(w, 100); })();");
+    assert_eq!(ready, json!(true));
+    // Type a query (as a user would: set the text, then Ctrl+Enter in the editor).
+    d.eval("const ta = document.querySelector('#sql-text'); ta.value = \"SELECT unit_id, unit_code, unit_name, status FROM classification WHERE year = 2025 AND status = 'hotspot' ORDER BY unit_code\"; ta.dispatchEvent(new Event('input')); ta.focus();");
+    let ta = d.cmd("POST", "/element", json!({ "using": "css selector", "value": "#sql-text" }));
+    let el = ta.as_object().unwrap().values().next().unwrap().clone();
+    d.cmd("POST", "/actions", json!({ "actions": [{ "type": "key", "id": "kb", "actions": [
+        { "type": "keyDown", "value": "\u{E009}" }, { "type": "keyDown", "value": "\u{E007}" }, { "type": "keyUp", "value": "\u{E007}" }, { "type": "keyUp", "value": "\u{E009}" } ] }] }));
+    let _ = el;
+    let rows = d.eval_async("const done = arguments[arguments.length - 1]; const t0 = Date.now(); (function w() { const n = document.querySelectorAll('#sql-table tr').length; if (n > 1) done(n - 1); else if (Date.now() - t0 > 20000) done(0); else setTimeout(w, 100); })();");
+    let n = rows.as_u64().unwrap();
+    let api: Value = agent().get(&format!("{}/api/status?year=2025", server.base)).call().unwrap().body_mut().read_json().unwrap();
+    assert_eq!(n as i64, api["counts"]["hotspot"].as_i64().unwrap(), "the grid shows every hotspot row");
+    // Show on map: the hotspots are coloured through feature-state.
+    d.eval("document.querySelector('#sql-map').click();");
+    d.eval_async("const done = arguments[arguments.length - 1]; setTimeout(() => done(true), 1000);");
+    let shown = d.eval("return window.atlas.sql.shown;").as_u64().unwrap();
+    assert_eq!(shown, n);
+    let coloured = d.eval("const a = window.atlas; return a.map.queryRenderedFeatures({ layers: ['fill:' + a.atlas.active] }).filter(f => (a.map.getFeatureState({source: a.atlas.active, sourceLayer: 'communes', id: f.id}) || {}).color === '#e6550d').length;");
+    assert!(coloured.as_u64().unwrap() > 0, "result communes are coloured on the map");
+    d.eval_async(WAIT_IDLE);
+    d.screenshot("10-sql-console");
+}

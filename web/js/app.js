@@ -6,6 +6,7 @@ import { renderPanel } from './panel.js';
 import { renderDashboard } from './dashboard.js';
 import { initSearch } from './search.js';
 import { PlansView } from './plans.js';
+import { SqlConsole } from './console.js';
 
 const $ = (s) => document.querySelector(s);
 const api = async (path) => {
@@ -45,7 +46,7 @@ function writeUrl(map) {
   history.replaceState(null, '', `#${p}`);
 }
 
-let atlas, health, years = [], lastChoropleth = null, labelMarkers = [], plansView = null;
+let atlas, health, years = [], lastChoropleth = null, labelMarkers = [], plansView = null, sqlConsole = null;
 
 function legendHtml(ch) {
   const title = ch.metric === 'status' ? t('legend.status', { year: ch.year })
@@ -60,6 +61,11 @@ function legendHtml(ch) {
 
 async function recolour() {
   if (state.view === 'dashboard') return;
+  if (state.view === 'sql') {
+    const ch = await api(`/api/choropleth?year=${state.year}&metric=status`).catch(() => null);
+    if (ch) { atlas.showVersion(ch.tile_layer); atlas.paint(ch.tile_layer, {}); placeLabels(ch.boundary_version); }
+    return;
+  }
   if (state.view === 'plans') {
     const target = Math.min(state.year + 1, 2035);
     const ch = await api(`/api/choropleth?year=${years.includes(target) ? target : state.year}&metric=status`).catch(() => null);
@@ -118,7 +124,9 @@ function setView(view) {
   $('#breaks').hidden = state.method !== 'custom';
   $('#dashboard').hidden = view !== 'dashboard';
   $('#plans').hidden = view !== 'plans';
-  $('#legend').hidden = view === 'dashboard' || view === 'plans';
+  $('#sql').hidden = view !== 'sql';
+  $('#legend').hidden = ['dashboard', 'plans', 'sql'].includes(view);
+  if (view === 'sql') { $('#panel').hidden = true; sqlConsole.render(); }
   if (view === 'plans') $('#panel').hidden = true;
   if (view === 'dashboard') {
     $('#panel').hidden = true;
@@ -196,6 +204,8 @@ async function main() {
   window.atlas.atlas = atlas;
   plansView = new PlansView($('#plans'), { api, send, state, atlas, onSelect: () => writeUrl(atlas.map) });
   window.atlas.plans = plansView;
+  sqlConsole = new SqlConsole($('#sql'), { api, atlas });
+  window.atlas.sql = sqlConsole;
   atlas.map.on('dataloading', (e) => { if (e.dataType === 'source' && e.tile) window.atlas.tileRequests += 1; });
   atlas.map.on('moveend', () => writeUrl(atlas.map));
   if (state.mapView) {
