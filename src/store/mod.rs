@@ -57,13 +57,6 @@ impl Store {
         Ok(Store { path, primary: Mutex::new(primary) })
     }
 
-    /// Open an in-memory store (tests and throw-away work).
-    pub fn open_in_memory() -> Result<Store> {
-        let primary = Connection::open_in_memory().map_err(Error::store("opening in-memory DuckDB"))?;
-        migrations::apply(&primary)?;
-        Ok(Store { path: PathBuf::from(":memory:"), primary: Mutex::new(primary) })
-    }
-
     /// Where the database file lives.
     pub fn path(&self) -> &Path {
         &self.path

@@ -1,6 +1,6 @@
 //! A bounded in-memory cache of encoded tiles, sharded to keep lock contention low under many
 //! concurrent readers. Keys carry the layer's content hash, so a re-imported boundary version
-//! can never be served from stale entries; [`TileCache::forget_layer`] frees them early.
+//! can never be served from stale entries; old entries age out.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -69,20 +69,6 @@ impl TileCache {
             if let Some(v) = s.map.remove(&old) {
                 s.bytes -= weight(&v);
             }
-        }
-    }
-
-    /// Drop every entry of a layer (after its boundary version was re-imported).
-    pub fn forget_layer(&self, layer: &str) {
-        for shard in &self.shards {
-            let mut s = shard.lock().unwrap_or_else(|p| p.into_inner());
-            let keys: Vec<Key> = s.map.keys().filter(|k| &*k.0 == layer).cloned().collect();
-            for k in keys {
-                if let Some(v) = s.map.remove(&k) {
-                    s.bytes -= weight(&v);
-                }
-            }
-            s.order.retain(|k| &*k.0 != layer);
         }
     }
 

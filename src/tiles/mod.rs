@@ -5,11 +5,12 @@
 //! `districts.demo-2019` — plus `routes` (key drug routes) and the aliases `communes`,
 //! `districts`, `provinces` for the newest version that has that level.
 //!
-//! Pipeline per layer, built once at start-up (and again when its version is re-imported):
+//! Pipeline per layer, built once at start-up:
 //! lon/lat → Web Mercator world units → shared arcs ([`topology`]) → each arc simplified per
 //! zoom band ([`simplify`]) → an R-tree over unit parts ([`layer`]). Per tile: the R-tree finds
 //! the units, rings are rebuilt from the band's arcs, clipped with a buffer ([`clip`]), quantised
-//! and encoded ([`mvt`]), gzipped and cached ([`cache`]) under the layer's content hash.
+//! and encoded ([`mvt`]), gzipped and cached ([`cache`]) under the layer's content hash, so a
+//! re-imported version can never be served from stale entries.
 
 pub mod cache;
 pub mod clip;
@@ -346,21 +347,6 @@ impl TileService {
         h.write(&layer.hash.to_le_bytes());
         h.write(&raw);
         Some(Arc::new(Encoded { raw, gzip, etag: format!("\"{:016x}\"", h.finish()) }))
-    }
-
-    /// Rebuild the layers of one boundary version after it was re-imported, dropping its cached
-    /// tiles.
-    pub fn reload(&self, store: &Store, snap_tol: Option<f64>) -> Result<()> {
-        let fresh = TileService::load(store, snap_tol)?;
-        let new_layers = fresh.layers.into_inner().unwrap_or_else(|p| p.into_inner());
-        let mut layers = self.layers.write().unwrap_or_else(|p| p.into_inner());
-        for (id, old) in layers.iter() {
-            if new_layers.get(id).is_none_or(|n| n.hash != old.hash) {
-                self.cache.forget_layer(id);
-            }
-        }
-        *layers = new_layers;
-        Ok(())
     }
 
     /// Cached tiles and their bytes.
