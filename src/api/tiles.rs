@@ -96,7 +96,7 @@ pub async fn tile(
     };
     let immutable = q.v.as_deref() == Some(format!("{:016x}", entry.hash).as_str());
     let cache_control = if immutable { "public, max-age=31536000, immutable" } else { "no-cache" };
-    let tile = state.tiles.tile(&layer, z, x, y)?;
+    let tile = state.tiles.tile_of(&entry, z, x, y)?;
     let Some(t) = tile else {
         return Ok((StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, cache_control)]).into_response());
     };

@@ -324,6 +324,11 @@ impl TileService {
     /// The tile z/x/y of a layer: `Ok(None)` for an empty tile.
     pub fn tile(&self, id: &str, z: u32, x: u32, y: u32) -> std::result::Result<Option<Arc<Encoded>>, TileError> {
         let layer = self.layer(id).ok_or_else(|| TileError::UnknownLayer(id.to_string()))?;
+        self.tile_of(&layer, z, x, y)
+    }
+
+    /// The tile z/x/y of an already resolved layer (cached).
+    pub fn tile_of(&self, layer: &LayerEntry, z: u32, x: u32, y: u32) -> std::result::Result<Option<Arc<Encoded>>, TileError> {
         if z > u32::from(MAX_ZOOM) || u64::from(x) >= 1u64 << z || u64::from(y) >= 1u64 << z {
             return Err(TileError::OutOfRange { z, x, y, max: MAX_ZOOM });
         }
@@ -332,7 +337,7 @@ impl TileService {
         if let Some(hit) = self.cache.get(&key) {
             return Ok(hit);
         }
-        let tile = Self::encode(&layer, z, x, y);
+        let tile = Self::encode(layer, z, x, y);
         self.cache.put(key, tile.clone());
         Ok(tile)
     }
