@@ -227,25 +227,21 @@ pub async fn progress(State(state): State<AppState>, Query(q): Query<ProgressQue
     let store = state.store.clone();
     let table = tokio::task::spawn_blocking(move || {
         let conn = store.connect()?;
-        let mut stmt = conn
-            .prepare("SELECT * FROM province_progress WHERE ? IS NULL OR province_code = ? ORDER BY province_code, year")
-            .map_err(crate::Error::store("reading province_progress"))?;
-        let p = q.province.clone();
-        let mut rows = stmt.query(duckdb::params![p, p]).map_err(crate::Error::store("reading province_progress"))?;
-        let names: Vec<String> = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
-        let mut out = Vec::new();
-        while let Some(r) = rows.next().map_err(crate::Error::store("reading province_progress"))? {
-            let mut obj = serde_json::Map::new();
-            for (i, n) in names.iter().enumerate() {
-                let v: duckdb::types::Value = r.get(i).map_err(crate::Error::store("reading province_progress"))?;
-                obj.insert(n.clone(), crate::store::tabular::to_json(v));
-            }
-            out.push(Value::Object(obj));
-        }
-        Ok::<_, crate::Error>(out)
+        let p = q.province;
+        crate::store::tabular::run_params(
+            &conn,
+            "SELECT * FROM province_progress WHERE $p IS NULL OR province_code = $p ORDER BY province_code, year",
+            &[("p", &p as &dyn duckdb::ToSql)],
+            100_000,
+        )
     })
     .await??;
-    Ok(Json(json!({ "rows": table })))
+    let rows: Vec<Value> = table
+        .rows
+        .into_iter()
+        .map(|r| Value::Object(table.columns.iter().map(|c| c.name.clone()).zip(r).collect()))
+        .collect();
+    Ok(Json(json!({ "rows": rows })))
 }
 
 pub async fn rules(State(state): State<AppState>) -> ApiResult<Json<Value>> {
