@@ -15,6 +15,7 @@ use duckdb::{Connection, ToSql, params};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::json_position::Lines;
 use super::progress::Progress;
 use super::{ImportOptions, ImportReport, Input, Kind, Reporter, Written};
 use crate::error::{Error, Result};
@@ -109,27 +110,6 @@ struct RawGeometry<'a> {
     kind: Option<String>,
     #[serde(borrow)]
     coordinates: Option<&'a RawValue>,
-}
-
-/// Maps byte offsets in the input to 1-based line and column (in characters).
-struct Lines<'a> {
-    text: &'a str,
-    starts: Vec<usize>,
-}
-
-impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
-        Lines { text, starts }
-    }
-    fn of(&self, raw: &RawValue) -> (u64, u64) {
-        let offset = (raw.get().as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize);
-        let line = self.starts.partition_point(|s| *s <= offset);
-        let start = self.starts[line - 1];
-        let col = self.text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
-        (line as u64, col as u64)
-    }
 }
 
 pub fn import_boundaries(

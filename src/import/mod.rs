@@ -11,6 +11,7 @@ mod boundaries;
 mod columns;
 mod crosswalk;
 mod indicators;
+mod json_position;
 mod progress;
 mod recognitions;
 mod routes;

@@ -6,6 +6,7 @@ use duckdb::params;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::json_position::Lines;
 use super::{ImportOptions, ImportReport, Input, Kind, Reporter, Written};
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -24,12 +25,8 @@ pub fn import_routes(store: &Store, input: &Input, opts: &ImportOptions) -> Resu
     super::run(store, Kind::Routes, input, opts, |conn| {
         let mut rep = Reporter::new(&input.name);
         let text = std::str::from_utf8(&input.bytes).map_err(|_| Error::InvalidArgument(format!("{}: not UTF-8", input.name)))?;
-        let starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        let pos = |raw: &RawValue| {
-            let off = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-            let line = starts.partition_point(|s| *s <= off);
-            (line as u64, (off - starts[line - 1]) as u64 + 1)
-        };
+        let lines = Lines::new(text);
+        let pos = |raw: &RawValue| lines.of(raw);
         let fc: Fc = match serde_json::from_str(text) {
             Ok(f) => f,
             Err(e) => {
