@@ -14,12 +14,7 @@ use commune_atlas::rules::{Inputs, Rules};
 use commune_atlas::store::Store;
 
 fn inputs(pairs: &[(&'static str, f64)]) -> Inputs {
-    let mut i = Inputs { key_route_scope: Some("none".into()), ..Default::default() };
-    for (k, v) in pairs {
-        i.set(k, Some(*v));
-    }
-    i.derive_rates();
-    i
+    common::rule_inputs(pairs, "none")
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! The rule engine on the worked examples of domain.md §5.5, and its monotonicity.
 
+mod common;
+
 use commune_atlas::rules::status::Basis;
 use commune_atlas::rules::{Inputs, KeyType, Rules, Tri, evaluate};
 
@@ -8,12 +10,7 @@ fn rules() -> Rules {
 }
 
 fn inputs(pairs: &[(&'static str, f64)], scope: &str) -> Inputs {
-    let mut i = Inputs { key_route_scope: Some(scope.to_string()), ..Default::default() };
-    for (k, v) in pairs {
-        i.set(k, Some(*v));
-    }
-    i.derive_rates();
-    i
+    common::rule_inputs(pairs, scope)
 }
 
 fn criterion(ev: &commune_atlas::rules::Evaluation, id: &str) -> Tri {

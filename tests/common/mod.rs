@@ -157,3 +157,13 @@ pub fn serve(db: &Path) -> Server {
     std::thread::spawn(move || for _ in lines {});
     Server { child, base }
 }
+
+/// Rule inputs from (indicator, value) pairs and a route scope, with the derived rates.
+pub fn rule_inputs(pairs: &[(&'static str, f64)], scope: &str) -> commune_atlas::rules::Inputs {
+    let mut i = commune_atlas::rules::Inputs { key_route_scope: Some(scope.to_string()), ..Default::default() };
+    for (k, v) in pairs {
+        i.set(k, Some(*v));
+    }
+    i.derive_rates();
+    i
+}
