@@ -97,7 +97,7 @@ request = function()
 end
 LUA
 
-run_wrk() { # name prefix suffix
+run_wrk() { # name prefix suffix base-url
   PREFIX="$2" SUFFIX="$3" wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$WORK/urls.lua" "$4" > "$WORK/$1.txt" 2>&1 || true
   local rps p50 p99
   rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$1.txt")
@@ -109,26 +109,35 @@ run_wrk() { # name prefix suffix
 start_atlas() { # cache-mb
   local t0; t0=$(date +%s.%N)
   "$BIN" --db "$WORK/atlas.duckdb" serve --bind "127.0.0.1:$ATLAS_PORT" --tile-cache-mb "$1" > "$WORK/atlas.log" 2>&1 &
-  ATLAS_PID=$!
+  SERVER_PID=$!
   until grep -q "serving" "$WORK/atlas.log"; do sleep 0.05; done
-  echo "commune-atlas start-up (load + all zoom bands): $(python3 -c "print(round($(date +%s.%N) - $t0, 2))") s; $(grep 'tile layers' "$WORK/atlas.log"); resident memory at start $(( $(ps -o rss= -p $ATLAS_PID) / 1024 )) MB" | tee -a "$WORK/results.txt"
+  echo "commune-atlas start-up (load + all zoom bands): $(python3 -c "print(round($(date +%s.%N) - $t0, 2))") s; $(grep 'tile layers' "$WORK/atlas.log"); resident memory at start $(( $(ps -o rss= -p $SERVER_PID) / 1024 )) MB" | tee -a "$WORK/results.txt"
+}
+
+stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; }
+
+# measure NAME START-FUNCTION PREFIX SUFFIX BASE-URL: an uncached run (cache off), then a cached run
+# after a warm-up pass; the cached server is left running for the caller to inspect and stop.
+measure() {
+  "$2" 0
+  run_wrk "$1-uncached" "$3" "$4" "$5"
+  stop_server
+  "$2" 512
+  DURATION=10s run_wrk "$1-warmup" "$3" "$4" "$5" > /dev/null
+  run_wrk "$1-cached" "$3" "$4" "$5"
 }
 
 : > "$WORK/results.txt"
 echo "name requests/s p50 p99" | tee -a "$WORK/results.txt"
 # 3. commune-atlas: uncached (cache off) and cached (after a warm-up pass).
-start_atlas 0
-run_wrk atlas-uncached "/tiles/$LAYER/" ".mvt" "http://127.0.0.1:$ATLAS_PORT"
-kill $ATLAS_PID; wait $ATLAS_PID 2>/dev/null || true
-start_atlas 512
-DURATION=10s run_wrk atlas-warmup "/tiles/$LAYER/" ".mvt" "http://127.0.0.1:$ATLAS_PORT" > /dev/null
-run_wrk atlas-cached "/tiles/$LAYER/" ".mvt" "http://127.0.0.1:$ATLAS_PORT"
-echo "commune-atlas resident memory after the cached run (512 MB tile cache allowed): $(( $(ps -o rss= -p $ATLAS_PID) / 1024 )) MB; cache $(curl -s http://127.0.0.1:$ATLAS_PORT/tiles | python3 -c 'import json,sys; c=json.load(sys.stdin)["cache"]; print(c["tiles"], "tiles,", c["bytes"] >> 20, "MB")')" | tee -a "$WORK/results.txt"
-kill $ATLAS_PID; wait $ATLAS_PID 2>/dev/null || true
+measure atlas start_atlas "/tiles/$LAYER/" ".mvt" "http://127.0.0.1:$ATLAS_PORT"
+echo "commune-atlas resident memory after the cached run (512 MB tile cache allowed): $(( $(ps -o rss= -p $SERVER_PID) / 1024 )) MB; cache $(curl -s http://127.0.0.1:$ATLAS_PORT/tiles | python3 -c 'import json,sys; c=json.load(sys.stdin)["cache"]; print(c["tiles"], "tiles,", c["bytes"] >> 20, "MB")')" | tee -a "$WORK/results.txt"
+stop_server
 
 # 4. Martin on PostGIS with the same geometry (EPSG:3857, GiST index), same URLs.
 if [ "$MARTIN" = 1 ]; then
   PGBIN=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
+  chmod go+x "$WORK"  # mktemp -d makes it 0700; the postgres user must reach its data dir inside
   mkdir -p "$WORK/pg" && chown postgres "$WORK/pg"
   runuser -u postgres -- "$PGBIN/initdb" -D "$WORK/pg/data" -A trust > /dev/null
   runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg/data" -o "-p $PG_PORT -k /tmp" -l "$WORK/pg/log" start > /dev/null
@@ -150,16 +159,11 @@ PY
   $PSQL -d atlas -f "$WORK/load.sql" > /dev/null
   start_martin() { # cache-mb
     martin --listen-addresses "127.0.0.1:$MARTIN_PORT" --cache-size "$1" "postgresql://postgres@127.0.0.1:$PG_PORT/atlas" > "$WORK/martin.log" 2>&1 &
-    MARTIN_PID=$!
+    SERVER_PID=$!
     until curl -s "http://127.0.0.1:$MARTIN_PORT/catalog" > /dev/null; do sleep 0.2; done
   }
-  start_martin 0
-  run_wrk martin-uncached "/communes/" "" "http://127.0.0.1:$MARTIN_PORT"
-  kill $MARTIN_PID; wait $MARTIN_PID 2>/dev/null || true
-  start_martin 512
-  DURATION=10s run_wrk martin-warmup "/communes/" "" "http://127.0.0.1:$MARTIN_PORT" > /dev/null
-  run_wrk martin-cached "/communes/" "" "http://127.0.0.1:$MARTIN_PORT"
-  kill $MARTIN_PID; wait $MARTIN_PID 2>/dev/null || true
+  measure martin start_martin "/communes/" "" "http://127.0.0.1:$MARTIN_PORT"
+  stop_server
   runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg/data" stop > /dev/null
   python3 - "$WORK/results.txt" <<'PY'
 import sys
