@@ -40,7 +40,7 @@ fn bench(c: &mut Criterion) {
     }
     for (zoom, x, y) in tiles {
         c.bench_function(&format!("encode communes z{zoom} (uncached)"), |b| {
-            b.iter(|| TileService::encode(&layer, zoom, x, y))
+            b.iter(|| TileService::encode(&layer, zoom, x, y, &commune_atlas::tiles::Everything))
         });
     }
     if std::env::var("ATLAS_BENCH_NATIONAL").is_ok() {

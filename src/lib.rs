@@ -2,6 +2,7 @@
 //!
 //! Layers, from the ground up (arrows point down only):
 //! - [`store`] — the DuckDB database: schema (`src/store/sql/*.sql`), migrations, typed queries;
+//! - [`access`] — users, roles, province scopes, tokens and the audit log;
 //! - [`geo`] and [`text`] — pure helpers on geometry and Vietnamese names;
 //! - [`rules`] — rule sets as data (`data/rules/*.toml`) and their three-valued evaluation;
 //! - [`import`] — validated, atomic imports of user files;
@@ -14,6 +15,7 @@
 //!
 //! The binary (`src/main.rs`, `src/cli/`) is the only place that reads arguments or the environment.
 
+pub mod access;
 pub mod analytics;
 pub mod api;
 pub mod demo;

@@ -14,7 +14,11 @@ fn main() {
         _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match args.log_format {
+        cli::LogFormat::Json => logs.json().with_current_span(false).init(),
+        cli::LogFormat::Text => logs.with_target(false).init(),
+    }
 
     if let Err(err) = cli::run(args) {
         let rejected = err.chain().any(|e| {

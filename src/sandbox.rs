@@ -7,7 +7,8 @@
 //! asked for), `indicator`, `classification`, `conversion`, `province_progress`, `crosswalk`,
 //! `recognition_event`, `quota_assignment`, `province_quota`, `target_path`, `plan`,
 //! `plan_commune`, `boundary_version`, `key_route`. Nothing else exists there: no raw tables, no
-//! files, no settings to change.
+//! files, no settings to change. A scoped user's sandbox holds only the rows of their scope
+//! (see [`ScopeBy`]), so no query can reach another province's figures.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -16,35 +17,70 @@ use std::time::Duration;
 use duckdb::types::Value;
 use duckdb::{Config, Connection, ToSql};
 
+use crate::access::Scope;
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::store::tabular::{self, Table};
 
-/// Relations copied into the sandbox: (name, query on the store).
-pub const RELATIONS: &[(&str, &str)] = &[
-    ("boundary_version", "SELECT id, name, valid_from, valid_to, code_system, source FROM boundary_version"),
-    ("unit", "SELECT * FROM unit"),
-    ("unit_geometry", "SELECT unit_id, code, geometry FROM admin_unit"),
-    ("indicator", "SELECT * FROM indicator_v"),
-    ("classification", "SELECT * FROM classification_v"),
+/// How a relation's rows are cut to a user's scope.
+#[derive(Debug, Clone, Copy)]
+pub enum ScopeBy {
+    /// Not commune data (boundary versions, key routes): copied whole.
+    Nothing,
+    /// Rows whose `unit_id` is in scope.
+    Unit,
+    /// Rows whose `province_code` is in scope.
+    Province,
+    /// Crosswalk rows whose new unit (version, code) is in scope.
+    NewUnit,
+}
+
+/// Relations copied into the sandbox: (name, query on the store, how scope cuts it).
+pub const RELATIONS: &[(&str, &str, ScopeBy)] = &[
+    ("boundary_version", "SELECT id, name, valid_from, valid_to, code_system, source FROM boundary_version", ScopeBy::Nothing),
+    ("unit", "SELECT * FROM unit", ScopeBy::Unit),
+    ("unit_geometry", "SELECT unit_id, code, geometry FROM admin_unit", ScopeBy::Unit),
+    ("indicator", "SELECT * FROM indicator_v", ScopeBy::Unit),
+    ("classification", "SELECT * FROM classification_v", ScopeBy::Unit),
     (
         "conversion",
         "SELECT u.boundary_version, u.code AS unit_code, u.name AS unit_name, u.province_code, u.province_name, c.*
          FROM conversion c JOIN unit u USING (unit_id)",
+        ScopeBy::Unit,
     ),
-    ("province_progress", "SELECT * FROM province_progress"),
-    ("crosswalk", "SELECT * FROM crosswalk_v"),
-    ("recognition_event", "SELECT * FROM recognition_event_v"),
+    ("province_progress", "SELECT * FROM province_progress", ScopeBy::Province),
+    ("crosswalk", "SELECT * FROM crosswalk_v", ScopeBy::NewUnit),
+    ("recognition_event", "SELECT * FROM recognition_event_v", ScopeBy::Unit),
     (
         "quota_assignment",
         "SELECT u.code AS unit_code, u.name AS unit_name, u.province_code, q.* FROM quota_assignment q JOIN unit u USING (unit_id)",
+        ScopeBy::Unit,
     ),
-    ("province_quota", "SELECT * FROM province_quota"),
-    ("target_path", "SELECT * FROM target_path"),
-    ("plan", "SELECT plan_id, name, province_code, target_year, quota, status, version, created_by, created_at, updated_by, updated_at FROM plan"),
-    ("plan_commune", "SELECT * FROM plan_commune_v"),
-    ("key_route", "SELECT route_id, name, route_scope, geometry FROM key_route"),
+    ("province_quota", "SELECT * FROM province_quota", ScopeBy::Province),
+    ("target_path", "SELECT * FROM target_path", ScopeBy::Province),
+    (
+        "plan",
+        "SELECT plan_id, name, province_code, target_year, quota, status, version, created_by, created_at, updated_by, updated_at FROM plan",
+        ScopeBy::Province,
+    ),
+    ("plan_commune", "SELECT * FROM plan_commune_v", ScopeBy::Province),
+    ("key_route", "SELECT route_id, name, route_scope, geometry FROM key_route", ScopeBy::Nothing),
 ];
+
+impl ScopeBy {
+    /// The filter on a relation's rows (`x`), given the temporary tables `scope_unit` and
+    /// `scope_province` of the building connection.
+    fn predicate(self) -> &'static str {
+        match self {
+            ScopeBy::Nothing => "true",
+            ScopeBy::Unit => "x.unit_id IN (SELECT unit_id FROM scope_unit)",
+            ScopeBy::Province => "x.province_code IN (SELECT code FROM scope_province)",
+            ScopeBy::NewUnit => {
+                "EXISTS (SELECT 1 FROM scope_unit s JOIN unit u USING (unit_id) WHERE u.boundary_version = x.new_version AND u.code = x.new_code)"
+            }
+        }
+    }
+}
 
 /// Limits of one query.
 #[derive(Debug, Clone)]
@@ -89,8 +125,9 @@ fn quote_path(p: &Path) -> String {
 }
 
 impl Sandbox {
-    /// Copy the curated relations of `store` into a new file under `dir` and open it locked down.
-    pub fn build(store: &Store, dir: &Path, limits: Limits) -> Result<Sandbox> {
+    /// Copy the curated relations of `store`, cut to `scope`, into a new file under `dir` and
+    /// open it locked down.
+    pub fn build(store: &Store, dir: &Path, limits: Limits, scope: &Scope) -> Result<Sandbox> {
         std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
         let path = dir.join(format!(
             "sandbox-{}-{}.duckdb",
@@ -102,8 +139,26 @@ impl Sandbox {
             conn.execute_batch(&format!("ATTACH '{}' AS sandbox_build", quote_path(&path)))
                 .map_err(Error::store("creating the SQL sandbox"))?;
             let copy = (|| {
-                for (name, query) in RELATIONS {
-                    conn.execute_batch(&format!("CREATE TABLE sandbox_build.main.{name} AS {query}"))?;
+                if let Some(codes) = scope.codes() {
+                    conn.execute_batch(
+                        "CREATE OR REPLACE TEMP TABLE scope_unit (unit_id BIGINT);
+                         CREATE OR REPLACE TEMP TABLE scope_province (code VARCHAR);",
+                    )?;
+                    let mut units = conn.appender("scope_unit")?;
+                    for id in scope.unit_ids() {
+                        units.append_row([id])?;
+                    }
+                    units.flush()?;
+                    drop(units);
+                    let mut provinces = conn.appender("scope_province")?;
+                    for c in codes {
+                        provinces.append_row([c.as_str()])?;
+                    }
+                    provinces.flush()?;
+                }
+                for (name, query, by) in RELATIONS {
+                    let pred = if scope.is_all() { "true" } else { by.predicate() };
+                    conn.execute_batch(&format!("CREATE TABLE sandbox_build.main.{name} AS SELECT * FROM ({query}) x WHERE {pred}"))?;
                 }
                 Ok::<_, duckdb::Error>(())
             })();
@@ -263,7 +318,8 @@ fn tempfile_path(stem: &str, ext: &str) -> PathBuf {
 
 /// A result as GeoJSON: rows with a `unit_id`, or a `unit_code` (with `boundary_version` when
 /// present, else the newest version holding the code), get their unit's geometry.
-pub fn to_geojson(store: &Store, t: &Table) -> Result<String> {
+/// Only units `keep` accepts (the user's scope) get a geometry; others get `null`.
+pub fn to_geojson(store: &Store, t: &Table, keep: &dyn Fn(i64) -> bool) -> Result<String> {
     let idx = |n: &str| t.columns.iter().position(|c| c.name == n);
     let (id_col, code_col, version_col) = (idx("unit_id"), idx("unit_code").or(idx("code")), idx("boundary_version"));
     if id_col.is_none() && code_col.is_none() {
@@ -273,7 +329,7 @@ pub fn to_geojson(store: &Store, t: &Table) -> Result<String> {
     let mut stmt_id = conn.prepare("SELECT geometry FROM admin_unit WHERE unit_id = ?").map_err(Error::store("geometry"))?;
     let mut stmt_code = conn
         .prepare(
-            "SELECT a.geometry FROM admin_unit a JOIN boundary_version v ON v.id = a.boundary_version_id
+            "SELECT a.unit_id, a.geometry FROM admin_unit a JOIN boundary_version v ON v.id = a.boundary_version_id
              WHERE a.code = ? AND (? IS NULL OR v.name = ?) ORDER BY v.valid_from DESC LIMIT 1",
         )
         .map_err(Error::store("geometry"))?;
@@ -281,10 +337,14 @@ pub fn to_geojson(store: &Store, t: &Table) -> Result<String> {
     let mut first = true;
     for row in &t.rows {
         let geom: Option<String> = if let Some(i) = id_col.and_then(|i| row[i].as_i64()) {
-            stmt_id.query_row([i], |r| r.get(0)).ok()
+            if keep(i) { stmt_id.query_row([i], |r| r.get(0)).ok() } else { None }
         } else if let Some(code) = code_col.map(|i| tabular::cell_text(&row[i])) {
             let v = version_col.map(|i| tabular::cell_text(&row[i]));
-            stmt_code.query_row(duckdb::params![code, v, v], |r| r.get(0)).ok()
+            stmt_code
+                .query_row(duckdb::params![code, v, v], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+                .ok()
+                .filter(|(id, _)| keep(*id))
+                .map(|(_, g)| g)
         } else {
             None
         };

@@ -10,12 +10,13 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::{ApiError, ApiResult};
 use super::AppState;
+use crate::access::{Principal, Scope};
 use crate::analytics::{Snapshot, conversion};
 use crate::rules::status::STATUSES;
 
@@ -38,23 +39,24 @@ fn pick_year(s: &Snapshot, year: Option<i32>) -> ApiResult<i32> {
     }
 }
 
-/// Units of the version a year's map is drawn on.
-fn version_units(s: &Snapshot, year: i32, version: Option<&str>) -> ApiResult<(String, Vec<i64>)> {
+/// Units of the version a year's map is drawn on, within the user's scope.
+pub(super) fn version_units(s: &Snapshot, year: i32, version: Option<&str>, scope: &Scope) -> ApiResult<(String, Vec<i64>)> {
     let v = match version {
         Some(name) => s.versions.iter().find(|v| v.name == name).ok_or_else(|| {
             ApiError::not_found(format!("no boundary version named '{name}'"))
         })?,
         None => s.version_for_year(year).ok_or_else(|| ApiError::not_found(format!("no boundary version is valid in {year}")))?,
     };
-    let mut ids: Vec<i64> = s.facts.units.iter().filter(|(_, u)| u.version_id == v.id).map(|(id, _)| *id).collect();
+    let mut ids: Vec<i64> =
+        s.facts.units.iter().filter(|(id, u)| u.version_id == v.id && scope.unit(**id)).map(|(id, _)| *id).collect();
     ids.sort_unstable();
     Ok((v.name.clone(), ids))
 }
 
-pub async fn status(State(state): State<AppState>, Query(q): Query<YearQuery>) -> ApiResult<Json<Value>> {
+pub async fn status(State(state): State<AppState>, Extension(p): Extension<Principal>, Query(q): Query<YearQuery>) -> ApiResult<Json<Value>> {
     let s = state.snapshot();
     let year = pick_year(&s, q.year)?;
-    let (version, ids) = version_units(&s, year, q.version.as_deref())?;
+    let (version, ids) = version_units(&s, year, q.version.as_deref(), &p.scope)?;
     let mut counts: BTreeMap<&str, usize> = STATUSES.iter().map(|k| (*k, 0)).collect();
     let mut units = serde_json::Map::new();
     let mut possible = serde_json::Map::new();
@@ -83,11 +85,15 @@ pub async fn status(State(state): State<AppState>, Query(q): Query<YearQuery>) -
 
 pub async fn evaluation(
     State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
     Path(id): Path<i64>,
     Query(q): Query<YearQuery>,
 ) -> ApiResult<Json<Value>> {
     let s = state.snapshot();
     let unit = s.facts.units.get(&id).ok_or_else(|| ApiError::not_found(format!("no commune with unit id {id}")))?;
+    if !p.scope.unit(id) {
+        return Err(p.scope.refuse(&format!("unit {id}")).into());
+    }
     let unit_years: Vec<i32> = s.years().into_iter().filter(|y| s.classified.contains_key(&(id, *y))).collect();
     let year = match q.year {
         Some(y) => y,
@@ -141,7 +147,7 @@ pub async fn evaluation(
         .facts
         .successors
         .get(&id)
-        .map(|v| v.iter().map(|(n, rel)| json!({"unit_id": n, "code": s.facts.units.get(n).map(|u| u.code.as_str()), "relation": rel})).collect())
+        .map(|v| v.iter().filter(|(n, _)| p.scope.unit(*n)).map(|(n, rel)| json!({"unit_id": n, "code": s.facts.units.get(n).map(|u| u.code.as_str()), "relation": rel})).collect())
         .unwrap_or_default();
     let predecessors: Vec<Value> = s
         .facts
@@ -149,6 +155,7 @@ pub async fn evaluation(
         .get(&id)
         .map(|v| {
             v.iter()
+                .filter(|l| p.scope.unit(l.old_unit_id))
                 .map(|l| json!({"unit_id": l.old_unit_id, "code": s.facts.units.get(&l.old_unit_id).map(|u| u.code.as_str()),
                                  "relation": l.relation, "weight_population": l.weight_population}))
                 .collect()
@@ -185,7 +192,11 @@ pub struct ConversionQuery {
     pub apportioned: bool,
 }
 
-pub async fn conversion(State(state): State<AppState>, Query(q): Query<ConversionQuery>) -> ApiResult<Json<Value>> {
+pub async fn conversion(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<ConversionQuery>,
+) -> ApiResult<Json<Value>> {
     let s = state.snapshot();
     let to = pick_year(&s, q.to)?;
     let from = q.from.unwrap_or(to - 1);
@@ -194,7 +205,8 @@ pub async fn conversion(State(state): State<AppState>, Query(q): Query<Conversio
     }
     pick_year(&s, Some(from))?;
     let by_key = s.by_key();
-    let rows = conversion::between(&s.rules, &s.facts, &by_key, from, to, q.apportioned);
+    let mut rows = conversion::between(&s.rules, &s.facts, &by_key, from, to, q.apportioned);
+    rows.retain(|r| p.scope.unit(r.unit_id));
     let mut counts: BTreeMap<&str, usize> = [
         "converted_to_drug_free", "converted", "maintained", "relapsed", "worsened", "unchanged", "not_comparable",
     ]
@@ -223,7 +235,12 @@ pub struct ProgressQuery {
     pub province: Option<String>,
 }
 
-pub async fn progress(State(state): State<AppState>, Query(q): Query<ProgressQuery>) -> ApiResult<Json<Value>> {
+pub async fn progress(State(state): State<AppState>, Extension(p): Extension<Principal>, Query(q): Query<ProgressQuery>) -> ApiResult<Json<Value>> {
+    if let Some(code) = q.province.as_deref()
+        && !p.scope.province(Some(code))
+    {
+        return Err(p.scope.refuse(&format!("province {code}")).into());
+    }
     let store = state.store.clone();
     let table = tokio::task::spawn_blocking(move || {
         let conn = store.connect()?;
@@ -239,7 +256,8 @@ pub async fn progress(State(state): State<AppState>, Query(q): Query<ProgressQue
     let rows: Vec<Value> = table
         .rows
         .into_iter()
-        .map(|r| Value::Object(table.columns.iter().map(|c| c.name.clone()).zip(r).collect()))
+        .map(|r| Value::Object(table.columns.iter().map(|c| c.name.clone()).zip(r).collect::<serde_json::Map<_, _>>()))
+        .filter(|row| p.scope.province(row.get("province_code").and_then(Value::as_str)))
         .collect();
     Ok(Json(json!({ "rows": rows })))
 }

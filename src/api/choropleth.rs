@@ -8,11 +8,12 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
+use crate::access::Principal;
 use super::error::{ApiError, ApiResult};
 use crate::analytics::choropleth::{self, Class};
 use crate::analytics::conversion;
@@ -30,7 +31,11 @@ pub struct ChoroplethQuery {
     pub values: bool,
 }
 
-pub async fn choropleth(State(state): State<AppState>, Query(q): Query<ChoroplethQuery>) -> ApiResult<Json<Value>> {
+pub async fn choropleth(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<ChoroplethQuery>,
+) -> ApiResult<Json<Value>> {
     let s = state.snapshot();
     let years = s.years();
     let year = match q.year {
@@ -41,7 +46,8 @@ pub async fn choropleth(State(state): State<AppState>, Query(q): Query<Choroplet
         Some(name) => s.versions.iter().find(|v| &v.name == name).ok_or_else(|| ApiError::not_found(format!("no boundary version named '{name}'")))?,
         None => s.version_for_year(year).ok_or_else(|| ApiError::not_found(format!("no boundary version is valid in {year}")))?,
     };
-    let mut ids: Vec<i64> = s.facts.units.iter().filter(|(_, u)| u.version_id == version.id).map(|(id, _)| *id).collect();
+    let mut ids: Vec<i64> =
+        s.facts.units.iter().filter(|(id, u)| u.version_id == version.id && p.scope.unit(**id)).map(|(id, _)| *id).collect();
     ids.sort_unstable();
     let metric = q.metric.clone().unwrap_or_else(|| "status".into());
     let mut units = serde_json::Map::new();

@@ -1,10 +1,13 @@
 //! The HTTP service: axum routers, one file per resource. Handlers are thin — parse the request,
 //! call a library module on a blocking thread, answer JSON — and every error is JSON too.
 
+mod admin;
 mod analytics;
+pub mod auth;
 mod choropleth;
 mod error;
 mod health;
+pub mod metrics;
 mod plans;
 pub mod search;
 mod sql;
@@ -12,22 +15,34 @@ mod static_files;
 mod tiles;
 mod units;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 pub use error::{ApiError, ApiResult};
 
+use crate::access::Scope;
+use crate::access::scope::UnitRef;
 use crate::analytics::Snapshot;
+use crate::sandbox::Sandbox;
 use crate::store::Store;
 use crate::tiles::TileService;
+
+/// Largest request body, except imports.
+pub const BODY_LIMIT: usize = 1 << 20;
+/// Largest import upload.
+pub const IMPORT_BODY_LIMIT: usize = 256 << 20;
+/// Longest a request may take before it is answered 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Shared by every handler.
 #[derive(Clone)]
@@ -41,16 +56,22 @@ pub struct AppState {
     pub tiles: Arc<TileService>,
     /// Every unit's name, for search and labels.
     pub search: Arc<Vec<search::Entry>>,
-    /// The analysts' SQL sandbox (built on first use, rebuilt after data changes).
-    pub sandbox: Arc<RwLock<Option<Arc<crate::sandbox::Sandbox>>>>,
-    /// Set when data changed since the sandbox was built.
-    pub sandbox_stale: Arc<std::sync::atomic::AtomicBool>,
+    /// The analysts' SQL sandboxes, one per scope (built on first use, rebuilt after data
+    /// changes): scope key → (data generation it was built from, sandbox).
+    pub sandboxes: Arc<Mutex<HashMap<u64, (u64, Arc<Sandbox>)>>>,
+    /// Bumped whenever stored data changes (plans, imports).
+    pub generation: Arc<AtomicU64>,
     /// At most this many sandbox queries run at once.
     pub sql_slots: Arc<tokio::sync::Semaphore>,
+    /// Sessions, token checks, rate limits.
+    pub auth: Arc<auth::Auth>,
+    /// Resolved scopes by their stored text.
+    scopes: Arc<Mutex<HashMap<String, Arc<Scope>>>>,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<Store>, demo: bool, snapshot: Snapshot, tiles: TileService) -> crate::Result<AppState> {
+    pub fn new(store: Arc<Store>, demo: bool, snapshot: Snapshot, tiles: TileService, auth: auth::AuthConfig) -> crate::Result<AppState> {
         let search = Arc::new(search::load(&store)?);
         Ok(AppState {
             store,
@@ -58,31 +79,66 @@ impl AppState {
             analytics: Arc::new(RwLock::new(Arc::new(snapshot))),
             tiles: Arc::new(tiles),
             search,
-            sandbox: Arc::new(RwLock::new(None)),
-            sandbox_stale: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            sandboxes: Arc::default(),
+            generation: Arc::default(),
             sql_slots: Arc::new(tokio::sync::Semaphore::new(2)),
+            auth: Arc::new(auth::Auth::new(auth)),
+            scopes: Arc::default(),
+            metrics: Arc::new(metrics::Metrics::new()),
         })
     }
 
-    /// The sandbox, unless data changed since it was built.
-    pub fn sandbox_if_fresh(&self) -> Option<Arc<crate::sandbox::Sandbox>> {
-        if self.sandbox_stale.load(std::sync::atomic::Ordering::SeqCst) {
-            return None;
-        }
-        self.sandbox.read().unwrap_or_else(|p| p.into_inner()).clone()
+    /// The sandbox for a scope, unless data changed since it was built.
+    pub fn sandbox_if_fresh(&self, scope: &Scope) -> Option<Arc<Sandbox>> {
+        let now = self.generation.load(Ordering::SeqCst);
+        let map = self.sandboxes.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&scope.key).filter(|(g, _)| *g == now).map(|(_, s)| s.clone())
     }
 
-    /// Use a freshly built sandbox.
-    pub fn install_sandbox(&self, s: crate::sandbox::Sandbox) -> Arc<crate::sandbox::Sandbox> {
+    /// Use a freshly built sandbox for a scope (built from data `generation`).
+    pub fn install_sandbox(&self, scope: &Scope, generation: u64, s: Sandbox) -> Arc<Sandbox> {
         let s = Arc::new(s);
-        self.sandbox_stale.store(false, std::sync::atomic::Ordering::SeqCst);
-        *self.sandbox.write().unwrap_or_else(|p| p.into_inner()) = Some(s.clone());
+        let mut map = self.sandboxes.lock().unwrap_or_else(|p| p.into_inner());
+        // Old generations and, past a few dozen scopes, everything else make room.
+        let now = self.generation.load(Ordering::SeqCst);
+        map.retain(|_, (g, _)| *g == now);
+        if map.len() >= 32 {
+            map.clear();
+        }
+        map.insert(scope.key, (generation, s.clone()));
         s
     }
 
-    /// Data changed: the next SQL query rebuilds the sandbox.
+    /// Data changed: the next SQL query of every scope rebuilds its sandbox.
     pub fn data_changed(&self) {
-        self.sandbox_stale.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A stored scope (`*` or province codes) resolved against the current units and crosswalk.
+    pub fn scope_for(&self, spec: &str) -> Arc<Scope> {
+        if spec == "*" {
+            return Arc::new(Scope::all());
+        }
+        if let Some(s) = self.scopes.lock().unwrap_or_else(|p| p.into_inner()).get(spec) {
+            return s.clone();
+        }
+        let snap = self.snapshot();
+        let units = self.search.iter().map(|e| UnitRef {
+            id: e.unit_id,
+            level: e.level.as_str(),
+            code: e.code.as_str(),
+            province_code: e.province_code.as_deref(),
+        });
+        let scope = Arc::new(Scope::resolve(spec, units, &snap.facts.successors));
+        self.scopes.lock().unwrap_or_else(|p| p.into_inner()).insert(spec.to_string(), scope.clone());
+        scope
+    }
+
+    /// Replace the analytics snapshot (after an import) and forget what depended on it.
+    pub fn replace_snapshot(&self, s: Snapshot) {
+        *self.analytics.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(s);
+        self.scopes.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.data_changed();
     }
 
     /// The current analytics snapshot.
@@ -96,8 +152,18 @@ impl AppState {
 
 /// Every route of the service.
 pub fn router(state: AppState) -> Router {
+    let imports = Router::new()
+        .route("/api/import/{kind}", post(admin::import))
+        .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT));
     Router::new()
         .route("/api/health", get(health::health))
+        .route("/api/session", get(auth::whoami).post(auth::login).delete(auth::logout))
+        .route("/api/admin/users", get(admin::users).post(admin::add_user))
+        .route("/api/admin/users/{name}/disable", post(admin::disable_user))
+        .route("/api/admin/users/{name}/enable", post(admin::enable_user))
+        .route("/api/admin/users/{name}/token", post(admin::issue_token))
+        .route("/api/admin/audit", get(admin::audit))
+        .route("/metrics", get(metrics::metrics))
         .route("/api/units", get(units::units))
         .route("/api/units/{id}/evaluation", get(analytics::evaluation))
         .route("/api/status", get(analytics::status))
@@ -124,11 +190,14 @@ pub fn router(state: AppState) -> Router {
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         .route("/", get(static_files::index))
         .route("/web/{*path}", get(static_files::file))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .merge(imports)
         .fallback(not_found)
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authorize))
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
-        .layer(TraceLayer::new_for_http())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .with_state(state)
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {

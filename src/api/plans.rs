@@ -6,25 +6,43 @@
 //! - `GET /api/plans/{id}/history`, `GET /api/plans/{id}/export.csv`.
 //!
 //! Writes carry the plan `version` they read (a stale one answers 409 and changes nothing). The
-//! acting user comes from the `X-Atlas-User` header until accounts exist.
+//! acting user is the signed-in principal; plans of provinces outside their scope are refused.
 
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::header;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
+use crate::access::Principal;
 use crate::analytics::candidates;
 use crate::plans::{self, PlanEdit};
 use crate::tiles::Kind;
 
-fn actor(h: &HeaderMap) -> String {
-    h.get("x-atlas-user").and_then(|v| v.to_str().ok()).filter(|s| !s.is_empty()).unwrap_or("anonymous").to_string()
+/// Run `work` on the plan `id` once it is known to be in the user's scope.
+async fn in_scope<T: Send + 'static>(
+    state: &AppState,
+    p: &Principal,
+    id: i64,
+    work: impl FnOnce(&crate::store::Store, &str) -> crate::Result<T> + Send + 'static,
+) -> ApiResult<T> {
+    let store = state.store.clone();
+    let scope = p.scope.clone();
+    let who = p.name.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        let plan = plans::get(&store, id)?;
+        if !scope.province(Some(&plan.province_code)) {
+            return Err(scope.refuse(&format!("plan {id} (province {})", plan.province_code)));
+        }
+        work(&store, &who)
+    })
+    .await??;
+    Ok(out)
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,7 +52,10 @@ pub struct CandidatesQuery {
     pub limit: Option<usize>,
 }
 
-pub async fn candidates(State(state): State<AppState>, Query(q): Query<CandidatesQuery>) -> ApiResult<Json<Value>> {
+pub async fn candidates(State(state): State<AppState>, Extension(p): Extension<Principal>, Query(q): Query<CandidatesQuery>) -> ApiResult<Json<Value>> {
+    if !p.scope.province(Some(&q.province)) {
+        return Err(p.scope.refuse(&format!("province {}", q.province)).into());
+    }
     let s = state.snapshot();
     let year = q.year.unwrap_or_else(|| s.years().last().copied().unwrap_or(2025) + 1);
     let version = s.version_for_year(year).ok_or_else(|| ApiError::not_found(format!("no boundary version is valid in {year}")))?;
@@ -62,9 +83,15 @@ pub struct ProvinceQuery {
     pub province: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, Query(q): Query<ProvinceQuery>) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, Extension(p): Extension<Principal>, Query(q): Query<ProvinceQuery>) -> ApiResult<Json<Value>> {
+    if let Some(code) = q.province.as_deref()
+        && !p.scope.province(Some(code))
+    {
+        return Err(p.scope.refuse(&format!("province {code}")).into());
+    }
     let store = state.store.clone();
-    let plans = tokio::task::spawn_blocking(move || plans::list(&store, q.province.as_deref())).await??;
+    let mut plans = tokio::task::spawn_blocking(move || plans::list(&store, q.province.as_deref())).await??;
+    plans.retain(|plan| p.scope.province(Some(&plan.province_code)));
     Ok(Json(json!({ "plans": plans })))
 }
 
@@ -76,17 +103,18 @@ pub struct NewPlan {
     pub quota: Option<i32>,
 }
 
-pub async fn create(State(state): State<AppState>, headers: HeaderMap, Json(p): Json<NewPlan>) -> ApiResult<Json<Value>> {
+pub async fn create(State(state): State<AppState>, Extension(who): Extension<Principal>, Json(p): Json<NewPlan>) -> ApiResult<Json<Value>> {
+    if !who.scope.province(Some(&p.province_code)) {
+        return Err(who.scope.refuse(&format!("province {}", p.province_code)).into());
+    }
     let store = state.store.clone();
-    let who = actor(&headers);
-    let plan = tokio::task::spawn_blocking(move || plans::create(&store, &p.name, &p.province_code, p.target_year, p.quota, &who)).await??;
+    let plan = tokio::task::spawn_blocking(move || plans::create(&store, &p.name, &p.province_code, p.target_year, p.quota, &who.name)).await??;
     state.data_changed();
     Ok(Json(json!(plan)))
 }
 
-pub async fn get(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
-    let store = state.store.clone();
-    let plan = tokio::task::spawn_blocking(move || plans::get(&store, id)).await??;
+pub async fn get(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let plan = in_scope(&state, &p, id, move |store, _| plans::get(store, id)).await?;
     Ok(Json(json!(plan)))
 }
 
@@ -97,10 +125,8 @@ pub struct Edit {
     pub edit: PlanEdit,
 }
 
-pub async fn edit(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap, Json(e): Json<Edit>) -> ApiResult<Json<Value>> {
-    let store = state.store.clone();
-    let who = actor(&headers);
-    let plan = tokio::task::spawn_blocking(move || plans::edit(&store, id, e.version, &e.edit, &who)).await??;
+pub async fn edit(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(id): Path<i64>, Json(e): Json<Edit>) -> ApiResult<Json<Value>> {
+    let plan = in_scope(&state, &p, id, move |store, who| plans::edit(store, id, e.version, &e.edit, who)).await?;
     state.data_changed();
     Ok(Json(json!(plan)))
 }
@@ -114,27 +140,23 @@ pub struct CommuneChange {
 
 pub async fn add_commune(
     State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
     Json(c): Json<CommuneChange>,
 ) -> ApiResult<Json<Value>> {
     let unit = c.unit_id.ok_or_else(|| ApiError::bad_request("unit_id is required"))?;
-    let store = state.store.clone();
-    let who = actor(&headers);
-    let plan = tokio::task::spawn_blocking(move || plans::add_commune(&store, id, c.version, unit, c.note.as_deref(), &who)).await??;
+    let plan = in_scope(&state, &p, id, move |store, who| plans::add_commune(store, id, c.version, unit, c.note.as_deref(), who)).await?;
     state.data_changed();
     Ok(Json(json!(plan)))
 }
 
 pub async fn note_commune(
     State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
     Path((id, unit)): Path<(i64, i64)>,
-    headers: HeaderMap,
     Json(c): Json<CommuneChange>,
 ) -> ApiResult<Json<Value>> {
-    let store = state.store.clone();
-    let who = actor(&headers);
-    let plan = tokio::task::spawn_blocking(move || plans::set_note(&store, id, c.version, unit, c.note.as_deref(), &who)).await??;
+    let plan = in_scope(&state, &p, id, move |store, who| plans::set_note(store, id, c.version, unit, c.note.as_deref(), who)).await?;
     state.data_changed();
     Ok(Json(json!(plan)))
 }
@@ -146,30 +168,22 @@ pub struct VersionQuery {
 
 pub async fn remove_commune(
     State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
     Path((id, unit)): Path<(i64, i64)>,
     Query(v): Query<VersionQuery>,
-    headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
-    let store = state.store.clone();
-    let who = actor(&headers);
-    let plan = tokio::task::spawn_blocking(move || plans::remove_commune(&store, id, v.version, unit, &who)).await??;
+    let plan = in_scope(&state, &p, id, move |store, who| plans::remove_commune(store, id, v.version, unit, who)).await?;
     state.data_changed();
     Ok(Json(json!(plan)))
 }
 
-pub async fn history(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
-    let store = state.store.clone();
-    let h = tokio::task::spawn_blocking(move || {
-        plans::get(&store, id)?;
-        plans::history(&store, id)
-    })
-    .await??;
+pub async fn history(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let h = in_scope(&state, &p, id, move |store, _| plans::history(store, id)).await?;
     Ok(Json(json!({ "plan_id": id, "history": h })))
 }
 
-pub async fn export_csv(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<impl IntoResponse> {
-    let store = state.store.clone();
-    let plan = tokio::task::spawn_blocking(move || plans::get(&store, id)).await??;
+pub async fn export_csv(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(id): Path<i64>) -> ApiResult<impl IntoResponse> {
+    let plan = in_scope(&state, &p, id, move |store, _| plans::get(store, id)).await?;
     let file = format!("attachment; filename=\"plan-{}-{}.csv\"", plan.plan_id, plan.target_year);
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, file)], plans::to_csv(&plan)))
 }

@@ -3,12 +3,13 @@
 //! points for map labels.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
+use crate::access::Principal;
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::text::fold;
@@ -71,9 +72,12 @@ pub struct SearchQuery {
     pub limit: Option<usize>,
 }
 
-pub async fn search(State(state): State<AppState>, Query(q): Query<SearchQuery>) -> ApiResult<Json<Value>> {
+pub async fn search(State(state): State<AppState>, Extension(p): Extension<Principal>, Query(q): Query<SearchQuery>) -> ApiResult<Json<Value>> {
     if let Some(id) = q.id {
         let hit = state.search.iter().find(|e| e.unit_id == id).ok_or_else(|| ApiError::not_found(format!("no unit with id {id}")))?;
+        if !p.scope.unit(id) {
+            return Err(p.scope.refuse(&format!("unit {id}")).into());
+        }
         return Ok(Json(json!({ "results": [hit] })));
     }
     let text = q.q.unwrap_or_default();
@@ -87,6 +91,7 @@ pub async fn search(State(state): State<AppState>, Query(q): Query<SearchQuery>)
     let mut hits: Vec<(u8, &Entry)> = state
         .search
         .iter()
+        .filter(|e| p.scope.unit(e.unit_id))
         .filter_map(|e| {
             let pos = e.key.find(&needle)?;
             let word_start = pos == 0 || e.key.as_bytes().get(pos - 1) == Some(&b' ');
@@ -104,12 +109,12 @@ pub struct LabelQuery {
     pub version: Option<String>,
 }
 
-pub async fn labels(State(state): State<AppState>, Query(q): Query<LabelQuery>) -> ApiResult<Json<Value>> {
+pub async fn labels(State(state): State<AppState>, Extension(p): Extension<Principal>, Query(q): Query<LabelQuery>) -> ApiResult<Json<Value>> {
     let level = q.level.unwrap_or_else(|| "province".into());
     let labels: Vec<Value> = state
         .search
         .iter()
-        .filter(|e| e.level == level && q.version.as_ref().is_none_or(|v| &e.boundary_version == v))
+        .filter(|e| e.level == level && q.version.as_ref().is_none_or(|v| &e.boundary_version == v) && p.scope.unit(e.unit_id))
         .map(|e| json!({ "unit_id": e.unit_id, "code": e.code, "name": e.name, "lon": e.label[0], "lat": e.label[1] }))
         .collect();
     Ok(Json(json!({ "labels": labels })))

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json as JsonBody;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use duckdb::types::Value;
@@ -21,21 +21,24 @@ use serde_json::{Value as Json, json};
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
+use crate::access::{Principal, audit};
 use crate::sandbox::{self, Sandbox};
 use crate::store::tabular::{self, Table};
 
-/// The current sandbox, built (or rebuilt after data changes) on demand.
-pub async fn current(state: &AppState) -> ApiResult<Arc<Sandbox>> {
-    if let Some(s) = state.sandbox_if_fresh() {
+/// The sandbox of the user's scope, built (or rebuilt after data changes) on demand.
+pub async fn current(state: &AppState, p: &Principal) -> ApiResult<Arc<Sandbox>> {
+    if let Some(s) = state.sandbox_if_fresh(&p.scope) {
         return Ok(s);
     }
     let st = state.clone();
+    let scope = p.scope.clone();
+    let generation = state.generation.load(std::sync::atomic::Ordering::SeqCst);
     let built = tokio::task::spawn_blocking(move || {
         let dir = std::env::temp_dir().join("commune-atlas-sandbox");
-        Sandbox::build(&st.store, &dir, sandbox::Limits::default())
+        Sandbox::build(&st.store, &dir, sandbox::Limits::default(), &scope)
     })
     .await??;
-    Ok(state.install_sandbox(built))
+    Ok(state.install_sandbox(&p.scope, generation, built))
 }
 
 fn sql_error(e: &crate::Error) -> ApiError {
@@ -55,9 +58,29 @@ fn sql_error(e: &crate::Error) -> ApiError {
     ApiError { status, code, message: s.message.clone(), details: Some(json!({ "position": s.position, "kind": s.kind })) }
 }
 
-/// Run `sql` with `params` in the sandbox under its limits.
-pub async fn execute(state: &AppState, sql: String, params: Vec<(String, Value)>, rows: usize) -> ApiResult<Table> {
-    let sb = current(state).await?;
+/// Run `sql` with `params` in the user's sandbox under its limits; the statement, its duration
+/// and outcome go to the audit log.
+pub async fn execute(state: &AppState, p: &Principal, what: &str, sql: String, params: Vec<(String, Value)>, rows: usize) -> ApiResult<Table> {
+    let started = std::time::Instant::now();
+    let text = sql.clone();
+    let result = execute_unaudited(state, p, sql, params, rows).await;
+    let ms = started.elapsed().as_secs_f64() * 1e3;
+    let event = match &result {
+        Ok(t) => audit::Event::new(&p.name, "sql").timing(ms, Some(t.rows.len() as i64)),
+        Err(e) => audit::Event::new(&p.name, "sql").outcome(if e.status == StatusCode::FORBIDDEN { "refused" } else { "error" }).timing(ms, None),
+    };
+    let event = event.target(what).detail(text.chars().take(20_000).collect::<String>());
+    let store = state.store.clone();
+    if let Err(e) = tokio::task::spawn_blocking(move || audit::record(&store, &event)).await? {
+        // A statement that cannot be audited must not hand out its result.
+        tracing::error!("could not write the audit log: {e}");
+        return Err(e.into());
+    }
+    result
+}
+
+async fn execute_unaudited(state: &AppState, p: &Principal, sql: String, params: Vec<(String, Value)>, rows: usize) -> ApiResult<Table> {
+    let sb = current(state, p).await?;
     let _slot = state.sql_slots.acquire().await.map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the SQL service is shutting down"))?;
     let (conn, handle) = sb.connect()?;
     let timeout = sb.limits.timeout;
@@ -101,16 +124,21 @@ pub struct FormatQuery {
     pub format: Option<String>,
 }
 
-pub async fn post_sql(State(state): State<AppState>, Query(f): Query<FormatQuery>, JsonBody(body): JsonBody<SqlBody>) -> ApiResult<Response> {
+pub async fn post_sql(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(f): Query<FormatQuery>,
+    JsonBody(body): JsonBody<SqlBody>,
+) -> ApiResult<Response> {
     let params = body.params.iter().map(|(k, v)| (k.clone(), json_param(v))).collect();
     let format = f.format.unwrap_or_else(|| "json".into());
     let rows = if format == "json" { sandbox::Limits::default().rows } else { 1_000_000 };
-    let table = execute(&state, body.sql, params, rows).await?;
-    respond(&state, table, &format, "query").await
+    let table = execute(&state, &p, "console", body.sql, params, rows).await?;
+    respond(&state, &p, table, &format, "query").await
 }
 
-pub async fn schema(State(state): State<AppState>) -> ApiResult<JsonBody<Json>> {
-    let sb = current(&state).await?;
+pub async fn schema(State(state): State<AppState>, Extension(p): Extension<Principal>) -> ApiResult<JsonBody<Json>> {
+    let sb = current(&state, &p).await?;
     let t = tokio::task::spawn_blocking(move || sb.schema()).await??;
     let mut rels: BTreeMap<String, Vec<Json>> = BTreeMap::new();
     for r in &t.rows {
@@ -124,15 +152,20 @@ pub async fn list_queries() -> ApiResult<JsonBody<Json>> {
     Ok(JsonBody(json!({ "queries": all.values().collect::<Vec<_>>() })))
 }
 
-pub async fn run_saved(State(state): State<AppState>, Path(name): Path<String>, Query(q): Query<BTreeMap<String, String>>) -> ApiResult<Response> {
+pub async fn run_saved(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(name): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> ApiResult<Response> {
     let saved = crate::saved::get(&name)?;
     let params = crate::saved::bind(&saved, &q)?;
     let format = q.get("format").cloned().unwrap_or_else(|| "json".into());
-    let table = execute(&state, saved.sql.clone(), params, 1_000_000).await?;
-    respond(&state, table, &format, &name).await
+    let table = execute(&state, &p, &format!("saved:{name}"), saved.sql.clone(), params, 1_000_000).await?;
+    respond(&state, &p, table, &format, &name).await
 }
 
-pub async fn export(State(state): State<AppState>, Path(file): Path<String>) -> ApiResult<Response> {
+pub async fn export(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(file): Path<String>) -> ApiResult<Response> {
     let (dataset, format) = file.rsplit_once('.').ok_or_else(|| ApiError::not_found(format!("no such export: {file}")))?;
     let relation = match dataset {
         "units" => "unit",
@@ -145,12 +178,12 @@ pub async fn export(State(state): State<AppState>, Path(file): Path<String>) -> 
             )));
         }
     };
-    let table = execute(&state, format!("SELECT * FROM {relation}"), Vec::new(), 10_000_000).await?;
-    respond(&state, table, format, dataset).await
+    let table = execute(&state, &p, &format!("export:{file}"), format!("SELECT * FROM {relation}"), Vec::new(), 10_000_000).await?;
+    respond(&state, &p, table, format, dataset).await
 }
 
 /// Encode a result as JSON, CSV, Parquet or GeoJSON.
-async fn respond(state: &AppState, table: Table, format: &str, name: &str) -> ApiResult<Response> {
+async fn respond(state: &AppState, p: &Principal, table: Table, format: &str, name: &str) -> ApiResult<Response> {
     match format {
         "json" => Ok(JsonBody(json!(table)).into_response()),
         "csv" => {
@@ -168,7 +201,8 @@ async fn respond(state: &AppState, table: Table, format: &str, name: &str) -> Ap
         }
         "geojson" => {
             let store = state.store.clone();
-            let text = tokio::task::spawn_blocking(move || crate::sandbox::to_geojson(&store, &table)).await??;
+            let scope = p.scope.clone();
+            let text = tokio::task::spawn_blocking(move || crate::sandbox::to_geojson(&store, &table, &|id| scope.unit(id))).await??;
             Ok(attachment(text.into_bytes(), "application/geo+json", &format!("{name}.geojson")))
         }
         other => Err(ApiError::bad_request(format!("format must be json, csv, parquet or geojson, not '{other}'"))),

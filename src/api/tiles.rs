@@ -4,7 +4,7 @@
 //! - `GET /tiles/{layer}/{z}/{x}/{y}.mvt` — a tile: gzip when accepted, strong ETag, 204 when
 //!   empty, 404/400 JSON errors for unknown layers and out-of-range coordinates.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -12,7 +12,18 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
-use crate::tiles::{Kind, LayerEntry, MAX_ZOOM, TileError};
+use crate::access::{Principal, Scope};
+use crate::tiles::{Kind, LayerEntry, MAX_ZOOM, TileError, UnitFilter};
+
+/// A user's scope decides which units their tiles show.
+impl UnitFilter for Scope {
+    fn keep(&self, unit_id: i64) -> bool {
+        self.unit(unit_id)
+    }
+    fn key(&self) -> u64 {
+        self.key
+    }
+}
 
 impl From<TileError> for ApiError {
     fn from(e: TileError) -> Self {
@@ -84,6 +95,7 @@ pub async fn tile(
     State(state): State<AppState>,
     Path((layer, z, x, y_file)): Path<(String, String, String, String)>,
     Query(q): Query<TileQuery>,
+    Extension(p): Extension<Principal>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let y_text = y_file.strip_suffix(".mvt").or_else(|| y_file.strip_suffix(".pbf")).unwrap_or(&y_file);
@@ -95,8 +107,13 @@ pub async fn tile(
         return Err(TileError::UnknownLayer(layer).into());
     };
     let immutable = q.v.as_deref() == Some(format!("{:016x}", entry.hash).as_str());
-    let cache_control = if immutable { "public, max-age=31536000, immutable" } else { "no-cache" };
-    let tile = state.tiles.tile_of(&entry, z, x, y)?;
+    // Tiles of a signed-in user are theirs: shared caches must not keep them.
+    let cache_control = match (immutable, p.via == crate::access::Via::Demo) {
+        (true, true) => "public, max-age=31536000, immutable",
+        (true, false) => "private, max-age=31536000, immutable",
+        _ => "no-cache",
+    };
+    let tile = state.tiles.tile_of(&entry, z, x, y, p.scope.as_ref())?;
     let Some(t) = tile else {
         return Ok((StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, cache_control)]).into_response());
     };
@@ -112,7 +129,8 @@ pub async fn tile(
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.mapbox-vector-tile"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
-    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    let vary = if p.via == crate::access::Via::Demo { "accept-encoding" } else { "accept-encoding, authorization, cookie" };
+    h.insert(header::VARY, HeaderValue::from_static(vary));
     if let Ok(v) = HeaderValue::from_str(&t.etag) {
         h.insert(header::ETAG, v);
     }

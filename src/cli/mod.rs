@@ -7,6 +7,7 @@ mod import;
 mod info;
 mod query;
 mod serve;
+mod users;
 
 use std::path::PathBuf;
 
@@ -40,8 +41,19 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
+    /// Log lines as text for people or JSON objects for a log collector (one per line).
+    #[arg(long, global = true, env = "ATLAS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,7 +63,10 @@ pub enum Command {
 commune-atlas serve                          # http://127.0.0.1:8080/, demo data on first start\n  \
 commune-atlas --db prov.duckdb serve --bind 127.0.0.1:9000 --no-demo\n\n\
 With no database file at --db, `serve` creates one from the embedded synthetic demo data \
-(unless --no-demo). GET /api/health tells what the store holds.")]
+(unless --no-demo). GET /api/health tells what the store holds.\n\n\
+Sign-in: the demo on a loopback address needs none (demo mode). Any other address, your own \
+data, or --require-login needs users: create an admin first with \
+`commune-atlas users add NAME --role admin --scope '*'`.")]
     Serve(serve::ServeArgs),
 
     /// Import a file into the store (validated, all-or-nothing).
@@ -78,6 +93,11 @@ Imports refresh the results themselves; `serve` refreshes them when the built-in
     #[command(subcommand)]
     Demo(demo::DemoCommand),
 
+    /// Users, roles, province scopes and API tokens (while the server is stopped; when it runs,
+    /// admins use /api/admin/users).
+    #[command(subcommand)]
+    Users(users::UsersCommand),
+
     /// Show what the store holds: boundary versions, unit counts, indicator years.
     #[command(after_help = "Example:\n  commune-atlas --db prov.duckdb info\n  commune-atlas info --json")]
     Info(info::InfoArgs),
@@ -92,5 +112,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Info(args) => info::run(&cli.db, args),
         Command::Demo(cmd) => demo::run(&cli.db, cmd),
         Command::Classify(args) => classify::run(&cli.db, args),
+        Command::Users(cmd) => users::run(&cli.db, cmd),
     }
 }

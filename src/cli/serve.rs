@@ -7,6 +7,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
+use commune_atlas::access::users;
+use commune_atlas::api::auth::AuthConfig;
 use commune_atlas::api::{self, AppState};
 use commune_atlas::import::ImportOptions;
 use commune_atlas::store::{DEMO_DATASET, Store};
@@ -26,6 +28,12 @@ pub struct ServeArgs {
     /// Memory for encoded tiles, in MB (0 turns the tile cache off, e.g. to benchmark rendering).
     #[arg(long, default_value_t = 192, value_name = "MB")]
     pub tile_cache_mb: usize,
+    /// Require sign-in even for the demo on a loopback address (always required otherwise).
+    #[arg(long)]
+    pub require_login: bool,
+    /// Requests per second each signed-in user may make (0: no limit); bursts up to 4× that.
+    #[arg(long, default_value_t = 100.0, value_name = "N")]
+    pub rate_limit: f64,
 }
 
 pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
@@ -57,6 +65,26 @@ pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     let demo = store.is_demo()?;
+    // Safe defaults: only the synthetic demo on a loopback address may be served without sign-in.
+    let login = args.require_login || !args.bind.ip().is_loopback() || !demo;
+    if login && !users::any_enabled(&store)? {
+        let why = if !demo {
+            "this store holds your data"
+        } else if !args.bind.ip().is_loopback() {
+            "the address is reachable from other machines"
+        } else {
+            "--require-login was given"
+        };
+        anyhow::bail!(
+            "refusing to serve {} on {}: {why}, so everyone must sign in, and the store has no users yet.\n\
+             Create an admin (the command prints their token), then start serve again:\n  \
+             commune-atlas --db {} users add NAME --role admin --scope '*'\n\
+             (To try the demo without accounts, serve it on 127.0.0.1 without --require-login.)",
+            db.display(),
+            args.bind,
+            db.display()
+        );
+    }
     let rules = commune_atlas::rules::Rules::embedded()?;
     // The analytics snapshot and the tile layers are independent: build them side by side.
     let (analytics, tiles) = std::thread::scope(|scope| {
@@ -85,13 +113,15 @@ pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
         tiles_time.as_secs_f64(),
         analytics_time.as_secs_f64()
     );
-    let state = AppState::new(Arc::new(store), demo, snapshot, tiles)?;
+    let auth = AuthConfig { required: login, rate_per_sec: args.rate_limit, burst: args.rate_limit * 4.0, ..AuthConfig::default() };
+    let state = AppState::new(Arc::new(store), demo, snapshot, tiles, auth)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(api::serve(state, args.bind, |addr| {
         eprintln!(
-            "commune-atlas serving {} on http://{addr}/ ({}; ready in {:.2} s)",
+            "commune-atlas serving {} on http://{addr}/ ({}; {}; ready in {:.2} s)",
             db.display(),
             if demo { "synthetic demo data" } else { "your data" },
+            if login { "sign-in required" } else { "demo mode, no sign-in" },
             started.elapsed().as_secs_f64()
         );
     }))

@@ -257,6 +257,10 @@ where
     conn.execute_batch("BEGIN TRANSACTION").map_err(Error::store("starting the import transaction"))?;
     let outcome = work(&conn).and_then(|w| {
         log(&conn, kind, input, &sha, started, w.rows, "accepted", None, &opts.actor)?;
+        // The stored classification no longer matches the data: whoever opens the store next
+        // refreshes it, even if this process dies before its own refresh.
+        conn.execute("DELETE FROM atlas_meta WHERE key = 'rules_digest'", [])
+            .map_err(Error::store("marking the classification stale"))?;
         tracing::debug!(kind = kind.as_str(), file = %input.name, rows = w.rows, "committing");
         conn.execute_batch("COMMIT").map_err(Error::store("committing the import"))?;
         Ok(w)

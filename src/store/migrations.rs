@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 3, name: "analytics", sql: include_str!("sql/0003_analytics.sql") },
     Migration { version: 4, name: "routes", sql: include_str!("sql/0004_routes.sql") },
     Migration { version: 5, name: "plans", sql: include_str!("sql/0005_plans.sql") },
+    Migration { version: 6, name: "access", sql: include_str!("sql/0006_access.sql") },
 ];
 
 const BOOKKEEPING: &str = "

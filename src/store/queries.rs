@@ -134,7 +134,7 @@ pub fn newest_version(conn: &Connection) -> Result<Option<BoundaryVersion>> {
 
 /// Units as a GeoJSON FeatureCollection, built from the stored geometry text without re-parsing
 /// it. Feature `id` is the numeric unit id.
-pub fn units_geojson(conn: &Connection, filter: &UnitFilter) -> Result<String> {
+pub fn units_geojson(conn: &Connection, filter: &UnitFilter, keep: &dyn Fn(i64) -> bool) -> Result<String> {
     let version = match &filter.version {
         Some(name) => boundary_version(conn, name)?,
         None => newest_version(conn)?
@@ -165,6 +165,9 @@ pub fn units_geojson(conn: &Connection, filter: &UnitFilter) -> Result<String> {
     let mut first = true;
     while let Some(r) = rows.next().map_err(Error::store(ctx))? {
         let id: i64 = r.get(0).map_err(Error::store(ctx))?;
+        if !keep(id) {
+            continue;
+        }
         let props = serde_json::json!({
             "unit_id": id,
             "code": r.get::<_, String>(1).map_err(Error::store(ctx))?,

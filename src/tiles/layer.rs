@@ -158,8 +158,9 @@ impl PolygonLayer {
         MultiPolygon(parts.into_values().filter_map(|(ext, holes)| ext.map(|e| Polygon::new(e, holes))).collect())
     }
 
-    /// Render tile z/x/y into a layer builder (None when no feature falls in it).
-    pub fn render(&self, z: u8, x: u32, y: u32) -> Option<LayerBuilder> {
+    /// Render tile z/x/y into a layer builder with the units `keep` accepts (None when no
+    /// feature falls in it).
+    pub fn render(&self, z: u8, x: u32, y: u32, keep: &dyn Fn(i64) -> bool) -> Option<LayerBuilder> {
         let band = band_of(z);
         let arcs = &self.bands.arcs[band];
         let b = tile_bounds(z, x, y);
@@ -168,7 +169,9 @@ impl PolygonLayer {
         let query = AABB::from_corners([b[0] - pad, b[1] - pad], [b[2] + pad, b[3] + pad]);
         let mut hits: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
         for e in self.index.locate_in_envelope_intersecting(query) {
-            hits.entry(e.unit).or_default().push(e.part);
+            if keep(self.units[e.unit as usize].id) {
+                hits.entry(e.unit).or_default().push(e.part);
+            }
         }
         if hits.is_empty() {
             return None;

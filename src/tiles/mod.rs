@@ -75,11 +75,30 @@ impl LayerEntry {
         }
     }
 
-    fn render(&self, z: u8, x: u32, y: u32) -> Option<mvt::LayerBuilder> {
+    fn render(&self, z: u8, x: u32, y: u32, keep: &dyn Fn(i64) -> bool) -> Option<mvt::LayerBuilder> {
         match &self.kind {
-            Kind::Polygons(p) => p.render(z, x, y),
+            Kind::Polygons(p) => p.render(z, x, y, keep),
             Kind::Lines(l) => l.render(z, x, y),
         }
+    }
+}
+
+/// Which units of a polygon layer a tile may show (a user's scope); line layers are not
+/// filtered. `key` tells cache entries of different filters apart (0 = everything).
+pub trait UnitFilter: Sync {
+    fn keep(&self, unit_id: i64) -> bool;
+    fn key(&self) -> u64;
+}
+
+/// Every unit.
+pub struct Everything;
+
+impl UnitFilter for Everything {
+    fn keep(&self, _: i64) -> bool {
+        true
+    }
+    fn key(&self) -> u64 {
+        0
     }
 }
 
@@ -321,35 +340,43 @@ impl TileService {
         self.layers.read().unwrap_or_else(|p| p.into_inner()).values().cloned().collect()
     }
 
-    /// The tile z/x/y of a layer: `Ok(None)` for an empty tile.
+    /// The tile z/x/y of a layer, every unit in it: `Ok(None)` for an empty tile.
     pub fn tile(&self, id: &str, z: u32, x: u32, y: u32) -> std::result::Result<Option<Arc<Encoded>>, TileError> {
         let layer = self.layer(id).ok_or_else(|| TileError::UnknownLayer(id.to_string()))?;
-        self.tile_of(&layer, z, x, y)
+        self.tile_of(&layer, z, x, y, &Everything)
     }
 
-    /// The tile z/x/y of an already resolved layer (cached).
-    pub fn tile_of(&self, layer: &LayerEntry, z: u32, x: u32, y: u32) -> std::result::Result<Option<Arc<Encoded>>, TileError> {
+    /// The tile z/x/y of an already resolved layer with the units `filter` keeps (cached per
+    /// filter key).
+    pub fn tile_of(
+        &self,
+        layer: &LayerEntry,
+        z: u32,
+        x: u32,
+        y: u32,
+        filter: &dyn UnitFilter,
+    ) -> std::result::Result<Option<Arc<Encoded>>, TileError> {
         if z > u32::from(MAX_ZOOM) || u64::from(x) >= 1u64 << z || u64::from(y) >= 1u64 << z {
             return Err(TileError::OutOfRange { z, x, y, max: MAX_ZOOM });
         }
         let z = z as u8;
-        let key: cache::Key = (Arc::from(layer.id.as_str()), layer.hash, z, x, y);
+        let key: cache::Key = (Arc::from(layer.id.as_str()), layer.hash ^ filter.key(), z, x, y);
         if let Some(hit) = self.cache.get(&key) {
             return Ok(hit);
         }
-        let tile = Self::encode(layer, z, x, y);
+        let tile = Self::encode(layer, z, x, y, filter);
         self.cache.put(key, tile.clone());
         Ok(tile)
     }
 
     /// Render, encode and gzip one tile (no cache).
-    pub fn encode(layer: &LayerEntry, z: u8, x: u32, y: u32) -> Option<Arc<Encoded>> {
-        let built = layer.render(z, x, y)?;
+    pub fn encode(layer: &LayerEntry, z: u8, x: u32, y: u32, filter: &dyn UnitFilter) -> Option<Arc<Encoded>> {
+        let built = layer.render(z, x, y, &|id| filter.keep(id))?;
         let raw = mvt::tile(vec![built]);
         let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 2), flate2::Compression::fast());
         let gzip = gz.write_all(&raw).and_then(|_| gz.finish()).unwrap_or_default();
         let mut h = Fnv::default();
-        h.write(&layer.hash.to_le_bytes());
+        h.write(&(layer.hash ^ filter.key()).to_le_bytes());
         h.write(&raw);
         Some(Arc::new(Encoded { raw, gzip, etag: format!("\"{:016x}\"", h.finish()) }))
     }

@@ -7,17 +7,19 @@ import { renderDashboard } from './dashboard.js';
 import { initSearch } from './search.js';
 import { PlansView } from './plans.js';
 import { SqlConsole } from './console.js';
+import { session, loadSession, showLogin, writeHeaders, renderUser, may } from './session.js';
 
 const $ = (s) => document.querySelector(s);
 const api = async (path) => {
   const r = await fetch(path);
   const body = await r.json();
+  if (r.status === 401) showLogin(body?.error?.message);
   if (!r.ok) throw new Error(body?.error?.message ?? `${r.status} ${path}`);
   return body;
 };
 /** A write: JSON in and out; errors carry the HTTP status (409: someone else changed it first). */
 const send = async (method, path, body) => {
-  const r = await fetch(path, { method, headers: { 'content-type': 'application/json', 'x-atlas-user': 'web' }, body: body ? JSON.stringify(body) : undefined });
+  const r = await fetch(path, { method, headers: writeHeaders(), body: body ? JSON.stringify(body) : undefined });
   const out = await r.json();
   if (!r.ok) { const e = new Error(out?.error?.message ?? `${r.status} ${path}`); e.status = r.status; throw e; }
   return out;
@@ -172,6 +174,7 @@ function applyLang(l) {
   state.lang = l;
   $('#lang').textContent = l === 'vi' ? 'EN' : 'VI';
   translatePage();
+  if (session.role) renderUser($('#user'));
   $('#metric').innerHTML = NUMERIC_METRICS.map((m) => `<option value="${m}" ${m === state.metric ? 'selected' : ''}>${t(`metric.${m}`)}</option>`).join('');
   if (lastChoropleth) $('#legend').innerHTML = legendHtml(lastChoropleth);
   if (state.view === 'dashboard') renderDashboard($('#dashboard'), { api, years, state, health });
@@ -184,6 +187,18 @@ async function main() {
   readUrl();
   health = await api('/api/health');
   $('#demo-banner').hidden = !health.demo;
+  await loadSession();
+  if (session.login_required && !session.authenticated) {
+    translatePage();
+    showLogin();
+    return;
+  }
+  renderUser($('#user'));
+  // Views the user's role does not include are not offered.
+  for (const [view, role] of [['plans', 'leader'], ['sql', 'analyst']]) {
+    if (!may(role)) document.querySelector(`.views button[data-view="${view}"]`).hidden = true;
+  }
+  if ((state.view === 'plans' && !may('leader')) || (state.view === 'sql' && !may('analyst'))) state.view = 'status';
   years = health.years;
   const catalog = await api('/tiles');
   atlas = new AtlasMap($('#map'), catalog, {

@@ -1,6 +1,7 @@
 // SQL console: an editor with highlighting (a coloured layer under a transparent textarea),
 // the schema, saved queries, run with Ctrl+Enter, a results grid, downloads, and "show on map".
 import { t, num } from './i18n.js';
+import { writeHeaders } from './session.js';
 
 const KEYWORDS = new Set(('select from where group by order having limit offset join left right inner outer full cross on using as and or not in is null ' +
   'case when then else end with union all distinct count sum avg min max between like ilike exists filter over partition window asc desc ' +
@@ -68,7 +69,7 @@ export class SqlConsole {
     const msg = this.el.querySelector('#sql-msg');
     msg.textContent = '…';
     const t0 = performance.now();
-    const r = await fetch('/api/sql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: this.sql }) });
+    const r = await fetch('/api/sql', { method: 'POST', headers: writeHeaders(), body: JSON.stringify({ sql: this.sql }) });
     const body = await r.json();
     if (!r.ok) {
       const pos = body?.error?.details?.position;
@@ -90,7 +91,7 @@ export class SqlConsole {
   }
 
   async download(format) {
-    const r = await fetch(`/api/sql?format=${format}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: this.sql }) });
+    const r = await fetch(`/api/sql?format=${format}`, { method: 'POST', headers: writeHeaders(), body: JSON.stringify({ sql: this.sql }) });
     const blob = await r.blob();
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);

@@ -2,6 +2,11 @@
 const STRINGS = {
   vi: {
     'app.title': 'Bản đồ tình hình ma túy cấp xã',
+    'login.title': 'Đăng nhập', 'login.token': 'Mã truy cập (token)', 'login.submit': 'Đăng nhập',
+    'login.hint': 'Quản trị viên cấp mã bằng lệnh commune-atlas users add|token. Dữ liệu cấp xã là thông tin nhạy cảm.',
+    'login.failed': 'Mã không hợp lệ (sai, đã thu hồi hoặc tài khoản bị khóa).',
+    'user.signOut': 'Đăng xuất', 'user.allProvinces': 'mọi tỉnh', 'user.demoMode': 'Chế độ minh họa — không cần đăng nhập',
+    'role.viewer': 'xem', 'role.leader': 'lãnh đạo', 'role.analyst': 'phân tích', 'role.admin': 'quản trị',
     'app.demo': 'Dữ liệu minh họa tổng hợp — không phải số liệu thật',
     'app.print': 'In bản đồ',
     'app.note': 'Ngưỡng chưa được xác nhận không bao giờ tự quyết định trạng thái; các xã như vậy hiển thị “chưa xác định”.',
@@ -44,6 +49,11 @@ const STRINGS = {
   },
   en: {
     'app.title': 'Commune drug-situation atlas',
+    'login.title': 'Sign in', 'login.token': 'Access token', 'login.submit': 'Sign in',
+    'login.hint': 'An admin issues tokens with commune-atlas users add|token. Commune figures are sensitive.',
+    'login.failed': 'The token is not valid (wrong, revoked, or the account is disabled).',
+    'user.signOut': 'Sign out', 'user.allProvinces': 'all provinces', 'user.demoMode': 'Demo mode — no sign-in',
+    'role.viewer': 'viewer', 'role.leader': 'leader', 'role.analyst': 'analyst', 'role.admin': 'admin',
     'app.demo': 'Synthetic demo data — not real figures',
     'app.print': 'Print map',
     'app.note': 'An unconfirmed threshold never decides a status on its own; such communes show as “undetermined”.',

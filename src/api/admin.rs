@@ -1,0 +1,152 @@
+//! Administration over HTTP (admin role): users and tokens while the server holds the store,
+//! the audit log, and imports of tabular data.
+//! - `GET /api/admin/users`, `POST /api/admin/users {name, role, scope}` → the first token, once;
+//! - `POST /api/admin/users/{name}/disable|enable`, `POST /api/admin/users/{name}/token`;
+//! - `GET /api/admin/audit?action=&actor=&limit=` — the `audit_log` view, newest first;
+//! - `POST /api/import/{indicators|recognitions|quotas|targets}?file=NAME&replace=true` with the
+//!   CSV as the body: validated and atomic like the CLI import, then the classification is
+//!   refreshed and served at once.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Extension, Path, Query, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use crate::access::{Principal, Role, users};
+use crate::import::{self, ImportOptions, Input};
+
+static IMPORTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+pub async fn users(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let store = state.store.clone();
+    let list = tokio::task::spawn_blocking(move || users::list(&store)).await??;
+    Ok(Json(json!({ "users": list })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewUser {
+    pub name: String,
+    pub role: String,
+    pub scope: String,
+}
+
+pub async fn add_user(State(state): State<AppState>, Extension(p): Extension<Principal>, Json(u): Json<NewUser>) -> ApiResult<Json<Value>> {
+    let role: Role = u.role.parse()?;
+    let store = state.store.clone();
+    let issued = tokio::task::spawn_blocking(move || users::add(&store, &u.name, role, &u.scope, &p.name)).await??;
+    Ok(Json(json!({ "user": issued.user, "token": issued.token, "note": "the token is shown once; give it to the user now" })))
+}
+
+async fn set_disabled(state: AppState, p: Principal, name: String, disabled: bool) -> ApiResult<Json<Value>> {
+    if disabled && name == p.name {
+        return Err(ApiError::bad_request("you cannot disable yourself; ask another admin"));
+    }
+    let store = state.store.clone();
+    let n = name.clone();
+    tokio::task::spawn_blocking(move || users::set_disabled(&store, &n, disabled, &p.name)).await??;
+    state.auth.forget_user(&name);
+    Ok(Json(json!({ "user": name, "disabled": disabled })))
+}
+
+pub async fn disable_user(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(name): Path<String>) -> ApiResult<Json<Value>> {
+    set_disabled(state, p, name, true).await
+}
+
+pub async fn enable_user(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(name): Path<String>) -> ApiResult<Json<Value>> {
+    set_disabled(state, p, name, false).await
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct TokenRequest {
+    #[serde(default)]
+    pub revoke_others: bool,
+}
+
+pub async fn issue_token(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(name): Path<String>,
+    body: Option<Json<TokenRequest>>,
+) -> ApiResult<Json<Value>> {
+    let revoke = body.map(|b| b.0.revoke_others).unwrap_or(false);
+    let store = state.store.clone();
+    let n = name.clone();
+    let issued = tokio::task::spawn_blocking(move || users::issue_token(&store, &n, revoke, &p.name)).await??;
+    if revoke {
+        state.auth.forget_user(&name);
+    }
+    Ok(Json(json!({ "user": issued.user, "token": issued.token, "revoked_others": revoke })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+pub async fn audit(State(state): State<AppState>, Query(q): Query<AuditQuery>) -> ApiResult<Json<Value>> {
+    let store = state.store.clone();
+    let limit = q.limit.unwrap_or(200).min(10_000);
+    let table = tokio::task::spawn_blocking(move || {
+        let conn = store.connect()?;
+        crate::store::tabular::run_params(
+            &conn,
+            "SELECT * FROM audit_log WHERE ($action IS NULL OR action = $action) AND ($actor IS NULL OR actor = $actor)
+             ORDER BY event_at DESC",
+            &[("action", &q.action as &dyn duckdb::ToSql), ("actor", &q.actor as &dyn duckdb::ToSql)],
+            limit,
+        )
+    })
+    .await??;
+    let rows: Vec<Value> =
+        table.rows.into_iter().map(|r| Value::Object(table.columns.iter().map(|c| c.name.clone()).zip(r).collect())).collect();
+    Ok(Json(json!({ "events": rows })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ImportQuery {
+    pub file: Option<String>,
+    #[serde(default)]
+    pub replace: bool,
+}
+
+pub async fn import(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(kind): Path<String>,
+    Query(q): Query<ImportQuery>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let run = match kind.as_str() {
+        "indicators" => import::import_indicators,
+        "recognitions" => import::import_recognitions,
+        "quotas" => import::import_quotas,
+        "targets" => import::import_targets,
+        other => {
+            return Err(ApiError::not_found(format!(
+                "cannot import '{other}' over HTTP: use indicators, recognitions, quotas or targets (boundaries, crosswalk and routes: stop the server and use `commune-atlas import`)"
+            )));
+        }
+    };
+    if body.is_empty() {
+        return Err(ApiError::bad_request("the request body is empty: send the CSV file as the body"));
+    }
+    let name = q.file.unwrap_or_else(|| format!("upload-{kind}.csv"));
+    // One import at a time: each is followed by a refresh of every classification.
+    let _one = IMPORTS.lock().await;
+    let st = state.clone();
+    let (report, refresh, snapshot) = tokio::task::spawn_blocking(move || {
+        let opts = ImportOptions { replace: q.replace, actor: p.name.clone(), progress: false };
+        let report = run(&st.store, &Input::from_bytes(name, &body), &opts)?;
+        let rules = st.snapshot().rules.clone();
+        let (refresh, snapshot) = crate::analytics::refresh(&st.store, &rules)?;
+        Ok::<_, crate::Error>((report, refresh, snapshot))
+    })
+    .await??;
+    state.replace_snapshot(snapshot);
+    Ok(Json(json!({ "import": report, "classified": refresh.classified, "conversions": refresh.conversions, "seconds": refresh.seconds })))
+}

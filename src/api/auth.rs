@@ -1,0 +1,351 @@
+//! Authentication and authorization for every request.
+//!
+//! - [`required`] is the one table of which role each endpoint needs (public ones: the web
+//!   client, `/api/health`, `/api/session`).
+//! - [`authorize`] (middleware) finds the principal — `Authorization: Bearer` token, else the
+//!   `atlas_session` cookie (writes then need the `X-CSRF-Token` header), else, in demo mode
+//!   only, the demo user — checks the role and the per-user rate limit, and hands the
+//!   [`Principal`] to the handler as a request extension. Handlers apply its scope.
+//! - `POST|GET|DELETE /api/session`: sign in with a token (HttpOnly, SameSite=Strict cookie),
+//!   who am I (+ the CSRF token), sign out.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use crate::access::{Principal, Role, Via, audit, users};
+
+/// Session cookie name.
+pub const COOKIE: &str = "atlas_session";
+/// Header carrying the CSRF token on cookie-authenticated writes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Access settings of a running server.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// Every non-public request must be signed in (false only in demo mode).
+    pub required: bool,
+    /// Requests per second per user (token bucket); 0 turns the limit off.
+    pub rate_per_sec: f64,
+    /// Bucket size: requests a user may make at once.
+    pub burst: f64,
+    pub session_ttl: Duration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig { required: true, rate_per_sec: 100.0, burst: 400.0, session_ttl: Duration::from_secs(12 * 3600) }
+    }
+}
+
+struct Session {
+    user: String,
+    role: Role,
+    scope: String,
+    csrf: String,
+    expires: Instant,
+}
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// Sessions, verified tokens, rate buckets.
+pub struct Auth {
+    pub config: AuthConfig,
+    sessions: Mutex<HashMap<String, Session>>,
+    /// SHA-256 of a token → (user, role, scope, when verified). Argon2 runs once a minute per
+    /// token, not on every tile request.
+    tokens: Mutex<HashMap<[u8; 32], (String, Role, String, Instant)>>,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+const TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Auth {
+    pub fn new(config: AuthConfig) -> Auth {
+        Auth { config, sessions: Mutex::default(), tokens: Mutex::default(), buckets: Mutex::default() }
+    }
+
+    /// A user changed (disabled, new token): forget what was verified and end their sessions.
+    pub fn forget_user(&self, name: &str) {
+        lock(&self.tokens).retain(|_, v| v.0 != name);
+        lock(&self.sessions).retain(|_, s| s.user != name);
+    }
+
+    fn take(&self, who: &str) -> Result<(), f64> {
+        if self.config.rate_per_sec <= 0.0 {
+            return Ok(());
+        }
+        let mut b = lock(&self.buckets);
+        let now = Instant::now();
+        let e = b.entry(who.to_string()).or_insert(Bucket { tokens: self.config.burst, at: now });
+        e.tokens = (e.tokens + now.duration_since(e.at).as_secs_f64() * self.config.rate_per_sec).min(self.config.burst);
+        e.at = now;
+        if e.tokens >= 1.0 {
+            e.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err((1.0 - e.tokens) / self.config.rate_per_sec)
+        }
+    }
+}
+
+/// What an endpoint needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    Needs(Role),
+}
+
+/// The role each endpoint needs. One table, so it can be read and tested as a whole.
+pub fn required(method: &Method, path: &str) -> Access {
+    let under = |p: &str| path == p || path.starts_with(&format!("{p}/"));
+    if path == "/" || under("/web") || path == "/api/health" || path == "/api/session" || path == "/favicon.ico" {
+        return Access::Public;
+    }
+    let _ = method;
+    if under("/api/admin") || under("/api/import") || path == "/metrics" {
+        Access::Needs(Role::Admin)
+    } else if under("/api/sql") || under("/api/queries") || under("/api/export") {
+        Access::Needs(Role::Analyst)
+    } else if under("/api/candidates") || under("/api/plans") {
+        Access::Needs(Role::Leader)
+    } else {
+        Access::Needs(Role::Viewer)
+    }
+}
+
+fn bearer(h: &HeaderMap) -> Option<&str> {
+    let v = h.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+fn cookie<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix(name)?.strip_prefix('='))
+}
+
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+}
+
+/// Verify a bearer token (cached for a minute).
+async fn from_token(state: &AppState, token: &str) -> ApiResult<Principal> {
+    let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    let cached = lock(&state.auth.tokens).get(&key).filter(|v| v.3.elapsed() < TOKEN_CACHE_TTL).cloned();
+    let (name, role, scope) = match cached {
+        Some((n, r, s, _)) => (n, r, s),
+        None => {
+            let store = state.store.clone();
+            let t = token.to_string();
+            let found = tokio::task::spawn_blocking(move || users::verify(&store, &t)).await??;
+            let Some((n, r, s)) = found else {
+                return Err(unauthorized(
+                    "the token is not valid (unknown, revoked or its user disabled); an admin issues a new one with `commune-atlas users token NAME`",
+                ));
+            };
+            lock(&state.auth.tokens).insert(key, (n.clone(), r, s.clone(), Instant::now()));
+            (n, r, s)
+        }
+    };
+    Ok(Principal { scope: state.scope_for(&scope), name, role, via: Via::Token })
+}
+
+/// The middleware: who is asking, may they, and not too often.
+pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let need = required(req.method(), req.uri().path());
+    if need == Access::Public {
+        return next.run(req).await;
+    }
+    let principal = match resolve(&state, req.method(), req.headers()).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    if let Access::Needs(role) = need
+        && !principal.may(role)
+    {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("this needs the {role} role ({}); {} has the {} role", role.grants(), principal.name, principal.role),
+        )
+        .into_response();
+    }
+    if principal.via != Via::Demo
+        && let Err(wait) = state.auth.take(&principal.name)
+    {
+        state.metrics.rate_limited();
+        let mut r = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("more than {} requests per second from {}; retry shortly", state.auth.config.rate_per_sec, principal.name),
+        )
+        .into_response();
+        if let Ok(v) = HeaderValue::from_str(&format!("{}", wait.ceil().max(1.0))) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return r;
+    }
+    let name = principal.name.clone();
+    req.extensions_mut().insert(principal);
+    let mut resp = next.run(req).await;
+    resp.extensions_mut().insert(super::metrics::ServedTo(name));
+    resp
+}
+
+async fn resolve(state: &AppState, method: &Method, headers: &HeaderMap) -> ApiResult<Principal> {
+    if let Some(token) = bearer(headers) {
+        return from_token(state, token).await;
+    }
+    if let Some(id) = cookie(headers, COOKIE) {
+        let found = {
+            let mut sessions = lock(&state.auth.sessions);
+            match sessions.get(id) {
+                Some(s) if s.expires > Instant::now() => Some((s.user.clone(), s.role, s.scope.clone(), s.csrf.clone())),
+                Some(_) => {
+                    sessions.remove(id);
+                    None
+                }
+                None => None,
+            }
+        };
+        if let Some((user, role, scope, csrf)) = found {
+            let safe = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+            if !safe && headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) != Some(csrf.as_str()) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "csrf",
+                    "a change made with a session cookie needs the X-CSRF-Token header from GET /api/session",
+                ));
+            }
+            return Ok(Principal { scope: state.scope_for(&scope), name: user, role, via: Via::Session });
+        }
+        if state.auth.config.required {
+            return Err(unauthorized("your session ended; sign in again"));
+        }
+    }
+    if !state.auth.config.required {
+        return Ok(Principal::demo(state.scope_for("*")));
+    }
+    Err(unauthorized("sign in on the web page, or send `Authorization: Bearer <token>` (an admin issues tokens with `commune-atlas users add|token`)"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Login {
+    pub token: String,
+}
+
+fn describe(p: &Principal, csrf: Option<&str>, state: &AppState) -> Value {
+    json!({
+        "authenticated": p.via != Via::Demo,
+        "user": p.name, "role": p.role, "scope": p.scope.spec, "via": p.via,
+        "csrf": csrf, "demo": state.demo, "login_required": state.auth.config.required,
+    })
+}
+
+/// `POST /api/session {"token": "cat_…"}` — sign in; sets the session cookie.
+pub async fn login(State(state): State<AppState>, headers: HeaderMap, Json(l): Json<Login>) -> ApiResult<Response> {
+    let p = match from_token(&state, &l.token).await {
+        Ok(p) => p,
+        Err(e) => {
+            let store = state.store.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                audit::record(&store, &audit::Event::new("anonymous", "login").outcome("refused").detail("invalid token"))
+            })
+            .await;
+            return Err(e);
+        }
+    };
+    let id = users::random_token(32)?;
+    let csrf = users::random_token(16)?;
+    lock(&state.auth.sessions).insert(
+        id.clone(),
+        Session { user: p.name.clone(), role: p.role, scope: p.scope.spec.clone(), csrf: csrf.clone(), expires: Instant::now() + state.auth.config.session_ttl },
+    );
+    let store = state.store.clone();
+    let who = p.name.clone();
+    tokio::task::spawn_blocking(move || audit::record(&store, &audit::Event::new(&who, "login").detail("session"))).await??;
+    let secure = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
+    let cookie = format!(
+        "{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        state.auth.config.session_ttl.as_secs(),
+        if secure { "; Secure" } else { "" }
+    );
+    let mut r = Json(describe(&p, Some(&csrf), &state)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+/// `GET /api/session` — who is signed in (and the CSRF token for writes).
+pub async fn whoami(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    let csrf = cookie(&headers, COOKIE).and_then(|id| lock(&state.auth.sessions).get(id).map(|s| s.csrf.clone()));
+    match resolve(&state, &Method::GET, &headers).await {
+        Ok(p) => Ok(Json(describe(&p, csrf.as_deref(), &state))),
+        Err(_) => Ok(Json(json!({ "authenticated": false, "demo": state.demo, "login_required": true }))),
+    }
+}
+
+/// `DELETE /api/session` — sign out.
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(id) = cookie(&headers, COOKIE) {
+        let removed = lock(&state.auth.sessions).remove(id);
+        if let Some(s) = removed {
+            let store = state.store.clone();
+            tokio::task::spawn_blocking(move || audit::record(&store, &audit::Event::new(&s.user, "logout"))).await??;
+        }
+    }
+    let mut r = (StatusCode::NO_CONTENT, ()).into_response();
+    r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static("atlas_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"));
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_endpoint_needs_the_role_its_users_have() {
+        let get = Method::GET;
+        assert_eq!(required(&get, "/"), Access::Public);
+        assert_eq!(required(&get, "/web/js/app.js"), Access::Public);
+        assert_eq!(required(&get, "/webhook"), Access::Needs(Role::Viewer), "prefixes match whole segments");
+        assert_eq!(required(&get, "/tiles/communes/5/25/14.mvt"), Access::Needs(Role::Viewer));
+        assert_eq!(required(&Method::PATCH, "/api/plans/3"), Access::Needs(Role::Leader));
+        assert_eq!(required(&Method::POST, "/api/sql"), Access::Needs(Role::Analyst));
+        assert_eq!(required(&get, "/api/export/units.csv"), Access::Needs(Role::Analyst));
+        assert_eq!(required(&get, "/api/admin/audit"), Access::Needs(Role::Admin));
+        assert_eq!(required(&get, "/metrics"), Access::Needs(Role::Admin));
+    }
+
+    #[test]
+    fn cookies_and_bearer_tokens_are_read_from_their_headers() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; atlas_session=abc; b=2"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer  cat_x "));
+        assert_eq!(cookie(&h, COOKIE), Some("abc"));
+        assert_eq!(bearer(&h), Some("cat_x"));
+    }
+}

@@ -1,0 +1,64 @@
+// Who is signed in: the session from GET /api/session, the login form (token → HttpOnly
+// session cookie), the CSRF header every write carries, and sign-out.
+import { t } from './i18n.js';
+
+export const session = { authenticated: false, user: null, role: null, scope: null, csrf: null, demo: false, login_required: false };
+
+const ROLES = ['viewer', 'leader', 'analyst', 'admin'];
+
+/** May the current user act with `role` (roles include the ones below them)? */
+export function may(role) {
+  return ROLES.indexOf(session.role) >= ROLES.indexOf(role);
+}
+
+/** Headers of a write: JSON plus the CSRF token of the session. */
+export function writeHeaders() {
+  const h = { 'content-type': 'application/json' };
+  if (session.csrf) h['x-csrf-token'] = session.csrf;
+  return h;
+}
+
+export async function loadSession() {
+  const r = await fetch('/api/session');
+  Object.assign(session, await r.json());
+  return session;
+}
+
+/** Show the sign-in form; resolves once signed in (the page then reloads its data). */
+export function showLogin(message) {
+  const box = document.querySelector('#login');
+  box.hidden = false;
+  const err = box.querySelector('#login-error');
+  err.textContent = message ?? '';
+  const form = box.querySelector('form');
+  form.onsubmit = async (ev) => {
+    ev.preventDefault();
+    const token = box.querySelector('#login-token').value.trim();
+    const r = await fetch('/api/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+    const body = await r.json().catch(() => ({}));
+    if (!r.ok) {
+      err.textContent = t('login.failed');
+      return;
+    }
+    Object.assign(session, body);
+    location.reload();
+  };
+  box.querySelector('#login-token').focus();
+}
+
+export async function signOut() {
+  await fetch('/api/session', { method: 'DELETE', headers: writeHeaders() });
+  location.reload();
+}
+
+/** The header badge: user, role and scope, or "demo mode". */
+export function renderUser(el) {
+  if (!session.authenticated) {
+    el.innerHTML = `<span class="demo" id="demo-mode">${t('user.demoMode')}</span>`;
+    return;
+  }
+  const scope = session.scope === '*' ? t('user.allProvinces') : session.scope;
+  el.innerHTML = `<span id="user-name">${session.user}</span> <span class="legend-meta">${t(`role.${session.role}`)} · ${scope}</span>
+    <button id="sign-out" type="button">${t('user.signOut')}</button>`;
+  el.querySelector('#sign-out').addEventListener('click', signOut);
+}
