@@ -10,7 +10,7 @@ use commune_atlas::import::{self, BoundaryOptions, ImportOptions, Input};
 use commune_atlas::store::Store;
 use commune_atlas::tiles::mercator::to_lonlat;
 use commune_atlas::tiles::{Kind, TileService};
-use geo::{Area, BooleanOps, MapCoords, MultiPolygon};
+use geo::{Area, MapCoords, MultiPolygon};
 
 /// (overlap, gap) in km² of a set of lon/lat polygons: Σ areas − area(union), and the holes of
 /// the union (places no unit covers, inside the outline).

@@ -139,9 +139,15 @@ impl Drop for Server {
 
 /// Start `serve` on `db` (creating the demo store when it does not exist) and wait until it listens.
 pub fn serve(db: &Path) -> Server {
+    serve_with(db, &[])
+}
+
+/// Start `serve` on `db` with more arguments (e.g. `--require-login`).
+pub fn serve_with(db: &Path, extra: &[&str]) -> Server {
     use std::io::{BufRead, BufReader};
     let mut child = std::process::Command::new(bin())
         .args(["--db", db.to_str().expect("utf-8 path"), "serve", "--bind", "127.0.0.1:0"])
+        .args(extra)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -166,4 +172,20 @@ pub fn rule_inputs(pairs: &[(&'static str, f64)], scope: &str) -> commune_atlas:
     }
     i.derive_rates();
     i
+}
+
+/// A store holding the committed demo dataset (through `demo load`, as an operator would).
+pub fn demo_store(dir: &Path) -> PathBuf {
+    let db = dir.join("demo.duckdb");
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/demo");
+    let (code, _, err) = run(&["--db", db.to_str().expect("utf-8 path"), "demo", "load", data.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 0, "demo load failed: {err}");
+    db
+}
+
+/// Create a user with the CLI; returns their token.
+pub fn add_user(db: &Path, name: &str, role: &str, scope: &str) -> String {
+    let (code, out, err) = run(&["--db", db.to_str().expect("utf-8 path"), "users", "add", name, "--role", role, "--scope", scope]);
+    assert_eq!(code, 0, "users add {name} failed: {err}");
+    out.trim().to_string()
 }
