@@ -347,3 +347,54 @@ fn the_sql_console_runs_a_query_shows_rows_and_puts_them_on_the_map() {
     d.eval_async(WAIT_IDLE);
     d.screenshot("10-sql-console");
 }
+
+#[test]
+fn a_province_viewer_signs_in_with_their_token_and_sees_only_their_province() {
+    ensure_chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::demo_store(dir.path());
+    let token = common::add_user(&db, "xem-98", "viewer", "98");
+    let server = common::serve_with(&db, &["--require-login"]);
+    let d = Driver::start();
+    d.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
+    d.goto(&format!("{}/#view=status&year=2025&lang=en", server.base));
+    let poll = |cond: &str| {
+        d.eval_async(&format!(
+            "const done = arguments[arguments.length - 1]; const t0 = Date.now(); (function w() {{ if ({cond}) done(true); else if (Date.now() - t0 > 30000) done(false); else setTimeout(w, 100); }})();"
+        ))
+    };
+    // Not signed in: the sign-in form, no map data.
+    assert_eq!(poll("document.querySelector('#login') && !document.querySelector('#login').hidden"), json!(true));
+    assert_eq!(d.eval("return document.querySelectorAll('.legend-item').length;"), json!(0));
+    d.screenshot("sign-in");
+    // A wrong token is refused on the form.
+    d.eval("document.querySelector('#login-token').value = 'cat_wrong'; document.querySelector('#login-submit').click();");
+    assert_eq!(poll("document.querySelector('#login-error').textContent.length > 0"), json!(true));
+    // The right one signs in; the page reloads with the user's view.
+    d.eval(&format!("document.querySelector('#login-token').value = '{token}'; document.querySelector('#login-submit').click();"));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(poll("document.querySelector('#user-name') && window.atlas && window.atlas.map"), json!(true));
+    assert_eq!(d.eval_async(WAIT_READY), json!(true));
+    assert_eq!(d.eval("return document.querySelector('#user-name').textContent;"), json!("xem-98"));
+    assert_eq!(d.eval("return document.cookie.includes('atlas_session');"), json!(false), "the session cookie is HttpOnly");
+    // A viewer is not offered plans or SQL.
+    assert_eq!(d.eval("return document.querySelector('.views button[data-view=\"sql\"]').hidden && document.querySelector('.views button[data-view=\"plans\"]').hidden;"), json!(true));
+    // The legend counts the province's communes only, as the API does for this user.
+    let api: Value = agent()
+        .get(&format!("{}/api/status?year=2025", server.base))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    let scoped = api["units"].as_object().unwrap().len();
+    assert!(scoped > 0 && scoped < 210, "{scoped} of the demo's 210 communes");
+    assert_eq!(poll("document.querySelector('#legend-total')"), json!(true));
+    let shown = d.eval("return document.querySelector('#legend-total').textContent.replace(/\\D/g, '');");
+    assert_eq!(shown, json!(scoped.to_string()));
+    // The rendered features are all of province 98.
+    let provinces = d.eval("const a = window.atlas; return [...new Set(a.map.queryRenderedFeatures({ layers: ['fill:' + a.atlas.active] }).map(f => f.properties.province))];");
+    assert_eq!(provinces, json!(["98"]));
+    d.screenshot("signed-in-viewer");
+}
