@@ -64,20 +64,7 @@ fn an_importer_killed_mid_write_leaves_exactly_the_previous_content() {
 
     // Previous content: 5,000 communes and one year of indicators.
     let before = {
-        let store = Store::open(&db_path).unwrap();
-        let geo = widen_codes(&grid_geojson("9", ROWS, COLS, 104.0, 20.0, 0.01));
-        let b = BoundaryOptions {
-            version: "grid".into(),
-            valid_from: NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
-            valid_to: None,
-            level: "commune".into(),
-            code_system: Some("synthetic".into()),
-            source: None,
-            repair: false,
-            snap_tolerance: 0.0,
-            props: Default::default(),
-        };
-        import::import_boundaries(&store, &Input::from_bytes("grid.geojson", geo.as_bytes()), &b, &ImportOptions::default()).unwrap();
+        let store = grid_store(&db_path);
         let mut first = String::from(INDICATOR_HEADER);
         first.push('\n');
         for k in 1..=ROWS * COLS {
@@ -140,6 +127,25 @@ fn strip_digest(s: &str) -> String {
 
 fn drop_wal(db: &std::path::Path) {
     let _ = std::fs::remove_file(db.with_extension("duckdb.wal"));
+}
+
+/// A new store at `path` holding a 50 × 100 grid of communes (codes 90001–95000).
+fn grid_store(path: &std::path::Path) -> Store {
+    let store = Store::open(path).unwrap();
+    let geo = widen_codes(&grid_geojson("9", ROWS, COLS, 104.0, 20.0, 0.01));
+    let b = BoundaryOptions {
+        version: "grid".into(),
+        valid_from: NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+        valid_to: None,
+        level: "commune".into(),
+        code_system: Some("synthetic".into()),
+        source: None,
+        repair: false,
+        snap_tolerance: 0.0,
+        props: Default::default(),
+    };
+    import::import_boundaries(&store, &Input::from_bytes("grid.geojson", geo.as_bytes()), &b, &ImportOptions::default()).unwrap();
+    store
 }
 
 /// grid_geojson numbers features with 3 digits; the crash test needs 5,000 distinct 5-digit codes.
@@ -250,23 +256,7 @@ fn an_import_onto_a_full_disk_fails_with_a_clear_error_and_leaves_the_store_inta
     std::fs::create_dir(&mnt).unwrap();
     // A store of 5,000 communes, then a tmpfs just big enough for it.
     let src = dir.path().join("src.duckdb");
-    {
-        let store = Store::open(&src).unwrap();
-        let geo = widen_codes(&grid_geojson("9", ROWS, COLS, 104.0, 20.0, 0.01));
-        let b = BoundaryOptions {
-            version: "grid".into(),
-            valid_from: NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
-            valid_to: None,
-            level: "commune".into(),
-            code_system: Some("synthetic".into()),
-            source: None,
-            repair: false,
-            snap_tolerance: 0.0,
-            props: Default::default(),
-        };
-        import::import_boundaries(&store, &Input::from_bytes("grid.geojson", geo.as_bytes()), &b, &ImportOptions::default()).unwrap();
-        store.checkpoint().unwrap();
-    }
+    grid_store(&src).checkpoint().unwrap();
     let size = std::fs::metadata(&src).unwrap().len();
     let kb = size / 1024 + 1024;
     let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={kb}k"), "tmpfs", mnt.to_str().unwrap()]).status();

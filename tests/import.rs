@@ -291,3 +291,32 @@ fn the_cli_prints_file_line_column_reason_and_exits_65() {
     assert!(err.contains("… and 10 more (first 50 shown)"), "{err}");
     assert_eq!(err.lines().filter(|l| l.contains(&format!("{bad_name}:"))).count(), 51, "{err}");
 }
+
+#[test]
+fn checking_a_file_without_a_store_finds_what_the_import_would() {
+    // The store-free checks behind the fuzz targets (fuzz/): same positions and reasons.
+    let good = indicators_csv("98", 4, 2025);
+    assert_eq!(commune_atlas::import::check_indicators_csv(good.as_bytes(), "good.csv", &["98001", "98002", "98003", "98004"]).unwrap(), 4);
+    let bad = format!("{INDICATOR_HEADER}\n98001,2026,2026-12-31,-5,1,1,0,0,0,0,none,x\n");
+    let err = commune_atlas::import::check_indicators_csv(bad.as_bytes(), "bad.csv", &["98001"]).unwrap_err();
+    assert!(err.to_string().contains("bad.csv:2:4: resident_population: must be at least 1, got -5"), "{err}");
+    let unknown = commune_atlas::import::check_indicators_csv(good.as_bytes(), "good.csv", &["98001"]).unwrap_err();
+    assert!(unknown.to_string().contains("unknown commune code '98002'"), "{unknown}");
+
+    let opts = commune_atlas::import::BoundaryOptions {
+        version: "t".into(),
+        valid_from: chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
+        valid_to: None,
+        level: "commune".into(),
+        code_system: Some("synthetic".into()),
+        source: None,
+        repair: false,
+        snap_tolerance: 0.0,
+        props: Default::default(),
+    };
+    let geo = grid_geojson("98", 2, 3, 105.0, 21.0, 0.1);
+    assert_eq!(commune_atlas::import::check_geojson(&Input::from_bytes("g.geojson", geo.as_bytes()), &opts).unwrap(), 6);
+    let broken = geo.replace("\"name\":\"Xã Thử Nghiệm 1\",", "");
+    let err = commune_atlas::import::check_geojson(&Input::from_bytes("g.geojson", broken.as_bytes()), &opts).unwrap_err();
+    assert!(err.to_string().contains("property 'name' (the unit name) is missing"), "{err}");
+}

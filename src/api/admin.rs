@@ -102,9 +102,7 @@ pub async fn audit(State(state): State<AppState>, Query(q): Query<AuditQuery>) -
         )
     })
     .await??;
-    let rows: Vec<Value> =
-        table.rows.into_iter().map(|r| Value::Object(table.columns.iter().map(|c| c.name.clone()).zip(r).collect())).collect();
-    Ok(Json(json!({ "events": rows })))
+    Ok(Json(json!({ "events": table.into_objects() })))
 }
 
 #[derive(Debug, Deserialize)]

@@ -254,10 +254,10 @@ pub async fn progress(State(state): State<AppState>, Extension(p): Extension<Pri
     })
     .await??;
     let rows: Vec<Value> = table
-        .rows
+        .into_objects()
         .into_iter()
-        .map(|r| Value::Object(table.columns.iter().map(|c| c.name.clone()).zip(r).collect::<serde_json::Map<_, _>>()))
         .filter(|row| p.scope.province(row.get("province_code").and_then(Value::as_str)))
+        .map(Value::Object)
         .collect();
     Ok(Json(json!({ "rows": rows })))
 }

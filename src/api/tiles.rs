@@ -98,11 +98,7 @@ pub async fn tile(
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let y_text = y_file.strip_suffix(".mvt").or_else(|| y_file.strip_suffix(".pbf")).unwrap_or(&y_file);
-    let num = |s: &str, what: &str| {
-        s.parse::<u32>().map_err(|_| ApiError::bad_request(format!("tile {what} must be a non-negative integer, got '{s}'")))
-    };
-    let (z, x, y) = (num(&z, "zoom")?, num(&x, "x")?, num(y_text, "y")?);
+    let (z, x, y) = crate::tiles::parse_coords(&z, &x, &y_file).map_err(ApiError::bad_request)?;
     let Some(entry) = state.tiles.layer(&layer) else {
         return Err(TileError::UnknownLayer(layer).into());
     };

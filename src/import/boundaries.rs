@@ -156,6 +156,15 @@ pub fn import_boundaries(
     })
 }
 
+/// Check a GeoJSON boundary file without a store: parsing, properties, codes, geometry validity
+/// (and repair with `b.repair`) as [`import_boundaries`] does. Returns the units that pass.
+pub fn check_geojson(input: &Input, b: &BoundaryOptions) -> Result<usize> {
+    let mut rep = Reporter::new(&input.name);
+    let units = parse(input, b, &ImportOptions::default(), &mut rep)?;
+    rep.check()?;
+    Ok(units.len())
+}
+
 fn parse(input: &Input, b: &BoundaryOptions, opts: &ImportOptions, rep: &mut Reporter) -> Result<Vec<Unit>> {
     let text = match std::str::from_utf8(&input.bytes) {
         Ok(t) => t.strip_prefix('\u{feff}').unwrap_or(t),

@@ -55,6 +55,20 @@ pub fn import_indicators(store: &Store, input: &Input, opts: &ImportOptions) -> 
     })
 }
 
+/// Check an indicators CSV without a store, against a fixed set of commune codes: every check
+/// of [`import_indicators`] that does not need the stored units. Returns the rows that pass.
+pub fn check_csv(bytes: &[u8], name: &str, codes: &[&str]) -> Result<usize> {
+    let mut rep = Reporter::new(name);
+    let table = tabular_file::read_csv(bytes, &mut rep);
+    let map = tabular_file::map_columns(COLS, &table, &mut rep);
+    rep.check()?;
+    let rows = tabular_file::type_rows(COLS, &table, &map, &mut rep);
+    let units = UnitIndex::fixed("commune", codes);
+    let checked = check_rows(rows, &units, &mut rep, &mut Progress::new(false, 0, "checking"));
+    rep.check()?;
+    Ok(checked.len())
+}
+
 /// A row that passed every check, with its unit resolved.
 struct Checked {
     unit_id: i64,

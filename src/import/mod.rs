@@ -322,9 +322,9 @@ fn log(
     .map_err(Error::store("writing import_log"))
 }
 
-pub use boundaries::import_boundaries;
+pub use boundaries::{check_geojson, import_boundaries};
 pub use crosswalk::import_crosswalk;
-pub use indicators::import_indicators;
+pub use indicators::{check_csv as check_indicators_csv, import_indicators};
 pub use recognitions::import_recognitions;
 pub use routes::import_routes;
 pub use targets::{import_quotas, import_targets};

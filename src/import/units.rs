@@ -75,6 +75,14 @@ impl UnitIndex {
         Ok(UnitIndex { versions, by_version, level: level.to_string() })
     }
 
+    /// An index of one version valid at all times holding `codes` (unit ids 1, 2, …), for
+    /// checking files without a store.
+    pub fn fixed(level: &str, codes: &[&str]) -> UnitIndex {
+        let span = VersionSpan { id: 1, name: "check".into(), valid_from: NaiveDate::MIN, valid_to: None };
+        let units = codes.iter().zip(1..).map(|(c, id)| (c.to_string(), UnitRef { unit_id: id })).collect();
+        UnitIndex { versions: vec![span], by_version: HashMap::from([(1, units)]), level: level.to_string() }
+    }
+
     /// The boundary version valid on `d`: the latest `valid_from` on or before `d` whose
     /// `valid_to` (if any) is not before `d`.
     pub fn version_at(&self, d: NaiveDate) -> Option<&VersionSpan> {

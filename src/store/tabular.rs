@@ -26,6 +26,14 @@ pub struct Table {
     pub truncated: bool,
 }
 
+impl Table {
+    /// The rows as JSON objects keyed by column name.
+    pub fn into_objects(self) -> Vec<serde_json::Map<String, Json>> {
+        let names: Vec<String> = self.columns.into_iter().map(|c| c.name).collect();
+        self.rows.into_iter().map(|r| names.iter().cloned().zip(r).collect()).collect()
+    }
+}
+
 /// Run one statement and collect up to `limit` rows.
 pub fn run(conn: &Connection, sql: &str, limit: usize) -> Result<Table> {
     run_params(conn, sql, &[], limit)

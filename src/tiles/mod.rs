@@ -83,6 +83,14 @@ impl LayerEntry {
     }
 }
 
+/// Tile coordinates from URL path segments (`y` may end in `.mvt` or `.pbf`); the range against
+/// the pyramid is checked when the tile is made.
+pub fn parse_coords(z: &str, x: &str, y_file: &str) -> std::result::Result<(u32, u32, u32), String> {
+    let y = y_file.strip_suffix(".mvt").or_else(|| y_file.strip_suffix(".pbf")).unwrap_or(y_file);
+    let num = |s: &str, what: &str| s.parse::<u32>().map_err(|_| format!("tile {what} must be a non-negative integer, got '{s}'"));
+    Ok((num(z, "zoom")?, num(x, "x")?, num(y, "y")?))
+}
+
 /// Which units of a polygon layer a tile may show (a user's scope); line layers are not
 /// filtered. `key` tells cache entries of different filters apart (0 = everything).
 pub trait UnitFilter: Sync {
