@@ -159,15 +159,6 @@ fn widen_codes(geo: &str) -> String {
     v.to_string()
 }
 
-/// Each plan's stored state: (version, communes with their notes).
-fn plan_states(store: &Store) -> Vec<(i64, i32, Vec<(i64, Option<String>)>)> {
-    commune_atlas::plans::list(store, None)
-        .unwrap()
-        .into_iter()
-        .map(|p| (p.plan_id, p.version, p.communes.iter().map(|c| (c.unit_id, c.note.clone())).collect()))
-        .collect()
-}
-
 #[test]
 fn a_server_killed_during_plan_writes_leaves_every_plan_exactly_as_its_last_audited_change() {
     let dir = tempfile::tempdir().unwrap();
@@ -222,25 +213,7 @@ fn a_server_killed_during_plan_writes_leaves_every_plan_exactly_as_its_last_audi
         // The store opens; every plan equals the "after" of its last audit row, and every
         // acknowledged change is there (at most one unacknowledged change more).
         let store = Store::open(&db).expect("the store opens after the server was killed");
-        let conn = store.connect().unwrap();
-        for (id, version, communes_now) in plan_states(&store) {
-            let (audits, last): (i64, String) = conn
-                .query_row(
-                    "SELECT count(*), arg_max(after, audit_id) FROM plan_audit WHERE plan_id = ?",
-                    [id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .unwrap();
-            assert_eq!(audits, i64::from(version), "round {round}: plan {id} at version {version} has {audits} audit rows");
-            let last: serde_json::Value = serde_json::from_str(&last).unwrap();
-            assert_eq!(last["version"].as_i64(), Some(i64::from(version)), "round {round}: plan {id}");
-            let audited: Vec<(i64, Option<String>)> = last["communes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| (c["unit_id"].as_i64().unwrap(), c["note"].as_str().map(String::from)))
-                .collect();
-            assert_eq!(communes_now, audited, "round {round}: plan {id} differs from its last audited state");
+        for (id, version) in plans_consistent(&store, &format!("round {round}")) {
             if let Some(acked) = acknowledged.get(&id) {
                 assert!(version == *acked || version == *acked + 1, "round {round}: plan {id} at {version}, acknowledged {acked}");
             }

@@ -3,6 +3,7 @@
 //! - `GET /api/admin/users`, `POST /api/admin/users {name, role, scope}` → the first token, once;
 //! - `POST /api/admin/users/{name}/disable|enable`, `POST /api/admin/users/{name}/token`;
 //! - `GET /api/admin/audit?action=&actor=&limit=` — the `audit_log` view, newest first;
+//! - `GET /api/admin/backup` — a consistent copy of the store (a DuckDB file), taken while serving;
 //! - `POST /api/import/{indicators|recognitions|quotas|targets}?file=NAME&replace=true` with the
 //!   CSV as the body: validated and atomic like the CLI import, then the classification is
 //!   refreshed and served at once.
@@ -147,4 +148,27 @@ pub async fn import(
     .await??;
     state.replace_snapshot(snapshot);
     Ok(Json(json!({ "import": report, "classified": refresh.classified, "conversions": refresh.conversions, "seconds": refresh.seconds })))
+}
+
+/// `GET /api/admin/backup`: a snapshot of the store as a DuckDB file.
+pub async fn backup(State(state): State<AppState>, Extension(p): Extension<Principal>) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let store = state.store.clone();
+    let (bytes, report) = tokio::task::spawn_blocking(move || {
+        let dir = std::env::temp_dir().join("commune-atlas-backup");
+        std::fs::create_dir_all(&dir).map_err(crate::Error::io(&dir))?;
+        let out = dir.join(format!("backup-{}-{}.duckdb", std::process::id(), chrono::Utc::now().format("%Y%m%dT%H%M%S%.f")));
+        let report = crate::store::backup::backup(&store, &out)?;
+        let bytes = std::fs::read(&out).map_err(crate::Error::io(&out));
+        let _ = std::fs::remove_file(&out);
+        crate::access::audit::record(
+            &store,
+            &crate::access::audit::Event::new(&p.name, "backup").timing(report.seconds * 1e3, None).detail(format!("{} bytes", report.bytes)),
+        )?;
+        Ok::<_, crate::Error>((bytes?, report))
+    })
+    .await??;
+    let name = format!("attachment; filename=\"atlas-backup-{}.duckdb\"", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
+    tracing::info!(bytes = report.bytes, seconds = report.seconds, "backup served");
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/octet-stream".to_string()), (axum::http::header::CONTENT_DISPOSITION, name)], bytes).into_response())
 }

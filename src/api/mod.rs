@@ -163,6 +163,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/admin/users/{name}/enable", post(admin::enable_user))
         .route("/api/admin/users/{name}/token", post(admin::issue_token))
         .route("/api/admin/audit", get(admin::audit))
+        .route("/api/admin/backup", get(admin::backup))
         .route("/metrics", get(metrics::metrics))
         .route("/api/units", get(units::units))
         .route("/api/units/{id}/evaluation", get(analytics::evaluation))

@@ -1,6 +1,7 @@
 //! Command-line interface: argument definitions (clap derive) and dispatch. This module and
 //! `main.rs` are the only places that read arguments or the environment.
 
+mod backup;
 mod classify;
 mod demo;
 mod import;
@@ -98,6 +99,15 @@ Imports refresh the results themselves; `serve` refreshes them when the built-in
     #[command(subcommand)]
     Users(users::UsersCommand),
 
+    /// Write a consistent copy of the store (stop the server first, or use GET /api/admin/backup).
+    #[command(after_help = "Examples:\n  commune-atlas --db prov.duckdb backup backups/prov-2026-11-25.duckdb\n  \
+curl -H \"Authorization: Bearer $TOKEN\" -o prov.duckdb http://atlas:8080/api/admin/backup   # while serving")]
+    Backup(backup::BackupArgs),
+
+    /// Replace the store with a backup (the server must be stopped).
+    #[command(after_help = "Example:\n  commune-atlas --db prov.duckdb restore backups/prov-2026-11-25.duckdb --force")]
+    Restore(backup::RestoreArgs),
+
     /// Show what the store holds: boundary versions, unit counts, indicator years.
     #[command(after_help = "Example:\n  commune-atlas --db prov.duckdb info\n  commune-atlas info --json")]
     Info(info::InfoArgs),
@@ -113,5 +123,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(cmd) => demo::run(&cli.db, cmd),
         Command::Classify(args) => classify::run(&cli.db, args),
         Command::Users(cmd) => users::run(&cli.db, cmd),
+        Command::Backup(args) => backup::backup(&cli.db, args),
+        Command::Restore(args) => backup::restore(&cli.db, args),
     }
 }

@@ -5,6 +5,7 @@
 //! transaction, and recorded in `schema_migrations` with its checksum, so a store created by an
 //! older binary is brought up to date on open and a store edited by hand is noticed.
 
+pub mod backup;
 mod migrations;
 pub mod queries;
 pub mod tabular;

@@ -189,3 +189,30 @@ pub fn add_user(db: &Path, name: &str, role: &str, scope: &str) -> String {
     assert_eq!(code, 0, "users add {name} failed: {err}");
     out.trim().to_string()
 }
+
+/// Check that every plan in `store` is exactly the "after" of its last audit row and has one audit
+/// row per version; returns each plan's version.
+pub fn plans_consistent(store: &Store, what: &str) -> std::collections::HashMap<i64, i32> {
+    let conn = store.connect().unwrap();
+    let mut out = std::collections::HashMap::new();
+    for p in commune_atlas::plans::list(store, None).unwrap() {
+        let (audits, last): (i64, String) = conn
+            .query_row("SELECT count(*), arg_max(after, audit_id) FROM plan_audit WHERE plan_id = ?", [p.plan_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(audits, i64::from(p.version), "{what}: plan {} at version {} has {audits} audit rows", p.plan_id, p.version);
+        let last: serde_json::Value = serde_json::from_str(&last).unwrap();
+        assert_eq!(last["version"].as_i64(), Some(i64::from(p.version)), "{what}: plan {}", p.plan_id);
+        let audited: Vec<(i64, Option<String>)> = last["communes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["unit_id"].as_i64().unwrap(), c["note"].as_str().map(String::from)))
+            .collect();
+        let now: Vec<(i64, Option<String>)> = p.communes.iter().map(|c| (c.unit_id, c.note.clone())).collect();
+        assert_eq!(now, audited, "{what}: plan {} differs from its last audited state", p.plan_id);
+        out.insert(p.plan_id, p.version);
+    }
+    out
+}
