@@ -4,6 +4,7 @@
 mod backup;
 mod classify;
 mod demo;
+mod export;
 mod import;
 mod info;
 mod query;
@@ -99,6 +100,10 @@ Imports refresh the results themselves; `serve` refreshes them when the built-in
     #[command(subcommand)]
     Users(users::UsersCommand),
 
+    /// Export data for use elsewhere: PMTiles archives of the vector tiles.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
+
     /// Write a consistent copy of the store (stop the server first, or use GET /api/admin/backup).
     #[command(after_help = "Examples:\n  commune-atlas --db prov.duckdb backup backups/prov-2026-11-25.duckdb\n  \
 curl -H \"Authorization: Bearer $TOKEN\" -o prov.duckdb http://atlas:8080/api/admin/backup   # while serving")]
@@ -124,6 +129,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Classify(args) => classify::run(&cli.db, args),
         Command::Users(cmd) => users::run(&cli.db, cmd),
         Command::Backup(args) => backup::backup(&cli.db, args),
+        Command::Export(cmd) => export::run(&cli.db, cmd),
         Command::Restore(args) => backup::restore(&cli.db, args),
     }
 }

@@ -12,6 +12,7 @@
 //! and encoded ([`mvt`]), gzipped and cached ([`cache`]) under the layer's content hash, so a
 //! re-imported version can never be served from stale entries.
 
+pub mod archive;
 pub mod cache;
 pub mod clip;
 pub mod layer;

@@ -1,0 +1,68 @@
+//! `commune-atlas export pmtiles …`: tiles that leave the server.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use commune_atlas::store::Store;
+use commune_atlas::tiles::{TileService, archive};
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write a layer's vector tiles into one PMTiles archive, for a CDN or object storage.
+    #[command(after_help = "Examples:\n  \
+commune-atlas export pmtiles --layer communes --maxzoom 12 communes.pmtiles\n  \
+commune-atlas export pmtiles --layer communes --version demo-2019 --maxzoom 10 communes-2019.pmtiles\n\n\
+The tiles are byte for byte the ones GET /tiles/{layer}/{z}/{x}/{y}.mvt serves (gzip). Serve the file \
+from any static host with HTTP range requests and read it with the PMTiles protocol for MapLibre; put \
+the choropleth JSON (GET /api/choropleth?…) beside it as static files. The archive holds every unit of \
+the layer: only export what every reader may see.")]
+    Pmtiles(PmtilesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PmtilesArgs {
+    /// communes, districts, provinces or routes.
+    #[arg(long, default_value = "communes")]
+    pub layer: String,
+    /// Boundary version (default: the newest that has the layer).
+    #[arg(long)]
+    pub version: Option<String>,
+    /// Highest zoom to include (clients over-zoom beyond it).
+    #[arg(long, default_value_t = 12)]
+    pub maxzoom: u8,
+    /// The archive to write.
+    pub out: PathBuf,
+}
+
+pub fn run(db: &Path, cmd: ExportCommand) -> anyhow::Result<()> {
+    match cmd {
+        ExportCommand::Pmtiles(a) => {
+            if !db.exists() {
+                anyhow::bail!("no store at {}", db.display());
+            }
+            let store = Store::open(db)?;
+            let demo = store.is_demo()?;
+            let tiles = TileService::load(&store, None)?;
+            let id = match &a.version {
+                Some(v) if a.layer != "routes" => format!("{}.{v}", a.layer),
+                _ => a.layer.clone(),
+            };
+            let layer = tiles.layer(&id).ok_or_else(|| {
+                let known: Vec<String> = tiles.layers().iter().map(|l| l.id.clone()).collect();
+                anyhow::anyhow!("no tile layer '{id}'; layers: {}", known.join(", "))
+            })?;
+            let attribution = if demo { "commune-atlas — SYNTHETIC demo data / dữ liệu minh họa" } else { "commune-atlas" };
+            let r = archive::export(&layer, a.maxzoom, &a.out, attribution, |z, n| eprintln!("  zoom {z:>2}: {n} tiles so far"))?;
+            println!(
+                "wrote {} tiles of {} (z0–{}) to {} ({:.1} MB) in {:.2} s",
+                r.tiles,
+                r.layer,
+                r.max_zoom,
+                a.out.display(),
+                r.bytes as f64 / 1e6,
+                r.seconds
+            );
+            Ok(())
+        }
+    }
+}
