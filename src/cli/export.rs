@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use commune_atlas::store::Store;
+use commune_atlas::store::{Store, export};
 use commune_atlas::tiles::{TileService, archive};
 
 #[derive(Debug, Subcommand)]
@@ -17,6 +17,27 @@ from any static host with HTTP range requests and read it with the PMTiles proto
 the choropleth JSON (GET /api/choropleth?…) beside it as static files. The archive holds every unit of \
 the layer: only export what every reader may see.")]
     Pmtiles(PmtilesArgs),
+
+    /// Write a dataset as Parquet (units: GeoParquet), CSV or GeoJSON, with the store's column types.
+    #[command(after_help = "Datasets: units, indicators, classification, conversion, progress, crosswalk, recognitions.\n\n\
+Examples:\n  \
+commune-atlas export data units units.parquet            # GeoParquet 1.0: geometry as WKB, CRS84\n  \
+commune-atlas export data indicators indicators.parquet\n  \
+commune-atlas export data classification status.csv\n\n\
+Read them with DuckDB (FROM 'units.parquet'), pandas / geopandas (read_parquet), Spark \
+(spark.read.parquet) or Trino; QGIS opens the GeoParquet and GeoJSON.")]
+    Data(DataArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// The dataset.
+    pub dataset: String,
+    /// The file to write; its extension (.parquet, .csv, .geojson) picks the format.
+    pub out: PathBuf,
+    /// parquet, csv or geojson (overrides the extension).
+    #[arg(long)]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -36,6 +57,16 @@ pub struct PmtilesArgs {
 
 pub fn run(db: &Path, cmd: ExportCommand) -> anyhow::Result<()> {
     match cmd {
+        ExportCommand::Data(a) => {
+            if !db.exists() {
+                anyhow::bail!("no store at {}", db.display());
+            }
+            let format = a.format.clone().unwrap_or_else(|| a.out.extension().and_then(|e| e.to_str()).unwrap_or("parquet").to_ascii_lowercase());
+            let store = Store::open(db)?;
+            let r = export::export(&store, &a.dataset, &format, &a.out)?;
+            println!("wrote {} rows of {} to {} ({}, {:.1} MB)", r.rows, r.dataset, a.out.display(), r.format, r.bytes as f64 / 1e6);
+            Ok(())
+        }
         ExportCommand::Pmtiles(a) => {
             if !db.exists() {
                 anyhow::bail!("no store at {}", db.display());

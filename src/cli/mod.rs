@@ -100,7 +100,7 @@ Imports refresh the results themselves; `serve` refreshes them when the built-in
     #[command(subcommand)]
     Users(users::UsersCommand),
 
-    /// Export data for use elsewhere: PMTiles archives of the vector tiles.
+    /// Export data for use elsewhere: datasets as (Geo)Parquet/CSV/GeoJSON, tiles as PMTiles.
     #[command(subcommand)]
     Export(export::ExportCommand),
 

@@ -6,6 +6,7 @@
 //! older binary is brought up to date on open and a store edited by hand is noticed.
 
 pub mod backup;
+pub mod export;
 mod migrations;
 pub mod queries;
 pub mod tabular;

@@ -146,22 +146,45 @@ pub fn units_geojson(conn: &Connection, filter: &UnitFilter, keep: &dyn Fn(i64) 
             "level must be province, district or commune (got '{level}')"
         )));
     }
-    let ctx = "reading units";
-    let mut stmt = conn
-        .prepare(
-            "SELECT unit_id, code, name, unit_type, level, province_code, province_name,
-                    district_code, district_name, area_km2, label_lon, label_lat, geometry
-             FROM admin_unit
-             WHERE boundary_version_id = ? AND level = ? AND (? IS NULL OR province_code = ?)
-             ORDER BY unit_id",
-        )
-        .map_err(Error::store(ctx))?;
-    let province = filter.province.as_deref();
-    let mut rows = stmt.query(params![version.id, level, province, province]).map_err(Error::store(ctx))?;
     let mut out = String::with_capacity(1 << 16);
     out.push_str(r#"{"type":"FeatureCollection","boundary_version":"#);
     out.push_str(&serde_json::to_string(&version.name).unwrap_or_default());
     out.push_str(r#","features":["#);
+    write_features(conn, Some(version.id), Some(level), filter.province.as_deref(), keep, &mut out)?;
+    out.push_str("]}");
+    Ok(out)
+}
+
+/// Every unit of every boundary version and level as one GeoJSON FeatureCollection (exports).
+pub fn units_geojson_all(conn: &Connection) -> Result<String> {
+    let mut out = String::with_capacity(1 << 20);
+    out.push_str(r#"{"type":"FeatureCollection","features":["#);
+    write_features(conn, None, None, None, &|_| true, &mut out)?;
+    out.push_str("]}");
+    Ok(out)
+}
+
+/// Append the features of the units matching the (optional) version, level and province.
+fn write_features(
+    conn: &Connection,
+    version_id: Option<i32>,
+    level: Option<&str>,
+    province: Option<&str>,
+    keep: &dyn Fn(i64) -> bool,
+    out: &mut String,
+) -> Result<()> {
+    let ctx = "reading units";
+    let mut stmt = conn
+        .prepare(
+            "SELECT a.unit_id, a.code, a.name, a.unit_type, a.level, a.province_code, a.province_name,
+                    a.district_code, a.district_name, a.area_km2, a.label_lon, a.label_lat, a.geometry, v.name
+             FROM admin_unit a JOIN boundary_version v ON v.id = a.boundary_version_id
+             WHERE (?1 IS NULL OR a.boundary_version_id = ?1) AND (?2 IS NULL OR a.level = ?2)
+               AND (?3 IS NULL OR a.province_code = ?3)
+             ORDER BY a.unit_id",
+        )
+        .map_err(Error::store(ctx))?;
+    let mut rows = stmt.query(params![version_id, level, province]).map_err(Error::store(ctx))?;
     let mut first = true;
     while let Some(r) = rows.next().map_err(Error::store(ctx))? {
         let id: i64 = r.get(0).map_err(Error::store(ctx))?;
@@ -180,6 +203,7 @@ pub fn units_geojson(conn: &Connection, filter: &UnitFilter, keep: &dyn Fn(i64) 
             "district_name": r.get::<_, Option<String>>(8).map_err(Error::store(ctx))?,
             "area_km2": r.get::<_, f64>(9).map_err(Error::store(ctx))?,
             "label": [r.get::<_, f64>(10).map_err(Error::store(ctx))?, r.get::<_, f64>(11).map_err(Error::store(ctx))?],
+            "boundary_version": r.get::<_, String>(13).map_err(Error::store(ctx))?,
         });
         let geometry: String = r.get(12).map_err(Error::store(ctx))?;
         if !first {
@@ -194,6 +218,5 @@ pub fn units_geojson(conn: &Connection, filter: &UnitFilter, keep: &dyn Fn(i64) 
         out.push_str(&geometry);
         out.push('}');
     }
-    out.push_str("]}");
-    Ok(out)
+    Ok(())
 }
