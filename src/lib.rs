@@ -11,6 +11,7 @@
 //! - [`sandbox`] and [`saved`] — analysts' SQL: a locked-down read-only copy and saved queries;
 //! - [`demo`] — the embedded synthetic demo dataset;
 //! - [`tiles`] — the in-memory atlas: shared arcs, zoom bands, MVT encoding, tile cache;
+//! - [`render`] — static maps: one SVG, rasterised to PNG or converted to PDF;
 //! - [`api`] — the HTTP service (axum).
 //!
 //! The binary (`src/main.rs`, `src/cli/`) is the only place that reads arguments or the environment.
@@ -23,6 +24,7 @@ pub mod error;
 pub mod geo;
 pub mod import;
 pub mod plans;
+pub mod render;
 pub mod rules;
 pub mod sandbox;
 pub mod saved;

@@ -7,7 +7,148 @@
 //! Categorical palettes are diverging blue–red (ColorBrewer RdBu), readable with red–green
 //! colour blindness: drug-free is blue, hotspots are red.
 
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Snapshot, conversion};
+use crate::error::{Error, Result};
+
+/// What to map: the query of `/api/choropleth` and of static maps.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Spec {
+    pub year: Option<i32>,
+    pub metric: Option<String>,
+    pub method: Option<String>,
+    pub classes: Option<usize>,
+    /// Custom breaks, comma-separated.
+    pub breaks: Option<String>,
+    /// Conversion: the earlier year (default `year` − 1).
+    pub from: Option<i32>,
+    pub version: Option<String>,
+    /// Also return each unit's value (numeric metrics).
+    #[serde(default)]
+    pub values: bool,
+}
+
+/// A computed choropleth: every unit's class and the legend with counts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Choropleth {
+    pub metric: String,
+    pub method: String,
+    pub year: i32,
+    pub from: Option<i32>,
+    pub boundary_version: String,
+    #[serde(skip)]
+    pub version_id: i32,
+    pub legend: Vec<Class>,
+    /// Unit id → class key.
+    pub units: BTreeMap<i64, String>,
+    /// Unit id → value (numeric metrics, when asked for).
+    pub values: BTreeMap<i64, f64>,
+}
+
+impl Choropleth {
+    /// The colour of a unit's class.
+    pub fn color_of(&self, unit: i64) -> Option<&str> {
+        let key = self.units.get(&unit)?;
+        self.legend.iter().find(|c| &c.key == key).map(|c| c.color.as_str())
+    }
+}
+
+/// Class every unit of the year's boundary version that `keep` accepts.
+pub fn compute(s: &Snapshot, q: &Spec, keep: &dyn Fn(i64) -> bool) -> Result<Choropleth> {
+    let years = s.years();
+    let year = match q.year {
+        Some(y) => y,
+        None => *years.last().ok_or_else(|| Error::NotFound("the store holds no indicators yet".into()))?,
+    };
+    let version = match &q.version {
+        Some(name) => s.versions.iter().find(|v| &v.name == name).ok_or_else(|| Error::NotFound(format!("no boundary version named '{name}'")))?,
+        None => s.version_for_year(year).ok_or_else(|| Error::NotFound(format!("no boundary version is valid in {year}")))?,
+    };
+    let mut ids: Vec<i64> = s.facts.units.iter().filter(|(id, u)| u.version_id == version.id && keep(**id)).map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    let metric = q.metric.clone().unwrap_or_else(|| "status".into());
+    let mut units = BTreeMap::new();
+    let mut values = BTreeMap::new();
+    let legend: Vec<Class>;
+    let mut method = "categorical".to_string();
+    let mut from_year = None;
+    if let Some(cats) = categories(&metric) {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        let conv: BTreeMap<i64, String> = if metric == "conversion" {
+            let from = q.from.unwrap_or(year - 1);
+            from_year = Some(from);
+            let by_key = s.by_key();
+            conversion::between(&s.rules, &s.facts, &by_key, from, year, false).into_iter().map(|c| (c.unit_id, c.conversion)).collect()
+        } else {
+            BTreeMap::new()
+        };
+        for id in &ids {
+            let c = s.classified.get(&(*id, year));
+            let key: String = match metric.as_str() {
+                "status" => c.map_or("no_data".into(), |c| c.status.status.clone()),
+                "key_type" => c.and_then(|c| c.evaluation.as_ref()).map_or("no_data".into(), |e| e.key_type.as_str().to_string()),
+                _ => conv.get(id).cloned().unwrap_or_else(|| "not_comparable".into()),
+            };
+            let k = cats.iter().find(|c| c.0 == key).map_or("no_data", |c| c.0);
+            *counts.entry(k).or_default() += 1;
+            units.insert(*id, k.to_string());
+        }
+        legend = cats
+            .iter()
+            .map(|(k, vi, en, color)| Class {
+                key: k.to_string(),
+                label_vi: vi.to_string(),
+                label_en: en.to_string(),
+                color: color.to_string(),
+                count: counts.get(k).copied().unwrap_or(0),
+                min: None,
+                max: None,
+            })
+            .collect();
+    } else {
+        let numeric = super::facts::numeric_columns();
+        if !numeric.contains(&metric.as_str()) && !metric.ends_with("_pct") {
+            return Err(Error::InvalidArgument(format!(
+                "unknown metric '{metric}': use status, key_type, conversion, addict_user_rate_pct, arrest_rate_pct or a numeric indicator ({})",
+                numeric.join(", ")
+            )));
+        }
+        method = q.method.clone().unwrap_or_else(|| "quantile".into());
+        let custom: Vec<f64> =
+            q.breaks.as_deref().map(|b| b.split(',').filter_map(|x| x.trim().parse().ok()).collect()).unwrap_or_default();
+        let vals: Vec<(i64, f64)> = ids
+            .iter()
+            .filter_map(|id| s.facts.indicators.get(&(*id, year)).and_then(|r| r.inputs.values.get(&metric)).map(|v| (*id, *v)))
+            .collect();
+        let only: Vec<f64> = vals.iter().map(|v| v.1).collect();
+        let br = breaks(&only, &method, q.classes.unwrap_or(5), &custom).map_err(Error::InvalidArgument)?;
+        let mut classes = numeric_legend(&only, &br, if metric.ends_with("_pct") { " %" } else { "" });
+        for (id, v) in &vals {
+            units.insert(*id, class_of(*v, &br).to_string());
+            if q.values {
+                values.insert(*id, *v);
+            }
+        }
+        let missing = ids.len() - vals.len();
+        for id in &ids {
+            units.entry(*id).or_insert_with(|| "no_data".into());
+        }
+        classes.push(Class {
+            key: "no_data".into(),
+            label_vi: "Không có số liệu".into(),
+            label_en: "No data".into(),
+            color: "#d9d9d9".into(),
+            count: missing,
+            min: None,
+            max: None,
+        });
+        legend = classes;
+    }
+    Ok(Choropleth { metric, method, year, from: from_year, boundary_version: version.name.clone(), version_id: version.id, legend, units, values })
+}
 
 /// One legend entry.
 #[derive(Debug, Clone, Serialize)]

@@ -7,6 +7,7 @@ pub mod auth;
 mod choropleth;
 mod error;
 mod health;
+mod maps;
 pub mod metrics;
 mod plans;
 pub mod search;
@@ -172,6 +173,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/progress", get(analytics::progress))
         .route("/api/rules", get(analytics::rules))
         .route("/api/choropleth", get(choropleth::choropleth))
+        .route("/api/maps/{file}", get(maps::map))
         .route("/api/search", get(search::search))
         .route("/api/labels", get(search::labels))
         .route("/api/sql", post(sql::post_sql))

@@ -8,6 +8,7 @@ mod export;
 mod import;
 mod info;
 mod query;
+mod render;
 mod serve;
 mod users;
 
@@ -100,6 +101,15 @@ Imports refresh the results themselves; `serve` refreshes them when the built-in
     #[command(subcommand)]
     Users(users::UsersCommand),
 
+    /// Draw a static map (SVG, PNG at 300 dpi, or A4 PDF) for reports and slides.
+    #[command(after_help = "Examples:\n  \
+commune-atlas render --view status --year 2025 status-2025.png\n  \
+commune-atlas render --view conversion --year 2025 --province 98 --lang en conversion-98.pdf\n  \
+commune-atlas render --view indicator --metric arrest_rate_pct --method jenks --classes 5 arrests.svg\n\n\
+The same classes, colours and legend as the web map; Vietnamese text in the embedded DejaVu Sans font. \
+While the server runs, GET /api/maps/{view}.{svg|png|pdf}?year=&province=&lang= gives the same maps.")]
+    Render(render::RenderArgs),
+
     /// Export data for use elsewhere: datasets as (Geo)Parquet/CSV/GeoJSON, tiles as PMTiles.
     #[command(subcommand)]
     Export(export::ExportCommand),
@@ -130,6 +140,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Users(cmd) => users::run(&cli.db, cmd),
         Command::Backup(args) => backup::backup(&cli.db, args),
         Command::Export(cmd) => export::run(&cli.db, cmd),
+        Command::Render(args) => render::run(&cli.db, args),
         Command::Restore(args) => backup::restore(&cli.db, args),
     }
 }

@@ -158,6 +158,15 @@ impl PolygonLayer {
         MultiPolygon(parts.into_values().filter_map(|(ext, holes)| ext.map(|e| Polygon::new(e, holes))).collect())
     }
 
+    /// Unit `ui`'s rings in world coordinates, simplified as for zoom `z`: (part, hole, points).
+    pub fn unit_rings(&self, ui: usize, z: u8) -> Vec<(u32, bool, Vec<[f64; 2]>)> {
+        let arcs = &self.bands.arcs[band_of(z)];
+        self.topo.units[ui]
+            .iter()
+            .map(|ring| (ring.part, ring.hole, self.topo.ring_ids(ring, arcs).iter().map(|&i| self.topo.points[i as usize]).collect()))
+            .collect()
+    }
+
     /// Render tile z/x/y into a layer builder with the units `keep` accepts (None when no
     /// feature falls in it).
     pub fn render(&self, z: u8, x: u32, y: u32, keep: &dyn Fn(i64) -> bool) -> Option<LayerBuilder> {

@@ -1,0 +1,41 @@
+//! `GET /api/maps/{view}.{svg|png|pdf}?year=&province=&metric=&method=&classes=&breaks=&from=&lang=`
+//! — a printable static map (A4 landscape; PNG at 300 dpi) with the web map's classes, colours
+//! and legend, for the units in the user's scope.
+
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use crate::access::Principal;
+use crate::analytics::choropleth::Spec;
+use crate::render::{self, Format, MapRequest};
+
+#[derive(Debug, Deserialize)]
+pub struct MapQuery {
+    pub province: Option<String>,
+    pub lang: Option<String>,
+    #[serde(flatten)]
+    pub spec: Spec,
+}
+
+pub async fn map(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(file): Path<String>, Query(q): Query<MapQuery>) -> ApiResult<Response> {
+    let (view, ext) = file.rsplit_once('.').ok_or_else(|| ApiError::not_found(format!("no such map: {file} (use e.g. status.png)")))?;
+    let format = Format::parse(ext)?;
+    if let Some(code) = q.province.as_deref()
+        && !p.scope.province(Some(code))
+    {
+        return Err(p.scope.refuse(&format!("province {code}")).into());
+    }
+    let req = MapRequest { view: view.to_string(), spec: q.spec, province: q.province, english: q.lang.as_deref() == Some("en"), format };
+    let st = state.clone();
+    let bytes = tokio::task::spawn_blocking(move || {
+        let names = |code: &str| st.search.iter().find(|e| e.level == "province" && e.code == code).map(|e| e.name.clone());
+        render::render(&st.snapshot(), &st.tiles, &req, &|id| p.scope.unit(id), &names, st.demo)
+    })
+    .await??;
+    let name = format!("attachment; filename=\"{view}.{ext}\"");
+    Ok(([(header::CONTENT_TYPE, format.content_type().to_string()), (header::CONTENT_DISPOSITION, name)], bytes).into_response())
+}
