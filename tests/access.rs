@@ -198,6 +198,8 @@ fn every_endpoint_answers_each_role_as_expected_and_never_shows_another_province
         ("GET", format!("/api/units/{in_unit}/evaluation"), None, "viewer", 200),
         ("GET", format!("/api/units/{out_unit}/evaluation"), None, "viewer", 403),
         ("GET", "/api/rules".into(), None, "viewer", 200),
+        ("GET", "/api/maps/status.svg?year=2025".into(), None, "viewer", 200),
+        ("GET", "/api/maps/status.png?year=2025&province=99".into(), None, "viewer", 403),
         ("GET", "/tiles".into(), None, "viewer", 200),
         ("GET", "/tiles/communes.json".into(), None, "viewer", 200),
         ("GET", "/api/candidates?province=98".into(), None, "leader", 200),
@@ -240,6 +242,12 @@ fn every_endpoint_answers_each_role_as_expected_and_never_shows_another_province
             if !ctype.starts_with("application/vnd.mapbox") {
                 assert!(ctype.starts_with("application/json") || s == 200, "{role} {method} {path}: errors are JSON ({ctype})");
             }
+            if ctype.starts_with("image/svg") {
+                // Static maps draw one path per unit, tagged with its id.
+                let text = String::from_utf8_lossy(&b);
+                let drawn: Vec<i64> = text.split("data-unit=\"").skip(1).filter_map(|t| t.split('"').next()?.parse().ok()).collect();
+                assert!(!drawn.is_empty() && drawn.iter().all(|id| !secrets.ids.contains(id)), "{role} {method} {path} draws province 99");
+            }
             if s < 300 {
                 let leaks = secrets.leaks(&ctype, &b);
                 assert!(leaks.is_empty(), "{role} {method} {path} shows province 99: {:?}", &leaks[..leaks.len().min(5)]);
@@ -247,7 +255,7 @@ fn every_endpoint_answers_each_role_as_expected_and_never_shows_another_province
             checked += 1;
         }
     }
-    assert!(checked >= 180, "{checked} cases");
+    assert!(checked >= 190, "{checked} cases");
 
     // The national admin does see province 99 — the leak check can see a leak.
     let (s, ctype, b) = call("GET", &format!("{base}/api/status"), Some(&root), None);

@@ -13,12 +13,17 @@ use crate::access::Principal;
 use crate::analytics::choropleth::Spec;
 use crate::render::{self, Format, MapRequest};
 
+/// The query (fields spelled out: serde's `flatten` loses number parsing in query strings).
 #[derive(Debug, Deserialize)]
 pub struct MapQuery {
     pub province: Option<String>,
     pub lang: Option<String>,
-    #[serde(flatten)]
-    pub spec: Spec,
+    pub year: Option<i32>,
+    pub from: Option<i32>,
+    pub metric: Option<String>,
+    pub method: Option<String>,
+    pub classes: Option<usize>,
+    pub breaks: Option<String>,
 }
 
 pub async fn map(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(file): Path<String>, Query(q): Query<MapQuery>) -> ApiResult<Response> {
@@ -29,7 +34,8 @@ pub async fn map(State(state): State<AppState>, Extension(p): Extension<Principa
     {
         return Err(p.scope.refuse(&format!("province {code}")).into());
     }
-    let req = MapRequest { view: view.to_string(), spec: q.spec, province: q.province, english: q.lang.as_deref() == Some("en"), format };
+    let spec = Spec { year: q.year, from: q.from, metric: q.metric, method: q.method, classes: q.classes, breaks: q.breaks, ..Spec::default() };
+    let req = MapRequest { view: view.to_string(), spec, province: q.province, english: q.lang.as_deref() == Some("en"), format };
     let st = state.clone();
     let bytes = tokio::task::spawn_blocking(move || {
         let names = |code: &str| st.search.iter().find(|e| e.level == "province" && e.code == code).map(|e| e.name.clone());

@@ -37,6 +37,21 @@ fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// Break `text` into lines of at most `width` characters at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(l) if l.chars().count() + 1 + word.chars().count() <= width => {
+                l.push(' ');
+                l.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
 /// A round length (1, 2 or 5 × 10ⁿ metres) drawn at most `max_px` long.
 fn nice_length(metres_per_px: f64, max_px: f64) -> f64 {
     let raw = metres_per_px * max_px;
@@ -133,8 +148,13 @@ pub fn svg(layer: &PolygonLayer, keep: &dyn Fn(i64) -> bool, ch: &Choropleth, te
         sy - 4.0
     );
     // Legend.
-    let _ = write!(s, r##"<g id="legend"><text x="{LEGEND_X}" y="96" font-size="13" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&text.legend_title));
-    let mut y = 118.0;
+    s.push_str(r#"<g id="legend">"#);
+    let mut y = 96.0;
+    for line in wrap(&text.legend_title, 36) {
+        let _ = write!(s, r##"<text x="{LEGEND_X}" y="{y}" font-size="13" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&line));
+        y += 17.0;
+    }
+    y += 5.0;
     let mut total = 0;
     for c in &ch.legend {
         let label = if text.english { &c.label_en } else { &c.label_vi };
@@ -177,6 +197,12 @@ pub fn svg(layer: &PolygonLayer, keep: &dyn Fn(i64) -> bool, ch: &Choropleth, te
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_legend_titles_wrap_at_spaces() {
+        assert_eq!(wrap("Tỷ lệ người nghiện + sử dụng có hồ sơ / dân số (%)", 36), vec!["Tỷ lệ người nghiện + sử dụng có hồ", "sơ / dân số (%)"]);
+        assert_eq!(wrap("Chú giải", 36), vec!["Chú giải"]);
+    }
 
     #[test]
     fn scale_bars_have_round_lengths() {
