@@ -200,6 +200,8 @@ fn every_endpoint_answers_each_role_as_expected_and_never_shows_another_province
         ("GET", "/api/rules".into(), None, "viewer", 200),
         ("GET", "/api/maps/status.svg?year=2025".into(), None, "viewer", 200),
         ("GET", "/api/maps/status.png?year=2025&province=99".into(), None, "viewer", 403),
+        ("GET", "/api/reports/98.svg?year=2025".into(), None, "viewer", 200),
+        ("GET", "/api/reports/99.pdf?year=2025".into(), None, "viewer", 403),
         ("GET", "/tiles".into(), None, "viewer", 200),
         ("GET", "/tiles/communes.json".into(), None, "viewer", 200),
         ("GET", "/api/candidates?province=98".into(), None, "leader", 200),

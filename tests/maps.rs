@@ -106,3 +106,35 @@ fn every_view_renders_as_svg_png_and_pdf_with_the_web_maps_classes() {
     let (s, _, _) = get(&format!("{base}/api/maps/nothing.png"));
     assert_eq!(s, 404);
 }
+
+#[test]
+fn the_province_report_is_one_a4_pdf_with_map_tables_chart_and_candidates() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::serve(&dir.path().join("atlas.duckdb"));
+    let base = &server.base;
+    let (s, ctype, svg) = get(&format!("{base}/api/reports/98.svg?year=2025"));
+    assert_eq!((s, ctype.as_str()), (200, "image/svg+xml"), "{}", String::from_utf8_lossy(&svg[..svg.len().min(300)]));
+    let svg = String::from_utf8(svg).unwrap();
+    save("report-98.svg", svg.as_bytes());
+    for section in ["Số xã theo trạng thái", "Chuyển hóa 2024→2025", "Tỷ lệ xã không ma túy và lộ trình đến 2030 (%)", "Chỉ tiêu và kế hoạch", "Xã đề xuất chuyển hóa năm 2026", "SYNTHETIC DEMO DATA"] {
+        assert!(svg.contains(section), "the report has '{section}'");
+    }
+    assert!(svg.contains("id=\"target-path\"") && svg.contains("id=\"share\""), "the progress chart has both lines");
+    // The map is the province's communes, as the progress view counts them.
+    let (_, _, p) = get(&format!("{base}/api/progress?province=98"));
+    let p: Value = serde_json::from_slice(&p).unwrap();
+    let communes = p["rows"].as_array().unwrap().iter().find(|r| r["year"] == 2025).unwrap()["communes"].as_u64().unwrap();
+    assert_eq!(svg.matches("data-unit=").count() as u64, communes);
+    // The PDF: one A4 portrait page.
+    let (s, ctype, pdf) = get(&format!("{base}/api/reports/98.pdf?year=2025&lang=en"));
+    assert_eq!((s, ctype.as_str()), (200, "application/pdf"));
+    save("report-98-en.pdf", &pdf);
+    let doc = lopdf::Document::load_mem(&pdf).expect("the report PDF parses");
+    let pages = doc.get_pages();
+    assert_eq!(pages.len(), 1);
+    let page = doc.get_dictionary(*pages.values().next().unwrap()).unwrap();
+    let mb: Vec<f64> = page.get(b"MediaBox").unwrap().as_array().unwrap().iter().map(|v| v.as_float().map(f64::from).or_else(|_| v.as_i64().map(|i| i as f64)).unwrap()).collect();
+    assert!((mb[2] - mb[0] - 595.3).abs() < 1.0 && (mb[3] - mb[1] - 841.9).abs() < 1.0, "A4 portrait, got {mb:?}");
+    let (s, _, _) = get(&format!("{base}/api/reports/12.pdf"));
+    assert_eq!(s, 404, "an unknown province");
+}

@@ -45,3 +45,41 @@ pub async fn map(State(state): State<AppState>, Extension(p): Extension<Principa
     let name = format!("attachment; filename=\"{view}.{ext}\"");
     Ok(([(header::CONTENT_TYPE, format.content_type().to_string()), (header::CONTENT_DISPOSITION, name)], bytes).into_response())
 }
+
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    pub year: Option<i32>,
+    pub lang: Option<String>,
+}
+
+/// `GET /api/reports/{province}.{pdf|svg}?year=&lang=` — the province report; plans and
+/// candidates are in it for leaders and above.
+pub async fn report(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(file): Path<String>, Query(q): Query<ReportQuery>) -> ApiResult<Response> {
+    let (code, ext) = file.rsplit_once('.').ok_or_else(|| ApiError::not_found(format!("no such report: {file} (use e.g. 98.pdf)")))?;
+    if ext != "pdf" && ext != "svg" {
+        return Err(ApiError::bad_request(format!("a report is pdf or svg, not '{ext}'")));
+    }
+    if !p.scope.province(Some(code)) {
+        return Err(p.scope.refuse(&format!("province {code}")).into());
+    }
+    let name = state
+        .search
+        .iter()
+        .find(|e| e.level == "province" && e.code == code)
+        .map(|e| e.name.clone())
+        .ok_or_else(|| ApiError::not_found(format!("no province with code '{code}'")))?;
+    let st = state.clone();
+    let (code, ext_s) = (code.to_string(), ext.to_string());
+    let plans = p.may(crate::access::Role::Leader);
+    let bytes = tokio::task::spawn_blocking(move || {
+        let s = st.snapshot();
+        let year = q.year.or_else(|| s.years().last().copied()).ok_or_else(|| crate::Error::NotFound("no indicators yet".into()))?;
+        let req = render::report::ReportRequest { province: code, province_name: name, year, english: q.lang.as_deref() == Some("en"), demo: st.demo, plans };
+        let svg = render::report::svg(&st.store, &s, &st.tiles, &req)?;
+        if ext_s == "svg" { Ok(svg.into_bytes()) } else { render::pdf(&svg) }
+    })
+    .await??;
+    let ctype = if ext == "svg" { "image/svg+xml" } else { "application/pdf" };
+    let disposition = format!("attachment; filename=\"report-{file}\"");
+    Ok(([(header::CONTENT_TYPE, ctype.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+}

@@ -174,6 +174,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/rules", get(analytics::rules))
         .route("/api/choropleth", get(choropleth::choropleth))
         .route("/api/maps/{file}", get(maps::map))
+        .route("/api/reports/{file}", get(maps::report))
         .route("/api/search", get(search::search))
         .route("/api/labels", get(search::labels))
         .route("/api/sql", post(sql::post_sql))

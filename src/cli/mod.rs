@@ -9,6 +9,7 @@ mod import;
 mod info;
 mod query;
 mod render;
+mod report;
 mod serve;
 mod users;
 
@@ -110,6 +111,13 @@ The same classes, colours and legend as the web map; Vietnamese text in the embe
 While the server runs, GET /api/maps/{view}.{svg|png|pdf}?year=&province=&lang= gives the same maps.")]
     Render(render::RenderArgs),
 
+    /// The province report as one PDF: status map, counts vs last year, conversion, progress to
+    /// the 2030 target, quota and plans, top candidates.
+    #[command(after_help = "Examples:\n  commune-atlas report --province 98 --year 2025 bao-cao-98-2025.pdf\n  \
+commune-atlas report --province 98 --lang en report-98.pdf\n\n\
+While serving: GET /api/reports/{province}.pdf?year=&lang= (the province dashboard links to it).")]
+    Report(report::ReportArgs),
+
     /// Export data for use elsewhere: datasets as (Geo)Parquet/CSV/GeoJSON, tiles as PMTiles.
     #[command(subcommand)]
     Export(export::ExportCommand),
@@ -141,6 +149,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup(args) => backup::backup(&cli.db, args),
         Command::Export(cmd) => export::run(&cli.db, cmd),
         Command::Render(args) => render::run(&cli.db, args),
+        Command::Report(args) => report::run(&cli.db, args),
         Command::Restore(args) => backup::restore(&cli.db, args),
     }
 }

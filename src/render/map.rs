@@ -33,7 +33,8 @@ pub struct MapText {
     pub total_label: String,
 }
 
-fn esc(s: &str) -> String {
+/// XML text escaping.
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
@@ -60,8 +61,9 @@ fn nice_length(metres_per_px: f64, max_px: f64) -> f64 {
     [5.0, 2.0, 1.0].iter().map(|m| m * base).find(|l| *l <= raw).unwrap_or(base)
 }
 
-/// The map of `ch` over the units of `layer` that `keep` accepts.
-pub fn svg(layer: &PolygonLayer, keep: &dyn Fn(i64) -> bool, ch: &Choropleth, text: &MapText) -> Result<String> {
+/// Draw the units of `layer` that `keep` accepts and `ch` classes into `frame` (x, y, w, h),
+/// with a scale bar and a north arrow.
+pub fn draw_units(s: &mut String, layer: &PolygonLayer, keep: &dyn Fn(i64) -> bool, ch: &Choropleth, frame: (f64, f64, f64, f64)) -> Result<()> {
     let chosen: Vec<usize> = layer.units.iter().enumerate().filter(|(_, m)| keep(m.id) && ch.units.contains_key(&m.id)).map(|(i, _)| i).collect();
     if chosen.is_empty() {
         return Err(Error::NotFound("no units to draw for this map (check the province and the year)".into()));
@@ -73,25 +75,14 @@ pub fn svg(layer: &PolygonLayer, keep: &dyn Fn(i64) -> bool, ch: &Choropleth, te
         })
     };
     let b = bbox(6);
-    let (fx, fy, fw, fh) = FRAME;
+    let (fx, fy, fw, fh) = frame;
     let (bw, bh) = ((b[2] - b[0]).max(1e-12), (b[3] - b[1]).max(1e-12));
     let k = (fw - 24.0) / bw.max(bh * (fw - 24.0) / (fh - 24.0));
     // Printed at 300 dpi: about three device pixels per CSS pixel.
     let zoom = ((k * 3.0 / 256.0).log2().round()).clamp(0.0, f64::from(crate::tiles::MAX_ZOOM)) as u8;
     let (ox, oy) = (fx + (fw - bw * k) / 2.0, fy + (fh - bh * k) / 2.0);
     let to_px = |p: [f64; 2]| [ox + (p[0] - b[0]) * k, oy + (p[1] - b[1]) * k];
-
-    let mut s = String::with_capacity(1 << 20);
-    let (pw, ph) = PAGE;
-    let _ = write!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 {pw} {ph}" font-family="{FONT_FAMILY}">"#
-    );
-    let _ = write!(s, r##"<rect width="{pw}" height="{ph}" fill="#ffffff"/>"##);
-    let _ = write!(s, r##"<text x="24" y="40" font-size="20" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&text.title));
-    let _ = write!(s, r##"<text x="24" y="62" font-size="12" fill="#555555">{}</text>"##, esc(&text.subtitle));
     let _ = write!(s, r##"<rect x="{fx}" y="{fy}" width="{fw}" height="{fh}" fill="#eef3f7" stroke="#c8d2da" stroke-width="0.8"/>"##);
-    // Units.
     let _ = write!(s, r##"<g id="units" stroke="#ffffff" stroke-width="0.35" stroke-linejoin="round" fill-rule="evenodd">"##);
     for &ui in &chosen {
         let meta = &layer.units[ui];
@@ -147,6 +138,21 @@ pub fn svg(layer: &PolygonLayer, keep: &dyn Fn(i64) -> bool, ch: &Choropleth, te
         sx + px,
         sy - 4.0
     );
+    Ok(())
+}
+
+/// The map of `ch` over the units of `layer` that `keep` accepts, as a whole page.
+pub fn svg(layer: &PolygonLayer, keep: &dyn Fn(i64) -> bool, ch: &Choropleth, text: &MapText) -> Result<String> {
+    let mut s = String::with_capacity(1 << 20);
+    let (pw, ph) = PAGE;
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="297mm" height="210mm" viewBox="0 0 {pw} {ph}" font-family="{FONT_FAMILY}">"#
+    );
+    let _ = write!(s, r##"<rect width="{pw}" height="{ph}" fill="#ffffff"/>"##);
+    let _ = write!(s, r##"<text x="24" y="40" font-size="20" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&text.title));
+    let _ = write!(s, r##"<text x="24" y="62" font-size="12" fill="#555555">{}</text>"##, esc(&text.subtitle));
+    draw_units(&mut s, layer, keep, ch, FRAME)?;
     // Legend.
     s.push_str(r#"<g id="legend">"#);
     let mut y = 96.0;

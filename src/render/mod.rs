@@ -5,6 +5,7 @@
 
 pub mod map;
 pub mod output;
+pub mod report;
 
 pub use map::{MapText, svg};
 pub use output::{Format, pdf, png};
