@@ -239,6 +239,12 @@ fn the_web_map_renders_recolours_without_refetching_tiles_and_explains_a_commune
         } else {
             let n = d.eval("return document.querySelectorAll('#dashboard section.province').length;").as_u64().unwrap();
             assert!(n >= 1, "the dashboard shows provinces");
+            // Each province links its report; the link gives a PDF.
+            let href = d.eval("return document.querySelector('#dashboard .report-link').getAttribute('href');");
+            let href = href.as_str().expect("a report link").to_string();
+            let r = agent().get(&format!("{}{href}", server.base)).call().unwrap();
+            assert_eq!(r.status().as_u16(), 200, "{href}");
+            assert_eq!(r.headers().get("content-type").unwrap().to_str().unwrap(), "application/pdf");
         }
         d.screenshot(file);
     }

@@ -1,7 +1,7 @@
 // Province dashboard: drug-free share per year against the target path (≥ 50 % in 2030),
 // communes by status, quota progress, and the provinces that moved most since last year.
 import uPlot from '/web/vendor/uplot/uPlot.esm.js';
-import { t, num } from './i18n.js';
+import { t, num, getLang } from './i18n.js';
 
 const COLORS = { drug_free: '#2166ac', at_risk: '#fdb863', hotspot: '#b2182b', undetermined: '#8073ac', no_data: '#bdbdbd' };
 
@@ -33,7 +33,9 @@ export async function renderDashboard(el, { api, state }) {
       <h3>${r.province_name} (${r.province_code})</h3>
       <p>${num(r.drug_free)}/${num(r.communes)} = <strong>${num(r.drug_free_pct, 1)} %</strong> · ${t('dash.target')}: ${num(r.target_pct, 1)} % · ${onTrack}</p>
       <div id="${id}"></div><p class="legend-meta"><span style="color:#2166ac">━</span> ${t('dash.share')} · <span>╍</span> ${t('dash.target')}</p>
-      <h4>${t('dash.counts', { year })}</h4>${counts}${quota}</section>`;
+      <h4>${t('dash.counts', { year })}</h4>${counts}${quota}
+      <p><a class="report-link" href="/api/reports/${r.province_code}.pdf?year=${year}&lang=${getLang()}" download>${t('dash.report')}</a>
+       · <a href="/api/maps/status.png?year=${year}&province=${r.province_code}&lang=${getLang()}" download>${t('dash.map')}</a></p></section>`;
     charts.push([id, series]);
   }
   // Movers: change in drug-free share since the previous year.
