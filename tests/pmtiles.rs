@@ -34,15 +34,25 @@ fn a_pmtiles_archive_holds_exactly_the_live_tiles() {
     let mut archives = Vec::new();
     for (layer, version, maxzoom) in [("communes", "demo-2025", 12u8), ("districts", "demo-2019", 9)] {
         let out = dir.path().join(format!("{layer}.pmtiles"));
+        let json_dir = dir.path().join(format!("{layer}-data"));
         let (code, stdout, err) = common::run(&[
             "--db", db.to_str().unwrap(), "export", "pmtiles", "--layer", layer, "--version", version,
-            "--maxzoom", &maxzoom.to_string(), out.to_str().unwrap(),
+            "--maxzoom", &maxzoom.to_string(), "--choropleths", json_dir.to_str().unwrap(), out.to_str().unwrap(),
         ]);
         assert_eq!(code, 0, "{stdout}{err}");
         assert!(stdout.contains(&format!("{layer}.{version}")), "{stdout}");
         archives.push((format!("{layer}.{version}"), maxzoom, out));
     }
     let server = common::serve(&db);
+    // The static choropleth files beside the archive equal the live endpoint's answers.
+    for (file, query) in [("status-2025.json", "metric=status&year=2025"), ("conversion-2026.json", "metric=conversion&year=2026")] {
+        let saved: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("communes-data").join(file)).unwrap()).unwrap();
+        let mut live = agent().get(&format!("{}/api/choropleth?{query}", server.base)).call().unwrap();
+        let live: Value = live.body_mut().read_json().unwrap();
+        assert_eq!(saved["units"], live["units"], "{file}");
+        assert_eq!(saved["legend"], live["legend"], "{file}");
+    }
+    assert!(!dir.path().join("communes-data/status-2019.json").exists(), "pre-reform years are not on this archive's units");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     for (layer, maxzoom, path) in archives {
         let reader = rt.block_on(AsyncPmTilesReader::new_with_path(&path)).expect("a valid PMTiles archive");

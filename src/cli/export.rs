@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
+use anyhow::Context;
+use commune_atlas::analytics::choropleth::{self, Spec};
 use commune_atlas::store::{Store, export};
 use commune_atlas::tiles::{TileService, archive};
 
@@ -10,7 +12,7 @@ use commune_atlas::tiles::{TileService, archive};
 pub enum ExportCommand {
     /// Write a layer's vector tiles into one PMTiles archive, for a CDN or object storage.
     #[command(after_help = "Examples:\n  \
-commune-atlas export pmtiles --layer communes --maxzoom 12 communes.pmtiles\n  \
+commune-atlas export pmtiles --layer communes --maxzoom 12 --choropleths site/data communes.pmtiles\n  \
 commune-atlas export pmtiles --layer communes --version demo-2019 --maxzoom 10 communes-2019.pmtiles\n\n\
 The tiles are byte for byte the ones GET /tiles/{layer}/{z}/{x}/{y}.mvt serves (gzip). Serve the file \
 from any static host with HTTP range requests and read it with the PMTiles protocol for MapLibre; put \
@@ -51,6 +53,10 @@ pub struct PmtilesArgs {
     /// Highest zoom to include (clients over-zoom beyond it).
     #[arg(long, default_value_t = 12)]
     pub maxzoom: u8,
+    /// Also write the choropleth JSON (status, key type, conversion for every year with data)
+    /// into this directory, to serve as static files beside the archive.
+    #[arg(long, value_name = "DIR")]
+    pub choropleths: Option<PathBuf>,
     /// The archive to write.
     pub out: PathBuf,
 }
@@ -84,6 +90,26 @@ pub fn run(db: &Path, cmd: ExportCommand) -> anyhow::Result<()> {
             })?;
             let attribution = if demo { "commune-atlas — SYNTHETIC demo data / dữ liệu minh họa" } else { "commune-atlas" };
             let r = archive::export(&layer, a.maxzoom, &a.out, attribution, |z, n| eprintln!("  zoom {z:>2}: {n} tiles so far"))?;
+            if let Some(dir) = &a.choropleths {
+                std::fs::create_dir_all(dir)?;
+                let rules = commune_atlas::rules::Rules::embedded()?;
+                let (_, snapshot) = commune_atlas::analytics::up_to_date(&store, &rules)?;
+                let version = layer.version.clone();
+                let mut n = 0;
+                for year in snapshot.years() {
+                    for metric in ["status", "key_type", "conversion"] {
+                        let spec = Spec { year: Some(year), metric: Some(metric.into()), ..Spec::default() };
+                        let Ok(c) = choropleth::compute(&snapshot, &spec, &|_| true) else { continue };
+                        if version.as_deref().is_some_and(|v| v != c.boundary_version) {
+                            continue; // another boundary version's units: not in this archive
+                        }
+                        let file = dir.join(format!("{metric}-{year}.json"));
+                        std::fs::write(&file, serde_json::to_vec(&c)?).with_context(|| format!("writing {}", file.display()))?;
+                        n += 1;
+                    }
+                }
+                println!("wrote {n} choropleth files to {}", dir.display());
+            }
             println!(
                 "wrote {} tiles of {} (z0–{}) to {} ({:.1} MB) in {:.2} s",
                 r.tiles,
