@@ -107,3 +107,18 @@ fn restore_refuses_while_a_server_holds_the_store_and_needs_force_to_replace_one
     assert_eq!(code, 0, "{err}");
     assert_eq!(snapshot(&Store::open(&db).unwrap()), before);
 }
+
+#[test]
+fn a_read_only_replica_serves_maps_and_sql_but_refuses_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_store(dir.path());
+    let server = serve_with(&db, &["--read-only"]);
+    let base = &server.base;
+    assert_eq!(agent().get(&format!("{base}/api/status")).call().unwrap().status().as_u16(), 200);
+    let r = agent().post(&format!("{base}/api/sql")).send_json(json!({"sql": "SELECT count(*) FROM unit"})).unwrap();
+    assert_eq!(r.status().as_u16(), 200, "reading SQL works on a replica");
+    let mut r = agent().post(&format!("{base}/api/plans")).send_json(json!({"name": "x", "province_code": "99", "target_year": 2027})).unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    let e: Value = r.body_mut().read_json().unwrap();
+    assert_eq!(e["error"]["code"], "read_only");
+}

@@ -41,11 +41,13 @@ pub struct AuthConfig {
     /// Bucket size: requests a user may make at once.
     pub burst: f64,
     pub session_ttl: Duration,
+    /// A read-only replica: changes (plans, imports, users) are refused; sign-in still works.
+    pub read_only: bool,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        AuthConfig { required: true, rate_per_sec: 100.0, burst: 400.0, session_ttl: Duration::from_secs(12 * 3600) }
+        AuthConfig { required: true, rate_per_sec: 100.0, burst: 400.0, session_ttl: Duration::from_secs(12 * 3600), read_only: false }
     }
 }
 
@@ -175,6 +177,17 @@ async fn from_token(state: &AppState, token: &str) -> ApiResult<Principal> {
 /// The middleware: who is asking, may they, and not too often.
 pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let need = required(req.method(), req.uri().path());
+    let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // Reading statements and sign-in are POSTs that change nothing shared.
+    let harmless = req.uri().path() == "/api/session" || req.uri().path() == "/api/sql";
+    if state.auth.config.read_only && !reads && !harmless {
+        return ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "read_only",
+            "this server is a read-only replica; make changes on the primary",
+        )
+        .into_response();
+    }
     if need == Access::Public {
         return next.run(req).await;
     }

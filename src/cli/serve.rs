@@ -31,6 +31,10 @@ pub struct ServeArgs {
     /// Require sign-in even for the demo on a loopback address (always required otherwise).
     #[arg(long)]
     pub require_login: bool,
+    /// Serve as a read-only replica: plans, imports and user changes are refused (route them to
+    /// the primary); maps, dashboards, SQL and exports work.
+    #[arg(long)]
+    pub read_only: bool,
     /// Requests per second each signed-in user may make (0: no limit); bursts up to 4× that.
     #[arg(long, default_value_t = 100.0, value_name = "N")]
     pub rate_limit: f64,
@@ -113,7 +117,13 @@ pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
         tiles_time.as_secs_f64(),
         analytics_time.as_secs_f64()
     );
-    let auth = AuthConfig { required: login, rate_per_sec: args.rate_limit, burst: args.rate_limit * 4.0, ..AuthConfig::default() };
+    let auth = AuthConfig {
+        required: login,
+        rate_per_sec: args.rate_limit,
+        burst: args.rate_limit * 4.0,
+        read_only: args.read_only,
+        ..AuthConfig::default()
+    };
     let state = AppState::new(Arc::new(store), demo, snapshot, tiles, auth)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(api::serve(state, args.bind, |addr| {
