@@ -19,14 +19,7 @@ fn agent() -> ureq::Agent {
 fn a_backup_taken_during_plan_writes_restores_to_a_consistent_store() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_store(dir.path());
-    let communes: Vec<i64> = {
-        let store = Store::open(&db).unwrap();
-        let conn = store.connect().unwrap();
-        let mut stmt = conn
-            .prepare("SELECT unit_id FROM unit WHERE level = 'commune' AND province_code = '99' AND valid_to IS NULL ORDER BY unit_id")
-            .unwrap();
-        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
-    };
+    let communes = current_communes(&db, "99");
     let server = serve(&db);
     let base = server.base.clone();
     let stop = Arc::new(AtomicBool::new(false));

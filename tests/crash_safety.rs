@@ -77,15 +77,7 @@ fn an_importer_killed_mid_write_leaves_exactly_the_previous_content() {
     };
 
     // The large import that will be killed: 100,000 rows.
-    let mut big = String::from(INDICATOR_HEADER);
-    big.push('\n');
-    for year in YEARS {
-        for k in 1..=ROWS * COLS {
-            big.push_str(&indicator_line(&format!("9{k:04}"), year, k));
-            big.push('\n');
-        }
-    }
-    let csv = write(dir.path(), "big.csv", &big);
+    let csv = big_csv(dir.path());
 
     // Every kill starts from a copy of the same store, so each of the 20 points is independent.
     drop_wal(&db_path);
@@ -129,6 +121,19 @@ fn drop_wal(db: &std::path::Path) {
     let _ = std::fs::remove_file(db.with_extension("duckdb.wal"));
 }
 
+/// The large import: 100,000 indicator rows (20 years × 5,000 grid communes), written to `dir`.
+fn big_csv(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut big = String::from(INDICATOR_HEADER);
+    big.push('\n');
+    for year in YEARS {
+        for k in 1..=ROWS * COLS {
+            big.push_str(&indicator_line(&format!("9{k:04}"), year, k));
+            big.push('\n');
+        }
+    }
+    write(dir, "big.csv", &big)
+}
+
 /// A new store at `path` holding a 50 × 100 grid of communes (codes 90001–95000).
 fn grid_store(path: &std::path::Path) -> Store {
     let store = Store::open(path).unwrap();
@@ -163,14 +168,7 @@ fn widen_codes(geo: &str) -> String {
 fn a_server_killed_during_plan_writes_leaves_every_plan_exactly_as_its_last_audited_change() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_store(dir.path());
-    let communes: Vec<i64> = {
-        let store = Store::open(&db).unwrap();
-        let conn = store.connect().unwrap();
-        let mut stmt = conn
-            .prepare("SELECT unit_id FROM unit WHERE level = 'commune' AND province_code = '99' AND valid_to IS NULL ORDER BY unit_id LIMIT 40")
-            .unwrap();
-        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
-    };
+    let communes: Vec<i64> = current_communes(&db, "99").into_iter().take(40).collect();
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(5))).build().into();
     let mut acknowledged: std::collections::HashMap<i64, i32> = Default::default();
     for (round, kill_ms) in [30u64, 60, 90, 120, 150, 180, 220, 260, 300, 350, 400, 450, 500, 600, 700, 800, 900, 1000, 1200, 1500].into_iter().enumerate() {
@@ -248,15 +246,7 @@ fn an_import_onto_a_full_disk_fails_with_a_clear_error_and_leaves_the_store_inta
     std::fs::copy(&src, &db).unwrap();
     let before = snapshot(&Store::open(&db).unwrap());
 
-    let mut big = String::from(INDICATOR_HEADER);
-    big.push('\n');
-    for year in YEARS {
-        for k in 1..=ROWS * COLS {
-            big.push_str(&indicator_line(&format!("9{k:04}"), year, k));
-            big.push('\n');
-        }
-    }
-    let csv = write(dir.path(), "big.csv", &big);
+    let csv = big_csv(dir.path());
     let (code, _, err) = run(&["--db", db.to_str().unwrap(), "import", "indicators", csv.to_str().unwrap(), "--no-progress"]);
     assert_ne!(code, 0, "the import cannot fit");
     assert!(err.contains("No space left on device") || err.contains("disk is full"), "the error says the disk is full: {err}");

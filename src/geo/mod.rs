@@ -131,6 +131,35 @@ pub fn to_geojson(mp: &MultiPolygon<f64>) -> String {
     out
 }
 
+/// Write a multipolygon as little-endian WKB: a `Polygon` (type 3) when it has one part, like
+/// [`to_geojson`], else a `MultiPolygon` (type 6).
+pub fn to_wkb(mp: &MultiPolygon<f64>) -> Vec<u8> {
+    fn poly(out: &mut Vec<u8>, p: &Polygon<f64>) {
+        out.push(1);
+        out.extend_from_slice(&3u32.to_le_bytes());
+        out.extend_from_slice(&(1 + p.interiors().len() as u32).to_le_bytes());
+        for r in std::iter::once(p.exterior()).chain(p.interiors()) {
+            out.extend_from_slice(&(r.0.len() as u32).to_le_bytes());
+            for c in &r.0 {
+                out.extend_from_slice(&c.x.to_le_bytes());
+                out.extend_from_slice(&c.y.to_le_bytes());
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(16 + mp.0.iter().map(|p| p.exterior().0.len() * 16).sum::<usize>());
+    if mp.0.len() == 1 {
+        poly(&mut out, &mp.0[0]);
+    } else {
+        out.push(1);
+        out.extend_from_slice(&6u32.to_le_bytes());
+        out.extend_from_slice(&(mp.0.len() as u32).to_le_bytes());
+        for p in &mp.0 {
+            poly(&mut out, p);
+        }
+    }
+    out
+}
+
 /// Shortest text that reads back as the same f64 (lossless).
 fn push_f64(out: &mut String, v: f64) {
     use std::fmt::Write;
@@ -170,6 +199,18 @@ pub fn from_geojson(text: &str) -> Result<MultiPolygon<f64>, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn polygons_become_little_endian_wkb() {
+        let p = super::from_geojson(r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#).unwrap();
+        let w = super::to_wkb(&p);
+        assert_eq!(&w[..9], &[1, 3, 0, 0, 0, 1, 0, 0, 0]);
+        assert_eq!(w.len(), 1 + 4 + 4 + 4 + 4 * 16);
+        let m = super::from_geojson(r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[2,2],[3,2],[3,3],[2,2]]]]}"#).unwrap();
+        let w = super::to_wkb(&m);
+        assert_eq!(&w[..9], &[1, 6, 0, 0, 0, 2, 0, 0, 0]);
+        assert_eq!(w.len(), 9 + 2 * (1 + 4 + 4 + 4 + 4 * 16));
+    }
+
     use super::*;
     use ::geo::polygon;
 

@@ -5,8 +5,6 @@
 use std::path::Path;
 
 use duckdb::Connection;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::Store;
 use crate::error::{Error, Result};
@@ -35,51 +33,6 @@ fn sql_path(p: &Path) -> String {
     p.display().to_string().replace('\'', "''")
 }
 
-#[derive(Deserialize)]
-struct RawGeom<'a> {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(borrow)]
-    coordinates: &'a RawValue,
-}
-
-fn wkb_rings(out: &mut Vec<u8>, rings: &[Vec<[f64; 2]>]) {
-    out.extend_from_slice(&(rings.len() as u32).to_le_bytes());
-    for ring in rings {
-        out.extend_from_slice(&(ring.len() as u32).to_le_bytes());
-        for p in ring {
-            out.extend_from_slice(&p[0].to_le_bytes());
-            out.extend_from_slice(&p[1].to_le_bytes());
-        }
-    }
-}
-
-/// A stored GeoJSON Polygon or MultiPolygon as little-endian WKB.
-pub fn geojson_to_wkb(text: &str) -> Result<Vec<u8>> {
-    let bad = |e: String| Error::InvalidArgument(format!("stored geometry: {e}"));
-    let g: RawGeom = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
-    let mut out = vec![1u8];
-    match g.kind.as_str() {
-        "Polygon" => {
-            let rings: Vec<Vec<[f64; 2]>> = serde_json::from_str(g.coordinates.get()).map_err(|e| bad(e.to_string()))?;
-            out.extend_from_slice(&3u32.to_le_bytes());
-            wkb_rings(&mut out, &rings);
-        }
-        "MultiPolygon" => {
-            let polys: Vec<Vec<Vec<[f64; 2]>>> = serde_json::from_str(g.coordinates.get()).map_err(|e| bad(e.to_string()))?;
-            out.extend_from_slice(&6u32.to_le_bytes());
-            out.extend_from_slice(&(polys.len() as u32).to_le_bytes());
-            for rings in &polys {
-                out.push(1);
-                out.extend_from_slice(&3u32.to_le_bytes());
-                wkb_rings(&mut out, rings);
-            }
-        }
-        other => return Err(bad(format!("{other} is not a polygon"))),
-    }
-    Ok(out)
-}
-
 /// Fill the temporary table `unit_wkb (unit_id, geometry)` on `conn`.
 fn unit_wkb(conn: &Connection) -> Result<()> {
     let ctx = "converting geometry to WKB";
@@ -89,7 +42,8 @@ fn unit_wkb(conn: &Connection) -> Result<()> {
     let mut app = conn.appender("unit_wkb").map_err(Error::store(ctx))?;
     for row in rows {
         let (id, text) = row.map_err(Error::store(ctx))?;
-        app.append_row(duckdb::params![id, geojson_to_wkb(&text)?]).map_err(Error::store(ctx))?;
+        let geometry = crate::geo::from_geojson(&text).map_err(|e| Error::InvalidArgument(format!("stored geometry of unit {id}: {e}")))?;
+        app.append_row(duckdb::params![id, crate::geo::to_wkb(&geometry)]).map_err(Error::store(ctx))?;
     }
     app.flush().map_err(Error::store(ctx))
 }
@@ -127,20 +81,4 @@ pub fn export(store: &Store, dataset: &str, format: &str, out: &Path) -> Result<
     }
     let bytes = std::fs::metadata(out).map_err(Error::io(out))?.len();
     Ok(ExportReport { dataset: dataset.into(), format: format.into(), rows: rows as u64, bytes })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn polygons_become_little_endian_wkb() {
-        let w = geojson_to_wkb(r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#).unwrap();
-        assert_eq!(&w[..9], &[1, 3, 0, 0, 0, 1, 0, 0, 0]);
-        assert_eq!(w.len(), 1 + 4 + 4 + 4 + 4 * 16);
-        let m = geojson_to_wkb(r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[2,2],[3,2],[3,3],[2,2]]]]}"#).unwrap();
-        assert_eq!(&m[..9], &[1, 6, 0, 0, 0, 2, 0, 0, 0]);
-        assert_eq!(m.len(), 9 + 2 * (1 + 4 + 4 + 4 + 4 * 16));
-        assert!(geojson_to_wkb(r#"{"type":"Point","coordinates":[0,0]}"#).is_err());
-    }
 }

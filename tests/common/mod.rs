@@ -216,3 +216,13 @@ pub fn plans_consistent(store: &Store, what: &str) -> std::collections::HashMap<
     }
     out
 }
+
+/// The unit ids of a province's communes in the current boundaries (opens and closes the store).
+pub fn current_communes(db: &Path, province: &str) -> Vec<i64> {
+    let store = Store::open(db).unwrap();
+    let conn = store.connect().unwrap();
+    let mut stmt = conn
+        .prepare("SELECT unit_id FROM unit WHERE level = 'commune' AND province_code = ? AND valid_to IS NULL ORDER BY unit_id")
+        .unwrap();
+    stmt.query_map([province], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+}
