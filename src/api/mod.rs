@@ -68,6 +68,8 @@ pub struct AppState {
     pub auth: Arc<auth::Auth>,
     /// Resolved scopes by their stored text.
     scopes: Arc<Mutex<HashMap<String, Arc<Scope>>>>,
+    /// Every province (demo mode and national users), made once.
+    pub all_scope: Arc<Scope>,
     pub metrics: Arc<metrics::Metrics>,
 }
 
@@ -85,6 +87,7 @@ impl AppState {
             sql_slots: Arc::new(tokio::sync::Semaphore::new(2)),
             auth: Arc::new(auth::Auth::new(auth)),
             scopes: Arc::default(),
+            all_scope: Arc::new(Scope::all()),
             metrics: Arc::new(metrics::Metrics::new()),
         })
     }
@@ -118,7 +121,7 @@ impl AppState {
     /// A stored scope (`*` or province codes) resolved against the current units and crosswalk.
     pub fn scope_for(&self, spec: &str) -> Arc<Scope> {
         if spec == "*" {
-            return Arc::new(Scope::all());
+            return self.all_scope.clone();
         }
         if let Some(s) = self.scopes.lock().unwrap_or_else(|p| p.into_inner()).get(spec) {
             return s.clone();
