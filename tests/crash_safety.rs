@@ -11,7 +11,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use commune_atlas::import::{self, BoundaryOptions, ImportOptions, Input};
+use commune_atlas::import::{self, ImportOptions, Input};
 use commune_atlas::store::Store;
 use common::*;
 
@@ -138,17 +138,7 @@ fn big_csv(dir: &std::path::Path) -> std::path::PathBuf {
 fn grid_store(path: &std::path::Path) -> Store {
     let store = Store::open(path).unwrap();
     let geo = widen_codes(&grid_geojson("9", ROWS, COLS, 104.0, 20.0, 0.01));
-    let b = BoundaryOptions {
-        version: "grid".into(),
-        valid_from: NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
-        valid_to: None,
-        level: "commune".into(),
-        code_system: Some("synthetic".into()),
-        source: None,
-        repair: false,
-        snap_tolerance: 0.0,
-        props: Default::default(),
-    };
+    let b = commune_boundaries("grid", NaiveDate::from_ymd_opt(2000, 1, 1).unwrap());
     import::import_boundaries(&store, &Input::from_bytes("grid.geojson", geo.as_bytes()), &b, &ImportOptions::default()).unwrap();
     store
 }

@@ -303,17 +303,7 @@ fn checking_a_file_without_a_store_finds_what_the_import_would() {
     let unknown = commune_atlas::import::check_indicators_csv(good.as_bytes(), "good.csv", &["98001"]).unwrap_err();
     assert!(unknown.to_string().contains("unknown commune code '98002'"), "{unknown}");
 
-    let opts = commune_atlas::import::BoundaryOptions {
-        version: "t".into(),
-        valid_from: chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
-        valid_to: None,
-        level: "commune".into(),
-        code_system: Some("synthetic".into()),
-        source: None,
-        repair: false,
-        snap_tolerance: 0.0,
-        props: Default::default(),
-    };
+    let opts = commune_boundaries("t", NaiveDate::from_ymd_opt(2025, 7, 1).unwrap());
     let geo = grid_geojson("98", 2, 3, 105.0, 21.0, 0.1);
     assert_eq!(commune_atlas::import::check_geojson(&Input::from_bytes("g.geojson", geo.as_bytes()), &opts).unwrap(), 6);
     let broken = geo.replace("\"name\":\"Xã Thử Nghiệm 1\",", "");

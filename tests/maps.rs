@@ -34,6 +34,23 @@ fn save(name: &str, bytes: &[u8]) {
     std::fs::write(dir.join(name), bytes).unwrap();
 }
 
+/// Parse a PDF, check it has exactly one page, and give that page's size in points.
+fn one_page(pdf: &[u8]) -> (f64, f64) {
+    let doc = lopdf::Document::load_mem(pdf).expect("the PDF parses");
+    let pages = doc.get_pages();
+    assert_eq!(pages.len(), 1);
+    let page = doc.get_dictionary(*pages.values().next().unwrap()).unwrap();
+    let mb: Vec<f64> = page
+        .get(b"MediaBox")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_float().map(f64::from).or_else(|_| v.as_i64().map(|i| i as f64)).unwrap())
+        .collect();
+    (mb[2] - mb[0], mb[3] - mb[1])
+}
+
 #[test]
 fn every_view_renders_as_svg_png_and_pdf_with_the_web_maps_classes() {
     let dir = tempfile::tempdir().unwrap();
@@ -93,12 +110,8 @@ fn every_view_renders_as_svg_png_and_pdf_with_the_web_maps_classes() {
         let (s, ctype, pdf) = get(&format!("{base}/api/maps/{view}.pdf?{query}"));
         assert_eq!((s, ctype.as_str()), (200, "application/pdf"));
         save(&format!("{view}.pdf"), &pdf);
-        let doc = lopdf::Document::load_mem(&pdf).expect("the PDF parses");
-        let pages = doc.get_pages();
-        assert_eq!(pages.len(), 1);
-        let page = doc.get_dictionary(*pages.values().next().unwrap()).unwrap();
-        let mb: Vec<f64> = page.get(b"MediaBox").unwrap().as_array().unwrap().iter().map(|v| v.as_float().map(f64::from).or_else(|_| v.as_i64().map(|i| i as f64)).unwrap()).collect();
-        assert!((mb[2] - mb[0] - 841.9).abs() < 1.0 && (mb[3] - mb[1] - 595.3).abs() < 1.0, "{view}: A4 landscape, got {mb:?}");
+        let (w, h) = one_page(&pdf);
+        assert!((w - 841.9).abs() < 1.0 && (h - 595.3).abs() < 1.0, "{view}: A4 landscape, got {w} × {h}");
     }
     // Bad requests are JSON errors.
     let (s, ctype, _) = get(&format!("{base}/api/maps/status.gif"));
@@ -129,12 +142,8 @@ fn the_province_report_is_one_a4_pdf_with_map_tables_chart_and_candidates() {
     let (s, ctype, pdf) = get(&format!("{base}/api/reports/98.pdf?year=2025&lang=en"));
     assert_eq!((s, ctype.as_str()), (200, "application/pdf"));
     save("report-98-en.pdf", &pdf);
-    let doc = lopdf::Document::load_mem(&pdf).expect("the report PDF parses");
-    let pages = doc.get_pages();
-    assert_eq!(pages.len(), 1);
-    let page = doc.get_dictionary(*pages.values().next().unwrap()).unwrap();
-    let mb: Vec<f64> = page.get(b"MediaBox").unwrap().as_array().unwrap().iter().map(|v| v.as_float().map(f64::from).or_else(|_| v.as_i64().map(|i| i as f64)).unwrap()).collect();
-    assert!((mb[2] - mb[0] - 595.3).abs() < 1.0 && (mb[3] - mb[1] - 841.9).abs() < 1.0, "A4 portrait, got {mb:?}");
+    let (w, h) = one_page(&pdf);
+    assert!((w - 595.3).abs() < 1.0 && (h - 841.9).abs() < 1.0, "A4 portrait, got {w} × {h}");
     let (s, _, _) = get(&format!("{base}/api/reports/12.pdf"));
     assert_eq!(s, 404, "an unknown province");
 }

@@ -39,19 +39,39 @@ pub struct RenderArgs {
     pub out: PathBuf,
 }
 
-pub fn run(db: &Path, a: RenderArgs) -> anyhow::Result<()> {
-    if !db.exists() {
-        anyhow::bail!("no store at {}", db.display());
+/// What drawing a map or a report needs from the store.
+pub(super) struct Drawing {
+    pub store: Store,
+    pub snapshot: commune_atlas::analytics::Snapshot,
+    pub tiles: TileService,
+    pub names: Vec<commune_atlas::api::search::Entry>,
+}
+
+impl Drawing {
+    pub fn load(db: &Path) -> anyhow::Result<Drawing> {
+        if !db.exists() {
+            anyhow::bail!("no store at {}", db.display());
+        }
+        let store = Store::open(db)?;
+        let rules = commune_atlas::rules::Rules::embedded()?;
+        let (_, snapshot) = commune_atlas::analytics::up_to_date(&store, &rules)?;
+        let tiles = TileService::load(&store, None)?;
+        let names = commune_atlas::api::search::load(&store)?;
+        Ok(Drawing { store, snapshot, tiles, names })
     }
+
+    /// A province's name by its code.
+    pub fn province_name(&self, code: &str) -> Option<String> {
+        self.names.iter().find(|e| e.level == "province" && e.code == code).map(|e| e.name.clone())
+    }
+}
+
+pub fn run(db: &Path, a: RenderArgs) -> anyhow::Result<()> {
     let ext = a.out.extension().and_then(|e| e.to_str()).unwrap_or("");
     let format = Format::parse(ext).context("choose the output by its extension: .svg, .png or .pdf")?;
     let started = std::time::Instant::now();
-    let store = Store::open(db)?;
+    let Drawing { store, snapshot, tiles, names } = Drawing::load(db)?;
     let demo = store.is_demo()?;
-    let rules = commune_atlas::rules::Rules::embedded()?;
-    let (_, snapshot) = commune_atlas::analytics::up_to_date(&store, &rules)?;
-    let tiles = TileService::load(&store, None)?;
-    let names = commune_atlas::api::search::load(&store)?;
     let req = MapRequest {
         view: a.view.clone(),
         spec: Spec { year: a.year, from: a.from, metric: a.metric.clone(), method: a.method.clone(), classes: a.classes, ..Spec::default() },

@@ -226,3 +226,18 @@ pub fn current_communes(db: &Path, province: &str) -> Vec<i64> {
         .unwrap();
     stmt.query_map([province], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
 }
+
+/// Options for importing a commune boundary file of version `version` valid from `valid_from`.
+pub fn commune_boundaries(version: &str, valid_from: chrono::NaiveDate) -> commune_atlas::import::BoundaryOptions {
+    commune_atlas::import::BoundaryOptions {
+        version: version.into(),
+        valid_from,
+        valid_to: None,
+        level: "commune".into(),
+        code_system: Some("synthetic".into()),
+        source: None,
+        repair: false,
+        snap_tolerance: 0.0,
+        props: Default::default(),
+    }
+}
