@@ -3,7 +3,7 @@
 //! Layers, from the ground up (arrows point down only):
 //! - [`store`] — the DuckDB database: schema (`src/store/sql/*.sql`), migrations, typed queries;
 //! - [`access`] — users, roles, province scopes, tokens and the audit log;
-//! - [`geo`] and [`text`] — pure helpers on geometry and Vietnamese names;
+//! - [`geo`] and [`text`] — pure helpers on geometry and Vietnamese names; [`fonts`] — the embedded fonts;
 //! - [`rules`] — rule sets as data (`data/rules/*.toml`) and their three-valued evaluation;
 //! - [`import`] — validated, atomic imports of user files;
 //! - [`analytics`] — classification, conversion and progress, written back to the store;
@@ -21,6 +21,7 @@ pub mod analytics;
 pub mod api;
 pub mod demo;
 pub mod error;
+pub mod fonts;
 pub mod geo;
 pub mod import;
 pub mod plans;

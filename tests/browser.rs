@@ -18,15 +18,23 @@ impl Drop for Proc {
     }
 }
 
-/// Make sure Chromium and ChromeDriver exist, installing the Debian packages if needed.
+/// Make sure Chromium and ChromeDriver exist, installing the Debian packages if needed. The tests
+/// of this file run in parallel: one installs while the others wait (apt allows one at a time),
+/// and apt itself waits for a lock another process holds.
 fn ensure_chromium() {
+    static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let have = |p: &str| std::path::Path::new(p).exists();
     if have("/usr/bin/chromium") && have("/usr/bin/chromedriver") {
         return;
     }
     eprintln!("installing chromium and chromium-driver (Debian packages) for the browser tests …");
     let apt = |args: &[&str]| {
-        let st = Command::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive").status();
+        let st = Command::new("apt-get")
+            .args(["-o", "DPkg::Lock::Timeout=600"])
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status();
         assert!(st.is_ok_and(|s| s.success()), "apt-get {args:?} failed: the browser tests need chromium and chromium-driver");
     };
     apt(&["update", "-q"]);
@@ -219,6 +227,23 @@ fn the_web_map_renders_recolours_without_refetching_tiles_and_explains_a_commune
     assert!(criteria >= 3, "the panel lists the rule set's criteria ({criteria})");
     d.eval_async(WAIT_IDLE);
     d.screenshot("03-commune-panel");
+
+    // Zoomed in, communes are labelled with their Vietnamese names, drawn from the server's own
+    // glyphs (Latin Extended Additional included), each name once, and nothing failed to load.
+    d.eval("const a = window.atlas; window.__mapErrors = []; a.map.on('error', (e) => window.__mapErrors.push(String(e.error && e.error.message))); a.map.jumpTo({ center: a.map.getCenter(), zoom: 11.5 });");
+    d.eval_async(WAIT_IDLE);
+    let placed = d.eval("const a = window.atlas; return a.map.queryRenderedFeatures({ layers: ['label:' + a.atlas.active] }).map(f => [f.id, f.properties.name]);");
+    let placed = placed.as_array().unwrap();
+    let labels: Vec<&str> = placed.iter().filter_map(|p| p[1].as_str()).collect();
+    assert!(labels.len() >= 3, "commune labels drawn at z11.5: {labels:?}");
+    assert!(labels.contains(&name.as_str()), "the clicked commune '{name}' is labelled: {labels:?}");
+    assert!(labels.iter().any(|l| l.chars().any(|c| ('\u{1E00}'..='\u{1EFF}').contains(&c))), "a name with Vietnamese letters is drawn: {labels:?}");
+    let ids: std::collections::HashSet<i64> = placed.iter().filter_map(|p| p[0].as_i64()).collect();
+    assert_eq!(ids.len(), placed.len(), "each commune is labelled once, not once per tile: {placed:?}");
+    let glyphs = d.eval("return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/fonts/'));");
+    assert!(glyphs.as_array().unwrap().iter().any(|g| g.as_str().unwrap().contains("7680-7935.pbf")), "{glyphs}");
+    assert_eq!(d.eval("return window.__mapErrors;"), json!([]), "no tile or glyph failed");
+    d.screenshot("03b-commune-labels");
 
     // The language toggle switches the labels.
     let vi = d.eval("return document.querySelector('[data-view=status]').textContent;");

@@ -310,3 +310,27 @@ fn checking_a_file_without_a_store_finds_what_the_import_would() {
     let err = commune_atlas::import::check_geojson(&Input::from_bytes("g.geojson", broken.as_bytes()), &opts).unwrap_err();
     assert!(err.to_string().contains("property 'name' (the unit name) is missing"), "{err}");
 }
+
+#[test]
+fn the_fuzz_seeds_are_what_they_say_a_valid_file_and_one_with_problems() {
+    // fuzz/seeds start each target near the interesting paths; keep them in step with the importers.
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+    let read = |p: &str| std::fs::read(seeds.join(p)).unwrap();
+    let codes = ["90001", "90002", "90003"];
+    assert_eq!(commune_atlas::import::check_indicators_csv(&read("csv_import/valid.csv"), "valid.csv", &codes).unwrap(), 3);
+    let err = commune_atlas::import::check_indicators_csv(&read("csv_import/problems.csv"), "problems.csv", &codes).unwrap_err().to_string();
+    for want in ["problems.csv:2:4: resident_population", "problems.csv:3:1: unknown commune code '99999'", "problems.csv:4:3: reference_date"] {
+        assert!(err.contains(want), "{want} in {err}");
+    }
+    let err = commune_atlas::import::check_indicators_csv(&read("csv_import/ragged.csv"), "ragged.csv", &codes).unwrap_err().to_string();
+    assert!(err.contains("ragged.csv:3:3: this line has 2 fields but the header has 37"), "{err}");
+    // GeoJSON seeds: the first byte is the fuzz target's flags (bit 0 = repair).
+    let opts = commune_boundaries("seed", NaiveDate::from_ymd_opt(2025, 7, 1).unwrap());
+    let valid = read("geojson_import/valid.bin");
+    assert_eq!(valid[0] & 1, 0);
+    assert_eq!(commune_atlas::import::check_geojson(&Input::from_bytes("valid.geojson", &valid[1..]), &opts).unwrap(), 2);
+    let invalid = read("geojson_import/invalid_repair.bin");
+    assert_eq!(invalid[0] & 1, 1);
+    let err = commune_atlas::import::check_geojson(&Input::from_bytes("invalid.geojson", &invalid[1..]), &opts).unwrap_err().to_string();
+    assert!(err.contains("invalid.geojson"), "{err}");
+}

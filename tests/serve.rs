@@ -190,6 +190,27 @@ fn tiles_over_http_gzip_etag_204_and_json_errors() {
     let total: i64 = ch["legend"].as_array().unwrap().iter().map(|c| c["count"].as_i64().unwrap()).sum();
     assert_eq!(total, 210);
     assert!(units > 200);
+    // TileJSON announces the label points beside the polygons, from their zoom.
+    assert_eq!(tj["vector_layers"][1]["id"], "communes_label");
+    assert_eq!(tj["vector_layers"][1]["minzoom"], 8);
+}
+
+#[test]
+fn the_map_gets_its_label_glyphs_from_the_server_vietnamese_letters_included() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("atlas.duckdb"));
+    // MapLibre's request for Latin Extended Additional (ạ … ỹ), with a fallback font in the stack.
+    let (status, hs, pbf) = get_raw(&format!("{}/fonts/DejaVu%20Sans,Noto%20Sans/7680-7935.pbf", server.base), &[]);
+    assert_eq!(status, 200);
+    assert_eq!(header(&hs, "content-type"), Some("application/x-protobuf"));
+    assert!(pbf.len() > 50_000, "a range of drawn glyphs ({} bytes)", pbf.len());
+    assert!(pbf.windows(9).any(|w| w == b"7680-7935"), "the fontstack names its range");
+    let (status, _, body) = get(&format!("{}/fonts/Comic%20Sans/0-255.pbf", server.base));
+    assert_eq!(status, 404);
+    assert!(body["error"]["message"].as_str().unwrap().contains("DejaVu Sans"), "says which fonts exist: {body}");
+    let (status, _, body) = get(&format!("{}/fonts/DejaVu%20Sans/3-258.pbf", server.base));
+    assert_eq!(status, 400);
+    assert!(body["error"]["message"].as_str().unwrap().contains("multiple of 256"), "{body}");
 }
 
 #[test]

@@ -11,6 +11,7 @@ use commune_atlas::import::ImportOptions;
 use commune_atlas::store::Store;
 use commune_atlas::tiles::mercator::{tile_range, to_world};
 use commune_atlas::tiles::simplify::{BANDS, band_of};
+use commune_atlas::tiles::layer::label_min_zoom;
 use commune_atlas::tiles::{Kind, LayerEntry, TileService};
 
 /// The demo store and its tile service, built once for all tests of this file.
@@ -76,11 +77,16 @@ fn packed(b: &[u8]) -> Vec<u32> {
     v
 }
 
+/// A zigzag-encoded parameter integer.
+fn unzig(v: u32) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
 /// Check a polygon geometry command stream strictly; returns the rings in tile coordinates.
 fn polygon_rings(cmds: &[u32]) -> Vec<Vec<[i64; 2]>> {
     let (mut i, mut cur) = (0, [0i64, 0i64]);
     let mut rings = Vec::new();
-    let zz = |v: u32| ((v >> 1) as i64) ^ -((v & 1) as i64);
+    let zz = unzig;
     while i < cmds.len() {
         let (id, n) = (cmds[i] & 7, cmds[i] >> 3);
         assert_eq!((id, n), (1, 1), "a ring starts with MoveTo(1)");
@@ -110,41 +116,59 @@ fn area2(r: &[[i64; 2]]) -> i64 {
     }).sum()
 }
 
-/// Decoded features of a tile: (id, rings).
+/// Decoded polygon features of a tile's `layer_name` layer: (id, rings). Every layer of the tile
+/// is checked: the polygons and, from the label zoom, `<layer_name>_label` with one point each.
 fn decode_strict(raw: &[u8], layer_name: &str) -> Vec<(u64, Vec<Vec<[i64; 2]>>)> {
     let tile = fields(raw);
-    assert_eq!(tile.len(), 1, "one layer per tile");
-    assert_eq!(tile[0].0, 3, "Tile.layers is field 3");
-    let layer = fields(&tile[0].2);
-    let version = layer.iter().find(|f| f.0 == 15).map(|f| f.3);
-    assert_eq!(version, Some(2), "layer version 2");
-    let name = layer.iter().find(|f| f.0 == 1).map(|f| String::from_utf8(f.2.clone()).unwrap());
-    assert_eq!(name.as_deref(), Some(layer_name));
-    assert_eq!(layer.iter().find(|f| f.0 == 5).map(|f| f.3), Some(4096), "extent 4096");
-    let n_keys = layer.iter().filter(|f| f.0 == 3).count() as u32;
-    let n_values = layer.iter().filter(|f| f.0 == 4).count() as u32;
+    assert!(!tile.is_empty() && tile.len() <= 2, "the layer and perhaps its labels");
     let mut out = Vec::new();
-    let mut ids = HashSet::new();
-    for f in layer.iter().filter(|f| f.0 == 2) {
-        let feat = fields(&f.2);
-        let id = feat.iter().find(|x| x.0 == 1).map(|x| x.3).expect("feature id");
-        assert!(ids.insert(id), "feature ids are unique in a layer ({id})");
-        let tags = feat.iter().find(|x| x.0 == 2).map(|x| packed(&x.2)).unwrap_or_default();
-        assert!(tags.len() % 2 == 0 && tags.chunks(2).all(|t| t[0] < n_keys && t[1] < n_values), "tags index the tables");
-        let ty = feat.iter().find(|x| x.0 == 3).map(|x| x.3);
-        let geom = packed(&feat.iter().find(|x| x.0 == 4).expect("geometry").2);
-        if ty == Some(3) {
-            let rings = polygon_rings(&geom);
-            assert!(area2(&rings[0]) > 0, "the first ring of a polygon feature is an exterior (positive area)");
-            for r in &rings {
-                assert_ne!(area2(r), 0, "no zero-area rings");
+    for t in &tile {
+        assert_eq!(t.0, 3, "Tile.layers is field 3");
+        let layer = fields(&t.2);
+        let version = layer.iter().find(|f| f.0 == 15).map(|f| f.3);
+        assert_eq!(version, Some(2), "layer version 2");
+        let name = layer.iter().find(|f| f.0 == 1).map(|f| String::from_utf8(f.2.clone()).unwrap()).expect("a layer name");
+        let labels = name != layer_name;
+        if labels {
+            assert_eq!(name, format!("{layer_name}_label"));
+        }
+        assert_eq!(layer.iter().find(|f| f.0 == 5).map(|f| f.3), Some(4096), "extent 4096");
+        let n_keys = layer.iter().filter(|f| f.0 == 3).count() as u32;
+        let n_values = layer.iter().filter(|f| f.0 == 4).count() as u32;
+        let mut ids = HashSet::new();
+        for f in layer.iter().filter(|f| f.0 == 2) {
+            let feat = fields(&f.2);
+            let id = feat.iter().find(|x| x.0 == 1).map(|x| x.3).expect("feature id");
+            assert!(ids.insert(id), "feature ids are unique in a layer ({id})");
+            let tags = feat.iter().find(|x| x.0 == 2).map(|x| packed(&x.2)).unwrap_or_default();
+            assert!(tags.len() % 2 == 0 && tags.chunks(2).all(|t| t[0] < n_keys && t[1] < n_values), "tags index the tables");
+            let ty = feat.iter().find(|x| x.0 == 3).map(|x| x.3);
+            let geom = packed(&feat.iter().find(|x| x.0 == 4).expect("geometry").2);
+            if labels {
+                assert_eq!(ty, Some(1), "label features are points");
+                assert_eq!(geom[0], 1 | (1 << 3), "one MoveTo of one point");
+                let (x, y) = (unzig(geom[1]), unzig(geom[2]));
+                assert!((0..4096).contains(&x) && (0..4096).contains(&y), "a label point lies inside its tile ({x},{y})");
+            } else {
+                assert_eq!(ty, Some(3), "polygons");
+                let rings = polygon_rings(&geom);
+                assert!(area2(&rings[0]) > 0, "the first ring of a polygon feature is an exterior (positive area)");
+                for r in &rings {
+                    assert_ne!(area2(r), 0, "no zero-area rings");
+                }
+                out.push((id, rings));
             }
-            out.push((id, rings));
-        } else {
-            assert_eq!(ty, Some(2), "lines or polygons only");
         }
     }
     out
+}
+
+/// Ids of a tile's `<layer>_label` features.
+fn label_ids(raw: &[u8], layer_name: &str) -> Vec<u64> {
+    let reader = mvt_reader::Reader::new(raw.to_vec()).expect("mvt-reader parses the tile");
+    let names = reader.get_layer_names().unwrap();
+    let Some(i) = names.iter().position(|n| *n == format!("{layer_name}_label")) else { return Vec::new() };
+    reader.get_features(i).unwrap().iter().map(|f| f.id.expect("label features carry the unit id")).collect()
 }
 
 fn polygon_layers(t: &TileService) -> Vec<std::sync::Arc<LayerEntry>> {
@@ -155,6 +179,7 @@ fn polygon_layers(t: &TileService) -> Vec<std::sync::Arc<LayerEntry>> {
 fn every_demo_tile_to_z12_decodes_and_passes_the_mvt_checks() {
     let (_d, t) = service();
     let mut tiles = 0;
+    let mut labelled: HashMap<(String, u8), Vec<u64>> = HashMap::new();
     for l in t.layers() {
         let w = [l.bounds[0], l.bounds[1], l.bounds[2], l.bounds[3]];
         let (a, b) = (to_world(w[0], w[3]), to_world(w[2], w[1]));
@@ -166,12 +191,20 @@ fn every_demo_tile_to_z12_decodes_and_passes_the_mvt_checks() {
                     tiles += 1;
                     // Independent decoder.
                     let reader = mvt_reader::Reader::new(tile.raw.clone()).expect("mvt-reader parses the tile");
-                    assert_eq!(reader.get_layer_names().unwrap(), vec![l.name.clone()]);
+                    let names = reader.get_layer_names().unwrap();
+                    assert_eq!(names[0], l.name);
                     let features = reader.get_features(0).expect("mvt-reader decodes the features");
                     assert!(!features.is_empty());
                     if matches!(l.kind, Kind::Polygons(_)) {
                         let strict = decode_strict(&tile.raw, &l.name);
                         assert_eq!(strict.len(), features.len());
+                        if z >= label_min_zoom(&l.name) {
+                            labelled.entry((l.id.clone(), z)).or_default().extend(label_ids(&tile.raw, &l.name));
+                        } else {
+                            assert_eq!(names.len(), 1, "{} z{z}: no labels below z{}", l.id, label_min_zoom(&l.name));
+                        }
+                    } else {
+                        assert_eq!(names.len(), 1);
                     }
                     // The gzip form holds the same bytes.
                     let mut d = flate2::read::GzDecoder::new(&tile.gzip[..]);
@@ -183,6 +216,17 @@ fn every_demo_tile_to_z12_decodes_and_passes_the_mvt_checks() {
         }
     }
     assert!(tiles > 1_000, "checked {tiles} tiles");
+    // From its label zoom on, every unit is labelled in exactly one tile per zoom.
+    for l in polygon_layers(t) {
+        let Kind::Polygons(p) = &l.kind else { continue };
+        let mut units: Vec<u64> = p.units.iter().map(|u| u.id as u64).collect();
+        units.sort_unstable();
+        for z in label_min_zoom(&l.name)..=12 {
+            let mut got = labelled.remove(&(l.id.clone(), z)).unwrap_or_default();
+            got.sort_unstable();
+            assert_eq!(got, units, "{} z{z}: each unit labelled once", l.id);
+        }
+    }
 }
 
 #[test]

@@ -120,7 +120,7 @@ pub enum Access {
 pub fn required(method: &Method, path: &str) -> Access {
     // `p` itself or below it, without allocating (this runs for every tile request).
     let under = |p: &str| path.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-    if path == "/" || under("/web") || path == "/api/health" || path == "/api/session" || path == "/favicon.ico" {
+    if path == "/" || under("/web") || under("/fonts") || path == "/api/health" || path == "/api/session" || path == "/favicon.ico" {
         return Access::Public;
     }
     let _ = method;
@@ -348,6 +348,7 @@ mod tests {
         let get = Method::GET;
         assert_eq!(required(&get, "/"), Access::Public);
         assert_eq!(required(&get, "/web/js/app.js"), Access::Public);
+        assert_eq!(required(&get, "/fonts/DejaVu Sans/0-255.pbf"), Access::Public, "glyphs carry no data");
         assert_eq!(required(&get, "/webhook"), Access::Needs(Role::Viewer), "prefixes match whole segments");
         assert_eq!(required(&get, "/tiles/communes/5/25/14.mvt"), Access::Needs(Role::Viewer));
         assert_eq!(required(&Method::PATCH, "/api/plans/3"), Access::Needs(Role::Leader));

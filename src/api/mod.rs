@@ -6,6 +6,7 @@ mod analytics;
 pub mod auth;
 mod choropleth;
 mod error;
+mod fonts;
 mod health;
 mod maps;
 pub mod metrics;
@@ -195,6 +196,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tiles", get(tiles::catalog))
         .route("/tiles/{file}", get(tiles::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
+        .route("/fonts/{fontstack}/{range}", get(fonts::glyphs))
         .route("/", get(static_files::index))
         .route("/web/{*path}", get(static_files::file))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -73,13 +73,7 @@ pub async fn tilejson(State(state): State<AppState>, Path(file): Path<String>, h
         "maxzoom": MAX_ZOOM,
         "bounds": b,
         "center": [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0, 7],
-        "vector_layers": [{
-            "id": l.name,
-            "description": format!("{} ({} features); feature id = unit id", l.name, l.features),
-            "minzoom": 0,
-            "maxzoom": MAX_ZOOM,
-            "fields": l.fields().into_iter().map(|(k, t)| (k.to_string(), Value::String(t.to_string()))).collect::<serde_json::Map<_, _>>(),
-        }],
+        "vector_layers": l.vector_layers(MAX_ZOOM),
     });
     Ok(([(header::CACHE_CONTROL, "no-cache")], axum::Json(body)).into_response())
 }

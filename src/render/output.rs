@@ -33,16 +33,14 @@ impl Format {
 }
 
 /// The family every text element uses.
-pub const FONT_FAMILY: &str = "DejaVu Sans";
-const REGULAR: &[u8] = include_bytes!("../../data/fonts/DejaVuSans.ttf");
-const BOLD: &[u8] = include_bytes!("../../data/fonts/DejaVuSans-Bold.ttf");
+pub const FONT_FAMILY: &str = crate::fonts::FAMILY;
 
 fn fonts() -> Arc<usvg::fontdb::Database> {
     static DB: OnceLock<Arc<usvg::fontdb::Database>> = OnceLock::new();
     DB.get_or_init(|| {
         let mut db = usvg::fontdb::Database::new();
-        db.load_font_data(REGULAR.to_vec());
-        db.load_font_data(BOLD.to_vec());
+        db.load_font_data(crate::fonts::REGULAR.to_vec());
+        db.load_font_data(crate::fonts::BOLD.to_vec());
         db.set_sans_serif_family(FONT_FAMILY);
         Arc::new(db)
     })

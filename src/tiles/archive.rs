@@ -48,10 +48,7 @@ pub fn export(layer: &LayerEntry, max_zoom: u8, out: &Path, attribution: &str, m
         "description": format!("{} of boundary version {} (commune-atlas)", layer.name, layer.version.as_deref().unwrap_or("-")),
         "attribution": attribution,
         "version": format!("{:016x}", layer.hash),
-        "vector_layers": [{
-            "id": layer.name, "minzoom": 0, "maxzoom": max_zoom,
-            "fields": layer.fields().into_iter().map(|(k, t)| (k.to_string(), serde_json::Value::String(t.to_string()))).collect::<serde_json::Map<_, _>>(),
-        }],
+        "vector_layers": layer.vector_layers(max_zoom),
     });
     let tmp = out.with_extension("pmtiles.partial");
     let file = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;

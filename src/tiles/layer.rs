@@ -16,6 +16,17 @@ use super::topology::{RingIn, Topology};
 /// Buffer around a tile, in tile units, so strokes do not show seams.
 pub const BUFFER: f64 = 64.0;
 
+/// Zoom from which a polygon layer's tiles also carry a `<name>_label` point layer: one point per
+/// unit at its label point, in the one tile that holds it, so a unit split across tiles is
+/// labelled once rather than once per piece. Below it labels would be unreadable clutter.
+pub fn label_min_zoom(layer: &str) -> u8 {
+    match layer {
+        "provinces" => 5,
+        "districts" => 7,
+        _ => 8,
+    }
+}
+
 /// What a feature carries besides its geometry.
 #[derive(Debug, Clone)]
 pub struct UnitMeta {
@@ -167,9 +178,10 @@ impl PolygonLayer {
             .collect()
     }
 
-    /// Render tile z/x/y into a layer builder with the units `keep` accepts (None when no
-    /// feature falls in it).
-    pub fn render(&self, z: u8, x: u32, y: u32, keep: &dyn Fn(i64) -> bool) -> Option<LayerBuilder> {
+    /// Render tile z/x/y with the units `keep` accepts: the polygon layer, then (from
+    /// [`label_min_zoom`]) the label points of the units whose label point falls in the tile.
+    /// Empty when no feature falls in it.
+    pub fn render(&self, z: u8, x: u32, y: u32, keep: &dyn Fn(i64) -> bool) -> Vec<LayerBuilder> {
         let band = band_of(z);
         let arcs = &self.bands.arcs[band];
         let b = tile_bounds(z, x, y);
@@ -183,15 +195,27 @@ impl PolygonLayer {
             }
         }
         if hits.is_empty() {
-            return None;
+            return Vec::new();
         }
         let scale = f64::from(EXTENT) / size;
         let to_tile = |p: [f64; 2]| [(p[0] - b[0]) * scale, (p[1] - b[1]) * scale];
         let clip = [-BUFFER, -BUFFER, f64::from(EXTENT) + BUFFER, f64::from(EXTENT) + BUFFER];
         let mut layer = LayerBuilder::new(&self.name);
+        let mut labels = (z >= label_min_zoom(&self.name)).then(|| LayerBuilder::new(&format!("{}_label", self.name)));
+        let inside = |p: [f64; 2]| (0.0..f64::from(EXTENT)).contains(&p[0]) && (0.0..f64::from(EXTENT)).contains(&p[1]);
         let pts = &self.topo.points;
         for (ui, parts) in hits {
             let meta = &self.units[ui as usize];
+            let props = [
+                ("code", PropValue::Str(meta.code.clone())),
+                ("name", PropValue::Str(meta.name.clone())),
+                ("province", PropValue::Str(meta.province.clone().unwrap_or_default())),
+            ];
+            let anchor = to_tile(meta.label);
+            if let Some(labels) = labels.as_mut().filter(|_| inside(anchor)) {
+                // Floored, not rounded: the point stays in this tile (4095.6 would round onto the next).
+                labels.add(meta.id as u64, &props, &Geometry::Points(vec![[anchor[0].floor(), anchor[1].floor()]]));
+            }
             let mut polys: BTreeMap<u32, Vec<Vec<[f64; 2]>>> = BTreeMap::new();
             for ring in &self.topo.units[ui as usize] {
                 if !parts.contains(&ring.part) {
@@ -212,24 +236,18 @@ impl PolygonLayer {
                     poly.insert(0, clipped);
                 }
             }
-            let props = [
-                ("code", PropValue::Str(meta.code.clone())),
-                ("name", PropValue::Str(meta.name.clone())),
-                ("province", PropValue::Str(meta.province.clone().unwrap_or_default())),
-            ];
             let added = layer.add(meta.id as u64, &props, &Geometry::Polygons(polys.into_values().collect()));
             if !added {
                 // Too small to survive quantising: keep a minimal square at the label point, in
                 // the one tile that holds it, so the unit never vanishes.
-                let l = to_tile(meta.label);
-                if (0.0..f64::from(EXTENT)).contains(&l[0]) && (0.0..f64::from(EXTENT)).contains(&l[1]) {
-                    let (cx, cy) = (l[0].floor(), l[1].floor());
+                if inside(anchor) {
+                    let (cx, cy) = (anchor[0].floor(), anchor[1].floor());
                     let square = vec![[cx, cy], [cx + 2.0, cy], [cx + 2.0, cy + 2.0], [cx, cy + 2.0]];
                     layer.add(meta.id as u64, &props, &Geometry::Polygons(vec![vec![square]]));
                 }
             }
         }
-        (!layer.is_empty()).then_some(layer)
+        [Some(layer), labels].into_iter().flatten().filter(|l| !l.is_empty()).collect()
     }
 }
 

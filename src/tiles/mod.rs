@@ -10,11 +10,14 @@
 //! zoom band ([`simplify`]) → an R-tree over unit parts ([`layer`]). Per tile: the R-tree finds
 //! the units, rings are rebuilt from the band's arcs, clipped with a buffer ([`clip`]), quantised
 //! and encoded ([`mvt`]), gzipped and cached ([`cache`]) under the layer's content hash, so a
-//! re-imported version can never be served from stale entries.
+//! re-imported version can never be served from stale entries. From a zoom per level
+//! ([`layer::label_min_zoom`]) a tile also carries `<level>_label`: each unit's label point, in
+//! the one tile that holds it; [`glyphs`] draws the font MapLibre letters those labels with.
 
 pub mod archive;
 pub mod cache;
 pub mod clip;
+pub mod glyphs;
 pub mod layer;
 pub mod mercator;
 pub mod mvt;
@@ -76,11 +79,35 @@ impl LayerEntry {
         }
     }
 
-    fn render(&self, z: u8, x: u32, y: u32, keep: &dyn Fn(i64) -> bool) -> Option<mvt::LayerBuilder> {
+    /// The tile's layers: polygons (and, from [`layer::label_min_zoom`], `<name>_label` points) or
+    /// lines; empty when nothing falls in the tile.
+    fn render(&self, z: u8, x: u32, y: u32, keep: &dyn Fn(i64) -> bool) -> Vec<mvt::LayerBuilder> {
         match &self.kind {
             Kind::Polygons(p) => p.render(z, x, y, keep),
-            Kind::Lines(l) => l.render(z, x, y),
+            Kind::Lines(l) => l.render(z, x, y).into_iter().collect(),
         }
+    }
+
+    /// TileJSON `vector_layers` entries: the layer itself and, for polygons, its label points.
+    pub fn vector_layers(&self, max_zoom: u8) -> Vec<serde_json::Value> {
+        let fields = |f: Vec<(&str, &str)>| f.into_iter().map(|(k, t)| (k.to_string(), serde_json::Value::String(t.to_string()))).collect::<serde_json::Map<_, _>>();
+        let mut out = vec![serde_json::json!({
+            "id": self.name,
+            "description": format!("{} ({} features); feature id = unit id", self.name, self.features),
+            "minzoom": 0,
+            "maxzoom": max_zoom,
+            "fields": fields(self.fields()),
+        })];
+        if matches!(self.kind, Kind::Polygons(_)) {
+            out.push(serde_json::json!({
+                "id": format!("{}_label", self.name),
+                "description": format!("label point of each {} feature, in the one tile that holds it; feature id = unit id", self.name),
+                "minzoom": layer::label_min_zoom(&self.name).min(max_zoom),
+                "maxzoom": max_zoom,
+                "fields": fields(self.fields()),
+            }));
+        }
+        out
     }
 }
 
@@ -380,8 +407,11 @@ impl TileService {
 
     /// Render, encode and gzip one tile (no cache).
     pub fn encode(layer: &LayerEntry, z: u8, x: u32, y: u32, filter: &dyn UnitFilter) -> Option<Arc<Encoded>> {
-        let built = layer.render(z, x, y, &|id| filter.keep(id))?;
-        let raw = mvt::tile(vec![built]);
+        let built = layer.render(z, x, y, &|id| filter.keep(id));
+        if built.is_empty() {
+            return None;
+        }
+        let raw = mvt::tile(built);
         let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 2), flate2::Compression::fast());
         let gzip = gz.write_all(&raw).and_then(|_| gz.finish()).unwrap_or_default();
         let mut h = Fnv::default();

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 /// Tile extent.
 pub const EXTENT: u32 = 4096;
 
-fn varint(buf: &mut Vec<u8>, mut v: u64) {
+pub(super) fn varint(buf: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         buf.push((v as u8) | 0x80);
         v >>= 7;
@@ -17,17 +17,17 @@ fn varint(buf: &mut Vec<u8>, mut v: u64) {
     buf.push(v as u8);
 }
 
-fn key(buf: &mut Vec<u8>, field: u32, wire: u32) {
+pub(super) fn key(buf: &mut Vec<u8>, field: u32, wire: u32) {
     varint(buf, u64::from((field << 3) | wire));
 }
 
-fn bytes_field(buf: &mut Vec<u8>, field: u32, data: &[u8]) {
+pub(super) fn bytes_field(buf: &mut Vec<u8>, field: u32, data: &[u8]) {
     key(buf, field, 2);
     varint(buf, data.len() as u64);
     buf.extend_from_slice(data);
 }
 
-fn zigzag(v: i32) -> u32 {
+pub(super) fn zigzag(v: i32) -> u32 {
     ((v << 1) ^ (v >> 31)) as u32
 }
 
@@ -71,6 +71,8 @@ pub enum Geometry {
     /// Polygons: each an exterior ring followed by its holes (rings open, closing implicit).
     Polygons(Vec<Vec<Vec<[f64; 2]>>>),
     Lines(Vec<Vec<[f64; 2]>>),
+    /// Points (label anchors); those that quantise onto the previous one are dropped.
+    Points(Vec<[f64; 2]>),
 }
 
 /// Builds one layer.
@@ -227,6 +229,24 @@ impl LayerBuilder {
                     }
                 }
             }
+            Geometry::Points(points) => {
+                geom_type = 1;
+                let mut q: Vec<[i32; 2]> = Vec::with_capacity(points.len());
+                for p in points {
+                    let v = [p[0].round() as i32, p[1].round() as i32];
+                    if q.last() != Some(&v) {
+                        q.push(v);
+                    }
+                }
+                if !q.is_empty() {
+                    cmds.push(1 | ((q.len() as u32) << 3));
+                    for p in &q {
+                        cmds.push(zigzag(p[0] - cursor[0]));
+                        cmds.push(zigzag(p[1] - cursor[1]));
+                        cursor = *p;
+                    }
+                }
+            }
         }
         if cmds.is_empty() {
             return false;
@@ -321,5 +341,16 @@ mod tests {
         // A ring that quantises to a point is dropped.
         assert!(!l.add(2, &[], &Geometry::Polygons(vec![vec![vec![[0.1, 0.1], [0.2, 0.1], [0.2, 0.2]]]])));
         assert_eq!(l.len(), 1);
+    }
+
+    #[test]
+    fn points_encode_as_one_move_to_with_a_count() {
+        // Spec 4.3.5.1: MoveTo with a count of 2, then (5,7) and (3,2) as deltas from (5,7).
+        let mut l = LayerBuilder::new("t");
+        assert!(l.add(1, &[], &Geometry::Points(vec![[5.0, 7.0], [3.2, 2.4]])));
+        assert!(!l.add(2, &[], &Geometry::Points(vec![])));
+        let f = &l.features;
+        let g = [17u8, 10, 14, 3, 9];
+        assert!(f.windows(g.len()).any(|w| w == g), "geometry MoveTo(2) +5,+7 -2,-5 in {f:?}");
     }
 }

@@ -48,7 +48,7 @@ function writeUrl(map) {
   history.replaceState(null, '', `#${p}`);
 }
 
-let atlas, health, years = [], lastChoropleth = null, labelMarkers = [], plansView = null, sqlConsole = null;
+let atlas, health, years = [], lastChoropleth = null, plansView = null, sqlConsole = null;
 
 function legendHtml(ch) {
   const title = ch.metric === 'status' ? t('legend.status', { year: ch.year })
@@ -65,13 +65,13 @@ async function recolour() {
   if (state.view === 'dashboard') return;
   if (state.view === 'sql') {
     const ch = await api(`/api/choropleth?year=${state.year}&metric=status`).catch(() => null);
-    if (ch) { atlas.showVersion(ch.tile_layer); atlas.paint(ch.tile_layer, {}); placeLabels(ch.boundary_version); }
+    if (ch) { atlas.showVersion(ch.tile_layer); atlas.paint(ch.tile_layer, {}); }
     return;
   }
   if (state.view === 'plans') {
     const target = Math.min(state.year + 1, 2035);
     const ch = await api(`/api/choropleth?year=${years.includes(target) ? target : state.year}&metric=status`).catch(() => null);
-    if (ch) { atlas.showVersion(ch.tile_layer); placeLabels(ch.boundary_version); }
+    if (ch) atlas.showVersion(ch.tile_layer);
     await plansView.render();
     writeUrl(atlas.map);
     return;
@@ -98,23 +98,7 @@ async function recolour() {
   lastChoropleth = ch;
   window.atlas.lastChoropleth = ch;
   $('#legend').innerHTML = legendHtml(ch);
-  placeLabels(ch.boundary_version);
   if (state.unit) atlas.select(state.unit);
-}
-
-async function placeLabels(version) {
-  if (placeLabels.version === version) return;
-  placeLabels.version = version;
-  for (const m of labelMarkers) m.remove();
-  labelMarkers = [];
-  const { labels } = await api(`/api/labels?level=province&version=${encodeURIComponent(version)}`);
-  const { Marker } = await import('/web/vendor/maplibre-gl/maplibre-gl.mjs');
-  for (const l of labels) {
-    const el = document.createElement('div');
-    el.className = 'province-label';
-    el.textContent = l.name;
-    labelMarkers.push(new Marker({ element: el }).setLngLat([l.lon, l.lat]).addTo(atlas.map));
-  }
 }
 
 function setView(view) {

@@ -1,4 +1,5 @@
-// The map: MapLibre with the atlas's own vector tiles only (no basemap, no remote glyphs).
+// The map: MapLibre with the atlas's own vector tiles and label glyphs only (no basemap, nothing
+// remote): names are drawn with the server's DejaVu Sans (/fonts/…), Vietnamese diacritics included.
 // Communes are coloured through feature-state from /api/choropleth, so changing the year or the
 // metric never refetches a tile.
 import * as maplibregl from '/web/vendor/maplibre-gl/maplibre-gl.mjs';
@@ -9,6 +10,7 @@ const NO_DATA = '#d9d9d9';
 function style(layers) {
   const sources = {};
   const styleLayers = [{ id: 'background', type: 'background', paint: { 'background-color': '#dfe9f2' } }];
+  const labelLayers = [];
   for (const l of layers) {
     sources[l.id] = { type: 'vector', url: `/tiles/${l.id}.json`, promoteId: undefined };
   }
@@ -45,13 +47,38 @@ function style(layers) {
       paint: { 'line-color': '#1d2733', 'line-width': ['interpolate', ['linear'], ['zoom'], 6, 1.2, 12, 2.6] },
     });
   }
+  // Labels last, above every fill and line: one point per unit in the tiles (`<layer>_label`).
+  const halo = { 'text-color': '#1d2733', 'text-halo-color': 'rgba(255,255,255,0.9)', 'text-halo-width': 1.3 };
+  for (const l of layers.filter((l) => l.layer === 'provinces')) {
+    labelLayers.push({
+      id: `label:${l.id}`, type: 'symbol', source: l.id, 'source-layer': 'provinces_label', minzoom: 5, maxzoom: 10,
+      layout: {
+        visibility: 'none', 'text-field': ['get', 'name'], 'text-font': ['DejaVu Sans Bold'],
+        'text-size': ['interpolate', ['linear'], ['zoom'], 5, 11, 9, 15], 'text-max-width': 9,
+      },
+      paint: halo,
+    });
+  }
+  for (const l of layers.filter((l) => l.layer === 'communes')) {
+    labelLayers.push({
+      id: `label:${l.id}`, type: 'symbol', source: l.id, 'source-layer': 'communes_label', minzoom: 9,
+      layout: {
+        visibility: 'none', 'text-field': ['get', 'name'], 'text-font': ['DejaVu Sans'],
+        'text-size': ['interpolate', ['linear'], ['zoom'], 9, 10, 13, 13], 'text-max-width': 8,
+      },
+      paint: halo,
+    });
+  }
   if (layers.some((l) => l.id === 'routes')) {
     styleLayers.push({
       id: 'line:routes', type: 'line', source: 'routes', 'source-layer': 'routes',
       paint: { 'line-color': '#8b0000', 'line-width': 2.4, 'line-dasharray': [2, 1.2] },
     });
   }
-  return { version: 8, sources, layers: styleLayers };
+  return {
+    version: 8, sources, layers: [...styleLayers, ...labelLayers],
+    glyphs: `${window.location.origin}/fonts/{fontstack}/{range}.pbf`,
+  };
 }
 
 export class AtlasMap {
@@ -103,7 +130,7 @@ export class AtlasMap {
     const version = layerId.split('.').slice(1).join('.');
     for (const l of this.layers) {
       const visible = l.id === 'routes' || l.boundary_version === version;
-      for (const prefix of ['fill:', 'line:']) {
+      for (const prefix of ['fill:', 'line:', 'label:']) {
         const id = prefix + l.id;
         if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
       }
