@@ -1,5 +1,5 @@
 //! Tile engine benchmarks (criterion): building a layer (shared arcs + zoom bands + R-tree)
-//! and rendering + encoding tiles without the cache.
+//! and rendering + encoding tiles without the cache; drawing a range of label glyphs.
 //!
 //! `cargo bench --bench tiles` — uses the embedded demo; set ATLAS_BENCH_NATIONAL=1 to also
 //! build the national synthetic dataset (~10,000 + 3,321 communes).
@@ -41,6 +41,12 @@ fn bench(c: &mut Criterion) {
     for (zoom, x, y) in tiles {
         c.bench_function(&format!("encode communes z{zoom} (uncached)"), |b| {
             b.iter(|| TileService::encode(&layer, zoom, x, y, &commune_atlas::tiles::Everything))
+        });
+    }
+    // Label glyphs: the first request for a range draws it (later ones are cached).
+    for range in [0u32, 7680] {
+        c.bench_function(&format!("draw glyph range {range}-{} (uncached)", range + 255), |b| {
+            b.iter(|| commune_atlas::tiles::glyphs::draw_range("DejaVu Sans", range).expect("a known font"))
         });
     }
     if std::env::var("ATLAS_BENCH_NATIONAL").is_ok() {

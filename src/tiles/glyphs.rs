@@ -75,7 +75,7 @@ pub fn range_pbf(stack: &str, start: u32) -> Result<Arc<Vec<u8>>, GlyphError> {
     if let Some(hit) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&k) {
         return Ok(hit.clone());
     }
-    let made = Arc::new(encode_range(font, stack, start));
+    let made = Arc::new(draw_range(stack, start)?);
     cache.lock().unwrap_or_else(|p| p.into_inner()).insert(k, made.clone());
     Ok(made)
 }
@@ -91,6 +91,11 @@ pub struct Glyph {
     pub left: i32,
     pub top: i32,
     pub advance: u32,
+}
+
+/// Draw and encode a range without the cache (what [`range_pbf`] does once per range).
+pub fn draw_range(stack: &str, start: u32) -> Result<Vec<u8>, GlyphError> {
+    Ok(encode_range(font_of(stack)?, stack, start))
 }
 
 fn encode_range(font: &[u8], stack: &str, start: u32) -> Vec<u8> {
