@@ -231,7 +231,12 @@ pub fn breaks(values: &[f64], method: &str, classes: usize, custom: &[f64]) -> R
     let k = classes.clamp(2, 9);
     let mut b = match method {
         "quantile" => (1..=k).map(|i| v[((i * v.len()) / k).saturating_sub(1).min(v.len() - 1)]).collect(),
-        "equal" | "equal_interval" => (1..=k).map(|i| lo + (hi - lo) * i as f64 / k as f64).collect(),
+        "equal" | "equal_interval" => {
+            let span = hi - lo;
+            // Weighted ends when the span itself overflows (values near ±f64::MAX).
+            let at = |t: f64| if span.is_finite() { lo + span * t } else { lo * (1.0 - t) + hi * t };
+            (1..=k).map(|i| at(i as f64 / k as f64)).collect()
+        }
         "jenks" => jenks(&v, k),
         "custom" => {
             if custom.is_empty() {
@@ -257,10 +262,15 @@ pub fn class_of(x: f64, breaks: &[f64]) -> usize {
     breaks.iter().position(|b| x <= *b).unwrap_or(breaks.len().saturating_sub(1))
 }
 
-/// Jenks natural breaks (Fisher's exact optimisation on weighted points). Values are sorted;
-/// large inputs are binned to at most 1,000 weighted points first, so a request stays fast.
+/// Jenks natural breaks (Fisher's exact optimisation on weighted points). Values are sorted and
+/// finite; large inputs are binned to at most 1,000 weighted points first, so a request stays
+/// fast. The optimisation runs on values rescaled to [-1, 1], so no magnitude — up to
+/// ±f64::MAX — overflows its sums of squares; the breaks returned are the data's own values.
 pub fn jenks(sorted: &[f64], k: usize) -> Vec<f64> {
-    // Weighted points: unique values, or histogram bins when there are many.
+    let (Some(&lo), Some(&hi)) = (sorted.first(), sorted.last()) else { return Vec::new() };
+    // Halves first: hi - lo itself may overflow.
+    let (mid, half) = (lo / 2.0 + hi / 2.0, hi / 2.0 - lo / 2.0);
+    // Weighted points: unique values, or histogram bins (their running mean) when there are many.
     let mut pts: Vec<(f64, f64)> = Vec::new();
     for &x in sorted {
         match pts.last_mut() {
@@ -269,28 +279,29 @@ pub fn jenks(sorted: &[f64], k: usize) -> Vec<f64> {
         }
     }
     if pts.len() > 1000 {
-        let (lo, hi) = (sorted[0], sorted[sorted.len() - 1]);
         let bins = 1000;
         let mut h = vec![(0.0, 0.0); bins];
         for &x in sorted {
-            let i = (((x - lo) / (hi - lo)) * (bins as f64 - 1.0)).round() as usize;
-            h[i].0 += x;
-            h[i].1 += 1.0;
+            let i = (((x / 2.0 - lo / 2.0) / half) * (bins as f64 - 1.0)).round() as usize;
+            let b = &mut h[i.min(bins - 1)];
+            b.1 += 1.0;
+            b.0 += (x - b.0) / b.1;
         }
-        pts = h.into_iter().filter(|b| b.1 > 0.0).map(|(s, n)| (s / n, n)).collect();
+        pts = h.into_iter().filter(|b| b.1 > 0.0).collect();
     }
     let n = pts.len();
     if n <= k {
         return pts.iter().map(|p| p.0).collect();
     }
-    // Prefix sums for weighted sum of squared deviations of any run [i, j].
+    // Prefix sums for weighted sum of squared deviations of any run [i, j], on rescaled values.
     let mut w = vec![0.0; n + 1];
     let mut s = vec![0.0; n + 1];
     let mut s2 = vec![0.0; n + 1];
-    for (i, (x, c)) in pts.iter().enumerate() {
+    for (i, &(x, c)) in pts.iter().enumerate() {
+        let z = (x - mid) / half;
         w[i + 1] = w[i] + c;
-        s[i + 1] = s[i] + x * c;
-        s2[i + 1] = s2[i] + x * x * c;
+        s[i + 1] = s[i] + z * c;
+        s2[i + 1] = s2[i] + z * z * c;
     }
     let ssd = |i: usize, j: usize| {
         let (ww, ss, qq) = (w[j + 1] - w[i], s[j + 1] - s[i], s2[j + 1] - s2[i]);
@@ -316,9 +327,10 @@ pub fn jenks(sorted: &[f64], k: usize) -> Vec<f64> {
     let mut uppers = vec![pts[n - 1].0];
     let mut j = n - 1;
     for c in (1..k).rev() {
-        let i = from[c][j];
-        uppers.push(pts[i - 1].0);
-        j = i - 1;
+        // Every class start is ≥ 1 once a cost was found; stop rather than underflow otherwise.
+        let Some(i) = from[c][j].checked_sub(1) else { break };
+        uppers.push(pts[i].0);
+        j = i;
     }
     uppers.reverse();
     uppers
@@ -366,6 +378,34 @@ mod tests {
         let mut v = vec![1.0, 1.1, 1.2, 5.0, 5.1, 5.2, 9.0, 9.1, 9.3];
         v.sort_by(f64::total_cmp);
         assert_eq!(jenks(&v, 3), vec![1.2, 5.2, 9.3]);
+    }
+
+    #[test]
+    fn extreme_values_give_finite_ascending_breaks_and_never_panic() {
+        // Found by the tile_params fuzz target: sums of squares of values near f64::MAX overflowed,
+        // Jenks found no split and its backtracking underflowed.
+        let sets: [&[f64]; 4] = [
+            &[0.0, 5.0, 1e308, -0.0],
+            &[-f64::MAX, -1.0, 0.0, 1.0, f64::MAX],
+            &[1e308, 1.5e308, 1.7e308, f64::MAX, 3.0],
+            &[f64::MIN_POSITIVE, 5e-324, 1e-300, 0.0, 1e-310],
+        ];
+        let many: Vec<f64> = (0..5000).map(|i| if i % 2 == 0 { f64::MAX / f64::from(i + 1) } else { -1e307 * f64::from(i % 7) }).collect();
+        for values in sets.iter().copied().chain([many.as_slice()]) {
+            let mut sorted = values.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            let max = sorted[sorted.len() - 1];
+            for method in ["quantile", "equal", "jenks"] {
+                for k in 2..=9 {
+                    let b = breaks(values, method, k, &[]).unwrap();
+                    assert!(!b.is_empty() && b.iter().all(|x| x.is_finite()), "{method} k={k}: {b:?}");
+                    assert!(b.windows(2).all(|w| w[0] < w[1]), "{method} k={k} ascending: {b:?}");
+                    if method != "equal" {
+                        assert_eq!(b[b.len() - 1], max, "{method} k={k}: the last break is the largest value");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
