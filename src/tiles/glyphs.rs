@@ -39,17 +39,22 @@ pub enum GlyphError {
     BadRange(String),
 }
 
-/// The first font of a comma-separated stack that this server has.
-fn font_of(stack: &str) -> Result<&'static [u8], GlyphError> {
+/// The first font of a comma-separated stack that this server has: its name and bytes.
+fn font_of(stack: &str) -> Result<(&'static str, &'static [u8]), GlyphError> {
     stack
         .split(',')
         .map(str::trim)
         .find_map(|name| match name {
-            "DejaVu Sans" | "DejaVu Sans Book" => Some(fonts::REGULAR),
-            "DejaVu Sans Bold" => Some(fonts::BOLD),
+            "DejaVu Sans" | "DejaVu Sans Book" => Some((FONTSTACKS[0], fonts::REGULAR)),
+            "DejaVu Sans Bold" => Some((FONTSTACKS[1], fonts::BOLD)),
             _ => None,
         })
         .ok_or_else(|| GlyphError::UnknownFont(stack.to_string()))
+}
+
+/// A range's first code point: a multiple of 256 up to 65280.
+fn check_start(start: u32) -> Result<u32, GlyphError> {
+    if start % 256 == 0 && start <= 65280 { Ok(start) } else { Err(GlyphError::BadRange(format!("{start}-{}", start.saturating_add(255)))) }
 }
 
 /// `0-255` → 0; anything but an aligned 256-code-point range is an error.
@@ -57,25 +62,24 @@ pub fn parse_range(range: &str) -> Result<u32, GlyphError> {
     let bad = || GlyphError::BadRange(range.to_string());
     let (a, b) = range.split_once('-').ok_or_else(bad)?;
     let (start, end) = (a.parse::<u32>().map_err(|_| bad())?, b.parse::<u32>().map_err(|_| bad())?);
-    if start % 256 != 0 || start > 65280 || end != start + 255 {
+    let start = check_start(start).map_err(|_| bad())?;
+    if end != start + 255 {
         return Err(bad());
     }
     Ok(start)
 }
 
-/// The glyphs protobuf for `stack` and the range starting at `start`, made once per process.
+/// The glyphs protobuf for `stack` and the range starting at `start`, made once per process and
+/// font (a stack is served by its first known font, under that font's name).
 pub fn range_pbf(stack: &str, start: u32) -> Result<Arc<Vec<u8>>, GlyphError> {
-    static CACHE: OnceLock<Mutex<HashMap<(usize, u32), Arc<Vec<u8>>>>> = OnceLock::new();
-    let font = font_of(stack)?;
-    if start % 256 != 0 || start > 65280 {
-        return Err(GlyphError::BadRange(format!("{start}-")));
-    }
+    static CACHE: OnceLock<Mutex<HashMap<(&'static str, u32), Arc<Vec<u8>>>>> = OnceLock::new();
+    let (name, _) = font_of(stack)?;
+    let k = (name, check_start(start)?);
     let cache = CACHE.get_or_init(Default::default);
-    let k = (font.as_ptr() as usize, start);
     if let Some(hit) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&k) {
         return Ok(hit.clone());
     }
-    let made = Arc::new(draw_range(stack, start)?);
+    let made = Arc::new(draw_range(name, start)?);
     cache.lock().unwrap_or_else(|p| p.into_inner()).insert(k, made.clone());
     Ok(made)
 }
@@ -93,18 +97,19 @@ pub struct Glyph {
     pub advance: u32,
 }
 
-/// Draw and encode a range without the cache (what [`range_pbf`] does once per range).
+/// Draw and encode a range without the cache (what [`range_pbf`] does once per range and font).
 pub fn draw_range(stack: &str, start: u32) -> Result<Vec<u8>, GlyphError> {
-    Ok(encode_range(font_of(stack)?, stack, start))
+    let ((name, font), start) = (font_of(stack)?, check_start(start)?);
+    Ok(encode_range(font, name, start))
 }
 
-fn encode_range(font: &[u8], stack: &str, start: u32) -> Vec<u8> {
+fn encode_range(font: &[u8], name: &str, start: u32) -> Vec<u8> {
     let glyphs = match Face::parse(font, 0) {
         Ok(face) => (start..=start + 255).filter_map(|cp| draw(&face, cp)).collect(),
         Err(_) => Vec::new(), // the embedded fonts parse (unit-tested); never panic on a request
     };
     let mut stack_msg = Vec::new();
-    bytes_field(&mut stack_msg, 1, stack.as_bytes());
+    bytes_field(&mut stack_msg, 1, name.as_bytes());
     bytes_field(&mut stack_msg, 2, format!("{start}-{}", start + 255).as_bytes());
     for g in &glyphs {
         let mut m = Vec::with_capacity(g.bitmap.len() + 16);
@@ -277,7 +282,9 @@ mod tests {
     #[test]
     fn unknown_fonts_are_refused_and_stacks_fall_back_to_a_known_font() {
         assert!(matches!(range_pbf("Arial Unicode MS", 0), Err(GlyphError::UnknownFont(_))));
-        assert!(range_pbf("Noto Sans,DejaVu Sans", 0).is_ok());
+        let fallback = range_pbf("Noto Sans,DejaVu Sans", 0).unwrap();
+        assert!(Arc::ptr_eq(&fallback, &range_pbf("DejaVu Sans", 0).unwrap()), "one copy per font, whatever the stack");
+        assert!(matches!(draw_range("DejaVu Sans", 7), Err(GlyphError::BadRange(_))));
     }
 
     #[test]
