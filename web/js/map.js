@@ -48,26 +48,19 @@ function style(layers) {
     });
   }
   // Labels last, above every fill and line: one point per unit in the tiles (`<layer>_label`).
-  const halo = { 'text-color': '#1d2733', 'text-halo-color': 'rgba(255,255,255,0.9)', 'text-halo-width': 1.3 };
+  const label = (l, { font, minzoom, maxzoom = 24, sizes, maxWidth }) => ({
+    id: `label:${l.id}`, type: 'symbol', source: l.id, 'source-layer': `${l.layer}_label`, minzoom, maxzoom,
+    layout: {
+      visibility: 'none', 'text-field': ['get', 'name'], 'text-font': [font],
+      'text-size': ['interpolate', ['linear'], ['zoom'], ...sizes], 'text-max-width': maxWidth,
+    },
+    paint: { 'text-color': '#1d2733', 'text-halo-color': 'rgba(255,255,255,0.9)', 'text-halo-width': 1.3 },
+  });
   for (const l of layers.filter((l) => l.layer === 'provinces')) {
-    labelLayers.push({
-      id: `label:${l.id}`, type: 'symbol', source: l.id, 'source-layer': 'provinces_label', minzoom: 5, maxzoom: 10,
-      layout: {
-        visibility: 'none', 'text-field': ['get', 'name'], 'text-font': ['DejaVu Sans Bold'],
-        'text-size': ['interpolate', ['linear'], ['zoom'], 5, 11, 9, 15], 'text-max-width': 9,
-      },
-      paint: halo,
-    });
+    labelLayers.push(label(l, { font: 'DejaVu Sans Bold', minzoom: 5, maxzoom: 10, sizes: [5, 11, 9, 15], maxWidth: 9 }));
   }
   for (const l of layers.filter((l) => l.layer === 'communes')) {
-    labelLayers.push({
-      id: `label:${l.id}`, type: 'symbol', source: l.id, 'source-layer': 'communes_label', minzoom: 9,
-      layout: {
-        visibility: 'none', 'text-field': ['get', 'name'], 'text-font': ['DejaVu Sans'],
-        'text-size': ['interpolate', ['linear'], ['zoom'], 9, 10, 13, 13], 'text-max-width': 8,
-      },
-      paint: halo,
-    });
+    labelLayers.push(label(l, { font: 'DejaVu Sans', minzoom: 9, sizes: [9, 10, 13, 13], maxWidth: 8 }));
   }
   if (layers.some((l) => l.id === 'routes')) {
     styleLayers.push({
