@@ -15,6 +15,14 @@ fn agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
 }
 
+/// A request that must fail: its status, and a JSON error whose message mentions `says`.
+fn assert_json_error(url: &str, status: u16, says: &str) {
+    let (got, ctype, body) = get(url);
+    assert_eq!(got, status, "{url}: {body}");
+    assert!(ctype.starts_with("application/json"), "{url}: {ctype}");
+    assert!(body["error"]["message"].as_str().unwrap().contains(says), "{url}: {body}");
+}
+
 fn get(url: &str) -> (u16, String, Value) {
     let mut resp = agent().get(url).call().expect("HTTP request");
     let status = resp.status().as_u16();
@@ -69,18 +77,9 @@ fn serve_on_a_fresh_machine_builds_the_demo_store_and_answers_health_and_units()
 fn errors_are_json_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(&dir.path().join("atlas.duckdb"));
-    let (status, ctype, body) = get(&format!("{}/api/no-such-thing", server.base));
-    assert_eq!(status, 404);
-    assert!(ctype.starts_with("application/json"));
-    assert!(body["error"]["message"].as_str().unwrap().contains("/api/no-such-thing"));
-
-    let (status, _, body) = get(&format!("{}/api/units?version=nope", server.base));
-    assert_eq!(status, 404);
-    assert!(body["error"]["message"].as_str().unwrap().contains("no boundary version named 'nope'"), "{body}");
-
-    let (status, _, body) = get(&format!("{}/api/units?level=village", server.base));
-    assert_eq!(status, 400);
-    assert!(body["error"]["message"].as_str().unwrap().contains("level must be"), "{body}");
+    assert_json_error(&format!("{}/api/no-such-thing", server.base), 404, "/api/no-such-thing");
+    assert_json_error(&format!("{}/api/units?version=nope", server.base), 404, "no boundary version named 'nope'");
+    assert_json_error(&format!("{}/api/units?level=village", server.base), 400, "level must be");
 }
 
 #[test]
@@ -205,12 +204,9 @@ fn the_map_gets_its_label_glyphs_from_the_server_vietnamese_letters_included() {
     assert_eq!(header(&hs, "content-type"), Some("application/x-protobuf"));
     assert!(pbf.len() > 50_000, "a range of drawn glyphs ({} bytes)", pbf.len());
     assert!(pbf.windows(9).any(|w| w == b"7680-7935"), "the fontstack names its range");
-    let (status, _, body) = get(&format!("{}/fonts/Comic%20Sans/0-255.pbf", server.base));
-    assert_eq!(status, 404);
-    assert!(body["error"]["message"].as_str().unwrap().contains("DejaVu Sans"), "says which fonts exist: {body}");
-    let (status, _, body) = get(&format!("{}/fonts/DejaVu%20Sans/3-258.pbf", server.base));
-    assert_eq!(status, 400);
-    assert!(body["error"]["message"].as_str().unwrap().contains("multiple of 256"), "{body}");
+    // An unknown font says which fonts exist.
+    assert_json_error(&format!("{}/fonts/Comic%20Sans/0-255.pbf", server.base), 404, "DejaVu Sans");
+    assert_json_error(&format!("{}/fonts/DejaVu%20Sans/3-258.pbf", server.base), 400, "multiple of 256");
 }
 
 #[test]

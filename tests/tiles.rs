@@ -116,12 +116,15 @@ fn area2(r: &[[i64; 2]]) -> i64 {
     }).sum()
 }
 
-/// Decoded polygon features of a tile's `layer_name` layer: (id, rings). Every layer of the tile
-/// is checked: the polygons and, from the label zoom, `<layer_name>_label` with one point each.
-fn decode_strict(raw: &[u8], layer_name: &str) -> Vec<(u64, Vec<Vec<[i64; 2]>>)> {
+/// A tile's polygon features `(id, rings)` and the ids of its label points.
+type Decoded = (Vec<(u64, Vec<Vec<[i64; 2]>>)>, Vec<u64>);
+
+/// Decode a tile of `layer_name`, checking every layer strictly: the polygons and, from the label
+/// zoom, `<layer_name>_label` with one point each.
+fn decode_strict(raw: &[u8], layer_name: &str) -> Decoded {
     let tile = fields(raw);
     assert!(!tile.is_empty() && tile.len() <= 2, "the layer and perhaps its labels");
-    let mut out = Vec::new();
+    let (mut out, mut label_ids) = (Vec::new(), Vec::new());
     for t in &tile {
         assert_eq!(t.0, 3, "Tile.layers is field 3");
         let layer = fields(&t.2);
@@ -149,6 +152,7 @@ fn decode_strict(raw: &[u8], layer_name: &str) -> Vec<(u64, Vec<Vec<[i64; 2]>>)>
                 assert_eq!(geom[0], 1 | (1 << 3), "one MoveTo of one point");
                 let (x, y) = (unzig(geom[1]), unzig(geom[2]));
                 assert!((0..4096).contains(&x) && (0..4096).contains(&y), "a label point lies inside its tile ({x},{y})");
+                label_ids.push(id);
             } else {
                 assert_eq!(ty, Some(3), "polygons");
                 let rings = polygon_rings(&geom);
@@ -160,15 +164,7 @@ fn decode_strict(raw: &[u8], layer_name: &str) -> Vec<(u64, Vec<Vec<[i64; 2]>>)>
             }
         }
     }
-    out
-}
-
-/// Ids of a tile's `<layer>_label` features.
-fn label_ids(raw: &[u8], layer_name: &str) -> Vec<u64> {
-    let reader = mvt_reader::Reader::new(raw.to_vec()).expect("mvt-reader parses the tile");
-    let names = reader.get_layer_names().unwrap();
-    let Some(i) = names.iter().position(|n| *n == format!("{layer_name}_label")) else { return Vec::new() };
-    reader.get_features(i).unwrap().iter().map(|f| f.id.expect("label features carry the unit id")).collect()
+    (out, label_ids)
 }
 
 fn polygon_layers(t: &TileService) -> Vec<std::sync::Arc<LayerEntry>> {
@@ -196,10 +192,10 @@ fn every_demo_tile_to_z12_decodes_and_passes_the_mvt_checks() {
                     let features = reader.get_features(0).expect("mvt-reader decodes the features");
                     assert!(!features.is_empty());
                     if matches!(l.kind, Kind::Polygons(_)) {
-                        let strict = decode_strict(&tile.raw, &l.name);
+                        let (strict, labels) = decode_strict(&tile.raw, &l.name);
                         assert_eq!(strict.len(), features.len());
                         if z >= label_min_zoom(&l.name) {
-                            labelled.entry((l.id.clone(), z)).or_default().extend(label_ids(&tile.raw, &l.name));
+                            labelled.entry((l.id.clone(), z)).or_default().extend(labels);
                         } else {
                             assert_eq!(names.len(), 1, "{} z{z}: no labels below z{}", l.id, label_min_zoom(&l.name));
                         }
@@ -301,7 +297,7 @@ fn decoded_tiles_of_z5_to_z8_have_no_overlap_and_no_internal_gap() {
             for x in x0..=x1 {
                 for y in y0..=y1 {
                     let Some(tile) = t.tile(&l.id, u32::from(z), x, y).unwrap() else { continue };
-                    let feats = decode_strict(&tile.raw, "communes");
+                    let (feats, _) = decode_strict(&tile.raw, "communes");
                     let n = f64::from(1u32 << z);
                     let q = |w: [f64; 2]| [((w[0] * n - f64::from(x)) * 4096.0).round() as i64, ((w[1] * n - f64::from(y)) * 4096.0).round() as i64];
                     let outline: HashSet<[i64; 2]> = outline_pts.iter().map(|w| q(*w)).collect();
@@ -347,7 +343,7 @@ fn no_unit_vanishes_at_any_zoom_from_5_to_14() {
             }
             for ((x, y), ids) in by_tile {
                 let tile = t.tile(&l.id, u32::from(z), x, y).unwrap().unwrap_or_else(|| panic!("{} z{z}: empty tile at a unit's label", l.id));
-                let present: HashSet<u64> = decode_strict(&tile.raw, &l.name).into_iter().map(|f| f.0).collect();
+                let present: HashSet<u64> = decode_strict(&tile.raw, &l.name).0.into_iter().map(|f| f.0).collect();
                 for id in ids {
                     assert!(present.contains(&(id as u64)), "{} z{z}: unit {id} vanished", l.id);
                 }
