@@ -203,23 +203,29 @@ pub fn sql_error(e: &Error) -> SqlError {
         Error::Store { source, .. } => source.to_string(),
         other => other.to_string(),
     };
-    let kind = if message.contains("INTERRUPT") || message.contains("nterrupted") {
-        "timeout"
-    } else if message.contains("Parser Error") {
-        "syntax"
-    } else if message.contains("Permission Error") || message.contains("disabled") || message.contains("read-only") || message.contains("lock") {
-        "forbidden"
-    } else if message.contains("Out of Memory") || message.contains("memory limit") {
-        "memory"
-    } else {
-        "error"
-    };
+    let kind = classify(&message);
     // DuckDB marks positions as "LINE 1: …" followed by a caret line; count the caret's offset.
     let position = message.lines().zip(message.lines().skip(1)).find_map(|(line, caret)| {
         let prefix = line.find(": ")?;
         line.starts_with("LINE ").then(|| caret.find('^').map(|c| c.saturating_sub(prefix + 2) + 1)).flatten()
     });
     SqlError { message, position, kind }
+}
+
+/// What kind of failure a DuckDB message reports, from the error type it starts with
+/// ("Out of Memory Error: …", "Permission Error: …"). Only the type is trusted: the text after it
+/// quotes the user's SQL and DuckDB's hints ("… block of size …", "Disabling …"), which must not
+/// decide the kind.
+fn classify(message: &str) -> &'static str {
+    let first = message.lines().next().unwrap_or("");
+    match first.split_once(" Error: ").map_or("", |(kind, _)| kind.trim()) {
+        "INTERRUPT" => "timeout",
+        "Parser" => "syntax",
+        "Out of Memory" => "memory",
+        "Permission" => "forbidden",
+        "Invalid Input" if first.contains("read-only mode") || first.contains("configuration has been locked") => "forbidden",
+        _ => "error",
+    }
 }
 
 /// The first keyword of a statement, after leading comments.
@@ -362,4 +368,32 @@ pub fn to_geojson(store: &Store, t: &Table, keep: &dyn Fn(i64) -> bool) -> Resul
     }
     out.push_str("]}");
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::classify;
+
+    #[test]
+    fn failures_are_told_apart_by_duckdbs_error_type_not_by_words_in_its_hints() {
+        // Messages as DuckDB 1.x prints them.
+        let oom = "Out of Memory Error: could not allocate block of size 256.0 KiB (513.0 MiB/488.2 MiB used)\n\n\
+                   Possible solutions:\n* Reducing the number of threads (SET threads=X)\n\
+                   * Disabling insertion-order preservation (SET preserve_insertion_order=false)";
+        assert_eq!(classify(oom), "memory");
+        assert_eq!(classify("INTERRUPT Error: Interrupted!"), "timeout");
+        assert_eq!(classify("Parser Error: syntax error at or near \"SELEC\""), "syntax");
+        assert_eq!(
+            classify("Permission Error: Cannot access file \"/etc/passwd\" - file system operations are disabled by configuration"),
+            "forbidden"
+        );
+        assert_eq!(
+            classify("Invalid Input Error: Cannot execute statement of type \"EXECUTE\" on database \"sb\" which is attached in read-only mode!"),
+            "forbidden"
+        );
+        assert_eq!(classify("Invalid Input Error: Cannot change configuration option \"threads\" - the configuration has been locked"), "forbidden");
+        // A user's identifier that looks like a keyword does not change the kind.
+        assert_eq!(classify("Catalog Error: Table with name block_locked_disabled does not exist!"), "error");
+        assert_eq!(classify("Binder Error: Referenced column \"x\" not found"), "error");
+    }
 }
