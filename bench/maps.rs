@@ -1,5 +1,6 @@
 //! Static map rendering: SVG composition, 300 dpi PNG and PDF of the status map — for the demo
-//! and, with ATLAS_BENCH_NATIONAL=1, the national synthetic dataset (3,323 communes).
+//! and, with ATLAS_BENCH_NATIONAL=1, the national synthetic dataset (3,323 communes) — and the
+//! printed plan sheet of a 40-commune plan (SVG pages and the bound PDF).
 
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use commune_atlas::store::Store;
 use commune_atlas::tiles::TileService;
 use criterion::{Criterion, criterion_group, criterion_main};
 
-fn setup(national: bool) -> (tempfile::TempDir, commune_atlas::analytics::Snapshot, TileService, bool) {
+fn setup(national: bool) -> (tempfile::TempDir, commune_atlas::analytics::Snapshot, TileService, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("bench.duckdb")).unwrap();
     let opts = commune_atlas::import::ImportOptions { actor: "bench".into(), ..Default::default() };
@@ -23,12 +24,12 @@ fn setup(national: bool) -> (tempfile::TempDir, commune_atlas::analytics::Snapsh
     let rules = commune_atlas::rules::Rules::embedded().unwrap();
     let (_, snapshot) = commune_atlas::analytics::up_to_date(&store, &rules).unwrap();
     let tiles = TileService::load(&store, None).unwrap();
-    (dir, snapshot, tiles, national)
+    (dir, snapshot, tiles, store)
 }
 
 fn maps(c: &mut Criterion) {
     let national = std::env::var("ATLAS_BENCH_NATIONAL").is_ok();
-    let (_dir, s, tiles, _) = setup(national);
+    let (_dir, s, tiles, _store) = setup(national);
     let name = if national { "national" } else { "demo" };
     let mut g = c.benchmark_group(format!("status map ({name})"));
     g.sample_size(10).measurement_time(Duration::from_secs(20));
@@ -39,5 +40,24 @@ fn maps(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, maps);
+fn plan_sheet(c: &mut Criterion) {
+    let (_dir, s, tiles, store) = setup(false);
+    // The 40 best candidates of the demo's province 99, with a note on every third.
+    let layer = tiles.layer("communes.demo-2025").unwrap();
+    let commune_atlas::tiles::Kind::Polygons(p) = &layer.kind else { unreachable!() };
+    let ranked = commune_atlas::analytics::candidates::rank(&s, &s.rules.candidates, &p.neighbours(), &Default::default(), "99", 2026);
+    let mut plan = commune_atlas::plans::create(&store, "Bench", "99", 2027, Some(30), "bench").unwrap();
+    for (i, c) in ranked.iter().take(40).enumerate() {
+        let note = (i % 3 == 0).then_some("Họp dân, rà soát người sử dụng trái phép chất ma túy, phối hợp công an xã trong quý 2");
+        plan = commune_atlas::plans::add_commune(&store, plan.plan_id, plan.version, c.unit_id, note, "bench").unwrap();
+    }
+    let req = render::plan::PlanSheetRequest { plan, province_name: "Tỉnh Bench".into(), english: false, demo: true };
+    let mut g = c.benchmark_group("plan sheet (40 communes)");
+    g.sample_size(10).measurement_time(Duration::from_secs(20));
+    g.bench_function("svg pages", |b| b.iter(|| render::plan::pages(&s, &tiles, &req).unwrap()));
+    g.bench_function("pdf", |b| b.iter(|| render::pdf_pages(&render::plan::pages(&s, &tiles, &req).unwrap()).unwrap()));
+    g.finish();
+}
+
+criterion_group!(benches, maps, plan_sheet);
 criterion_main!(benches);

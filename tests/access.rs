@@ -87,6 +87,25 @@ impl Secrets {
                     }
                 }
             }
+        } else if ctype.starts_with("image/svg+xml") {
+            // Printed maps and sheets: the units drawn (data-unit, data-plan-unit) and every
+            // commune code in the text (5 digits; shorter numbers in text are counts and years).
+            let svg = String::from_utf8_lossy(body);
+            for attr in ["data-unit=\"", "data-plan-unit=\""] {
+                for part in svg.split(attr).skip(1) {
+                    let id = part.split('"').next().unwrap_or("");
+                    if id.parse().is_ok_and(|id: i64| self.ids.contains(&id)) {
+                        found.push(format!("{attr}{id}"));
+                    }
+                }
+            }
+            for text in svg.split('>').filter_map(|t| t.split('<').next()).filter(|t| !t.is_empty()) {
+                for token in text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| t.len() >= 5) {
+                    if self.codes.contains(token) {
+                        found.push(format!("text {token}"));
+                    }
+                }
+            }
         } else if let Ok(v) = serde_json::from_slice::<Value>(body) {
             self.walk(&v, "", &mut found);
         }
@@ -212,6 +231,8 @@ fn every_endpoint_answers_each_role_as_expected_and_never_shows_another_province
         ("GET", format!("/api/plans/{p99}"), None, "leader", 403),
         ("GET", format!("/api/plans/{p99}/history"), None, "leader", 403),
         ("GET", format!("/api/plans/{p99}/export.csv"), None, "leader", 403),
+        ("GET", format!("/api/plans/{p98}/plan.svg"), None, "leader", 200),
+        ("GET", format!("/api/plans/{p99}/plan.pdf"), None, "leader", 403),
         ("PATCH", format!("/api/plans/{p99}"), Some(json!({"version": 1, "name": "taken over"})), "leader", 403),
         ("POST", format!("/api/plans/{p99}/communes"), Some(json!({"version": 1, "unit_id": out_unit})), "leader", 403),
         ("POST", "/api/plans".into(), Some(json!({"name": "mine", "province_code": "99", "target_year": 2027})), "leader", 403),

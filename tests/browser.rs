@@ -344,6 +344,12 @@ fn two_communes_selected_on_the_map_stay_in_the_plan_after_a_reload() {
     let rows = d.eval("return document.querySelectorAll('#plan-communes tr').length;").as_u64().unwrap();
     assert_eq!(rows, 2, "after a reload the plan shows its two communes");
     d.screenshot("09-plan-after-reload");
+    // "Print plan" hands over the plan sheet as a PDF in the page's language.
+    let fetched = d.eval_async(
+        "const done = arguments[arguments.length - 1]; const a = document.querySelector('#plan-print'); \
+         fetch(a.href).then(async (r) => done([a.getAttribute('href'), r.status, r.headers.get('content-type'), new TextDecoder().decode((await r.arrayBuffer()).slice(0, 5))])).catch((e) => done(String(e)));",
+    );
+    assert_eq!(fetched, json!([format!("/api/plans/{id}/plan.pdf?lang=vi"), 200, "application/pdf", "%PDF-"]));
 }
 
 #[test]

@@ -34,21 +34,35 @@ fn save(name: &str, bytes: &[u8]) {
     std::fs::write(dir.join(name), bytes).unwrap();
 }
 
+/// Parse a PDF and give each page's size in points, in page order.
+fn page_sizes(pdf: &[u8]) -> Vec<(f64, f64)> {
+    let doc = lopdf::Document::load_mem(pdf).expect("the PDF parses");
+    doc.get_pages()
+        .values()
+        .map(|id| {
+            let page = doc.get_dictionary(*id).unwrap();
+            let mb: Vec<f64> = page
+                .get(b"MediaBox")
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_float().map(f64::from).or_else(|_| v.as_i64().map(|i| i as f64)).unwrap())
+                .collect();
+            (mb[2] - mb[0], mb[3] - mb[1])
+        })
+        .collect()
+}
+
 /// Parse a PDF, check it has exactly one page, and give that page's size in points.
 fn one_page(pdf: &[u8]) -> (f64, f64) {
-    let doc = lopdf::Document::load_mem(pdf).expect("the PDF parses");
-    let pages = doc.get_pages();
-    assert_eq!(pages.len(), 1);
-    let page = doc.get_dictionary(*pages.values().next().unwrap()).unwrap();
-    let mb: Vec<f64> = page
-        .get(b"MediaBox")
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_float().map(f64::from).or_else(|_| v.as_i64().map(|i| i as f64)).unwrap())
-        .collect();
-    (mb[2] - mb[0], mb[3] - mb[1])
+    let sizes = page_sizes(pdf);
+    assert_eq!(sizes.len(), 1);
+    sizes[0]
+}
+
+fn a4_portrait((w, h): (f64, f64)) -> bool {
+    (w - 595.3).abs() < 1.0 && (h - 841.9).abs() < 1.0
 }
 
 #[test]
@@ -142,8 +156,98 @@ fn the_province_report_is_one_a4_pdf_with_map_tables_chart_and_candidates() {
     let (s, ctype, pdf) = get(&format!("{base}/api/reports/98.pdf?year=2025&lang=en"));
     assert_eq!((s, ctype.as_str()), (200, "application/pdf"));
     save("report-98-en.pdf", &pdf);
-    let (w, h) = one_page(&pdf);
-    assert!((w - 595.3).abs() < 1.0 && (h - 841.9).abs() < 1.0, "A4 portrait, got {w} × {h}");
+    let size = one_page(&pdf);
+    assert!(a4_portrait(size), "A4 portrait, got {size:?}");
     let (s, _, _) = get(&format!("{base}/api/reports/12.pdf"));
     assert_eq!(s, 404, "an unknown province");
+}
+
+fn post(url: &str, body: Value) -> Value {
+    let mut r = agent().post(url).send_json(body).unwrap();
+    assert_eq!(r.status().as_u16(), 200, "POST {url}");
+    r.body_mut().read_json().unwrap()
+}
+
+#[test]
+fn a_long_plan_prints_as_numbered_a4_pages_with_its_map_every_commune_once_and_signature_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::serve(&dir.path().join("atlas.duckdb"));
+    let base = &server.base;
+    // A leader picks the 40 best candidates of province 99 against a quota of 3, with notes.
+    let plan = post(&format!("{base}/api/plans"), serde_json::json!({ "name": "Đợt 1 <2026> & \"thử\"", "province_code": "99", "target_year": 2027, "quota": 3 }));
+    let id = plan["plan_id"].as_i64().unwrap();
+    let (_, _, c) = get(&format!("{base}/api/candidates?province=99&limit=40"));
+    let c: Value = serde_json::from_slice(&c).unwrap();
+    let chosen: Vec<i64> = c["candidates"].as_array().unwrap().iter().map(|c| c["unit_id"].as_i64().unwrap()).take(40).collect();
+    assert_eq!(chosen.len(), 40);
+    let mut version = plan["version"].as_i64().unwrap();
+    for (i, unit) in chosen.iter().enumerate() {
+        let note = if i % 3 == 0 { "Họp dân <tổ 3> & rà soát người sử dụng trái phép chất ma túy, phối hợp công an xã và đoàn thanh niên trong quý 2".to_string() } else { String::new() };
+        version = post(&format!("{base}/api/plans/{id}/communes"), serde_json::json!({ "version": version, "unit_id": unit, "note": note }))["version"].as_i64().unwrap();
+    }
+
+    // The PDF: several A4 portrait pages.
+    let (s, ctype, pdf) = get(&format!("{base}/api/plans/{id}/plan.pdf"));
+    assert_eq!((s, ctype.as_str()), (200, "application/pdf"), "{}", String::from_utf8_lossy(&pdf[..pdf.len().min(300)]));
+    save("plan-sheet.pdf", &pdf);
+    let sizes = page_sizes(&pdf);
+    assert!(sizes.len() >= 2, "40 communes need more than one page, got {}", sizes.len());
+    assert!(sizes.iter().all(|s| a4_portrait(*s)), "every page A4 portrait: {sizes:?}");
+
+    // The same pages as SVG, one by one: the rows are the plan's communes in order, each once.
+    let n = sizes.len();
+    let mut rows: Vec<(usize, i64)> = Vec::new();
+    let mut svgs = Vec::new();
+    for page in 1..=n {
+        let (s, _, svg) = get(&format!("{base}/api/plans/{id}/plan.svg?page={page}"));
+        assert_eq!(s, 200, "page {page}");
+        let svg = String::from_utf8(svg).unwrap();
+        assert!(svg.contains(&format!(">Trang {page}/{n}</text>")), "page {page} is numbered");
+        assert!(svg.contains("SYNTHETIC DEMO DATA"), "page {page} carries the demo notice");
+        for part in svg.split("<g data-row=\"").skip(1) {
+            let (row, rest) = part.split_once('"').unwrap();
+            let unit = rest.split_once("data-unit=\"").unwrap().1.split_once('"').unwrap().0;
+            rows.push((row.parse().unwrap(), unit.parse().unwrap()));
+        }
+        svgs.push(svg);
+    }
+    let (_, _, stored) = get(&format!("{base}/api/plans/{id}"));
+    let stored: Value = serde_json::from_slice(&stored).unwrap();
+    let expected: Vec<(usize, i64)> = stored["communes"].as_array().unwrap().iter().enumerate().map(|(i, c)| (i + 1, c["unit_id"].as_i64().unwrap())).collect();
+    assert_eq!(expected.len(), 40);
+    assert_eq!(rows, expected, "every commune once, numbered in the plan's order (by commune code), across the pages");
+    let (first, last) = (&svgs[0], &svgs[n - 1]);
+    // Page one: the particulars, the quota against the choice, the map with each commune outlined and numbered.
+    assert!(first.contains("Kế hoạch chuyển hóa địa bàn — Đợt 1 &lt;2026&gt; &amp; &quot;thử&quot;"), "the title, escaped");
+    assert!(first.contains("Chỉ tiêu: 3 xã · trong kế hoạch: 40 xã (vượt chỉ tiêu 37)"), "the quota against the choice");
+    assert!(first.contains("năm mục tiêu 2027 · tình trạng: dự thảo"));
+    assert!(first.contains("Họp dân &lt;tổ 3&gt; &amp; rà soát"), "notes are printed, escaped");
+    assert!(first.contains("chờ số liệu năm 2027"), "no outcome before the target year has data");
+    for unit in &chosen {
+        assert!(first.contains(&format!("data-plan-unit=\"{unit}\"")), "commune {unit} is outlined on the map");
+    }
+    assert_eq!(first.matches("<circle ").count(), 40, "one numbered marker per commune");
+    assert!(first.contains(">40</text>"));
+    // The last page: who prepared it and who approves it sign there.
+    assert!(last.contains(">NGƯỜI LẬP</text>") && last.contains(">PHÊ DUYỆT</text>"));
+    assert!(!svgs[..n - 1].iter().any(|s| s.contains(">PHÊ DUYỆT</text>")), "signatures only at the end");
+    assert!(last.contains("<g data-row=\"40\""), "the signatures share their page with the plan's last row");
+    // Past the last page is a JSON 404 that says how many there are.
+    let (s, ctype, body) = get(&format!("{base}/api/plans/{id}/plan.svg?page={}", n + 1));
+    assert_eq!((s, ctype.as_str()), (404, "application/json"));
+    assert!(String::from_utf8_lossy(&body).contains(&format!("has {n} page(s)")));
+
+    // In English; and an empty plan is one page that says so.
+    let (_, _, en) = get(&format!("{base}/api/plans/{id}/plan.svg?page={n}&lang=en"));
+    let en = String::from_utf8(en).unwrap();
+    assert!(en.contains(">PREPARED BY</text>") && en.contains(&format!(">Page {n}/{n}</text>")));
+    let empty = post(&format!("{base}/api/plans"), serde_json::json!({ "name": "Trống", "province_code": "98", "target_year": 2026 }));
+    let (s, _, pdf) = get(&format!("{base}/api/plans/{}/plan.pdf?lang=en", empty["plan_id"]));
+    assert_eq!(s, 200);
+    assert_eq!(page_sizes(&pdf).len(), 1);
+    let (_, _, svg) = get(&format!("{base}/api/plans/{}/plan.svg?lang=en", empty["plan_id"]));
+    let svg = String::from_utf8(svg).unwrap();
+    assert!(svg.contains("No communes in the plan yet.") && svg.contains("no quota set") && svg.contains(">APPROVED BY</text>"));
+    let (s, _, _) = get(&format!("{base}/api/plans/999999/plan.pdf"));
+    assert_eq!(s, 404);
 }

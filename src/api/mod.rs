@@ -193,6 +193,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/plans/{id}/communes/{unit}", patch(plans::note_commune).delete(plans::remove_commune))
         .route("/api/plans/{id}/history", get(plans::history))
         .route("/api/plans/{id}/export.csv", get(plans::export_csv))
+        .route("/api/plans/{id}/plan.pdf", get(plans::sheet_pdf))
+        .route("/api/plans/{id}/plan.svg", get(plans::sheet_svg))
         .route("/tiles", get(tiles::catalog))
         .route("/tiles/{file}", get(tiles::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))

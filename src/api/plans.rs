@@ -3,7 +3,8 @@
 //!   component of the score explained;
 //! - `GET /api/plans?province=`, `POST /api/plans`, `GET|PATCH /api/plans/{id}`;
 //! - `POST /api/plans/{id}/communes`, `PATCH|DELETE /api/plans/{id}/communes/{unit_id}`;
-//! - `GET /api/plans/{id}/history`, `GET /api/plans/{id}/export.csv`.
+//! - `GET /api/plans/{id}/history`, `GET /api/plans/{id}/export.csv`;
+//! - `GET /api/plans/{id}/plan.pdf|plan.svg?lang=` — the printable plan sheet (A4, paged).
 //!
 //! Writes carry the plan `version` they read (a stale one answers 409 and changes nothing). The
 //! acting user is the signed-in principal; plans of provinces outside their scope are refused.
@@ -186,4 +187,48 @@ pub async fn export_csv(State(state): State<AppState>, Extension(p): Extension<P
     let plan = in_scope(&state, &p, id, move |store, _| plans::get(store, id)).await?;
     let file = format!("attachment; filename=\"plan-{}-{}.csv\"", plan.plan_id, plan.target_year);
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, file)], plans::to_csv(&plan)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SheetQuery {
+    pub lang: Option<String>,
+    /// SVG only: which page (1-based; default 1).
+    pub page: Option<usize>,
+}
+
+/// `GET /api/plans/{id}/plan.pdf` — the plan sheet to print and sign.
+pub async fn sheet_pdf(state: State<AppState>, p: Extension<Principal>, id: Path<i64>, q: Query<SheetQuery>) -> ApiResult<impl IntoResponse> {
+    sheet(state, p, id, q, true).await
+}
+
+/// `GET /api/plans/{id}/plan.svg?page=` — one page of the plan sheet (default the first, with
+/// the map), e.g. for a preview; the PDF has them all.
+pub async fn sheet_svg(state: State<AppState>, p: Extension<Principal>, id: Path<i64>, q: Query<SheetQuery>) -> ApiResult<impl IntoResponse> {
+    sheet(state, p, id, q, false).await
+}
+
+async fn sheet(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(id): Path<i64>, Query(q): Query<SheetQuery>, pdf: bool) -> ApiResult<impl IntoResponse> {
+    let plan = in_scope(&state, &p, id, move |store, _| plans::get(store, id)).await?;
+    let province_name = state
+        .search
+        .iter()
+        .find(|e| e.level == "province" && e.code == plan.province_code)
+        .map_or_else(|| plan.province_code.clone(), |e| e.name.clone());
+    let (file, target) = (plan.plan_id, plan.target_year);
+    let req = crate::render::plan::PlanSheetRequest { plan, province_name, english: q.lang.as_deref() == Some("en"), demo: state.demo };
+    let st = state.clone();
+    let page = q.page.unwrap_or(1);
+    let bytes = tokio::task::spawn_blocking(move || {
+        let pages = crate::render::plan::pages(&st.snapshot(), &st.tiles, &req)?;
+        if pdf {
+            return crate::render::pdf_pages(&pages);
+        }
+        let n = pages.len();
+        let svg = page.checked_sub(1).and_then(|i| pages.into_iter().nth(i));
+        svg.map(String::into_bytes).ok_or_else(|| crate::Error::NotFound(format!("the plan sheet has {n} page(s); ask for page=1 to page={n}")))
+    })
+    .await??;
+    let (ctype, ext) = if pdf { ("application/pdf", "pdf") } else { ("image/svg+xml", "svg") };
+    let disposition = format!("attachment; filename=\"plan-{file}-{target}.{ext}\"");
+    Ok(([(header::CONTENT_TYPE, ctype.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes))
 }

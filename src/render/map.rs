@@ -39,7 +39,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// Break `text` into lines of at most `width` characters at spaces.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for word in text.split_whitespace() {
         match lines.last_mut() {
@@ -61,9 +61,56 @@ fn nice_length(metres_per_px: f64, max_px: f64) -> f64 {
     [5.0, 2.0, 1.0].iter().map(|m| m * base).find(|l| *l <= raw).unwrap_or(base)
 }
 
+/// Where world coordinates land on the page: the affine map `draw_units` chose for its frame,
+/// and the tile zoom whose simplification suits it. Overlays (plan outlines, markers) use it to
+/// line up with the drawn units.
+#[derive(Debug, Clone, Copy)]
+pub struct Projection {
+    /// World-coordinate origin (min x, min y) of the drawn extent.
+    origin: [f64; 2],
+    /// CSS pixels per world unit.
+    k: f64,
+    /// Page position of `origin`.
+    offset: [f64; 2],
+    pub zoom: u8,
+}
+
+impl Projection {
+    /// A world point on the page (CSS pixels).
+    pub fn px(&self, p: [f64; 2]) -> [f64; 2] {
+        [self.offset[0] + (p[0] - self.origin[0]) * self.k, self.offset[1] + (p[1] - self.origin[1]) * self.k]
+    }
+}
+
+/// Unit `ui`'s outline as SVG path data on the page (rings simplified for the projection's zoom;
+/// points closer than 0.15 px to the previous one dropped; degenerate rings left out). Empty when
+/// nothing of the unit is big enough to draw.
+pub fn unit_path(layer: &PolygonLayer, ui: usize, proj: &Projection) -> String {
+    let mut d = String::new();
+    for (_, _, ring) in layer.unit_rings(ui, proj.zoom) {
+        let mut last = [f64::NAN, f64::NAN];
+        let mut n = 0;
+        let start = d.len();
+        for p in ring.iter().map(|p| proj.px(*p)) {
+            if n > 0 && (p[0] - last[0]).abs() < 0.15 && (p[1] - last[1]).abs() < 0.15 {
+                continue;
+            }
+            let _ = write!(d, "{}{:.2} {:.2}", if n == 0 { "M" } else { "L" }, p[0], p[1]);
+            last = p;
+            n += 1;
+        }
+        if n < 3 {
+            d.truncate(start);
+        } else {
+            d.push('Z');
+        }
+    }
+    d
+}
+
 /// Draw the units of `layer` that `keep` accepts and `ch` classes into `frame` (x, y, w, h),
-/// with a scale bar and a north arrow.
-pub fn draw_units(s: &mut String, layer: &PolygonLayer, keep: &dyn Fn(i64) -> bool, ch: &Choropleth, frame: (f64, f64, f64, f64)) -> Result<()> {
+/// with a scale bar and a north arrow; the projection it chose is returned for overlays.
+pub fn draw_units(s: &mut String, layer: &PolygonLayer, keep: &dyn Fn(i64) -> bool, ch: &Choropleth, frame: (f64, f64, f64, f64)) -> Result<Projection> {
     let chosen: Vec<usize> = layer.units.iter().enumerate().filter(|(_, m)| keep(m.id) && ch.units.contains_key(&m.id)).map(|(i, _)| i).collect();
     if chosen.is_empty() {
         return Err(Error::NotFound("no units to draw for this map (check the province and the year)".into()));
@@ -80,32 +127,13 @@ pub fn draw_units(s: &mut String, layer: &PolygonLayer, keep: &dyn Fn(i64) -> bo
     let k = (fw - 24.0) / bw.max(bh * (fw - 24.0) / (fh - 24.0));
     // Printed at 300 dpi: about three device pixels per CSS pixel.
     let zoom = ((k * 3.0 / 256.0).log2().round()).clamp(0.0, f64::from(crate::tiles::MAX_ZOOM)) as u8;
-    let (ox, oy) = (fx + (fw - bw * k) / 2.0, fy + (fh - bh * k) / 2.0);
-    let to_px = |p: [f64; 2]| [ox + (p[0] - b[0]) * k, oy + (p[1] - b[1]) * k];
+    let proj = Projection { origin: [b[0], b[1]], k, offset: [fx + (fw - bw * k) / 2.0, fy + (fh - bh * k) / 2.0], zoom };
     let _ = write!(s, r##"<rect x="{fx}" y="{fy}" width="{fw}" height="{fh}" fill="#eef3f7" stroke="#c8d2da" stroke-width="0.8"/>"##);
     let _ = write!(s, r##"<g id="units" stroke="#ffffff" stroke-width="0.35" stroke-linejoin="round" fill-rule="evenodd">"##);
     for &ui in &chosen {
         let meta = &layer.units[ui];
         let color = ch.color_of(meta.id).unwrap_or("#d9d9d9");
-        let mut d = String::new();
-        for (_, _, ring) in layer.unit_rings(ui, zoom) {
-            let mut last = [f64::NAN, f64::NAN];
-            let mut n = 0;
-            let start = d.len();
-            for p in ring.iter().map(|p| to_px(*p)) {
-                if n > 0 && (p[0] - last[0]).abs() < 0.15 && (p[1] - last[1]).abs() < 0.15 {
-                    continue;
-                }
-                let _ = write!(d, "{}{:.2} {:.2}", if n == 0 { "M" } else { "L" }, p[0], p[1]);
-                last = p;
-                n += 1;
-            }
-            if n < 3 {
-                d.truncate(start);
-            } else {
-                d.push('Z');
-            }
-        }
+        let d = unit_path(layer, ui, &proj);
         if !d.is_empty() {
             let _ = write!(s, r#"<path data-unit="{}" fill="{color}" d="{d}"/>"#, meta.id);
         }
@@ -138,7 +166,7 @@ pub fn draw_units(s: &mut String, layer: &PolygonLayer, keep: &dyn Fn(i64) -> bo
         sx + px,
         sy - 4.0
     );
-    Ok(())
+    Ok(proj)
 }
 
 /// The map of `ch` over the units of `layer` that `keep` accepts, as a whole page.

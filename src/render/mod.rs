@@ -1,14 +1,16 @@
 //! Static maps for reports and slides: the web map's classes, colours and legend drawn as one SVG
 //! (the single source), rasterised to PNG by resvg/tiny-skia or converted to PDF by svg2pdf, with
 //! the embedded DejaVu Sans font (`data/fonts/`, no system fonts) so Vietnamese text is the same
-//! everywhere. A4 landscape: 297 × 210 mm; PNG at 300 dpi.
+//! everywhere. A4 landscape: 297 × 210 mm; PNG at 300 dpi. The province report (`report`) and
+//! the plan sheet (`plan`) are A4 portrait pages built the same way.
 
 pub mod map;
 pub mod output;
+pub mod plan;
 pub mod report;
 
 pub use map::{MapText, svg};
-pub use output::{Format, pdf, png};
+pub use output::{Format, pdf, pdf_pages, png};
 
 use crate::analytics::Snapshot;
 use crate::analytics::choropleth::{self, Spec};

@@ -66,7 +66,41 @@ pub fn png(svg: &str, dpi: f32) -> Result<Vec<u8>> {
 
 /// A one-page PDF of the SVG's size, text embedded (subset fonts).
 pub fn pdf(svg: &str) -> Result<Vec<u8>> {
-    let t = tree(svg)?;
-    svg2pdf::to_pdf(&t, svg2pdf::ConversionOptions::default(), svg2pdf::PageOptions { dpi: 96.0 })
-        .map_err(|e| Error::InvalidArgument(format!("converting to PDF: {e}")))
+    pdf_pages(&[svg])
+}
+
+/// A PDF with one page per SVG, each page the size of its SVG (CSS pixels at 96 dpi → points),
+/// text embedded (subset fonts, per page).
+pub fn pdf_pages<S: AsRef<str>>(svgs: &[S]) -> Result<Vec<u8>> {
+    use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref};
+    if svgs.is_empty() {
+        return Err(Error::InvalidArgument("a PDF needs at least one page".into()));
+    }
+    let mut alloc = Ref::new(1);
+    let (catalog, tree) = (alloc.bump(), alloc.bump());
+    let mut pdf = Pdf::new();
+    let mut pages = Vec::with_capacity(svgs.len());
+    for svg in svgs {
+        let t = self::tree(svg.as_ref())?;
+        let (chunk, root) = svg2pdf::to_chunk(&t, svg2pdf::ConversionOptions::default()).map_err(|e| Error::InvalidArgument(format!("converting to PDF: {e}")))?;
+        // The chunk numbers its objects from 1; move them after the ones already written.
+        let mut map = std::collections::HashMap::new();
+        let chunk = chunk.renumber(|old| *map.entry(old).or_insert_with(|| alloc.bump()));
+        let root = *map.get(&root).ok_or_else(|| Error::InvalidArgument("converting to PDF: the SVG has no root object".into()))?;
+        let (page, content) = (alloc.bump(), alloc.bump());
+        // The XObject is one point square: scale it to the page.
+        let (w, h) = (t.size().width() * 0.75, t.size().height() * 0.75);
+        let mut p = pdf.page(page);
+        p.media_box(Rect::new(0.0, 0.0, w, h)).parent(tree).contents(content);
+        p.resources().x_objects().pair(Name(b"S"), root);
+        p.finish();
+        let mut c = Content::new();
+        c.transform([w, 0.0, 0.0, h, 0.0, 0.0]).x_object(Name(b"S"));
+        pdf.stream(content, &c.finish());
+        pdf.extend(&chunk);
+        pages.push(page);
+    }
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree).count(pages.len() as i32).kids(pages);
+    Ok(pdf.finish())
 }

@@ -1,7 +1,7 @@
 // Leaders' workflow: communes ranked for conversion (sortable, highlighted on the map) and the
 // open plan (click communes on the map or in the table to add them; notes, quota counter,
-// lifecycle, CSV export, printable page). Writes carry the plan version: a stale one is refused.
-import { t, num, label } from './i18n.js';
+// lifecycle, CSV export, the printable plan sheet as PDF). Writes carry the plan version: a stale one is refused.
+import { t, num, label, getLang } from './i18n.js';
 
 const COMPONENTS = ['rate_gap', 'locations', 'arrest_gap', 'trend', 'neighbours'];
 
@@ -70,7 +70,7 @@ export class PlansView {
         <td>${p.status === 'draft' ? `<button class="rm" title="${t('plan.remove')}">×</button>` : ''}</td></tr>`).join('')}</table>
       <div class="row">${next.map((s) => `<button class="to" data-to="${s}">${t(`plan.to.${s}`)}</button>`).join('')}
         <a href="/api/plans/${p.plan_id}/export.csv" download>${t('plan.csv')}</a>
-        <button id="plan-print">${t('plan.print')}</button></div>
+        <a id="plan-print" href="/api/plans/${p.plan_id}/plan.pdf?lang=${getLang()}" download>${t('plan.print')}</a></div>
       <p class="legend-meta" id="plan-msg"></p>`;
     for (const tr of box.querySelectorAll('tr[data-unit]')) {
       const unit = Number(tr.dataset.unit);
@@ -78,7 +78,6 @@ export class PlansView {
       tr.querySelector('.note').addEventListener('change', (e) => this.change('PATCH', `/api/plans/${p.plan_id}/communes/${unit}`, { version: this.plan.version, note: e.target.value }));
     }
     for (const b of box.querySelectorAll('button.to')) b.addEventListener('click', () => this.change('PATCH', `/api/plans/${p.plan_id}`, { version: this.plan.version, status: b.dataset.to }));
-    box.querySelector('#plan-print').addEventListener('click', () => window.print());
     this.paint();
   }
 
