@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::tiles::layer::PolygonLayer;
 use crate::tiles::mercator;
 
+use super::DEMO_NOTICE;
 use super::output::FONT_FAMILY;
 
 /// Page size in CSS pixels (A4 landscape at 96 dpi).
@@ -221,7 +222,7 @@ pub fn svg(layer: &PolygonLayer, keep: &dyn Fn(i64) -> bool, ch: &Choropleth, te
     if text.demo {
         let _ = write!(
             s,
-            r##"<text x="24" y="776" font-size="11" font-weight="bold" fill="#b2182b">DỮ LIỆU MINH HỌA TỔNG HỢP — không phải số liệu thật · SYNTHETIC DEMO DATA — not real figures</text>"##
+            r##"<text x="24" y="776" font-size="11" font-weight="bold" fill="#b2182b">{DEMO_NOTICE} — not real figures</text>"##
         );
     }
     s.push_str("</svg>");

@@ -13,6 +13,14 @@ pub use map::{MapText, svg};
 pub use output::{Format, pdf, pdf_pages, png};
 
 use crate::analytics::Snapshot;
+
+/// The notice every page made from the synthetic demo data carries.
+pub(crate) const DEMO_NOTICE: &str = "DỮ LIỆU MINH HỌA TỔNG HỢP — không phải số liệu thật · SYNTHETIC DEMO DATA";
+
+/// Vietnamese, or English when `en`.
+pub(crate) fn tr<'a>(en: bool, vi: &'a str, english: &'a str) -> &'a str {
+    if en { english } else { vi }
+}
 use crate::analytics::choropleth::{self, Spec};
 use crate::error::{Error, Result};
 use crate::tiles::{Kind, TileService};

@@ -12,6 +12,7 @@ use std::fmt::Write;
 
 use super::map::{draw_units, esc, unit_path, wrap};
 use super::output::FONT_FAMILY;
+use super::{DEMO_NOTICE, tr};
 use crate::analytics::Snapshot;
 use crate::analytics::candidates;
 use crate::analytics::choropleth::{self, Choropleth, Spec};
@@ -39,10 +40,6 @@ pub struct PlanSheetRequest {
     pub english: bool,
     /// Print the synthetic-data notice.
     pub demo: bool,
-}
-
-fn tr<'a>(en: bool, vi: &'a str, english: &'a str) -> &'a str {
-    if en { english } else { vi }
 }
 
 fn lifecycle(status: &str, en: bool) -> &str {
@@ -354,7 +351,7 @@ pub fn pages(s: &Snapshot, tiles: &TileService, req: &PlanSheetRequest) -> Resul
         let number = format!("{} {}/{total}", tr(en, "Trang", "Page"), page + 1);
         let _ = write!(svg, r##"<text class="page-number" x="{RIGHT}" y="{}" font-size="8.5" fill="#555555" text-anchor="end">{number}</text>"##, ph - 28.0);
         if req.demo {
-            let _ = write!(svg, r##"<text x="{LEFT}" y="{}" font-size="10" font-weight="bold" fill="#b2182b">DỮ LIỆU MINH HỌA TỔNG HỢP — không phải số liệu thật · SYNTHETIC DEMO DATA</text>"##, ph - 12.0);
+            let _ = write!(svg, r##"<text x="{LEFT}" y="{}" font-size="10" font-weight="bold" fill="#b2182b">{DEMO_NOTICE}</text>"##, ph - 12.0);
         }
         svg.push_str("</svg>");
         out.push(svg);

@@ -8,6 +8,7 @@ use std::fmt::Write;
 
 use super::map::{draw_units, esc};
 use super::output::FONT_FAMILY;
+use super::{DEMO_NOTICE, tr};
 use crate::analytics::Snapshot;
 use crate::analytics::candidates;
 use crate::analytics::choropleth::{self, Choropleth, Spec};
@@ -28,10 +29,6 @@ pub struct ReportRequest {
     pub demo: bool,
     /// Plans and candidates (leaders and above).
     pub plans: bool,
-}
-
-fn tr<'a>(en: bool, vi: &'a str, english: &'a str) -> &'a str {
-    if en { english } else { vi }
 }
 
 fn table(s: &mut String, x: f64, y: f64, w: f64, title: &str, header: &[&str], rows: &[(Option<&str>, Vec<String>)]) -> f64 {
@@ -225,7 +222,7 @@ pub fn svg(store: &Store, s: &Snapshot, tiles: &TileService, req: &ReportRequest
         tr(en, "Nguồn: commune-atlas · phân tích chuyển hóa là định nghĩa phân tích, không phải phân loại pháp lý", "Source: commune-atlas · conversion categories are analytical definitions, not legal categories")
     );
     if req.demo {
-        let _ = write!(out, r##"<text x="24" y="{}" font-size="10" font-weight="bold" fill="#b2182b">DỮ LIỆU MINH HỌA TỔNG HỢP — không phải số liệu thật · SYNTHETIC DEMO DATA</text>"##, ph - 10.0);
+        let _ = write!(out, r##"<text x="24" y="{}" font-size="10" font-weight="bold" fill="#b2182b">{DEMO_NOTICE}</text>"##, ph - 10.0);
     }
     out.push_str("</svg>");
     Ok(out)
