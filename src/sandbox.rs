@@ -8,7 +8,8 @@
 //! `recognition_event`, `quota_assignment`, `province_quota`, `target_path`, `plan`,
 //! `plan_commune`, `boundary_version`, `key_route`. Nothing else exists there: no raw tables, no
 //! files, no settings to change. A scoped user's sandbox holds only the rows of their scope
-//! (see [`ScopeBy`]), so no query can reach another province's figures.
+//! (see [`ScopeBy`]), so no query can reach another province's figures; key routes keep only
+//! their stretches inside the user's communes.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -25,8 +26,11 @@ use crate::store::tabular::{self, Table};
 /// How a relation's rows are cut to a user's scope.
 #[derive(Debug, Clone, Copy)]
 pub enum ScopeBy {
-    /// Not commune data (boundary versions, key routes): copied whole.
+    /// Not commune data (boundary versions): copied whole.
     Nothing,
+    /// Key routes: the routes with a stretch in scope, their geometry cut to those stretches
+    /// (given to [`Sandbox::build`] as `routes_in_scope`).
+    Route,
     /// Rows whose `unit_id` is in scope.
     Unit,
     /// Rows whose `province_code` is in scope.
@@ -64,15 +68,22 @@ pub const RELATIONS: &[(&str, &str, ScopeBy)] = &[
         ScopeBy::Province,
     ),
     ("plan_commune", "SELECT * FROM plan_commune_v", ScopeBy::Province),
-    ("key_route", "SELECT route_id, name, route_scope, geometry FROM key_route", ScopeBy::Nothing),
+    ("key_route", "SELECT route_id, name, route_scope, geometry FROM key_route", ScopeBy::Route),
 ];
 
 impl ScopeBy {
-    /// The filter on a relation's rows (`x`), given the temporary tables `scope_unit` and
-    /// `scope_province` of the building connection.
+    /// The relation cut to scope, given the temporary tables `scope_unit`, `scope_province` and
+    /// `scope_route` of the building connection.
+    fn scoped(self, query: &str) -> String {
+        match self {
+            ScopeBy::Route => format!("SELECT x.* REPLACE (s.geometry AS geometry) FROM ({query}) x JOIN scope_route s USING (route_id)"),
+            other => format!("SELECT * FROM ({query}) x WHERE {}", other.predicate()),
+        }
+    }
+
     fn predicate(self) -> &'static str {
         match self {
-            ScopeBy::Nothing => "true",
+            ScopeBy::Nothing | ScopeBy::Route => "true",
             ScopeBy::Unit => "x.unit_id IN (SELECT unit_id FROM scope_unit)",
             ScopeBy::Province => "x.province_code IN (SELECT code FROM scope_province)",
             ScopeBy::NewUnit => {
@@ -126,8 +137,10 @@ fn quote_path(p: &Path) -> String {
 
 impl Sandbox {
     /// Copy the curated relations of `store`, cut to `scope`, into a new file under `dir` and
-    /// open it locked down.
-    pub fn build(store: &Store, dir: &Path, limits: Limits, scope: &Scope) -> Result<Sandbox> {
+    /// open it locked down. `routes_in_scope` is each key route's geometry inside the scope
+    /// (route id, GeoJSON in EPSG:4326; see `tiles::layer::LineLayer::geojson_within`); it is
+    /// used only when the scope is not everything.
+    pub fn build(store: &Store, dir: &Path, limits: Limits, scope: &Scope, routes_in_scope: &[(i64, String)]) -> Result<Sandbox> {
         std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
         let path = dir.join(format!(
             "sandbox-{}-{}.duckdb",
@@ -155,10 +168,17 @@ impl Sandbox {
                         provinces.append_row([c.as_str()])?;
                     }
                     provinces.flush()?;
+                    drop(provinces);
+                    conn.execute_batch("CREATE OR REPLACE TEMP TABLE scope_route (route_id BIGINT, geometry VARCHAR);")?;
+                    let mut routes = conn.appender("scope_route")?;
+                    for (id, geometry) in routes_in_scope {
+                        routes.append_row(duckdb::params![id, geometry])?;
+                    }
+                    routes.flush()?;
                 }
                 for (name, query, by) in RELATIONS {
-                    let pred = if scope.is_all() { "true" } else { by.predicate() };
-                    conn.execute_batch(&format!("CREATE TABLE sandbox_build.main.{name} AS SELECT * FROM ({query}) x WHERE {pred}"))?;
+                    let relation = if scope.is_all() { format!("SELECT * FROM ({query}) x") } else { by.scoped(query) };
+                    conn.execute_batch(&format!("CREATE TABLE sandbox_build.main.{name} AS {relation}"))?;
                 }
                 Ok::<_, duckdb::Error>(())
             })();

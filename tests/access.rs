@@ -319,6 +319,52 @@ fn every_endpoint_answers_each_role_as_expected_and_never_shows_another_province
     assert!(scoped_features > 100, "the scoped viewer sees their own province ({scoped_features} features)");
     assert!(national_99 > 100, "the same tiles hold province 99 for the national admin ({national_99})");
 
+    // Key routes: the scoped analyst's SQL holds only the stretches inside their communes (every
+    // coordinate on or inside one of them), the national admin's the whole route, which leaves them.
+    let rows_of = |token: &str, sql: &str| {
+        let (s, _, b) = call("POST", &format!("{base}/api/sql"), Some(token), Some(&json!({ "sql": sql })));
+        assert_eq!(s, 200, "{sql}: {}", String::from_utf8_lossy(&b));
+        let v: Value = serde_json::from_slice(&b).unwrap();
+        v["rows"].as_array().unwrap().clone()
+    };
+    let communes: Vec<geo::MultiPolygon<f64>> = rows_of(&tokens["analyst"], "SELECT g.geometry FROM unit_geometry g JOIN unit u USING (unit_id) WHERE u.level = 'commune' AND u.boundary_version = 'demo-2025'")
+        .iter()
+        .map(|r| commune_atlas::geo::from_geojson(r[0].as_str().unwrap()).unwrap())
+        .collect();
+    assert!(communes.len() > 20, "the scoped analyst has their communes' geometry");
+    let farthest = |token: &str| {
+        let routes = rows_of(token, "SELECT route_id, geometry FROM key_route ORDER BY route_id");
+        let mut points = Vec::new();
+        for r in &routes {
+            let g: Value = serde_json::from_str(r[1].as_str().unwrap()).unwrap();
+            let lines: Vec<Vec<[f64; 2]>> = if g["type"] == "LineString" { vec![serde_json::from_value(g["coordinates"].clone()).unwrap()] } else { serde_json::from_value(g["coordinates"].clone()).unwrap() };
+            points.extend(lines.into_iter().flatten());
+        }
+        let d = points.iter().map(|p| communes.iter().map(|c| geo::Distance::distance(&geo::Euclidean, c, &geo::Point::new(p[0], p[1]))).fold(f64::MAX, f64::min)).fold(0.0, f64::max);
+        (routes.len(), points.len(), d)
+    };
+    let (scoped_routes, scoped_points, scoped_far) = farthest(&tokens["analyst"]);
+    let (all_routes, _, national_far) = farthest(&root);
+    assert!(scoped_routes >= 1 && scoped_points >= 2, "a key route crosses province 98");
+    assert!(scoped_far < 1e-7, "every scoped route coordinate is inside the analyst's communes (farthest {scoped_far}°)");
+    assert!(all_routes >= scoped_routes && national_far > 0.01, "the whole route leaves province 98 ({national_far}°) — the check can see a leak");
+    // The same in tiles: the scoped viewer's route tiles carry fewer vertices than the national ones.
+    let (mut scoped_vertices, mut national_vertices) = (0usize, 0usize);
+    for (x, y) in tiles_over(&bounds, 10) {
+        let url = format!("{base}/tiles/routes/10/{x}/{y}.mvt");
+        for (token, count) in [(&tokens["viewer"], &mut scoped_vertices), (&root, &mut national_vertices)] {
+            let (s, _, b) = call("GET", &url, Some(token), None);
+            assert!(s == 200 || s == 204, "{url}: {s}");
+            if s == 200 {
+                let reader = mvt_reader::Reader::new(b).unwrap();
+                for f in reader.get_features(0).unwrap() {
+                    *count += geo::CoordsIter::coords_count(&f.geometry);
+                }
+            }
+        }
+    }
+    assert!(scoped_vertices > 0 && scoped_vertices < national_vertices, "route tiles: scoped {scoped_vertices} vertices, national {national_vertices}");
+
     // GeoJSON from SQL: a typed-in out-of-scope unit id gets no geometry.
     let q = json!({"sql": format!("SELECT {out_unit} AS unit_id UNION ALL SELECT {in_unit}")});
     let geometries = |token: &str| {

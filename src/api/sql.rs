@@ -35,7 +35,11 @@ pub async fn current(state: &AppState, p: &Principal) -> ApiResult<Arc<Sandbox>>
     let generation = state.generation.load(std::sync::atomic::Ordering::SeqCst);
     let built = tokio::task::spawn_blocking(move || {
         let dir = std::env::temp_dir().join("commune-atlas-sandbox");
-        Sandbox::build(&st.store, &dir, sandbox::Limits::default(), &scope)
+        let routes = match st.tiles.layer("routes").as_deref().map(|l| &l.kind) {
+            Some(crate::tiles::Kind::Lines(l)) if !scope.is_all() => l.geojson_within(&|id| scope.unit(id)),
+            _ => Vec::new(),
+        };
+        Sandbox::build(&st.store, &dir, sandbox::Limits::default(), &scope, &routes)
     })
     .await??;
     Ok(state.install_sandbox(&p.scope, generation, built))

@@ -23,6 +23,9 @@ impl UnitFilter for Scope {
     fn key(&self) -> u64 {
         self.key
     }
+    fn everything(&self) -> bool {
+        self.is_all()
+    }
 }
 
 impl From<TileError> for ApiError {

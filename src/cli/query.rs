@@ -48,6 +48,7 @@ pub fn run(db: &Path, args: QueryArgs) -> anyhow::Result<()> {
                 &std::env::temp_dir().join("commune-atlas-sandbox"),
                 commune_atlas::sandbox::Limits::default(),
                 &commune_atlas::access::Scope::all(),
+                &[],
             )?;
             let (conn, _) = sandbox.connect()?;
             commune_atlas::sandbox::run(&conn, &q.sql, &params, args.limit)?

@@ -150,6 +150,18 @@ impl PolygonLayer {
         out
     }
 
+    /// Units with a part whose bounding box meets `bbox` (world coordinates), by index.
+    pub fn units_meeting(&self, bbox: [f64; 4]) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .index
+            .locate_in_envelope_intersecting(AABB::from_corners([bbox[0], bbox[1]], [bbox[2], bbox[3]]))
+            .map(|e| e.unit as usize)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// A unit's geometry at a zoom band (world coordinates), rebuilt from the band's arcs;
     /// `None` as band gives the full-resolution arcs.
     pub fn unit_geometry(&self, unit: usize, band: Option<usize>) -> ::geo::MultiPolygon<f64> {
@@ -252,10 +264,17 @@ impl PolygonLayer {
 }
 
 /// A line layer (key routes).
+///
+/// Routes are designated nationally and are not bound to administrative boundaries, but a
+/// province-scoped user sees only the stretches inside their communes: each route is cut once
+/// at load time along the commune boundaries (`clip_to_units`), and a scoped tile draws the
+/// pieces of the communes in scope. Users who see everything get the routes whole.
 pub struct LineLayer {
     pub name: String,
     /// (id, name, scope, world polyline)
     pub lines: Vec<(i64, String, String, Vec<[f64; 2]>)>,
+    /// The lines cut along commune boundaries: (index into `lines`, unit id, world polyline).
+    pub pieces: Vec<(usize, i64, Vec<[f64; 2]>)>,
     pub bbox: [f64; 4],
 }
 
@@ -266,27 +285,78 @@ impl LineLayer {
             .map(|(id, n, s, l)| (id, n, s, l.into_iter().map(|p| to_world(p[0], p[1])).collect::<Vec<_>>()))
             .collect();
         let bbox = bbox_of(lines.iter().flat_map(|l| l.3.iter().copied()));
-        LineLayer { name: name.to_string(), lines, bbox }
+        LineLayer { name: name.to_string(), lines, pieces: Vec::new(), bbox }
     }
 
-    pub fn render(&self, z: u8, x: u32, y: u32) -> Option<LayerBuilder> {
+    /// Cut every line along the boundaries of `units` (full-resolution geometry): the pieces
+    /// inside each unit, tagged with its id. Parts outside every unit (sea, abroad) belong to
+    /// no piece.
+    pub fn clip_to_units(&mut self, units: &PolygonLayer) {
+        use ::geo::{BooleanOps, Coord, LineString, MultiLineString};
+        let mut pieces = Vec::new();
+        for (li, line) in self.lines.iter().enumerate() {
+            let mut candidates: Vec<usize> = line.3.windows(2).flat_map(|w| units.units_meeting(bbox_of(w.iter().copied()))).collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            let subject = MultiLineString(vec![LineString(line.3.iter().map(|p| Coord { x: p[0], y: p[1] }).collect())]);
+            for ui in candidates {
+                for part in units.unit_geometry(ui, None).clip(&subject, false) {
+                    let pts: Vec<[f64; 2]> = part.0.iter().map(|c| [c.x, c.y]).collect();
+                    if pts.len() >= 2 {
+                        pieces.push((li, units.units[ui].id, pts));
+                    }
+                }
+            }
+        }
+        self.pieces = pieces;
+    }
+
+    /// Each route's stretches inside the units `keep` accepts, as a GeoJSON MultiLineString in
+    /// lon/lat (route id, geometry); routes with no such stretch are left out.
+    pub fn geojson_within(&self, keep: &dyn Fn(i64) -> bool) -> Vec<(i64, String)> {
+        let mut by_route: BTreeMap<i64, Vec<Vec<[f64; 2]>>> = BTreeMap::new();
+        for (li, unit, line) in &self.pieces {
+            if keep(*unit) {
+                by_route.entry(self.lines[*li].0).or_default().push(line.iter().map(|p| crate::tiles::mercator::to_lonlat(*p)).collect());
+            }
+        }
+        by_route
+            .into_iter()
+            .map(|(id, parts)| (id, serde_json::json!({ "type": "MultiLineString", "coordinates": parts }).to_string()))
+            .collect()
+    }
+
+    /// Render tile z/x/y: whole lines when `everything`, else the pieces inside the units
+    /// `keep` accepts.
+    pub fn render(&self, z: u8, x: u32, y: u32, keep: &dyn Fn(i64) -> bool, everything: bool) -> Option<LayerBuilder> {
         let b = tile_bounds(z, x, y);
         let size = b[2] - b[0];
         let scale = f64::from(EXTENT) / size;
         let clip = [-BUFFER, -BUFFER, f64::from(EXTENT) + BUFFER, f64::from(EXTENT) + BUFFER];
         let mut layer = LayerBuilder::new(&self.name);
         let tol = simplify::tolerance(band_of(z));
-        for (id, name, scope, line) in &self.lines {
+        let mut add = |li: usize, line: &[[f64; 2]]| {
             let ids: Vec<u32> = (0..line.len() as u32).collect();
             let kept = simplify::douglas_peucker(line, &ids, tol);
             let tile_pts: Vec<[f64; 2]> =
                 kept.iter().map(|&i| line[i as usize]).map(|p| [(p[0] - b[0]) * scale, (p[1] - b[1]) * scale]).collect();
             let pieces = clip_line(&tile_pts, clip);
-            if pieces.is_empty() {
-                continue;
+            if !pieces.is_empty() {
+                let (id, name, scope, _) = &self.lines[li];
+                let props = [("name", PropValue::Str(name.clone())), ("route_scope", PropValue::Str(scope.clone()))];
+                layer.add(*id as u64, &props, &Geometry::Lines(pieces));
             }
-            let props = [("name", PropValue::Str(name.clone())), ("route_scope", PropValue::Str(scope.clone()))];
-            layer.add(*id as u64, &props, &Geometry::Lines(pieces));
+        };
+        if everything {
+            for (li, line) in self.lines.iter().enumerate() {
+                add(li, &line.3);
+            }
+        } else {
+            for (li, unit, line) in &self.pieces {
+                if keep(*unit) {
+                    add(*li, line);
+                }
+            }
         }
         (!layer.is_empty()).then_some(layer)
     }

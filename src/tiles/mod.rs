@@ -13,6 +13,8 @@
 //! re-imported version can never be served from stale entries. From a zoom per level
 //! ([`layer::label_min_zoom`]) a tile also carries `<level>_label`: each unit's label point, in
 //! the one tile that holds it; [`glyphs`] draws the font MapLibre letters those labels with.
+//! Key routes are cut once along the newest communes, so a scoped user's route tiles carry only
+//! the stretches inside their communes ([`layer::LineLayer`]).
 
 pub mod archive;
 pub mod cache;
@@ -81,10 +83,11 @@ impl LayerEntry {
 
     /// The tile's layers: polygons (and, from [`layer::label_min_zoom`], `<name>_label` points) or
     /// lines; empty when nothing falls in the tile.
-    fn render(&self, z: u8, x: u32, y: u32, keep: &dyn Fn(i64) -> bool) -> Vec<mvt::LayerBuilder> {
+    fn render(&self, z: u8, x: u32, y: u32, filter: &dyn UnitFilter) -> Vec<mvt::LayerBuilder> {
+        let keep = |id| filter.keep(id);
         match &self.kind {
-            Kind::Polygons(p) => p.render(z, x, y, keep),
-            Kind::Lines(l) => l.render(z, x, y).into_iter().collect(),
+            Kind::Polygons(p) => p.render(z, x, y, &keep),
+            Kind::Lines(l) => l.render(z, x, y, &keep, filter.everything()).into_iter().collect(),
         }
     }
 
@@ -119,11 +122,14 @@ pub fn parse_coords(z: &str, x: &str, y_file: &str) -> std::result::Result<(u32,
     Ok((num(z, "zoom")?, num(x, "x")?, num(y, "y")?))
 }
 
-/// Which units of a polygon layer a tile may show (a user's scope); line layers are not
-/// filtered. `key` tells cache entries of different filters apart (0 = everything).
+/// Which units a tile may show (a user's scope): polygons of those units, and the stretches of
+/// line layers inside them. `key` tells cache entries of different filters apart (0 =
+/// everything).
 pub trait UnitFilter: Sync {
     fn keep(&self, unit_id: i64) -> bool;
     fn key(&self) -> u64;
+    /// Keeps every unit: lines are drawn whole, also where they leave every unit.
+    fn everything(&self) -> bool;
 }
 
 /// Every unit.
@@ -135,6 +141,9 @@ impl UnitFilter for Everything {
     }
     fn key(&self) -> u64 {
         0
+    }
+    fn everything(&self) -> bool {
+        true
     }
 }
 
@@ -241,7 +250,7 @@ fn build_layer(conn: &Connection, s: &Spec, snap_tol: f64) -> Result<LayerEntry>
     })
 }
 
-fn routes_layer(conn: &Connection) -> Result<Option<LayerEntry>> {
+fn routes_layer(conn: &Connection, communes: Option<&PolygonLayer>) -> Result<Option<LayerEntry>> {
     let ctx = "loading key routes for tiles";
     let started = Instant::now();
     let mut stmt = conn
@@ -270,7 +279,12 @@ fn routes_layer(conn: &Connection) -> Result<Option<LayerEntry>> {
         return Ok(None);
     }
     let features = lines.len();
-    let layer = LineLayer::build("routes", lines);
+    let mut layer = LineLayer::build("routes", lines);
+    if let Some(c) = communes {
+        let t = Instant::now();
+        layer.clip_to_units(c);
+        tracing::debug!(routes = layer.lines.len(), pieces = layer.pieces.len(), seconds = t.elapsed().as_secs_f64(), "key routes cut along the communes");
+    }
     let bounds = bounds_of(layer.bbox);
     Ok(Some(LayerEntry {
         id: "routes".into(),
@@ -348,7 +362,13 @@ impl TileService {
             let e = b?;
             layers.insert(e.id.clone(), Arc::new(e));
         }
-        if let Some(r) = routes_layer(&conn)? {
+        // Routes are cut along the newest communes, for scoped tiles.
+        let newest = layers.values().filter(|l| l.name == "communes").max_by(|a, b| a.valid_from.cmp(&b.valid_from)).cloned();
+        let communes = newest.as_deref().and_then(|l| match &l.kind {
+            Kind::Polygons(p) => Some(p),
+            Kind::Lines(_) => None,
+        });
+        if let Some(r) = routes_layer(&conn, communes)? {
             layers.insert(r.id.clone(), Arc::new(r));
         }
         Ok(TileService { layers: RwLock::new(layers), cache: TileCache::new(CACHE_BYTES) })
@@ -407,7 +427,7 @@ impl TileService {
 
     /// Render, encode and gzip one tile (no cache).
     pub fn encode(layer: &LayerEntry, z: u8, x: u32, y: u32, filter: &dyn UnitFilter) -> Option<Arc<Encoded>> {
-        let built = layer.render(z, x, y, &|id| filter.keep(id));
+        let built = layer.render(z, x, y, filter);
         if built.is_empty() {
             return None;
         }
