@@ -18,6 +18,7 @@ use crate::analytics::candidates;
 use crate::analytics::choropleth::{self, Choropleth, Spec};
 use crate::error::{Error, Result};
 use crate::plans::Plan;
+use crate::tiles::layer::PolygonLayer;
 use crate::tiles::{Kind, TileService};
 
 /// Page size in CSS pixels (A4 portrait at 96 dpi).
@@ -31,6 +32,11 @@ const LINE: f64 = 12.5;
 const PAD: f64 = 5.0;
 /// Room the signature blocks need.
 const SIGNATURES: f64 = 110.0;
+/// Page one: the map's top edge and the legend's first baseline under it.
+const MAP_TOP: f64 = 108.0;
+const LEGEND_TOP: f64 = 500.0;
+/// Where the table starts on the pages after the first.
+const NEXT_TOP: f64 = 84.0;
 
 /// What to print.
 #[derive(Debug, Clone)]
@@ -99,249 +105,238 @@ fn draw_row(s: &mut String, y: f64, cells: &[Vec<String>], size: f64, color: &st
     }
 }
 
-/// The sheet's pages as SVG documents (`output::pdf_pages` binds them).
-pub fn pages(s: &Snapshot, tiles: &TileService, req: &PlanSheetRequest) -> Result<Vec<String>> {
-    let (plan, en) = (&req.plan, req.english);
-    let latest = *s.years().last().ok_or_else(|| Error::NotFound("the store holds no indicators yet".into()))?;
-    // The year the plan starts from: the last year before the target that has data.
-    let base = (plan.target_year - 1).min(latest);
-    let in_province = |id: i64| s.facts.units.get(&id).and_then(|u| u.province_code.as_deref()) == Some(plan.province_code.as_str());
-    let status: Choropleth = choropleth::compute(s, &Spec { year: Some(base), metric: Some("status".into()), ..Spec::default() }, &in_province)?;
-    let layer = tiles
-        .layer(&format!("communes.{}", status.boundary_version))
-        .ok_or_else(|| Error::NotFound(format!("no commune layer for boundary version {}", status.boundary_version)))?;
-    let Kind::Polygons(polygons) = &layer.kind else { return Err(Error::NotFound("the commune layer has no polygons".into())) };
-    let label_of = |key: &str| status.legend.iter().find(|c| c.key == key).map_or(key.to_string(), |c| if en { c.label_en.clone() } else { c.label_vi.clone() });
+/// What a sheet is drawn from: the plan and the facts of its base year.
+struct Sheet<'a> {
+    req: &'a PlanSheetRequest,
+    en: bool,
+    /// The year the plan starts from: the last year before the target that has data.
+    base: i32,
+    /// The target year has data (outcomes are known).
+    target_in: bool,
+    status: Choropleth,
+    polygons: &'a PolygonLayer,
+    in_province: &'a dyn Fn(i64) -> bool,
+}
 
-    // Where each commune stands among the candidates for the year after the base year.
-    let names: HashMap<i64, String> = polygons.units.iter().map(|u| (u.id, u.name.clone())).collect();
-    let ranked = candidates::rank(s, &s.rules.candidates, &polygons.neighbours(), &names, &plan.province_code, base + 1);
-    let rank: HashMap<i64, usize> = ranked.iter().map(|c| (c.unit_id, c.rank)).collect();
-    let target_in = latest >= plan.target_year;
-
-    let rows: Vec<Row> = plan
-        .communes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let now = status.units.get(&c.unit_id).map_or_else(|| tr(en, "không có số liệu", "no data").to_string(), |k| label_of(k));
-            let rank = rank.get(&c.unit_id).map_or_else(|| "–".to_string(), |r| format!("{r}/{}", ranked.len()));
-            let outcome = match (&c.status_in_target_year, c.converted) {
-                (_, true) => tr(en, "đã được công nhận không ma túy", "recognised drug-free").to_string(),
-                (Some(k), false) => label_of(k),
-                (None, _) if target_in => tr(en, "không có số liệu", "no data").to_string(),
-                (None, _) => format!("{} {}", tr(en, "chờ số liệu năm", "awaiting the data of"), plan.target_year),
-            };
-            let cells = vec![
-                vec![format!("{}", i + 1)],
-                wrapped(&format!("{} ({})", c.name, c.code), COLUMNS[1].chars),
-                wrapped(&now, COLUMNS[2].chars),
-                vec![rank],
-                wrapped(c.note.as_deref().unwrap_or(""), COLUMNS[4].chars),
-                wrapped(&outcome, COLUMNS[5].chars),
-            ];
-            Row { unit_id: c.unit_id, cells }
-        })
-        .collect();
-    let header = vec![
-        vec!["№".to_string()],
-        vec![tr(en, "Xã / phường", "Commune").to_string()],
-        vec![format!("{} {base}", tr(en, "Trạng thái", "Status"))],
-        vec![tr(en, "Hạng đề xuất", "Candidate rank").to_string()],
-        vec![tr(en, "Ghi chú", "Note").to_string()],
-        vec![format!("{} {}", tr(en, "Kết quả", "Outcome"), plan.target_year)],
-    ];
-
-    // The legend under the map: status classes with their counts in the province, then the
-    // plan's symbol, in as many lines as the page width needs.
-    let mut items: Vec<(String, String)> = status
-        .legend
-        .iter()
-        .map(|c| (format!(r##"fill="{}" stroke="#999999" stroke-width="0.4""##, c.color), format!("{} ({})", if en { &c.label_en } else { &c.label_vi }, c.count)))
-        .collect();
-    items.push((r##"fill="none" stroke="#1a1a1a" stroke-width="1.4""##.into(), tr(en, "xã trong kế hoạch (số thứ tự như bảng)", "commune in the plan (numbered as in the table)").into()));
-    let (mut lx, mut ly) = (LEFT, 500.0);
-    let mut legend = Vec::with_capacity(items.len());
-    for (style, text) in items {
-        let w = 16.0 + text.chars().count() as f64 * 5.3 + 14.0;
-        if lx > LEFT && lx + w > RIGHT {
-            (lx, ly) = (LEFT, ly + 16.0);
-        }
-        legend.push((style, text, lx, ly));
-        lx += w;
+impl Sheet<'_> {
+    fn status_label(&self, key: &str) -> String {
+        let c = self.status.legend.iter().find(|c| c.key == key);
+        c.map_or_else(|| key.to_string(), |c| if self.en { c.label_en.clone() } else { c.label_vi.clone() })
     }
 
-    // Lay the rows out: page one's table starts below the legend, later pages near the top.
-    let first_top = ly + 46.0;
-    const NEXT_TOP: f64 = 84.0;
-    let mut layout: Vec<Vec<usize>> = vec![Vec::new()];
-    let mut y = first_top;
-    for (i, r) in rows.iter().enumerate() {
-        if y + r.height() > BOTTOM && !layout.last().is_some_and(Vec::is_empty) {
-            layout.push(Vec::new());
-            y = NEXT_TOP;
-        }
-        if let Some(p) = layout.last_mut() {
-            p.push(i);
-        }
-        y += r.height();
+    /// One row per commune of the plan, in the plan's order.
+    fn rows(&self, s: &Snapshot) -> Vec<Row> {
+        let (plan, en) = (&self.req.plan, self.en);
+        // Where each commune stands among the candidates for the year after the base year.
+        let names: HashMap<i64, String> = self.polygons.units.iter().map(|u| (u.id, u.name.clone())).collect();
+        let ranked = candidates::rank(s, &s.rules.candidates, &self.polygons.neighbours(), &names, &plan.province_code, self.base + 1);
+        let rank: HashMap<i64, usize> = ranked.iter().map(|c| (c.unit_id, c.rank)).collect();
+        let no_data = || tr(en, "không có số liệu", "no data").to_string();
+        plan.communes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let now = self.status.units.get(&c.unit_id).map_or_else(no_data, |k| self.status_label(k));
+                let rank = rank.get(&c.unit_id).map_or_else(|| "–".to_string(), |r| format!("{r}/{}", ranked.len()));
+                let outcome = match (&c.status_in_target_year, c.converted) {
+                    (_, true) => tr(en, "đã được công nhận không ma túy", "recognised drug-free").to_string(),
+                    (Some(k), false) => self.status_label(k),
+                    (None, _) if self.target_in => no_data(),
+                    (None, _) => format!("{} {}", tr(en, "chờ số liệu năm", "awaiting the data of"), plan.target_year),
+                };
+                let cells = vec![
+                    vec![format!("{}", i + 1)],
+                    wrapped(&format!("{} ({})", c.name, c.code), COLUMNS[1].chars),
+                    wrapped(&now, COLUMNS[2].chars),
+                    vec![rank],
+                    wrapped(c.note.as_deref().unwrap_or(""), COLUMNS[4].chars),
+                    wrapped(&outcome, COLUMNS[5].chars),
+                ];
+                Row { unit_id: c.unit_id, cells }
+            })
+            .collect()
     }
-    // The signatures go after the last row. When they do not fit, the last two rows move over
-    // with them: a signature never stands on a page of its own, apart from what it signs.
-    let mut signatures_alone = false;
-    if y + SIGNATURES > PAGE.1 - 40.0 {
-        let last = layout.len() - 1;
-        if layout[last].len() >= 3 {
-            let keep = layout[last].len() - 2;
-            let moved = layout[last].split_off(keep);
-            layout.push(moved);
-        } else {
-            signatures_alone = true;
-        }
-    }
-    let total = layout.len() + usize::from(signatures_alone);
 
-    let (pw, ph) = PAGE;
-    let today = chrono::Utc::now().date_naive();
-    let mut out = Vec::with_capacity(total);
-    for page in 0..total {
-        let mut svg = String::with_capacity(if page == 0 { 1 << 20 } else { 64 << 10 });
-        let _ = write!(svg, r#"<svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm" viewBox="0 0 {pw} {ph}" font-family="{FONT_FAMILY}">"#);
-        let _ = write!(svg, r##"<rect width="{pw}" height="{ph}" fill="#ffffff"/>"##);
-        let mut top = NEXT_TOP;
-        if page == 0 {
-            let title = format!("{} — {}", tr(en, "Kế hoạch chuyển hóa địa bàn", "Conversion plan"), plan.name);
-            let _ = write!(svg, r##"<text id="title" x="{LEFT}" y="38" font-size="17" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&title));
-            let particulars = format!(
-                "{} · {} {} · {}: {} · {} {}",
-                req.province_name,
-                tr(en, "năm mục tiêu", "target year"),
-                plan.target_year,
-                tr(en, "tình trạng", "status"),
-                lifecycle(&plan.status, en),
-                tr(en, "phiên bản", "version"),
-                plan.version
-            );
-            let _ = write!(svg, r##"<text x="{LEFT}" y="58" font-size="11" fill="#1a1a1a">{}</text>"##, esc(&particulars));
-            let made = format!(
-                "{} {} · {} {} · {} {today} · {} {base} ({})",
-                tr(en, "lập bởi", "made by"),
-                plan.created_by,
-                tr(en, "sửa lần cuối bởi", "last changed by"),
-                plan.updated_by,
-                tr(en, "in ngày", "printed"),
-                tr(en, "trạng thái và hạng đề xuất theo số liệu năm", "status and candidate rank from the data of"),
-                status.boundary_version
-            );
-            let _ = write!(svg, r##"<text x="{LEFT}" y="74" font-size="9" fill="#555555">{}</text>"##, esc(&made));
-            let n = plan.communes.len();
-            let mut quota = match plan.quota {
-                Some(q) => format!("{}: {q} {} · {}: {n} {}", tr(en, "Chỉ tiêu", "Quota"), tr(en, "xã", "communes"), tr(en, "trong kế hoạch", "in the plan"), tr(en, "xã", "communes")),
-                None => format!("{}: {n} {} · {}", tr(en, "Trong kế hoạch", "In the plan"), tr(en, "xã", "communes"), tr(en, "chưa đặt chỉ tiêu", "no quota set")),
-            };
-            if let Some(q) = plan.quota {
-                let q = q.max(0) as usize;
-                if n > q {
-                    let _ = write!(quota, " ({} {})", tr(en, "vượt chỉ tiêu", "over the quota by"), n - q);
-                } else if n < q {
-                    let _ = write!(quota, " ({} {})", tr(en, "còn thiếu", "short of the quota by"), q - n);
-                }
+    fn header(&self) -> Vec<Vec<String>> {
+        let en = self.en;
+        vec![
+            vec!["№".to_string()],
+            vec![tr(en, "Xã / phường", "Commune").to_string()],
+            vec![format!("{} {}", tr(en, "Trạng thái", "Status"), self.base)],
+            vec![tr(en, "Hạng đề xuất", "Candidate rank").to_string()],
+            vec![tr(en, "Ghi chú", "Note").to_string()],
+            vec![format!("{} {}", tr(en, "Kết quả", "Outcome"), self.req.plan.target_year)],
+        ]
+    }
+
+    /// The legend under the map — status classes with their counts in the province, then the
+    /// plan's symbol — placed in as many lines as the page width needs: (swatch style, text, x,
+    /// baseline).
+    fn legend(&self) -> Vec<(String, String, f64, f64)> {
+        let en = self.en;
+        let mut items: Vec<(String, String)> = self
+            .status
+            .legend
+            .iter()
+            .map(|c| (format!(r##"fill="{}" stroke="#999999" stroke-width="0.4""##, c.color), format!("{} ({})", if en { &c.label_en } else { &c.label_vi }, c.count)))
+            .collect();
+        let plan_symbol = tr(en, "xã trong kế hoạch (số thứ tự như bảng)", "commune in the plan (numbered as in the table)");
+        items.push((r##"fill="none" stroke="#1a1a1a" stroke-width="1.4""##.into(), plan_symbol.into()));
+        let (mut x, mut y) = (LEFT, LEGEND_TOP);
+        let mut out = Vec::with_capacity(items.len());
+        for (style, text) in items {
+            let w = 16.0 + text.chars().count() as f64 * 5.3 + 14.0;
+            if x > LEFT && x + w > RIGHT {
+                (x, y) = (LEFT, y + 16.0);
             }
-            if target_in {
-                let converted = plan.communes.iter().filter(|c| c.converted).count();
-                let _ = write!(quota, " · {} {}: {converted}/{n}", tr(en, "được công nhận không ma túy năm", "recognised drug-free in"), plan.target_year);
-            }
-            let _ = write!(svg, r##"<text id="quota" x="{LEFT}" y="96" font-size="11.5" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&quota));
+            out.push((style, text, x, y));
+            x += w;
+        }
+        out
+    }
 
-            // The map: the province by status, faded except the plan's communes, which are outlined and numbered.
-            let proj = draw_units(&mut svg, polygons, &in_province, &status, (LEFT, 108.0, RIGHT - LEFT, 370.0))?;
-            let number: HashMap<i64, usize> = plan.communes.iter().enumerate().map(|(i, c)| (c.unit_id, i + 1)).collect();
-            let drawn: Vec<usize> = polygons.units.iter().enumerate().filter(|(_, u)| in_province(u.id) && status.units.contains_key(&u.id)).map(|(i, _)| i).collect();
-            svg.push_str(r##"<g id="fade" fill="#ffffff" fill-opacity="0.6" stroke="none" fill-rule="evenodd">"##);
-            for &ui in drawn.iter().filter(|&&ui| !number.contains_key(&polygons.units[ui].id)) {
+    /// Page one's top: title, particulars, who made it, the quota against the choice.
+    fn head(&self, svg: &mut String) {
+        let (plan, en) = (&self.req.plan, self.en);
+        let title = format!("{} — {}", tr(en, "Kế hoạch chuyển hóa địa bàn", "Conversion plan"), plan.name);
+        let _ = write!(svg, r##"<text id="title" x="{LEFT}" y="38" font-size="17" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&title));
+        let particulars = format!(
+            "{} · {} {} · {}: {} · {} {}",
+            self.req.province_name,
+            tr(en, "năm mục tiêu", "target year"),
+            plan.target_year,
+            tr(en, "tình trạng", "status"),
+            lifecycle(&plan.status, en),
+            tr(en, "phiên bản", "version"),
+            plan.version
+        );
+        let _ = write!(svg, r##"<text x="{LEFT}" y="58" font-size="11" fill="#1a1a1a">{}</text>"##, esc(&particulars));
+        let made = format!(
+            "{} {} · {} {} · {} {} · {} {} ({})",
+            tr(en, "lập bởi", "made by"),
+            plan.created_by,
+            tr(en, "sửa lần cuối bởi", "last changed by"),
+            plan.updated_by,
+            tr(en, "in ngày", "printed"),
+            chrono::Utc::now().date_naive(),
+            tr(en, "trạng thái và hạng đề xuất theo số liệu năm", "status and candidate rank from the data of"),
+            self.base,
+            self.status.boundary_version
+        );
+        let _ = write!(svg, r##"<text x="{LEFT}" y="74" font-size="9" fill="#555555">{}</text>"##, esc(&made));
+        let n = plan.communes.len();
+        let communes = tr(en, "xã", "communes");
+        let mut quota = match plan.quota {
+            Some(q) => format!("{}: {q} {communes} · {}: {n} {communes}", tr(en, "Chỉ tiêu", "Quota"), tr(en, "trong kế hoạch", "in the plan")),
+            None => format!("{}: {n} {communes} · {}", tr(en, "Trong kế hoạch", "In the plan"), tr(en, "chưa đặt chỉ tiêu", "no quota set")),
+        };
+        if let Some(q) = plan.quota.map(|q| q.max(0) as usize) {
+            if n > q {
+                let _ = write!(quota, " ({} {})", tr(en, "vượt chỉ tiêu", "over the quota by"), n - q);
+            } else if n < q {
+                let _ = write!(quota, " ({} {})", tr(en, "còn thiếu", "short of the quota by"), q - n);
+            }
+        }
+        if self.target_in {
+            let converted = plan.communes.iter().filter(|c| c.converted).count();
+            let _ = write!(quota, " · {} {}: {converted}/{n}", tr(en, "được công nhận không ma túy năm", "recognised drug-free in"), plan.target_year);
+        }
+        let _ = write!(svg, r##"<text id="quota" x="{LEFT}" y="96" font-size="11.5" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&quota));
+    }
+
+    /// The province by status, faded except the plan's communes, which are outlined and
+    /// numbered as in the table; the legend under it.
+    fn map(&self, svg: &mut String, legend: &[(String, String, f64, f64)]) -> Result<()> {
+        let polygons = self.polygons;
+        let proj = draw_units(svg, polygons, self.in_province, &self.status, (LEFT, MAP_TOP, RIGHT - LEFT, LEGEND_TOP - MAP_TOP - 22.0))?;
+        let number: HashMap<i64, usize> = self.req.plan.communes.iter().enumerate().map(|(i, c)| (c.unit_id, i + 1)).collect();
+        svg.push_str(r##"<g id="fade" fill="#ffffff" fill-opacity="0.6" stroke="none" fill-rule="evenodd">"##);
+        for (ui, u) in polygons.units.iter().enumerate() {
+            if (self.in_province)(u.id) && self.status.units.contains_key(&u.id) && !number.contains_key(&u.id) {
                 let d = unit_path(polygons, ui, &proj);
                 if !d.is_empty() {
                     let _ = write!(svg, r#"<path d="{d}"/>"#);
                 }
             }
-            svg.push_str(r##"</g><g id="plan-outlines" fill="none" stroke="#1a1a1a" stroke-width="1.4" stroke-linejoin="round">"##);
-            let mut markers = String::new();
-            for (ui, u) in polygons.units.iter().enumerate() {
-                let Some(k) = number.get(&u.id) else { continue };
-                let d = unit_path(polygons, ui, &proj);
-                if !d.is_empty() {
-                    let _ = write!(svg, r#"<path data-plan-unit="{}" d="{d}"/>"#, u.id);
-                }
-                let [x, y] = proj.px(u.label);
-                let r = if *k >= 10 { 8.0 } else { 6.5 };
-                let _ = write!(
-                    markers,
-                    r##"<circle cx="{x:.1}" cy="{y:.1}" r="{r}" fill="#ffffff" stroke="#1a1a1a" stroke-width="0.9"/><text x="{x:.1}" y="{:.1}" font-size="8" font-weight="bold" text-anchor="middle" fill="#1a1a1a">{k}</text>"##,
-                    y + 2.9
-                );
-            }
-            let _ = write!(svg, r#"</g><g id="plan-markers">{markers}</g>"#);
-
-            // Legend under the map: status classes with their counts in the province, then the plan's symbol.
-            for (style, text, x, y) in &legend {
-                let _ = write!(
-                    svg,
-                    r##"<rect x="{x}" y="{}" width="12" height="10" {style}/><text x="{}" y="{y}" font-size="9.5" fill="#1a1a1a">{}</text>"##,
-                    y - 9.0,
-                    x + 16.0,
-                    esc(text)
-                );
-            }
-            top = first_top;
-        } else {
-            let head = format!("{} — {} ({})", tr(en, "Kế hoạch chuyển hóa địa bàn", "Conversion plan"), plan.name, tr(en, "tiếp theo", "continued"));
-            let _ = write!(svg, r##"<text x="{LEFT}" y="40" font-size="12" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&head));
         }
+        svg.push_str(r##"</g><g id="plan-outlines" fill="none" stroke="#1a1a1a" stroke-width="1.4" stroke-linejoin="round">"##);
+        let mut markers = String::new();
+        for (ui, u) in polygons.units.iter().enumerate() {
+            let Some(k) = number.get(&u.id) else { continue };
+            let d = unit_path(polygons, ui, &proj);
+            if !d.is_empty() {
+                let _ = write!(svg, r#"<path data-plan-unit="{}" d="{d}"/>"#, u.id);
+            }
+            let [x, y] = proj.px(u.label);
+            let r = if *k >= 10 { 8.0 } else { 6.5 };
+            let _ = write!(
+                markers,
+                r##"<circle cx="{x:.1}" cy="{y:.1}" r="{r}" fill="#ffffff" stroke="#1a1a1a" stroke-width="0.9"/><text x="{x:.1}" y="{:.1}" font-size="8" font-weight="bold" text-anchor="middle" fill="#1a1a1a">{k}</text>"##,
+                y + 2.9
+            );
+        }
+        let _ = write!(svg, r#"</g><g id="plan-markers">{markers}</g>"#);
+        for (style, text, x, y) in legend {
+            let _ = write!(
+                svg,
+                r##"<rect x="{x}" y="{}" width="12" height="10" {style}/><text x="{}" y="{y}" font-size="9.5" fill="#1a1a1a">{}</text>"##,
+                y - 9.0,
+                x + 16.0,
+                esc(text)
+            );
+        }
+        Ok(())
+    }
 
-        // The table, its header on every page that has rows.
+    /// The table's rows `which` from baseline `top`, under the header; gives the baseline after
+    /// the last row.
+    fn table(&self, svg: &mut String, rows: &[Row], which: &[usize], top: f64) -> f64 {
         let mut y = top;
-        if let Some(rows_here) = layout.get(page) {
-            if page == 0 && rows.is_empty() {
-                let _ = write!(svg, r##"<text x="{LEFT}" y="{y}" font-size="10" fill="#555555">{}</text>"##, esc(tr(en, "Chưa có xã nào trong kế hoạch.", "No communes in the plan yet.")));
-                y += 2.0 * LINE;
-            } else {
-                draw_row(&mut svg, y - LINE - 4.0, &header, 9.0, "#555555", "bold");
-                let _ = write!(svg, r##"<line x1="{LEFT}" y1="{:.1}" x2="{RIGHT}" y2="{:.1}" stroke="#999999" stroke-width="0.6"/>"##, y - 10.0, y - 10.0);
-                svg.push_str(r#"<g id="plan-rows">"#);
-                for &i in rows_here {
-                    let r = &rows[i];
-                    let _ = write!(svg, r#"<g data-row="{}" data-unit="{}">"#, i + 1, r.unit_id);
-                    draw_row(&mut svg, y, &r.cells, 9.5, "#1a1a1a", "normal");
-                    let _ = write!(svg, r##"</g><line x1="{LEFT}" y1="{:.1}" x2="{RIGHT}" y2="{:.1}" stroke="#e0e0e0" stroke-width="0.5"/>"##, y + r.height() - LINE + 1.0, y + r.height() - LINE + 1.0);
-                    y += r.height();
-                }
-                svg.push_str("</g>");
-            }
+        if rows.is_empty() {
+            let none = tr(self.en, "Chưa có xã nào trong kế hoạch.", "No communes in the plan yet.");
+            let _ = write!(svg, r##"<text x="{LEFT}" y="{y}" font-size="10" fill="#555555">{}</text>"##, esc(none));
+            return y + 2.0 * LINE;
         }
-
-        // Signatures after the last row.
-        if page == total - 1 {
-            let sy = if signatures_alone { NEXT_TOP } else { y + 24.0 };
-            for (x, who, role) in [
-                (LEFT + 40.0, tr(en, "NGƯỜI LẬP", "PREPARED BY"), plan.created_by.as_str()),
-                (RIGHT - 260.0, tr(en, "PHÊ DUYỆT", "APPROVED BY"), ""),
-            ] {
-                let _ = write!(
-                    svg,
-                    r##"<g class="signature"><text x="{:.1}" y="{sy:.1}" font-size="11" font-weight="bold" text-anchor="middle" fill="#1a1a1a">{}</text><text x="{:.1}" y="{:.1}" font-size="9" font-style="italic" text-anchor="middle" fill="#555555">{}</text><text x="{:.1}" y="{:.1}" font-size="9.5" text-anchor="middle" fill="#1a1a1a">{}</text></g>"##,
-                    x + 110.0,
-                    who,
-                    x + 110.0,
-                    sy + 14.0,
-                    esc(tr(en, "(ký, ghi rõ họ tên)", "(signature and full name)")),
-                    x + 110.0,
-                    sy + 76.0,
-                    esc(role)
-                );
-            }
+        if which.is_empty() {
+            return y;
         }
+        draw_row(svg, y - LINE - 4.0, &self.header(), 9.0, "#555555", "bold");
+        let _ = write!(svg, r##"<line x1="{LEFT}" y1="{:.1}" x2="{RIGHT}" y2="{:.1}" stroke="#999999" stroke-width="0.6"/>"##, y - 10.0, y - 10.0);
+        svg.push_str(r#"<g id="plan-rows">"#);
+        for &i in which {
+            let r = &rows[i];
+            let _ = write!(svg, r#"<g data-row="{}" data-unit="{}">"#, i + 1, r.unit_id);
+            draw_row(svg, y, &r.cells, 9.5, "#1a1a1a", "normal");
+            let rule = y + r.height() - LINE + 1.0;
+            let _ = write!(svg, r##"</g><line x1="{LEFT}" y1="{rule:.1}" x2="{RIGHT}" y2="{rule:.1}" stroke="#e0e0e0" stroke-width="0.5"/>"##);
+            y += r.height();
+        }
+        svg.push_str("</g>");
+        y
+    }
 
-        // Footer: source, page number, and the synthetic-data notice for the demo.
+    /// Signature blocks from baseline `top`: who prepared the plan and who approves it.
+    fn signatures(&self, svg: &mut String, top: f64) {
+        let en = self.en;
+        let hint = esc(tr(en, "(ký, ghi rõ họ tên)", "(signature and full name)"));
+        for (x, who, name) in [
+            (LEFT + 150.0, tr(en, "NGƯỜI LẬP", "PREPARED BY"), self.req.plan.created_by.as_str()),
+            (RIGHT - 150.0, tr(en, "PHÊ DUYỆT", "APPROVED BY"), ""),
+        ] {
+            let _ = write!(
+                svg,
+                r##"<g class="signature"><text x="{x}" y="{top:.1}" font-size="11" font-weight="bold" text-anchor="middle" fill="#1a1a1a">{who}</text><text x="{x}" y="{:.1}" font-size="9" font-style="italic" text-anchor="middle" fill="#555555">{hint}</text><text x="{x}" y="{:.1}" font-size="9.5" text-anchor="middle" fill="#1a1a1a">{}</text></g>"##,
+                top + 14.0,
+                top + 76.0,
+                esc(name)
+            );
+        }
+    }
+
+    /// Every page's foot: source, page number and, for the demo, the synthetic-data notice.
+    fn footer(&self, svg: &mut String, page: usize, total: usize) {
+        let en = self.en;
+        let ph = PAGE.1;
         let source = tr(
             en,
             "Nguồn: commune-atlas · trạng thái theo bộ quy tắc data/rules; ngưỡng chưa xác nhận không tự quyết định trạng thái",
@@ -350,11 +345,129 @@ pub fn pages(s: &Snapshot, tiles: &TileService, req: &PlanSheetRequest) -> Resul
         let _ = write!(svg, r##"<text x="{LEFT}" y="{}" font-size="8.5" fill="#555555">{}</text>"##, ph - 28.0, esc(source));
         let number = format!("{} {}/{total}", tr(en, "Trang", "Page"), page + 1);
         let _ = write!(svg, r##"<text class="page-number" x="{RIGHT}" y="{}" font-size="8.5" fill="#555555" text-anchor="end">{number}</text>"##, ph - 28.0);
-        if req.demo {
+        if self.req.demo {
             let _ = write!(svg, r##"<text x="{LEFT}" y="{}" font-size="10" font-weight="bold" fill="#b2182b">{DEMO_NOTICE}</text>"##, ph - 12.0);
         }
+    }
+}
+
+/// Rows on pages: page one's table starts at `first_top`, later pages at [`NEXT_TOP`]. The
+/// signature blocks follow the last row; when they do not fit, the last two rows move to a new
+/// page with them, so a signature never stands apart from what it signs — unless the last page
+/// holds fewer than three rows, when the signatures get a page of their own. Gives the rows of
+/// each page and whether that extra signatures-only page is needed.
+fn paginate(heights: &[f64], first_top: f64) -> (Vec<Vec<usize>>, bool) {
+    let mut pages: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut y = first_top;
+    for (i, h) in heights.iter().enumerate() {
+        if y + h > BOTTOM && !pages.last().is_some_and(Vec::is_empty) {
+            pages.push(Vec::new());
+            y = NEXT_TOP;
+        }
+        if let Some(p) = pages.last_mut() {
+            p.push(i);
+        }
+        y += h;
+    }
+    if y + SIGNATURES <= PAGE.1 - 40.0 {
+        return (pages, false);
+    }
+    let last = pages.len() - 1;
+    if pages[last].len() < 3 {
+        return (pages, true);
+    }
+    let keep = pages[last].len() - 2;
+    let moved = pages[last].split_off(keep);
+    pages.push(moved);
+    (pages, false)
+}
+
+/// The sheet's pages as SVG documents (`output::pdf_pages` binds them).
+pub fn pages(s: &Snapshot, tiles: &TileService, req: &PlanSheetRequest) -> Result<Vec<String>> {
+    let plan = &req.plan;
+    let latest = *s.years().last().ok_or_else(|| Error::NotFound("the store holds no indicators yet".into()))?;
+    let base = (plan.target_year - 1).min(latest);
+    let in_province = |id: i64| s.facts.units.get(&id).and_then(|u| u.province_code.as_deref()) == Some(plan.province_code.as_str());
+    let status = choropleth::compute(s, &Spec { year: Some(base), metric: Some("status".into()), ..Spec::default() }, &in_province)?;
+    let layer = tiles
+        .layer(&format!("communes.{}", status.boundary_version))
+        .ok_or_else(|| Error::NotFound(format!("no commune layer for boundary version {}", status.boundary_version)))?;
+    let Kind::Polygons(polygons) = &layer.kind else { return Err(Error::NotFound("the commune layer has no polygons".into())) };
+    let sheet = Sheet { req, en: req.english, base, target_in: latest >= plan.target_year, status, polygons, in_province: &in_province };
+
+    let rows = sheet.rows(s);
+    let legend = sheet.legend();
+    let first_top = legend.last().map_or(LEGEND_TOP, |l| l.3) + 46.0;
+    let (layout, signatures_alone) = paginate(&rows.iter().map(Row::height).collect::<Vec<_>>(), first_top);
+    let total = layout.len() + usize::from(signatures_alone);
+    let (pw, ph) = PAGE;
+    let mut out = Vec::with_capacity(total);
+    for page in 0..total {
+        let mut svg = String::with_capacity(if page == 0 { 1 << 20 } else { 64 << 10 });
+        let _ = write!(svg, r#"<svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm" viewBox="0 0 {pw} {ph}" font-family="{FONT_FAMILY}">"#);
+        let _ = write!(svg, r##"<rect width="{pw}" height="{ph}" fill="#ffffff"/>"##);
+        let top = if page == 0 {
+            sheet.head(&mut svg);
+            sheet.map(&mut svg, &legend)?;
+            first_top
+        } else {
+            let head = format!("{} — {} ({})", tr(sheet.en, "Kế hoạch chuyển hóa địa bàn", "Conversion plan"), plan.name, tr(sheet.en, "tiếp theo", "continued"));
+            let _ = write!(svg, r##"<text x="{LEFT}" y="40" font-size="12" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&head));
+            NEXT_TOP
+        };
+        let end = match layout.get(page) {
+            Some(which) => sheet.table(&mut svg, &rows, which, top),
+            None => top - 24.0,
+        };
+        if page == total - 1 {
+            sheet.signatures(&mut svg, end + 24.0);
+        }
+        sheet.footer(&mut svg, page, total);
         svg.push_str("</svg>");
         out.push(svg);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIRST: f64 = 560.0;
+
+    #[test]
+    fn a_short_plan_is_one_page_with_its_signatures() {
+        let (pages, alone) = paginate(&[17.5; 10], FIRST);
+        assert_eq!((pages, alone), (vec![(0..10).collect::<Vec<_>>()], false));
+        let (pages, alone) = paginate(&[], FIRST);
+        assert_eq!((pages, alone), (vec![vec![]], false), "an empty plan still has its page and signatures");
+    }
+
+    #[test]
+    fn rows_flow_onto_further_pages_in_order_and_each_appears_once() {
+        let heights: Vec<f64> = (0..120).map(|i| if i % 3 == 0 { 55.0 } else { 30.0 }).collect();
+        let (pages, _) = paginate(&heights, FIRST);
+        assert!(pages.len() >= 4);
+        assert_eq!(pages.concat(), (0..120).collect::<Vec<_>>());
+        for (k, p) in pages.iter().enumerate() {
+            let top = if k == 0 { FIRST } else { NEXT_TOP };
+            let used: f64 = p.iter().map(|&i| heights[i]).sum();
+            assert!(top + used <= BOTTOM, "page {k} overflows: {used}");
+        }
+    }
+
+    #[test]
+    fn signatures_that_do_not_fit_take_the_last_two_rows_with_them() {
+        // Fill page one so that the rows fit but the signatures do not.
+        let n = ((BOTTOM - FIRST) / 20.0).floor() as usize;
+        let (pages, alone) = paginate(&vec![20.0; n], FIRST);
+        assert!(!alone);
+        assert_eq!(pages.len(), 2);
+        assert_eq!(pages[1], vec![n - 2, n - 1]);
+        assert_eq!(pages.concat(), (0..n).collect::<Vec<_>>());
+        // With only two rows on the last page there is nothing to take: the signatures go alone.
+        let heights: Vec<f64> = vec![(BOTTOM - FIRST) / 2.0 - 1.0; 2].into_iter().chain([BOTTOM - NEXT_TOP - 60.0, 30.0]).collect();
+        let (pages, alone) = paginate(&heights, FIRST);
+        assert_eq!((pages.len(), pages[1].len(), alone), (2, 2, true));
+    }
 }
