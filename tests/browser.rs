@@ -264,6 +264,13 @@ fn the_web_map_renders_recolours_without_refetching_tiles_and_explains_a_commune
         } else {
             let n = d.eval("return document.querySelectorAll('#dashboard section.province').length;").as_u64().unwrap();
             assert!(n >= 1, "the dashboard shows provinces");
+            // Each chart runs from the first year with data to 2030, where the target path reaches 50 %.
+            let charts = d.eval("return [...document.querySelectorAll('#dashboard section.province [id^=dash-]')].map((c) => [c.dataset.years, c.dataset.target, !!c.querySelector('canvas')]);");
+            let charts = charts.as_array().unwrap();
+            assert_eq!(charts.len() as u64, n);
+            for c in charts {
+                assert_eq!(c, &json!(["2019-2030", "50", true]), "a chart to 2030 with the target path drawn");
+            }
             // Each province links its report; the link gives a PDF.
             let href = d.eval("return document.querySelector('#dashboard .report-link').getAttribute('href');");
             let href = href.as_str().expect("a report link").to_string();

@@ -235,6 +235,9 @@ pub struct ProgressQuery {
     pub province: Option<String>,
 }
 
+/// `GET /api/progress?province=` — per province and year with data: communes by status, the
+/// drug-free share, the target for that year and the quota; plus `targets`, each province's
+/// whole target path (to 2030 and beyond), so charts can show the way still to go.
 pub async fn progress(State(state): State<AppState>, Extension(p): Extension<Principal>, Query(q): Query<ProgressQuery>) -> ApiResult<Json<Value>> {
     if let Some(code) = q.province.as_deref()
         && !p.scope.province(Some(code))
@@ -242,24 +245,20 @@ pub async fn progress(State(state): State<AppState>, Extension(p): Extension<Pri
         return Err(p.scope.refuse(&format!("province {code}")).into());
     }
     let store = state.store.clone();
-    let table = tokio::task::spawn_blocking(move || {
+    let (table, targets) = tokio::task::spawn_blocking(move || {
         let conn = store.connect()?;
-        let p = q.province;
-        crate::store::tabular::run_params(
-            &conn,
-            "SELECT * FROM province_progress WHERE $p IS NULL OR province_code = $p ORDER BY province_code, year",
-            &[("p", &p as &dyn duckdb::ToSql)],
-            100_000,
-        )
+        let province: &dyn duckdb::ToSql = &q.province;
+        let run = |sql: &str| crate::store::tabular::run_params(&conn, sql, &[("p", province)], 100_000);
+        Ok::<_, crate::Error>((
+            run("SELECT * FROM province_progress WHERE $p IS NULL OR province_code = $p ORDER BY province_code, year")?,
+            run("SELECT province_code, year, target_pct FROM target_path WHERE $p IS NULL OR province_code = $p ORDER BY province_code, year")?,
+        ))
     })
     .await??;
-    let rows: Vec<Value> = table
-        .into_objects()
-        .into_iter()
-        .filter(|row| p.scope.province(row.get("province_code").and_then(Value::as_str)))
-        .map(Value::Object)
-        .collect();
-    Ok(Json(json!({ "rows": rows })))
+    let in_scope = |t: crate::store::tabular::Table| -> Vec<Value> {
+        t.into_objects().into_iter().filter(|row| p.scope.province(row.get("province_code").and_then(Value::as_str))).map(Value::Object).collect()
+    };
+    Ok(Json(json!({ "rows": in_scope(table), "targets": in_scope(targets) })))
 }
 
 pub async fn rules(State(state): State<AppState>) -> ApiResult<Json<Value>> {

@@ -6,7 +6,7 @@ import { t, num, getLang } from './i18n.js';
 const COLORS = { drug_free: '#2166ac', at_risk: '#fdb863', hotspot: '#b2182b', undetermined: '#8073ac', no_data: '#bdbdbd' };
 
 export async function renderDashboard(el, { api, state }) {
-  const { rows } = await api('/api/progress');
+  const { rows, targets } = await api('/api/progress');
   const byProvince = new Map();
   for (const r of rows) {
     if (!byProvince.has(r.province_code)) byProvince.set(r.province_code, []);
@@ -18,7 +18,7 @@ export async function renderDashboard(el, { api, state }) {
   // Provinces valid in the selected year (the reform merges some).
   const current = rows.filter((r) => r.year === year);
   for (const r of current) {
-    const series = byProvince.get(r.province_code).filter((x) => x.boundary_version === r.boundary_version || true).sort((a, b) => a.year - b.year);
+    const series = byProvince.get(r.province_code).sort((a, b) => a.year - b.year);
     const id = `dash-${r.province_code}`;
     const counts = ['drug_free', 'at_risk', 'hotspot', 'undetermined', 'no_data'].map((k) => {
       const n = k === 'no_data' ? r.no_data : r[k];
@@ -36,7 +36,7 @@ export async function renderDashboard(el, { api, state }) {
       <h4>${t('dash.counts', { year })}</h4>${counts}${quota}
       <p><a class="report-link" href="/api/reports/${r.province_code}.pdf?year=${year}&lang=${getLang()}" download>${t('dash.report')}</a>
        · <a href="/api/maps/status.png?year=${year}&province=${r.province_code}&lang=${getLang()}" download>${t('dash.map')}</a></p></section>`;
-    charts.push([id, series]);
+    charts.push([id, series, targets.filter((x) => x.province_code === r.province_code)]);
   }
   // Movers: change in drug-free share since the previous year.
   const prev = new Map(rows.filter((r) => r.year === year - 1).map((r) => [r.province_code, r]));
@@ -49,15 +49,26 @@ export async function renderDashboard(el, { api, state }) {
     html += `<h3>${t('dash.movers', { from: year - 1, to: year })}</h3><ul class="movers">${movers.map((m) => `<li>${m.name}: ${m.d >= 0 ? '+' : ''}${num(m.d, 1)} %</li>`).join('')}</ul>`;
   }
   el.innerHTML = html;
-  for (const [id, series] of charts) {
-    const xs = series.map((s) => s.year);
-    const share = series.map((s) => s.drug_free_pct);
-    const target = series.map((s) => s.target_pct ?? null);
+  // Each chart runs from the first year with data to 2030 (or the last year with data, if
+  // later): the share where there is data, the target path all the way.
+  for (const [id, series, path] of charts) {
+    const first = series[0]?.year ?? year;
+    const last = Math.max(2030, series.at(-1)?.year ?? year);
+    const xs = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+    const shareOf = new Map(series.map((s) => [s.year, s.drug_free_pct]));
+    const targetOf = new Map(path.map((p) => [p.year, p.target_pct]));
+    const share = xs.map((y) => shareOf.get(y) ?? null);
+    const target = xs.map((y) => targetOf.get(y) ?? null);
+    const top = Math.max(60, ...share.filter((v) => v !== null).map((v) => Math.ceil(v / 10) * 10 + 10));
+    const box = el.querySelector(`#${id}`);
+    box.dataset.years = `${first}-${last}`;
+    box.dataset.target = String(targetOf.get(2030) ?? '');
     new uPlot({
-      width: 330, height: 170, legend: { show: false }, scales: { x: { time: false }, y: { range: [0, 60] } },
-      axes: [{ values: (u, v) => v.map((x) => String(x)) }, { size: 40 }],
+      width: Math.min(330, box.clientWidth || 330), height: 170, legend: { show: false }, scales: { x: { time: false }, y: { range: [0, top] } },
+      // Whole years only on the x axis.
+      axes: [{ incrs: [1, 2, 5, 10], values: (u, v) => v.map((x) => String(x)) }, { size: 40 }],
       series: [{}, { label: t('dash.share'), stroke: '#2166ac', width: 2, points: { show: true } },
-        { label: t('dash.target'), stroke: '#555', dash: [6, 4], width: 1.5 }],
-    }, [xs, share, target], el.querySelector(`#${id}`));
+        { label: t('dash.target'), stroke: '#555', dash: [6, 4], width: 1.5, points: { show: false } }],
+    }, [xs, share, target], box);
   }
 }
