@@ -251,3 +251,33 @@ fn a_long_plan_prints_as_numbered_a4_pages_with_its_map_every_commune_once_and_s
     let (s, _, _) = get(&format!("{base}/api/plans/999999/plan.pdf"));
     assert_eq!(s, 404);
 }
+
+#[test]
+fn a_leader_prints_a_plan_sheet_from_the_command_line_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::demo_store(dir.path());
+    let id = {
+        let store = commune_atlas::store::Store::open(&db).unwrap();
+        let p = commune_atlas::plans::create(&store, "Kế hoạch CLI", "98", 2026, Some(2), "an.nguyen").unwrap();
+        let unit = common::current_communes(&db, "98")[0];
+        commune_atlas::plans::add_commune(&store, p.plan_id, p.version, unit, Some("ưu tiên"), "an.nguyen").unwrap().plan_id
+    };
+    let db_s = db.to_str().unwrap();
+    let pdf = dir.path().join("ke-hoach.pdf");
+    let (code, out, err) = common::run(&["--db", db_s, "report", "--plan", &id.to_string(), pdf.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ke-hoach.pdf"), "{out}");
+    assert!(a4_portrait(one_page(&std::fs::read(&pdf).unwrap())));
+    let svg = dir.path().join("plan.svg");
+    let (code, _, err) = common::run(&["--db", db_s, "report", "--plan", &id.to_string(), "--lang", "en", svg.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("Conversion plan — Kế hoạch CLI") && text.contains(">an.nguyen</text>") && text.contains("ưu tiên"));
+    // Mistakes say what to do.
+    let (code, _, err) = common::run(&["--db", db_s, "report", "--plan", "999", pdf.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("999"), "{err}");
+    let (code, _, err) = common::run(&["--db", db_s, "report", pdf.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--province") && err.contains("--plan"), "{err}");
+}

@@ -112,10 +112,13 @@ While the server runs, GET /api/maps/{view}.{svg|png|pdf}?year=&province=&lang= 
     Render(render::RenderArgs),
 
     /// The province report as one PDF: status map, counts vs last year, conversion, progress to
-    /// the 2030 target, quota and plans, top candidates.
+    /// the 2030 target, quota and plans, top candidates — or, with --plan, a conversion plan's
+    /// sheet to print and sign.
     #[command(after_help = "Examples:\n  commune-atlas report --province 98 --year 2025 bao-cao-98-2025.pdf\n  \
-commune-atlas report --province 98 --lang en report-98.pdf\n\n\
-While serving: GET /api/reports/{province}.pdf?year=&lang= (the province dashboard links to it).")]
+commune-atlas report --province 98 --lang en report-98.pdf\n  \
+commune-atlas report --plan 3 ke-hoach-3.pdf\n\n\
+While serving: GET /api/reports/{province}.pdf?year=&lang= (the province dashboard links to it) and \
+GET /api/plans/{id}/plan.pdf?lang= (\"Print plan\" in the Plans view).")]
     Report(report::ReportArgs),
 
     /// Export data for use elsewhere: datasets as (Geo)Parquet/CSV/GeoJSON, tiles as PMTiles.
