@@ -186,11 +186,35 @@ fn audit(conn: &Connection, id: i64, actor: &str, action: &str, before: Option<&
     .map_err(ctx("recording the plan audit"))
 }
 
-/// Create a draft plan.
-pub fn create(store: &Store, name: &str, province: &str, target_year: i32, quota: Option<i32>, actor: &str) -> Result<Plan> {
-    if name.trim().is_empty() {
+/// Longest plan name and commune note, in characters: a name fits the printed sheet's title line,
+/// a note a few lines of its table (longer texts belong in the plan's own documents).
+pub const MAX_NAME: usize = 120;
+pub const MAX_NOTE: usize = 1000;
+
+fn check_name(name: &str) -> Result<()> {
+    let n = name.trim().chars().count();
+    if n == 0 {
         return Err(Error::InvalidArgument("a plan needs a name".into()));
     }
+    if n > MAX_NAME {
+        return Err(Error::InvalidArgument(format!("a plan name has at most {MAX_NAME} characters, this one {n}; shorten it")));
+    }
+    Ok(())
+}
+
+fn check_note(note: Option<&str>) -> Result<()> {
+    let n = note.map_or(0, |t| t.chars().count());
+    if n > MAX_NOTE {
+        return Err(Error::InvalidArgument(format!(
+            "a commune's note has at most {MAX_NOTE} characters, this one {n}; keep the note short and put longer texts in the plan's documents"
+        )));
+    }
+    Ok(())
+}
+
+/// Create a draft plan.
+pub fn create(store: &Store, name: &str, province: &str, target_year: i32, quota: Option<i32>, actor: &str) -> Result<Plan> {
+    check_name(name)?;
     if !(2000..=2035).contains(&target_year) {
         return Err(Error::InvalidArgument(format!("target_year must be 2000–2035, not {target_year}")));
     }
@@ -251,6 +275,9 @@ pub fn edit(store: &Store, id: i64, expected: i32, edit: &PlanEdit, actor: &str)
         {
             return Err(Error::InvalidArgument("quota cannot be negative".into()));
         }
+        if let Some(name) = &edit.name {
+            check_name(name)?;
+        }
         conn.execute(
             "UPDATE plan SET name = coalesce(?, name), quota = coalesce(?, quota), status = coalesce(?, status) WHERE plan_id = ?",
             params![edit.name.as_deref().map(str::trim), edit.quota, edit.status, id],
@@ -269,6 +296,7 @@ fn must_be_draft(p: &Plan) -> Result<()> {
 
 /// Add a commune (of the plan's province) with a note.
 pub fn add_commune(store: &Store, id: i64, expected: i32, unit_id: i64, note: Option<&str>, actor: &str) -> Result<Plan> {
+    check_note(note)?;
     write(store, id, expected, actor, &format!("add:{unit_id}"), |conn, before| {
         must_be_draft(before)?;
         let province: Option<String> = conn
@@ -291,6 +319,7 @@ pub fn add_commune(store: &Store, id: i64, expected: i32, unit_id: i64, note: Op
 
 /// Change a commune's note.
 pub fn set_note(store: &Store, id: i64, expected: i32, unit_id: i64, note: Option<&str>, actor: &str) -> Result<Plan> {
+    check_note(note)?;
     write(store, id, expected, actor, &format!("note:{unit_id}"), |conn, _| {
         let n = conn
             .execute("UPDATE plan_commune SET note = ? WHERE plan_id = ? AND unit_id = ?", params![note, id, unit_id])

@@ -299,6 +299,9 @@ fn click_map(d: &Driver, dx: i64, dy: i64) {
         { "type": "pointerDown", "button": 0 }, { "type": "pause", "duration": 50 }, { "type": "pointerUp", "button": 0 } ] }] }));
 }
 
+/// A plan name with markup in it: the page must show it as text and never run it.
+const PLAN_NAME: &str = "Kế hoạch thử <img src=x onerror=\"window.__xss=1\">";
+
 #[test]
 fn two_communes_selected_on_the_map_stay_in_the_plan_after_a_reload() {
     ensure_chromium();
@@ -308,7 +311,7 @@ fn two_communes_selected_on_the_map_stay_in_the_plan_after_a_reload() {
     let plan: Value = agent()
         .post(&format!("{base}/api/plans"))
         .header("x-atlas-user", "browser-test")
-        .send_json(json!({ "name": "Kế hoạch thử", "province_code": "99", "target_year": 2026, "quota": 5 }))
+        .send_json(json!({ "name": PLAN_NAME, "province_code": "99", "target_year": 2026, "quota": 5 }))
         .unwrap()
         .body_mut()
         .read_json()
@@ -350,6 +353,9 @@ fn two_communes_selected_on_the_map_stay_in_the_plan_after_a_reload() {
     d.eval_async("const done = arguments[arguments.length - 1]; const t0 = Date.now(); (function w() { if (document.querySelectorAll('#plan-communes tr').length >= 2) done(true); else if (Date.now() - t0 > 30000) done(false); else setTimeout(w, 100); })();");
     let rows = d.eval("return document.querySelectorAll('#plan-communes tr').length;").as_u64().unwrap();
     assert_eq!(rows, 2, "after a reload the plan shows its two communes");
+    // Its name is text: shown as typed, in the heading and the plan list, and never run.
+    let shown = d.eval("return [window.__xss ?? null, document.querySelector('#plan-name').textContent, [...document.querySelectorAll('#plan-select option')].some((o) => o.textContent.startsWith(document.querySelector('#plan-name').textContent)), document.querySelectorAll('#plan-box img').length];");
+    assert_eq!(shown, json!([null, PLAN_NAME, true, 0]), "the plan name is escaped everywhere");
     d.screenshot("09-plan-after-reload");
     // "Print plan" hands over the plan sheet as a PDF in the page's language.
     let fetched = d.eval_async(

@@ -193,3 +193,25 @@ fn a_plan_shows_which_selected_communes_converted_once_recognitions_are_in() {
     assert_eq!(csv.lines().count(), 4);
     assert!(csv.lines().next().unwrap().contains("converted"));
 }
+
+#[test]
+fn an_overlong_note_or_plan_name_is_refused_with_the_limit_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("p.duckdb")).unwrap();
+    commune_atlas::demo::load(&store, &ImportOptions::default()).unwrap();
+    let too_long = "x".repeat(plans::MAX_NAME + 1);
+    let err = plans::create(&store, &too_long, "98", 2026, None, "an").unwrap_err();
+    assert!(matches!(&err, Error::InvalidArgument(m) if m.contains("at most 120 characters")), "{err}");
+    assert!(plans::list(&store, None).unwrap().is_empty(), "no plan was made");
+    // Exactly at the limit is fine; one over is refused, for the name and for a note.
+    let p = plans::create(&store, &"Đ".repeat(plans::MAX_NAME), "98", 2026, None, "an").unwrap();
+    let unit: i64 = store.connect().unwrap().query_row("SELECT unit_id FROM unit WHERE province_code = '98' AND level = 'commune' AND valid_to IS NULL ORDER BY unit_id LIMIT 1", [], |r| r.get(0)).unwrap();
+    let p = plans::add_commune(&store, p.plan_id, p.version, unit, Some(&"ư".repeat(plans::MAX_NOTE)), "an").unwrap();
+    let err = plans::set_note(&store, p.plan_id, p.version, unit, Some(&"ư".repeat(plans::MAX_NOTE + 1)), "an").unwrap_err();
+    assert!(matches!(&err, Error::InvalidArgument(m) if m.contains("at most 1000 characters")), "{err}");
+    let edit = PlanEdit { name: Some(too_long), ..PlanEdit::default() };
+    assert!(matches!(plans::edit(&store, p.plan_id, p.version, &edit, "an"), Err(Error::InvalidArgument(_))));
+    let after = plans::get(&store, p.plan_id).unwrap();
+    assert_eq!(after.version, p.version, "nothing was written");
+    assert_eq!(after.communes[0].note.as_deref().map(|n| n.chars().count()), Some(plans::MAX_NOTE));
+}

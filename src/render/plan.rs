@@ -86,6 +86,13 @@ impl Row {
     }
 }
 
+/// A font size no larger than `size` at which `text` fits the page width, taking `em` as the
+/// mean advance of a character in ems (bold DejaVu Sans: about 0.62).
+fn fitting_size(text: &str, size: f64, em: f64) -> f64 {
+    let width = text.chars().count() as f64 * em;
+    if width <= 0.0 { size } else { size.min((RIGHT - LEFT) / width) }
+}
+
 fn wrapped(text: &str, chars: usize) -> Vec<String> {
     let lines = wrap(text, chars);
     if lines.is_empty() { vec![String::new()] } else { lines }
@@ -199,7 +206,8 @@ impl Sheet<'_> {
     fn head(&self, svg: &mut String) {
         let (plan, en) = (&self.req.plan, self.en);
         let title = format!("{} — {}", tr(en, "Kế hoạch chuyển hóa địa bàn", "Conversion plan"), plan.name);
-        let _ = write!(svg, r##"<text id="title" x="{LEFT}" y="38" font-size="17" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&title));
+        let size = fitting_size(&title, 17.0, 0.62);
+        let _ = write!(svg, r##"<text id="title" x="{LEFT}" y="38" font-size="{size:.1}" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&title));
         let particulars = format!(
             "{} · {} {} · {}: {} · {} {}",
             self.req.province_name,
@@ -412,7 +420,8 @@ pub fn pages(s: &Snapshot, tiles: &TileService, req: &PlanSheetRequest) -> Resul
             first_top
         } else {
             let head = format!("{} — {} ({})", tr(sheet.en, "Kế hoạch chuyển hóa địa bàn", "Conversion plan"), plan.name, tr(sheet.en, "tiếp theo", "continued"));
-            let _ = write!(svg, r##"<text x="{LEFT}" y="40" font-size="12" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&head));
+            let size = fitting_size(&head, 12.0, 0.62);
+            let _ = write!(svg, r##"<text x="{LEFT}" y="40" font-size="{size:.1}" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&head));
             NEXT_TOP
         };
         let end = match layout.get(page) {

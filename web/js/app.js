@@ -8,6 +8,7 @@ import { initSearch } from './search.js';
 import { PlansView } from './plans.js';
 import { SqlConsole } from './console.js';
 import { session, loadSession, showLogin, writeHeaders, renderUser, may } from './session.js';
+import { esc } from './html.js';
 
 const $ = (s) => document.querySelector(s);
 const api = async (path) => {
@@ -55,10 +56,10 @@ function legendHtml(ch) {
     : ch.metric === 'conversion' ? t('legend.conversion', { from: ch.from, to: ch.year })
     : t('legend.indicator', { metric: t(`metric.${ch.metric}`), year: ch.year });
   const total = ch.legend.reduce((s, c) => s + c.count, 0);
-  const items = ch.legend.map((c) => `<div class="legend-item" data-key="${c.key}"><span class="swatch" style="background:${c.color}"></span><span>${label(c)}</span><span class="count">${num(c.count)}</span></div>`).join('');
+  const items = ch.legend.map((c) => `<div class="legend-item" data-key="${esc(c.key)}"><span class="swatch" style="background:${esc(c.color)}"></span><span>${esc(label(c))}</span><span class="count">${num(c.count)}</span></div>`).join('');
   const extra = ch.metric === 'conversion' ? `<p class="legend-meta">${t('legend.analytical')}</p>` : '';
-  return `<h3>${title}</h3>${items}<div class="legend-item"><span>${t('legend.total')}</span><span class="count" id="legend-total">${num(total)}</span></div>
-    <p class="legend-meta">${t('legend.version', { version: ch.boundary_version })} · ${ch.method}</p>${extra}`;
+  return `<h3>${esc(title)}</h3>${items}<div class="legend-item"><span>${t('legend.total')}</span><span class="count" id="legend-total">${num(total)}</span></div>
+    <p class="legend-meta">${esc(t('legend.version', { version: ch.boundary_version }))} · ${esc(ch.method)}</p>${extra}`;
 }
 
 async function recolour() {
@@ -87,7 +88,7 @@ async function recolour() {
   try {
     ch = await api(`/api/choropleth?${q}`);
   } catch (e) {
-    $('#legend').innerHTML = `<p class="legend-meta">${e.message}</p>`;
+    $('#legend').innerHTML = `<p class="legend-meta">${esc(e.message)}</p>`;
     return;
   }
   const colour = {};
@@ -137,7 +138,7 @@ async function openUnit(id, { fly = false } = {}) {
     });
     if (fly && info.results[0]?.bbox) atlas.flyToBounds(info.results[0].bbox);
   } catch (e) {
-    panel.innerHTML = `<p>${e.message}</p>`;
+    panel.innerHTML = `<p>${esc(e.message)}</p>`;
   }
 }
 
@@ -241,6 +242,6 @@ async function main() {
 // A hook for tests and curious users: the map, the state, the last choropleth, tile requests.
 window.atlas = { state, tileRequests: 0, lastChoropleth: null };
 window.atlas.ready = main().catch((e) => {
-  document.body.insertAdjacentHTML('afterbegin', `<p style="color:#b00;padding:1rem">${e.message}</p>`);
+  document.body.insertAdjacentHTML('afterbegin', `<p style="color:#b00;padding:1rem">${esc(e.message)}</p>`);
   throw e;
 });

@@ -2,12 +2,12 @@
 // the schema, saved queries, run with Ctrl+Enter, a results grid, downloads, and "show on map".
 import { t, num } from './i18n.js';
 import { writeHeaders } from './session.js';
+import { esc } from './html.js';
 
 const KEYWORDS = new Set(('select from where group by order having limit offset join left right inner outer full cross on using as and or not in is null ' +
   'case when then else end with union all distinct count sum avg min max between like ilike exists filter over partition window asc desc ' +
   'cast coalesce round any_value string_agg true false interval date values describe show explain summarize pivot unpivot qualify').split(' '));
 
-function esc(s) { return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'); }
 
 /** Highlight SQL as HTML: keywords, strings, numbers, comments, parameters. */
 export function highlight(sql) {
@@ -33,7 +33,7 @@ export class SqlConsole {
     const [{ relations }, { queries }] = await Promise.all([this.api('/api/sql/schema'), this.api('/api/queries')]);
     this.el.innerHTML = `
       <h3>${t('sql.title')}</h3>
-      <div class="row"><select id="sql-saved"><option value="">${t('sql.saved')}</option>${queries.map((q) => `<option value="${q.name}">${t('lang') === 'en' ? q.title_en : q.title_vi}</option>`).join('')}</select></div>
+      <div class="row"><select id="sql-saved"><option value="">${t('sql.saved')}</option>${queries.map((q) => `<option value="${esc(q.name)}">${esc(t('lang') === 'en' ? q.title_en : q.title_vi)}</option>`).join('')}</select></div>
       <div class="sql-editor"><pre aria-hidden="true" id="sql-hl"></pre><textarea id="sql-text" spellcheck="false" aria-label="SQL"></textarea></div>
       <div class="row"><button id="sql-run">${t('sql.run')}</button><span class="legend-meta">Ctrl+Enter</span>
         <button id="sql-csv" disabled>CSV</button><button id="sql-parquet" disabled>Parquet</button><button id="sql-geojson" disabled>GeoJSON</button>
@@ -41,7 +41,7 @@ export class SqlConsole {
       <p id="sql-msg" class="legend-meta" aria-live="polite"></p>
       <div id="sql-grid" class="sql-grid"></div>
       <details><summary>${t('sql.schema')}</summary><ul class="schema">${Object.entries(relations).map(([r, cols]) =>
-        `<li><a href="#" data-rel="${r}">${r}</a> <span class="legend-meta">${cols.map((c) => c.name).join(', ')}</span></li>`).join('')}</ul></details>`;
+        `<li><a href="#" data-rel="${esc(r)}">${esc(r)}</a> <span class="legend-meta">${esc(cols.map((c) => c.name).join(', '))}</span></li>`).join('')}</ul></details>`;
     const ta = this.el.querySelector('#sql-text');
     const hl = this.el.querySelector('#sql-hl');
     const sync = () => { hl.innerHTML = highlight(ta.value); hl.scrollTop = ta.scrollTop; };
@@ -82,7 +82,7 @@ export class SqlConsole {
     msg.textContent = t('sql.rows', { n: num(body.rows.length), ms: Math.round(performance.now() - t0) }) + (body.truncated ? ` · ${t('sql.truncated')}` : '');
     const cols = body.columns;
     const rows = body.rows.slice(0, 500);
-    this.el.querySelector('#sql-grid').innerHTML = `<table id="sql-table"><tr>${cols.map((c) => `<th title="${c.type}">${esc(c.name)}</th>`).join('')}</tr>
+    this.el.querySelector('#sql-grid').innerHTML = `<table id="sql-table"><tr>${cols.map((c) => `<th title="${esc(c.type)}">${esc(c.name)}</th>`).join('')}</tr>
       ${rows.map((row) => `<tr>${row.map((v) => `<td>${v === null ? '<span class="legend-meta">∅</span>' : esc(String(v))}</td>`).join('')}</tr>`).join('')}</table>`;
     const mappable = cols.some((c) => c.name === 'unit_id' || c.name === 'unit_code');
     for (const f of ['csv', 'parquet']) this.el.querySelector(`#sql-${f}`).disabled = false;

@@ -2,6 +2,7 @@
 // communes by status, quota progress, and the provinces that moved most since last year.
 import uPlot from '/web/vendor/uplot/uPlot.esm.js';
 import { t, num, getLang } from './i18n.js';
+import { esc } from './html.js';
 
 const COLORS = { drug_free: '#2166ac', at_risk: '#fdb863', hotspot: '#b2182b', undetermined: '#8073ac', no_data: '#bdbdbd' };
 
@@ -19,7 +20,7 @@ export async function renderDashboard(el, { api, state }) {
   const current = rows.filter((r) => r.year === year);
   for (const r of current) {
     const series = byProvince.get(r.province_code).sort((a, b) => a.year - b.year);
-    const id = `dash-${r.province_code}`;
+    const id = `dash-${String(r.province_code).replace(/[^A-Za-z0-9_-]/g, '_')}`;
     const counts = ['drug_free', 'at_risk', 'hotspot', 'undetermined', 'no_data'].map((k) => {
       const n = k === 'no_data' ? r.no_data : r[k];
       const w = r.communes ? (100 * n) / r.communes : 0;
@@ -29,13 +30,13 @@ export async function renderDashboard(el, { api, state }) {
     const onTrack = r.on_track ? `<span class="tri-false">${t('dash.ontrack')}</span>` : `<span class="tri-true">${t('dash.behind')}</span>`;
     const quota = r.quota_count !== null && r.quota_count !== undefined
       ? `<p>${t('dash.quota', { year, recognised: num(r.quota_recognised ?? 0), assigned: num(r.quota_assigned ?? 0), quota: num(r.quota_count) })}</p>` : '';
-    html += `<section class="province" data-province="${r.province_code}">
-      <h3>${r.province_name} (${r.province_code})</h3>
+    html += `<section class="province" data-province="${esc(r.province_code)}">
+      <h3>${esc(r.province_name)} (${esc(r.province_code)})</h3>
       <p>${num(r.drug_free)}/${num(r.communes)} = <strong>${num(r.drug_free_pct, 1)} %</strong> · ${t('dash.target')}: ${num(r.target_pct, 1)} % · ${onTrack}</p>
       <div id="${id}"></div><p class="legend-meta"><span style="color:#2166ac">━</span> ${t('dash.share')} · <span>╍</span> ${t('dash.target')}</p>
       <h4>${t('dash.counts', { year })}</h4>${counts}${quota}
-      <p><a class="report-link" href="/api/reports/${r.province_code}.pdf?year=${year}&lang=${getLang()}" download>${t('dash.report')}</a>
-       · <a href="/api/maps/status.png?year=${year}&province=${r.province_code}&lang=${getLang()}" download>${t('dash.map')}</a></p></section>`;
+      <p><a class="report-link" href="/api/reports/${encodeURIComponent(r.province_code)}.pdf?year=${year}&lang=${getLang()}" download>${t('dash.report')}</a>
+       · <a href="/api/maps/status.png?year=${year}&province=${encodeURIComponent(r.province_code)}&lang=${getLang()}" download>${t('dash.map')}</a></p></section>`;
     charts.push([id, series, targets.filter((x) => x.province_code === r.province_code)]);
   }
   // Movers: change in drug-free share since the previous year.
@@ -46,7 +47,7 @@ export async function renderDashboard(el, { api, state }) {
     .sort((a, b) => Math.abs(b.d) - Math.abs(a.d))
     .slice(0, 5);
   if (movers.length) {
-    html += `<h3>${t('dash.movers', { from: year - 1, to: year })}</h3><ul class="movers">${movers.map((m) => `<li>${m.name}: ${m.d >= 0 ? '+' : ''}${num(m.d, 1)} %</li>`).join('')}</ul>`;
+    html += `<h3>${t('dash.movers', { from: year - 1, to: year })}</h3><ul class="movers">${movers.map((m) => `<li>${esc(m.name)}: ${m.d >= 0 ? '+' : ''}${num(m.d, 1)} %</li>`).join('')}</ul>`;
   }
   el.innerHTML = html;
   // Each chart runs from the first year with data to 2030 (or the last year with data, if

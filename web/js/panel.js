@@ -2,6 +2,7 @@
 // year's indicators, and the history chart across the 2025 reform.
 import uPlot from '/web/vendor/uplot/uPlot.esm.js';
 import { t, label, num, getLang } from './i18n.js';
+import { esc } from './html.js';
 
 const STATUS_COLOR = { drug_free: '#2166ac', no_activity: '#92c5de', at_risk: '#fdb863', hotspot: '#b2182b', undetermined: '#8073ac', no_data: '#999' };
 const SHOWN = ['resident_population', 'addicts_with_records', 'illegal_users_with_records', 'addict_user_rate_pct', 'drug_use_locations',
@@ -16,22 +17,22 @@ function tri(c) {
 
 export function renderPanel(el, ev, info, { onClose, onOpen }) {
   const st = ev.status?.status ?? 'no_data';
-  const criteria = (ev.criteria ?? []).map((c) => `<tr><td>${c.id}</td><td>${getLang() === 'en' ? c.label_en : c.label_vi}
+  const criteria = (ev.criteria ?? []).map((c) => `<tr><td>${esc(c.id)}</td><td>${esc(getLang() === 'en' ? c.label_en : c.label_vi)}
       ${c.confirmed && c.confirmed !== 'true' ? `<div class="unconfirmed">${c.confirmed === 'false' ? t('panel.unconfirmed') : 'partial'}</div>` : ''}
-      <div class="legend-meta">${c.detail ?? ''}</div></td><td>${tri(c)}</td></tr>`).join('');
+      <div class="legend-meta">${esc(c.detail)}</div></td><td>${tri(c)}</td></tr>`).join('');
   const ind = ev.indicators ?? {};
   const indicators = SHOWN.filter((k) => k in ind).map((k) => `<tr><td>${t(`metric.${k}`) !== `metric.${k}` ? t(`metric.${k}`) : k}</td><td class="num">${num(ind[k], k.endsWith('_pct') ? 3 : 1)}</td></tr>`).join('');
   const legacy = ev.status?.legacy_label ? ` <span class="unconfirmed">(${t('panel.legacy')})</span>` : '';
-  const links = (list, key) => list?.length ? `<p><strong>${t(key)}:</strong> ${list.map((p) => `<a href="#" data-open="${p.unit_id}">${p.code}</a>${p.relation === 'partial' ? '*' : ''}`).join(', ')}</p>` : '';
+  const links = (list, key) => list?.length ? `<p><strong>${t(key)}:</strong> ${list.map((p) => `<a href="#" data-open="${Number(p.unit_id)}">${esc(p.code)}</a>${p.relation === 'partial' ? '*' : ''}`).join(', ')}</p>` : '';
   el.innerHTML = `
     <button class="close" aria-label="${t('panel.close')}">×</button>
-    <h3 id="panel-name">${info?.name ?? ev.code}</h3>
-    <p>${t('panel.code')}: ${ev.code} · ${t('panel.type')}: ${t(`type.${info?.unit_type}`)} · ${t('panel.province')}: ${info?.province_name ?? ev.province_code ?? ''}</p>
+    <h3 id="panel-name">${esc(info?.name ?? ev.code)}</h3>
+    <p>${t('panel.code')}: ${esc(ev.code)} · ${t('panel.type')}: ${t(`type.${info?.unit_type}`)} · ${t('panel.province')}: ${esc(info?.province_name ?? ev.province_code)}</p>
     <p>${t('panel.status')} ${ev.year}: <span class="badge" style="background:${STATUS_COLOR[st]}">${t(`status.${st}`)}</span>${legacy}</p>
-    ${ev.key_type ? `<p>${t('panel.keytype')}: <strong>${ev.key_type}</strong>${ev.possible?.length > 1 ? ` — ${t('panel.possible')}: ${ev.possible.join(' | ')}` : ''}</p>` : ''}
-    ${ev.official_key_type ? `<p>${t('panel.official')}: <strong>${ev.official_key_type}</strong></p>` : ''}
-    ${ev.review_flag ? `<p class="tri-true">${t('panel.review')}: ${ev.review_flag}</p>` : ''}
-    ${ev.ruleset ? `<p class="legend-meta">${t('panel.ruleset')}: ${getLang() === 'en' ? ev.ruleset.title_en : ev.ruleset.title_vi}</p>` : ''}
+    ${ev.key_type ? `<p>${t('panel.keytype')}: <strong>${esc(ev.key_type)}</strong>${ev.possible?.length > 1 ? ` — ${t('panel.possible')}: ${esc(ev.possible.join(' | '))}` : ''}</p>` : ''}
+    ${ev.official_key_type ? `<p>${t('panel.official')}: <strong>${esc(ev.official_key_type)}</strong></p>` : ''}
+    ${ev.review_flag ? `<p class="tri-true">${t('panel.review')}: ${esc(ev.review_flag)}</p>` : ''}
+    ${ev.ruleset ? `<p class="legend-meta">${t('panel.ruleset')}: ${esc(getLang() === 'en' ? ev.ruleset.title_en : ev.ruleset.title_vi)}</p>` : ''}
     ${criteria ? `<h3>${t('panel.criteria')}</h3><table id="criteria">${criteria}</table>` : ''}
     ${indicators ? `<h3>${t('panel.indicators', { year: ev.year })}</h3><table>${indicators}</table>` : ''}
     <h3>${t('panel.history')}</h3><div id="history"></div><div class="legend-meta" id="history-note"></div>

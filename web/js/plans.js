@@ -2,6 +2,7 @@
 // open plan (click communes on the map or in the table to add them; notes, quota counter,
 // lifecycle, CSV export, the printable plan sheet as PDF). Writes carry the plan version: a stale one is refused.
 import { t, num, label, getLang } from './i18n.js';
+import { esc } from './html.js';
 
 const COMPONENTS = ['rate_gap', 'locations', 'arrest_gap', 'trend', 'neighbours'];
 
@@ -26,9 +27,9 @@ export class PlansView {
     this.el.innerHTML = `
       <h3>${t('plan.title')}</h3>
       <div class="row"><label for="plan-province">${t('dash.province')}</label>
-        <select id="plan-province">${labels.map((l) => `<option value="${l.code}" ${l.code === this.state.province ? 'selected' : ''}>${l.name}</option>`).join('')}</select></div>
+        <select id="plan-province">${labels.map((l) => `<option value="${esc(l.code)}" ${l.code === this.state.province ? 'selected' : ''}>${esc(l.name)}</option>`).join('')}</select></div>
       <div class="row"><label for="plan-select">${t('plan.plan')}</label>
-        <select id="plan-select"><option value="">—</option>${plans.map((p) => `<option value="${p.plan_id}" ${p.plan_id === this.state.plan ? 'selected' : ''}>${p.name} (${p.target_year}, ${t(`plan.status.${p.status}`)})</option>`).join('')}</select>
+        <select id="plan-select"><option value="">—</option>${plans.map((p) => `<option value="${p.plan_id}" ${p.plan_id === this.state.plan ? 'selected' : ''}>${esc(p.name)} (${p.target_year}, ${t(`plan.status.${p.status}`)})</option>`).join('')}</select>
         <button id="plan-new">${t('plan.new')}</button></div>
       <div id="plan-box"></div>
       <h3>${t('plan.candidates', { year: this.targetYear() })}</h3>
@@ -63,10 +64,10 @@ export class PlansView {
     const next = { draft: ['submitted'], submitted: ['draft', 'approved'], approved: ['closed'], closed: [] }[p.status];
     const over = p.quota !== null && p.communes.length > p.quota;
     box.innerHTML = `
-      <p><strong id="plan-name">${p.name}</strong> · ${t(`plan.status.${p.status}`)} · v${p.version}</p>
+      <p><strong id="plan-name">${esc(p.name)}</strong> · ${t(`plan.status.${p.status}`)} · v${p.version}</p>
       <p id="plan-count" class="${over ? 'tri-true' : ''}">${t('plan.count', { n: p.communes.length, quota: p.quota ?? '—' })}</p>
-      <table id="plan-communes">${p.communes.map((c) => `<tr data-unit="${c.unit_id}"><td>${c.name}<div class="legend-meta">${c.code}${c.converted ? ` · <span class="tri-false">${t('plan.converted')}</span>` : ''}</div></td>
-        <td><input class="note" value="${(c.note ?? '').replace(/"/g, '&quot;')}" placeholder="${t('plan.note')}" ${p.status !== 'draft' ? 'disabled' : ''}></td>
+      <table id="plan-communes">${p.communes.map((c) => `<tr data-unit="${c.unit_id}"><td>${esc(c.name)}<div class="legend-meta">${esc(c.code)}${c.converted ? ` · <span class="tri-false">${t('plan.converted')}</span>` : ''}</div></td>
+        <td><input class="note" value="${esc(c.note)}" maxlength="1000" placeholder="${t('plan.note')}" ${p.status !== 'draft' ? 'disabled' : ''}></td>
         <td>${p.status === 'draft' ? `<button class="rm" title="${t('plan.remove')}">×</button>` : ''}</td></tr>`).join('')}</table>
       <div class="row">${next.map((s) => `<button class="to" data-to="${s}">${t(`plan.to.${s}`)}</button>`).join('')}
         <a href="/api/plans/${p.plan_id}/export.csv" download>${t('plan.csv')}</a>
@@ -116,9 +117,9 @@ export class PlansView {
     const inPlan = new Set((this.plan?.communes ?? []).map((c) => c.unit_id));
     const head = ['score', ...COMPONENTS].map((k) => `<th data-sort="${k}" class="${k === this.sortKey ? 'sorted' : ''}" title="${t(`cand.${k}.long`)}">${t(`cand.${k}`)}</th>`).join('');
     box.innerHTML = `<table id="cand-table"><tr><th>#</th><th>${t('plan.commune')}</th>${head}</tr>
-      ${rows.map((c) => `<tr data-unit="${c.unit_id}" class="${inPlan.has(c.unit_id) ? 'in-plan' : ''}"><td>${c.rank}</td><td>${c.name}<div class="legend-meta">${t(`status.${c.status}`)}${c.rebuilt ? ' *' : ''}</div></td>
+      ${rows.map((c) => `<tr data-unit="${c.unit_id}" class="${inPlan.has(c.unit_id) ? 'in-plan' : ''}"><td>${c.rank}</td><td>${esc(c.name)}<div class="legend-meta">${t(`status.${c.status}`)}${c.rebuilt ? ' *' : ''}</div></td>
         <td class="num"><strong>${num(c.score * 100, 0)}</strong></td>
-        ${COMPONENTS.map((k) => { const x = c.components.find((y) => y.key === k); return `<td class="num" title="${x?.value ?? '—'}${x && !x.confirmed ? ' (unconfirmed)' : ''}">${num((x?.score ?? 0) * 100, 0)}</td>`; }).join('')}</tr>`).join('')}</table>`;
+        ${COMPONENTS.map((k) => { const x = c.components.find((y) => y.key === k); return `<td class="num" title="${esc(x?.value ?? '—')}${x && !x.confirmed ? ' (unconfirmed)' : ''}">${num((x?.score ?? 0) * 100, 0)}</td>`; }).join('')}</tr>`).join('')}</table>`;
     for (const th of box.querySelectorAll('th[data-sort]')) th.addEventListener('click', () => { this.sortKey = th.dataset.sort; this.renderTable(); });
     for (const tr of box.querySelectorAll('tr[data-unit]')) tr.addEventListener('click', () => this.add(Number(tr.dataset.unit)));
   }

@@ -1,6 +1,7 @@
 // Who is signed in: the session from GET /api/session, the login form (token → HttpOnly
 // session cookie), the CSRF header every write carries, and sign-out.
 import { t } from './i18n.js';
+import { esc } from './html.js';
 
 export const session = { authenticated: false, user: null, role: null, scope: null, csrf: null, demo: false, login_required: false };
 
@@ -58,7 +59,7 @@ export function renderUser(el) {
     return;
   }
   const scope = session.scope === '*' ? t('user.allProvinces') : session.scope;
-  el.innerHTML = `<span id="user-name">${session.user}</span> <span class="legend-meta">${t(`role.${session.role}`)} · ${scope}</span>
+  el.innerHTML = `<span id="user-name">${esc(session.user)}</span> <span class="legend-meta">${t(`role.${session.role}`)} · ${esc(scope)}</span>
     <button id="sign-out" type="button">${t('user.signOut')}</button>`;
   el.querySelector('#sign-out').addEventListener('click', signOut);
 }
