@@ -83,6 +83,20 @@ fn errors_are_json_with_a_message() {
 }
 
 #[test]
+fn every_answer_forbids_inline_scripts_framing_and_sniffing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("atlas.duckdb"));
+    for path in ["/", "/web/js/app.js", "/api/health", "/api/no-such-thing", "/api/maps/status.svg?year=2025"] {
+        let (status, hs, _) = get_raw(&format!("{}{path}", server.base), &[]);
+        assert!(status == 200 || status == 404, "{path}: {status}");
+        let csp = header(&hs, "content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP"));
+        assert!(csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"), "{path}: {csp}");
+        assert_eq!(header(&hs, "x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(header(&hs, "x-frame-options"), Some("DENY"), "{path}");
+    }
+}
+
+#[test]
 fn sigterm_shuts_down_gracefully() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = start(&dir.path().join("atlas.duckdb"));
