@@ -366,20 +366,28 @@ pub fn history(store: &Store, id: i64) -> Result<Vec<Value>> {
     rows.collect::<std::result::Result<_, _>>().map_err(Error::store("reading the plan history"))
 }
 
-/// The plan as CSV (for spreadsheets).
+/// A typed-in text as a spreadsheet cell: one starting like a formula (`=`, `+`, `-`, `@`, tab,
+/// carriage return) gets a leading apostrophe, so opening the CSV in a spreadsheet shows the text
+/// instead of running it.
+fn cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
+}
+
+/// The plan as CSV (for spreadsheets). Texts people typed (plan name, notes, user names) are
+/// kept from running as formulas ([`cell`]).
 pub fn to_csv(p: &Plan) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(["plan", "province_code", "target_year", "status", "unit_code", "unit_name", "note", "added_by", "status_in_target_year", "converted"]);
     for c in &p.communes {
         let _ = w.write_record([
-            p.name.as_str(),
+            &*cell(&p.name),
             p.province_code.as_str(),
             &p.target_year.to_string(),
             p.status.as_str(),
             c.code.as_str(),
-            c.name.as_str(),
-            c.note.as_deref().unwrap_or(""),
-            c.added_by.as_str(),
+            &*cell(&c.name),
+            &*cell(c.note.as_deref().unwrap_or("")),
+            &*cell(&c.added_by),
             c.status_in_target_year.as_deref().unwrap_or(""),
             if c.converted { "true" } else { "false" },
         ]);

@@ -192,6 +192,13 @@ fn a_plan_shows_which_selected_communes_converted_once_recognitions_are_in() {
     let csv = plans::to_csv(&p);
     assert_eq!(csv.lines().count(), 4);
     assert!(csv.lines().next().unwrap().contains("converted"));
+    // A note typed like a spreadsheet formula stays text in the CSV.
+    let p = plans::set_note(store, p.plan_id, p.version, not, Some("=HYPERLINK(\"http://x\",\"bấm\")"), "t").unwrap();
+    let csv = plans::to_csv(&p);
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let notes: Vec<String> = r.records().map(|x| x.unwrap()[6].to_string()).collect();
+    assert!(notes.contains(&"'=HYPERLINK(\"http://x\",\"bấm\")".to_string()), "{notes:?}");
+    assert!(notes.iter().all(|n| !n.starts_with('=')));
 }
 
 #[test]
