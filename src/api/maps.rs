@@ -38,7 +38,7 @@ pub async fn map(State(state): State<AppState>, Extension(p): Extension<Principa
     let req = MapRequest { view: view.to_string(), spec, province: q.province, english: q.lang.as_deref() == Some("en"), format };
     let st = state.clone();
     let bytes = tokio::task::spawn_blocking(move || {
-        let names = |code: &str| st.search.iter().find(|e| e.level == "province" && e.code == code).map(|e| e.name.clone());
+        let names = |code: &str| super::search::province_name(&st.search, code);
         render::render(&st.snapshot(), &st.tiles, &req, &|id| p.scope.unit(id), &names, st.demo)
     })
     .await??;
@@ -62,11 +62,7 @@ pub async fn report(State(state): State<AppState>, Extension(p): Extension<Princ
     if !p.scope.province(Some(code)) {
         return Err(p.scope.refuse(&format!("province {code}")).into());
     }
-    let name = state
-        .search
-        .iter()
-        .find(|e| e.level == "province" && e.code == code)
-        .map(|e| e.name.clone())
+    let name = super::search::province_name(&state.search, code)
         .ok_or_else(|| ApiError::not_found(format!("no province with code '{code}'")))?;
     let st = state.clone();
     let (code, ext_s) = (code.to_string(), ext.to_string());

@@ -209,11 +209,7 @@ pub async fn sheet_svg(state: State<AppState>, p: Extension<Principal>, id: Path
 
 async fn sheet(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(id): Path<i64>, Query(q): Query<SheetQuery>, pdf: bool) -> ApiResult<impl IntoResponse> {
     let plan = in_scope(&state, &p, id, move |store, _| plans::get(store, id)).await?;
-    let province_name = state
-        .search
-        .iter()
-        .find(|e| e.level == "province" && e.code == plan.province_code)
-        .map_or_else(|| plan.province_code.clone(), |e| e.name.clone());
+    let province_name = super::search::province_name(&state.search, &plan.province_code).unwrap_or_else(|| plan.province_code.clone());
     let (file, target) = (plan.plan_id, plan.target_year);
     let req = crate::render::plan::PlanSheetRequest { plan, province_name, english: q.lang.as_deref() == Some("en"), demo: state.demo };
     let st = state.clone();

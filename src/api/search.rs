@@ -32,6 +32,11 @@ pub struct Entry {
     key: String,
 }
 
+/// A province's name by its code, from the loaded units.
+pub fn province_name(entries: &[Entry], code: &str) -> Option<String> {
+    entries.iter().find(|e| e.level == "province" && e.code == code).map(|e| e.name.clone())
+}
+
 /// Every unit, loaded once.
 pub fn load(store: &Store) -> Result<Vec<Entry>> {
     let conn = store.connect()?;

@@ -62,7 +62,7 @@ impl Drawing {
 
     /// A province's name by its code.
     pub fn province_name(&self, code: &str) -> Option<String> {
-        self.names.iter().find(|e| e.level == "province" && e.code == code).map(|e| e.name.clone())
+        commune_atlas::api::search::province_name(&self.names, code)
     }
 }
 
@@ -79,7 +79,7 @@ pub fn run(db: &Path, a: RenderArgs) -> anyhow::Result<()> {
         english: a.lang == "en",
         format,
     };
-    let province_name = |code: &str| names.iter().find(|e| e.level == "province" && e.code == code).map(|e| e.name.clone());
+    let province_name = |code: &str| commune_atlas::api::search::province_name(&names, code);
     let bytes = render::render(&snapshot, &tiles, &req, &|_| true, &province_name, demo)?;
     std::fs::write(&a.out, &bytes).with_context(|| format!("writing {}", a.out.display()))?;
     println!("wrote {} ({:.1} KB) in {:.2} s", a.out.display(), bytes.len() as f64 / 1024.0, started.elapsed().as_secs_f64());
