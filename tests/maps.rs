@@ -232,6 +232,8 @@ fn a_long_plan_prints_as_numbered_a4_pages_with_its_map_every_commune_once_and_s
     assert!(last.contains(">NGƯỜI LẬP</text>") && last.contains(">PHÊ DUYỆT</text>"));
     assert!(!svgs[..n - 1].iter().any(|s| s.contains(">PHÊ DUYỆT</text>")), "signatures only at the end");
     assert!(last.contains("<g data-row=\"40\""), "the signatures share their page with the plan's last row");
+    let today = chrono::Utc::now().date_naive();
+    assert!(last.contains(&format!("Tỉnh Đại Quang, ngày {}</text>", today.format("%d tháng %m năm %Y"))), "place and date above the signatures");
     // Past the last page is a JSON 404 that says how many there are.
     let (s, ctype, body) = get(&format!("{base}/api/plans/{id}/plan.svg?page={}", n + 1));
     assert_eq!((s, ctype.as_str()), (404, "application/json"));

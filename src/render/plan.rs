@@ -30,8 +30,8 @@ const BOTTOM: f64 = PAGE.1 - 56.0;
 /// Height of one text line in the table, and the padding of a row.
 const LINE: f64 = 12.5;
 const PAD: f64 = 5.0;
-/// Room the signature blocks need.
-const SIGNATURES: f64 = 110.0;
+/// Room the signature blocks need (place and date line, titles, room to sign, names).
+const SIGNATURES: f64 = 128.0;
 /// Page one: the map's top edge and the legend's first baseline under it.
 const MAP_TOP: f64 = 108.0;
 const LEGEND_TOP: f64 = 500.0;
@@ -226,7 +226,7 @@ impl Sheet<'_> {
             tr(en, "sửa lần cuối bởi", "last changed by"),
             plan.updated_by,
             tr(en, "in ngày", "printed"),
-            chrono::Utc::now().date_naive(),
+            short_date(chrono::Utc::now().date_naive(), en),
             tr(en, "trạng thái và hạng đề xuất theo số liệu năm", "status and candidate rank from the data of"),
             self.base,
             self.status.boundary_version
@@ -323,9 +323,17 @@ impl Sheet<'_> {
         y
     }
 
-    /// Signature blocks from baseline `top`: who prepared the plan and who approves it.
+    /// Signature blocks from baseline `top`: the place and date line, then who prepared the plan
+    /// and who approves it.
     fn signatures(&self, svg: &mut String, top: f64) {
         let en = self.en;
+        let place_date = format!("{}, {}", self.req.province_name, long_date(chrono::Utc::now().date_naive(), en));
+        let _ = write!(
+            svg,
+            r##"<text class="place-date" x="{:.1}" y="{top:.1}" font-size="10" font-style="italic" text-anchor="middle" fill="#1a1a1a">{}</text>"##,
+            RIGHT - 150.0,
+            esc(&place_date)
+        );
         let hint = esc(tr(en, "(ký, ghi rõ họ tên)", "(signature and full name)"));
         for (x, who, name) in [
             (LEFT + 150.0, tr(en, "NGƯỜI LẬP", "PREPARED BY"), self.req.plan.created_by.as_str()),
@@ -333,9 +341,10 @@ impl Sheet<'_> {
         ] {
             let _ = write!(
                 svg,
-                r##"<g class="signature"><text x="{x}" y="{top:.1}" font-size="11" font-weight="bold" text-anchor="middle" fill="#1a1a1a">{who}</text><text x="{x}" y="{:.1}" font-size="9" font-style="italic" text-anchor="middle" fill="#555555">{hint}</text><text x="{x}" y="{:.1}" font-size="9.5" text-anchor="middle" fill="#1a1a1a">{}</text></g>"##,
-                top + 14.0,
-                top + 76.0,
+                r##"<g class="signature"><text x="{x}" y="{:.1}" font-size="11" font-weight="bold" text-anchor="middle" fill="#1a1a1a">{who}</text><text x="{x}" y="{:.1}" font-size="9" font-style="italic" text-anchor="middle" fill="#555555">{hint}</text><text x="{x}" y="{:.1}" font-size="9.5" text-anchor="middle" fill="#1a1a1a">{}</text></g>"##,
+                top + 18.0,
+                top + 32.0,
+                top + 94.0,
                 esc(name)
             );
         }
@@ -357,6 +366,23 @@ impl Sheet<'_> {
             let _ = write!(svg, r##"<text x="{LEFT}" y="{}" font-size="10" font-weight="bold" fill="#b2182b">{DEMO_NOTICE}</text>"##, ph - 12.0);
         }
     }
+}
+
+/// A date as Vietnamese administrative documents write it ("ngày 01 tháng 12 năm 2026"), or in
+/// English ("1 December 2026").
+fn long_date(d: chrono::NaiveDate, en: bool) -> String {
+    use chrono::Datelike;
+    const MONTHS: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+    if en {
+        format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
+    } else {
+        format!("ngày {:02} tháng {:02} năm {}", d.day(), d.month(), d.year())
+    }
+}
+
+/// A date in a line of small print: 01/12/2026 in Vietnamese, 2026-12-01 in English.
+fn short_date(d: chrono::NaiveDate, en: bool) -> String {
+    if en { d.format("%Y-%m-%d").to_string() } else { d.format("%d/%m/%Y").to_string() }
 }
 
 /// Rows on pages: page one's table starts at `first_top`, later pages at [`NEXT_TOP`]. The
@@ -443,6 +469,14 @@ mod tests {
     use super::*;
 
     const FIRST: f64 = 560.0;
+
+    #[test]
+    fn dates_are_written_the_way_each_language_writes_them() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 3, 7).unwrap();
+        assert_eq!(long_date(d, false), "ngày 07 tháng 03 năm 2026");
+        assert_eq!(long_date(d, true), "7 March 2026");
+        assert_eq!((short_date(d, false), short_date(d, true)), ("07/03/2026".to_string(), "2026-03-07".to_string()));
+    }
 
     #[test]
     fn a_short_plan_is_one_page_with_its_signatures() {
