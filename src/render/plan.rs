@@ -268,15 +268,23 @@ impl Sheet<'_> {
             }
         }
         svg.push_str(r##"</g><g id="plan-outlines" fill="none" stroke="#1a1a1a" stroke-width="1.4" stroke-linejoin="round">"##);
-        let mut markers = String::new();
+        let mut wanted = Vec::new();
         for (ui, u) in polygons.units.iter().enumerate() {
             let Some(k) = number.get(&u.id) else { continue };
             let d = unit_path(polygons, ui, &proj);
             if !d.is_empty() {
                 let _ = write!(svg, r#"<path data-plan-unit="{}" d="{d}"/>"#, u.id);
             }
-            let [x, y] = proj.px(u.label);
-            let r = if *k >= 10 { 8.0 } else { 6.5 };
+            wanted.push((*k, proj.px(u.label)));
+        }
+        wanted.sort_by_key(|w| w.0);
+        let mut markers = String::new();
+        for ((k, at), placed) in wanted.iter().zip(place_markers(&wanted.iter().map(|w| (w.1, marker_radius(w.0))).collect::<Vec<_>>())) {
+            let ([x, y], r) = (placed, marker_radius(*k));
+            if (x - at[0]).hypot(y - at[1]) > 0.5 {
+                // Moved off its commune to stay readable: a leader line points back.
+                let _ = write!(markers, r##"<line x1="{:.1}" y1="{:.1}" x2="{x:.1}" y2="{y:.1}" stroke="#1a1a1a" stroke-width="0.6"/>"##, at[0], at[1]);
+            }
             let _ = write!(
                 markers,
                 r##"<circle cx="{x:.1}" cy="{y:.1}" r="{r}" fill="#ffffff" stroke="#1a1a1a" stroke-width="0.9"/><text x="{x:.1}" y="{:.1}" font-size="8" font-weight="bold" text-anchor="middle" fill="#1a1a1a">{k}</text>"##,
@@ -366,6 +374,31 @@ impl Sheet<'_> {
             let _ = write!(svg, r##"<text x="{LEFT}" y="{}" font-size="10" font-weight="bold" fill="#b2182b">{DEMO_NOTICE}</text>"##, ph - 12.0);
         }
     }
+}
+
+/// A numbered marker's radius: wider for two digits.
+fn marker_radius(k: usize) -> f64 {
+    if k >= 10 { 8.0 } else { 6.5 }
+}
+
+/// Where to draw each marker (wanted centre, radius), in order: at its centre if it overlaps no
+/// marker placed before it, else at the nearest free spot on rings of candidate offsets around
+/// it (12 directions, growing distance), so no two markers cover each other's number.
+fn place_markers(wanted: &[([f64; 2], f64)]) -> Vec<[f64; 2]> {
+    let mut placed: Vec<([f64; 2], f64)> = Vec::with_capacity(wanted.len());
+    for &(at, r) in wanted {
+        let free = |p: [f64; 2]| placed.iter().all(|(q, rq)| (p[0] - q[0]).hypot(p[1] - q[1]) >= r + rq + 1.0);
+        let candidates = std::iter::once(at).chain((1..=40).flat_map(|ring| {
+            let d = f64::from(ring) * r;
+            (0..12).map(move |i| {
+                let a = f64::from(i) * std::f64::consts::PI / 6.0;
+                [at[0] + d * a.cos(), at[1] + d * a.sin()]
+            })
+        }));
+        let spot = candidates.into_iter().find(|p| free(*p)).unwrap_or(at);
+        placed.push((spot, r));
+    }
+    placed.into_iter().map(|p| p.0).collect()
 }
 
 /// A date as Vietnamese administrative documents write it ("ngày 01 tháng 12 năm 2026"), or in
@@ -469,6 +502,24 @@ mod tests {
     use super::*;
 
     const FIRST: f64 = 560.0;
+
+    #[test]
+    fn crowded_markers_are_spread_so_none_covers_another_and_free_ones_stay_put() {
+        // Twelve communes whose label points nearly coincide, and one far away.
+        let mut wanted: Vec<([f64; 2], f64)> = (0..12).map(|i| ([300.0 + f64::from(i) * 0.5, 200.0], marker_radius(i as usize + 1))).collect();
+        wanted.push(([600.0, 400.0], 6.5));
+        let placed = place_markers(&wanted);
+        assert_eq!(placed.len(), wanted.len());
+        for i in 0..placed.len() {
+            for j in 0..i {
+                let d = (placed[i][0] - placed[j][0]).hypot(placed[i][1] - placed[j][1]);
+                assert!(d >= wanted[i].1 + wanted[j].1, "markers {i} and {j} overlap ({d:.1} px apart)");
+            }
+        }
+        assert_eq!(placed[0], wanted[0].0, "the first stays on its commune");
+        assert_eq!(placed[12], wanted[12].0, "a marker with room stays on its commune");
+        assert!(placed.iter().zip(&wanted).all(|(p, w)| (p[0] - w.0[0]).hypot(p[1] - w.0[1]) < 60.0), "moved markers stay near");
+    }
 
     #[test]
     fn dates_are_written_the_way_each_language_writes_them() {
