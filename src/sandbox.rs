@@ -75,19 +75,14 @@ impl ScopeBy {
     /// The relation cut to scope, given the temporary tables `scope_unit`, `scope_province` and
     /// `scope_route` of the building connection.
     fn scoped(self, query: &str) -> String {
+        let rows_where = |predicate: &str| format!("SELECT * FROM ({query}) x WHERE {predicate}");
         match self {
+            ScopeBy::Nothing => format!("SELECT * FROM ({query}) x"),
             ScopeBy::Route => format!("SELECT x.* REPLACE (s.geometry AS geometry) FROM ({query}) x JOIN scope_route s USING (route_id)"),
-            other => format!("SELECT * FROM ({query}) x WHERE {}", other.predicate()),
-        }
-    }
-
-    fn predicate(self) -> &'static str {
-        match self {
-            ScopeBy::Nothing | ScopeBy::Route => "true",
-            ScopeBy::Unit => "x.unit_id IN (SELECT unit_id FROM scope_unit)",
-            ScopeBy::Province => "x.province_code IN (SELECT code FROM scope_province)",
+            ScopeBy::Unit => rows_where("x.unit_id IN (SELECT unit_id FROM scope_unit)"),
+            ScopeBy::Province => rows_where("x.province_code IN (SELECT code FROM scope_province)"),
             ScopeBy::NewUnit => {
-                "EXISTS (SELECT 1 FROM scope_unit s JOIN unit u USING (unit_id) WHERE u.boundary_version = x.new_version AND u.code = x.new_code)"
+                rows_where("EXISTS (SELECT 1 FROM scope_unit s JOIN unit u USING (unit_id) WHERE u.boundary_version = x.new_version AND u.code = x.new_code)")
             }
         }
     }
@@ -177,7 +172,7 @@ impl Sandbox {
                     routes.flush()?;
                 }
                 for (name, query, by) in RELATIONS {
-                    let relation = if scope.is_all() { format!("SELECT * FROM ({query}) x") } else { by.scoped(query) };
+                    let relation = if scope.is_all() { ScopeBy::Nothing } else { *by }.scoped(query);
                     conn.execute_batch(&format!("CREATE TABLE sandbox_build.main.{name} AS {relation}"))?;
                 }
                 Ok::<_, duckdb::Error>(())

@@ -147,6 +147,13 @@ impl UnitFilter for Everything {
     }
 }
 
+/// The alias `level` (`communes`, `districts`, `provinces`): that level's layer of the newest
+/// boundary version (latest `valid_from`).
+fn newest<'a>(layers: &'a BTreeMap<String, Arc<LayerEntry>>, level: &str) -> Option<&'a Arc<LayerEntry>> {
+    let prefix = format!("{level}.");
+    layers.values().filter(|l| l.id.starts_with(&prefix)).max_by(|a, b| a.valid_from.cmp(&b.valid_from))
+}
+
 /// Why a tile cannot be served.
 #[derive(Debug, thiserror::Error)]
 pub enum TileError {
@@ -363,8 +370,7 @@ impl TileService {
             layers.insert(e.id.clone(), Arc::new(e));
         }
         // Routes are cut along the newest communes, for scoped tiles.
-        let newest = layers.values().filter(|l| l.name == "communes").max_by(|a, b| a.valid_from.cmp(&b.valid_from)).cloned();
-        let communes = newest.as_deref().and_then(|l| match &l.kind {
+        let communes = newest(&layers, "communes").and_then(|l| match &l.kind {
             Kind::Polygons(p) => Some(p),
             Kind::Lines(_) => None,
         });
@@ -386,9 +392,7 @@ impl TileService {
         if let Some(l) = layers.get(id) {
             return Some(l.clone());
         }
-        // Alias: the newest version (latest valid_from) with that level.
-        let prefix = format!("{id}.");
-        layers.values().filter(|l| l.id.starts_with(&prefix)).max_by(|a, b| a.valid_from.cmp(&b.valid_from)).cloned()
+        newest(&layers, id).cloned()
     }
 
     /// Every layer.
