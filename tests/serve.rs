@@ -178,6 +178,8 @@ fn tiles_over_http_gzip_etag_204_and_json_errors() {
     assert_eq!(status, 200);
     assert_eq!(header(&hs, "content-encoding"), Some("gzip"));
     assert_eq!(header(&hs, "content-type"), Some("application/vnd.mapbox-vector-tile"));
+    // Tiles are never rendered as a document: no page policy on the busiest answers, but no sniffing either.
+    assert_eq!((header(&hs, "x-content-type-options"), header(&hs, "content-security-policy")), (Some("nosniff"), None));
     let etag = header(&hs, "etag").unwrap().to_string();
     assert!(etag.starts_with('"'), "strong ETag: {etag}");
     let (status, _, raw) = get_raw(&url, &[]);

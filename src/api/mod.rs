@@ -212,8 +212,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// What every answer tells the browser: run only this server's own scripts (no inline script,
-/// so text that slipped into a page as markup still cannot run), no framing, no MIME sniffing, no
+/// What answers tell the browser: run only this server's own scripts (no inline script, so text
+/// that slipped into a page as markup still cannot run), no framing, no MIME sniffing, no
 /// referrer. MapLibre needs `blob:` workers and `data:`/`blob:` images; styles may be inline.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
                    worker-src 'self' blob:; child-src blob:; connect-src 'self'; font-src 'self'; object-src 'none'; \
@@ -222,10 +222,15 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsa
 async fn security_headers(mut resp: axum::response::Response) -> axum::response::Response {
     use axum::http::{HeaderValue, header};
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Tiles and glyphs are protobuf a browser never renders as a document: the policy (≈ 330
+    // bytes) would only weigh on the busiest answers.
+    let protobuf = h.get(header::CONTENT_TYPE).is_some_and(|t| t == "application/vnd.mapbox-vector-tile" || t == "application/x-protobuf");
+    if !protobuf {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    }
     resp
 }
 
