@@ -110,8 +110,16 @@ pub fn unit_path(layer: &PolygonLayer, ui: usize, proj: &Projection) -> String {
 }
 
 /// Draw the units of `layer` that `keep` accepts and `ch` classes into `frame` (x, y, w, h),
-/// with a scale bar and a north arrow; the projection it chose is returned for overlays.
-pub fn draw_units(s: &mut String, layer: &PolygonLayer, keep: &dyn Fn(i64) -> bool, ch: &Choropleth, frame: (f64, f64, f64, f64)) -> Result<Projection> {
+/// with a scale bar and a north arrow; the units `muted` picks are drawn pale (context around
+/// the ones a page is about). The projection it chose is returned for overlays.
+pub fn draw_units(
+    s: &mut String,
+    layer: &PolygonLayer,
+    keep: &dyn Fn(i64) -> bool,
+    muted: &dyn Fn(i64) -> bool,
+    ch: &Choropleth,
+    frame: (f64, f64, f64, f64),
+) -> Result<Projection> {
     let chosen: Vec<usize> = layer.units.iter().enumerate().filter(|(_, m)| keep(m.id) && ch.units.contains_key(&m.id)).map(|(i, _)| i).collect();
     if chosen.is_empty() {
         return Err(Error::NotFound("no units to draw for this map (check the province and the year)".into()));
@@ -136,7 +144,8 @@ pub fn draw_units(s: &mut String, layer: &PolygonLayer, keep: &dyn Fn(i64) -> bo
         let color = ch.color_of(meta.id).unwrap_or("#d9d9d9");
         let d = unit_path(layer, ui, &proj);
         if !d.is_empty() {
-            let _ = write!(s, r#"<path data-unit="{}" fill="{color}" d="{d}"/>"#, meta.id);
+            let pale = if muted(meta.id) { r#" fill-opacity="0.4""# } else { "" };
+            let _ = write!(s, r#"<path data-unit="{}" fill="{color}"{pale} d="{d}"/>"#, meta.id);
         }
     }
     s.push_str("</g>");
@@ -181,7 +190,7 @@ pub fn svg(layer: &PolygonLayer, keep: &dyn Fn(i64) -> bool, ch: &Choropleth, te
     let _ = write!(s, r##"<rect width="{pw}" height="{ph}" fill="#ffffff"/>"##);
     let _ = write!(s, r##"<text x="24" y="40" font-size="20" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&text.title));
     let _ = write!(s, r##"<text x="24" y="62" font-size="12" fill="#555555">{}</text>"##, esc(&text.subtitle));
-    draw_units(&mut s, layer, keep, ch, FRAME)?;
+    draw_units(&mut s, layer, keep, &|_| false, ch, FRAME)?;
     // Legend.
     s.push_str(r#"<g id="legend">"#);
     let mut y = 96.0;

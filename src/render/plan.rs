@@ -256,18 +256,10 @@ impl Sheet<'_> {
     /// numbered as in the table; the legend under it.
     fn map(&self, svg: &mut String, legend: &[(String, String, f64, f64)]) -> Result<()> {
         let polygons = self.polygons;
-        let proj = draw_units(svg, polygons, self.in_province, &self.status, (LEFT, MAP_TOP, RIGHT - LEFT, LEGEND_TOP - MAP_TOP - 22.0))?;
         let number: HashMap<i64, usize> = self.req.plan.communes.iter().enumerate().map(|(i, c)| (c.unit_id, i + 1)).collect();
-        svg.push_str(r##"<g id="fade" fill="#ffffff" fill-opacity="0.6" stroke="none" fill-rule="evenodd">"##);
-        for (ui, u) in polygons.units.iter().enumerate() {
-            if (self.in_province)(u.id) && self.status.units.contains_key(&u.id) && !number.contains_key(&u.id) {
-                let d = unit_path(polygons, ui, &proj);
-                if !d.is_empty() {
-                    let _ = write!(svg, r#"<path d="{d}"/>"#);
-                }
-            }
-        }
-        svg.push_str(r##"</g><g id="plan-outlines" fill="none" stroke="#1a1a1a" stroke-width="1.4" stroke-linejoin="round">"##);
+        let frame = (LEFT, MAP_TOP, RIGHT - LEFT, LEGEND_TOP - MAP_TOP - 22.0);
+        let proj = draw_units(svg, polygons, self.in_province, &|id| !number.contains_key(&id), &self.status, frame)?;
+        svg.push_str(r##"<g id="plan-outlines" fill="none" stroke="#1a1a1a" stroke-width="1.4" stroke-linejoin="round">"##);
         let mut wanted = Vec::new();
         for (ui, u) in polygons.units.iter().enumerate() {
             let Some(k) = number.get(&u.id) else { continue };

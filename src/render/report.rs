@@ -93,7 +93,7 @@ pub fn svg(store: &Store, s: &Snapshot, tiles: &TileService, req: &ReportRequest
         tr(en, "phân loại theo bộ quy tắc data/rules; ngưỡng chưa xác nhận không tự quyết định trạng thái", "classified by the rule sets in data/rules; unconfirmed thresholds never decide a status")
     );
     let _ = write!(out, r##"<text x="24" y="56" font-size="9" fill="#555555">{}</text>"##, esc(&sub));
-    draw_units(&mut out, polygons, &in_province, &now, (24.0, 66.0, 746.0, 400.0))?;
+    draw_units(&mut out, polygons, &in_province, &|_| false, &now, (24.0, 66.0, 746.0, 400.0))?;
 
     // Communes by status, this year against last year.
     let rows: Vec<(Option<&str>, Vec<String>)> = now
