@@ -7,8 +7,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn start(db: &std::path::Path) -> common::Server {
-    common::serve(db)
+/// A server on a new demo store in a temporary directory (bind as `let (_dir, server)`, so the
+/// server stops before its directory goes).
+fn demo_server() -> (tempfile::TempDir, common::Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::serve(&dir.path().join("atlas.duckdb"));
+    (dir, server)
 }
 
 fn agent() -> ureq::Agent {
@@ -36,7 +40,7 @@ fn serve_on_a_fresh_machine_builds_the_demo_store_and_answers_health_and_units()
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("atlas.duckdb");
     assert!(!db.exists());
-    let server = start(&db);
+    let server = common::serve(&db);
 
     let (status, ctype, health) = get(&format!("{}/api/health", server.base));
     assert_eq!(status, 200);
@@ -75,8 +79,7 @@ fn serve_on_a_fresh_machine_builds_the_demo_store_and_answers_health_and_units()
 
 #[test]
 fn errors_are_json_with_a_message() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(&dir.path().join("atlas.duckdb"));
+    let (_dir, server) = demo_server();
     assert_json_error(&format!("{}/api/no-such-thing", server.base), 404, "/api/no-such-thing");
     assert_json_error(&format!("{}/api/units?version=nope", server.base), 404, "no boundary version named 'nope'");
     assert_json_error(&format!("{}/api/units?level=village", server.base), 400, "level must be");
@@ -84,8 +87,7 @@ fn errors_are_json_with_a_message() {
 
 #[test]
 fn every_answer_forbids_inline_scripts_framing_and_sniffing() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(&dir.path().join("atlas.duckdb"));
+    let (_dir, server) = demo_server();
     for path in ["/", "/web/js/app.js", "/api/health", "/api/no-such-thing", "/api/maps/status.svg?year=2025"] {
         let (status, hs, _) = get_raw(&format!("{}{path}", server.base), &[]);
         assert!(status == 200 || status == 404, "{path}: {status}");
@@ -98,8 +100,7 @@ fn every_answer_forbids_inline_scripts_framing_and_sniffing() {
 
 #[test]
 fn sigterm_shuts_down_gracefully() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = start(&dir.path().join("atlas.duckdb"));
+    let (_dir, mut server) = demo_server();
     let (status, _, _) = get(&format!("{}/api/health", server.base));
     assert_eq!(status, 200);
     let pid = server.child.id().to_string();
@@ -161,8 +162,7 @@ fn header<'a>(hs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 #[test]
 fn tiles_over_http_gzip_etag_204_and_json_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(&dir.path().join("atlas.duckdb"));
+    let (_dir, server) = demo_server();
     let (status, _, tj) = get(&format!("{}/tiles/communes.json", server.base));
     assert_eq!(status, 200);
     assert_eq!(tj["tilejson"], "3.0.0");
@@ -212,8 +212,7 @@ fn tiles_over_http_gzip_etag_204_and_json_errors() {
 
 #[test]
 fn the_map_gets_its_label_glyphs_from_the_server_vietnamese_letters_included() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(&dir.path().join("atlas.duckdb"));
+    let (_dir, server) = demo_server();
     // MapLibre's request for Latin Extended Additional (ạ … ỹ), with a fallback font in the stack.
     let (status, hs, pbf) = get_raw(&format!("{}/fonts/DejaVu%20Sans,Noto%20Sans/7680-7935.pbf", server.base), &[]);
     assert_eq!(status, 200);
@@ -227,8 +226,7 @@ fn the_map_gets_its_label_glyphs_from_the_server_vietnamese_letters_included() {
 
 #[test]
 fn the_converting_province_is_visible_through_the_api() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(&dir.path().join("atlas.duckdb"));
+    let (_dir, server) = demo_server();
     let (status, _, body) = get(&format!("{}/api/progress?province=99", server.base));
     assert_eq!(status, 200);
     let rows = body["rows"].as_array().unwrap();
