@@ -12,6 +12,7 @@ use super::mvt::{EXTENT, Geometry, LayerBuilder, PropValue};
 use super::simplify::{self, Bands, band_of};
 use super::snap::{SnapReport, snap};
 use super::topology::{RingIn, Topology};
+use super::UnitFilter;
 
 /// Buffer around a tile, in tile units, so strokes do not show seams.
 pub const BUFFER: f64 = 64.0;
@@ -326,9 +327,9 @@ impl LineLayer {
             .collect()
     }
 
-    /// Render tile z/x/y: whole lines when `everything`, else the pieces inside the units
-    /// `keep` accepts.
-    pub fn render(&self, z: u8, x: u32, y: u32, keep: &dyn Fn(i64) -> bool, everything: bool) -> Option<LayerBuilder> {
+    /// Render tile z/x/y: whole lines when `filter` keeps everything, else the pieces inside
+    /// the units it keeps.
+    pub fn render(&self, z: u8, x: u32, y: u32, filter: &dyn UnitFilter) -> Option<LayerBuilder> {
         let b = tile_bounds(z, x, y);
         let size = b[2] - b[0];
         let scale = f64::from(EXTENT) / size;
@@ -347,13 +348,13 @@ impl LineLayer {
                 layer.add(*id as u64, &props, &Geometry::Lines(pieces));
             }
         };
-        if everything {
+        if filter.everything() {
             for (li, line) in self.lines.iter().enumerate() {
                 add(li, &line.3);
             }
         } else {
             for (li, unit, line) in &self.pieces {
-                if keep(*unit) {
+                if filter.keep(*unit) {
                     add(*li, line);
                 }
             }

@@ -84,10 +84,9 @@ impl LayerEntry {
     /// The tile's layers: polygons (and, from [`layer::label_min_zoom`], `<name>_label` points) or
     /// lines; empty when nothing falls in the tile.
     fn render(&self, z: u8, x: u32, y: u32, filter: &dyn UnitFilter) -> Vec<mvt::LayerBuilder> {
-        let keep = |id| filter.keep(id);
         match &self.kind {
-            Kind::Polygons(p) => p.render(z, x, y, &keep),
-            Kind::Lines(l) => l.render(z, x, y, &keep, filter.everything()).into_iter().collect(),
+            Kind::Polygons(p) => p.render(z, x, y, &|id| filter.keep(id)),
+            Kind::Lines(l) => l.render(z, x, y, filter).into_iter().collect(),
         }
     }
 
