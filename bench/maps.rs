@@ -34,7 +34,7 @@ fn maps(c: &mut Criterion) {
     let mut g = c.benchmark_group(format!("status map ({name})"));
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     for (label, format) in [("svg", Format::Svg), ("png 300 dpi", Format::Png), ("pdf", Format::Pdf)] {
-        let req = MapRequest { view: "status".into(), spec: Spec::default(), province: None, english: false, format };
+        let req = MapRequest { view: commune_atlas::render::View::Status, spec: Spec::default(), province: None, english: false, format };
         g.bench_function(label, |b| b.iter(|| render::render(&s, &tiles, &req, &|_| true, &|_| None, true).unwrap()));
     }
     g.finish();

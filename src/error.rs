@@ -52,6 +52,16 @@ pub enum Error {
     /// The caller passed an argument that cannot be used.
     #[error("{0}")]
     InvalidArgument(String),
+
+    /// Stored data is not what the atlas wrote (a geometry that does not parse, a value outside
+    /// its vocabulary): the store was damaged or edited by hand. Not the caller's fault.
+    #[error("damaged stored data: {0}")]
+    Corrupt(String),
+
+    /// Something inside the service failed (a worker thread panicked, a writer failed): not the
+    /// caller's fault; the detail is for the log.
+    #[error("internal failure: {0}")]
+    Internal(String),
 }
 
 impl Error {

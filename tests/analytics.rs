@@ -4,6 +4,8 @@
 
 mod common;
 
+use commune_atlas::analytics::conversion::Class;
+
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -67,11 +69,11 @@ fn a_new_commune_is_never_maintained_because_an_old_one_was_drug_free() {
     assert_eq!(rows.len(), 210);
     let mut seen_recognised_predecessors = 0;
     for r in &rows {
-        assert_ne!(r.conversion, "maintained", "unit {} is 'maintained' across the reform", r.unit_id);
+        assert_ne!(r.conversion, Class::Maintained, "unit {} is 'maintained' across the reform", r.unit_id);
         let any_old_drug_free = s.facts.predecessors[&r.unit_id].iter().any(|l| s.facts.drug_free.contains_key(&(l.old_unit_id, 2024)));
         if any_old_drug_free && s.facts.drug_free.contains_key(&(r.unit_id, 2025)) {
             seen_recognised_predecessors += 1;
-            assert_eq!(r.conversion, "converted_to_drug_free");
+            assert_eq!(r.conversion, Class::ConvertedToDrugFree);
         }
     }
     assert!(seen_recognised_predecessors > 0, "the demo has new communes recognised in 2025 whose predecessors were drug-free in 2024");
@@ -79,7 +81,7 @@ fn a_new_commune_is_never_maintained_because_an_old_one_was_drug_free() {
     let strict = conversion::between(&s.rules, &s.facts, &by_key, 2024, 2025, false);
     let split: Vec<_> = strict.iter().filter(|r| r.reason.as_deref().is_some_and(|m| m.contains("split"))).collect();
     assert!(!split.is_empty());
-    assert!(split.iter().all(|r| r.conversion == "not_comparable"));
+    assert!(split.iter().all(|r| r.conversion == Class::NotComparable));
 }
 
 #[test]
@@ -93,7 +95,7 @@ fn the_stored_tables_hold_what_the_engine_computes() {
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))).unwrap().map(Result::unwrap).collect();
     for (u, y, status, ruleset, _reason) in &rows {
         let c = &s.classified[&(*u, *y)];
-        assert_eq!(&c.status.status, status);
+        assert_eq!(c.status.status.as_str(), status);
         assert_eq!(c.evaluation.as_ref().map(|e| e.ruleset_id.clone()), *ruleset);
     }
     // Rule sets by year: 3122/2010 before 2025, 28/2025 from 2025.
@@ -119,17 +121,9 @@ fn the_stored_tables_hold_what_the_engine_computes() {
 fn the_demo_story_shows_in_province_progress() {
     let (_d, store, _s) = demo();
     let conn = store.connect().unwrap();
-    let t = commune_atlas::store::tabular::run(
-        &conn,
-        "SELECT province_code, year, drug_free_pct, target_pct, communes FROM province_progress ORDER BY province_code, year",
-        1000,
-    )
-    .unwrap();
-    let rows: Vec<(String, i64, f64, Option<f64>)> = t
-        .rows
-        .iter()
-        .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_i64().unwrap(), r[2].as_f64().unwrap(), r[3].as_f64()))
-        .collect();
+    let (years, _) = commune_atlas::analytics::progress::read(&conn, None).unwrap();
+    let rows: Vec<(String, i64, f64, Option<f64>)> =
+        years.iter().map(|r| (r.province_code.clone(), i64::from(r.year), r.drug_free_pct.unwrap(), r.target_pct)).collect();
     // The steadily converting province: its share rises every year and meets ≈ 20 % / ≈ 30 %.
     let conv: Vec<&(String, i64, f64, Option<f64>)> = rows.iter().filter(|r| r.0 == "99").collect();
     assert_eq!(conv.len(), 8, "2019–2026");

@@ -14,7 +14,7 @@ fn boundary_opts(version: &str) -> BoundaryOptions {
         version: version.into(),
         valid_from: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
         valid_to: None,
-        level: "commune".into(),
+        level: commune_atlas::vocab::Level::Commune,
         code_system: Some("synthetic".into()),
         source: Some("test fixture".into()),
         repair: false,
@@ -245,6 +245,28 @@ fn a_duplicate_code_is_rejected() {
     let mut geo = grid_geojson("98", 1, 2, 105.0, 21.0, 0.1);
     geo = geo.replace("\"98002\"", "\"98001\"");
     assert_boundaries_rejected(&geo, 3, 1, "duplicate code '98001'");
+}
+
+#[test]
+fn a_unit_whose_area_cannot_be_computed_is_refused_not_skipped() {
+    // A MultiPolygon with no polygon: valid JSON, no ring to fail, but nothing to measure. The
+    // writer used to skip such a unit while counting it as written; now the file is refused.
+    let empty = format!(
+        "{FC_HEAD}{{\"type\":\"Feature\",\"properties\":{{\"code\":\"98101\",\"name\":\"Xã Trống\"}},\"geometry\":{{\"type\":\"MultiPolygon\",\"coordinates\":[]}}}}\n]}}"
+    );
+    assert_boundaries_rejected(&empty, 2, 78, "unit 98101 (Xã Trống): the geometry has no area");
+    // With a valid unit beside it, still nothing is written, and the report never counts it.
+    let (_dir, store) = seeded();
+    let mut geo = grid_geojson("97", 1, 1, 106.0, 21.0, 0.1);
+    geo = geo.replacen("\n]}", ",\n{\"type\":\"Feature\",\"properties\":{\"code\":\"97999\",\"name\":\"Xã Trống\"},\"geometry\":{\"type\":\"MultiPolygon\",\"coordinates\":[]}}\n]}", 1);
+    let p = rejected(import::import_boundaries(&store, &Input::from_bytes("two.geojson", geo.as_bytes()), &boundary_opts("other"), &ImportOptions::default()));
+    assert_eq!(p.total, 1, "{p}");
+    assert_eq!(count(&store, "admin_unit"), 20, "nothing of the file was written");
+    // A file that passes writes exactly what it says it wrote.
+    let ok = grid_geojson("97", 2, 3, 106.0, 21.0, 0.1);
+    let r = import::import_boundaries(&store, &Input::from_bytes("ok.geojson", ok.as_bytes()), &boundary_opts("other"), &ImportOptions::default()).unwrap();
+    assert_eq!(r.rows, 6);
+    assert_eq!(count(&store, "admin_unit"), 26);
 }
 
 #[test]

@@ -3,6 +3,9 @@
 
 mod common;
 
+use commune_atlas::rules::status::MapStatus;
+use commune_atlas::vocab::PlanStatus;
+
 use std::sync::{Arc, Barrier, OnceLock};
 
 use commune_atlas::Error;
@@ -80,8 +83,8 @@ fn the_demo_ranking_is_deterministic_and_puts_hotspots_last() {
     let b = candidates::rank(s, &s.rules.candidates, &adjacency, &names, "99", 2026);
     assert_eq!(a.iter().map(|c| c.unit_id).collect::<Vec<_>>(), b.iter().map(|c| c.unit_id).collect::<Vec<_>>());
     assert!(a.len() > 50);
-    assert!(a.iter().all(|c| c.status != "drug_free"), "drug-free communes are not candidates");
-    let hot: Vec<usize> = a.iter().filter(|c| c.status == "hotspot").map(|c| c.rank).collect();
+    assert!(a.iter().all(|c| c.status != MapStatus::DrugFree), "drug-free communes are not candidates");
+    let hot: Vec<usize> = a.iter().filter(|c| c.status == MapStatus::Hotspot).map(|c| c.rank).collect();
     assert!(!hot.is_empty());
     assert!(hot.iter().all(|r| *r > a.len() / 2), "hotspots rank in the lower half: {hot:?} of {}", a.len());
 }
@@ -104,12 +107,12 @@ fn a_plan_goes_through_its_lifecycle_and_every_change_is_audited() {
     let p = plans::remove_commune(store, p.plan_id, 4, units[0], "lan").unwrap();
     assert_eq!(p.communes.len(), 1);
     // Lifecycle: draft → submitted → approved → closed; no skipping; communes frozen after draft.
-    let err = plans::edit(store, p.plan_id, 5, &PlanEdit { status: Some("approved".into()), ..Default::default() }, "lan").unwrap_err();
+    let err = plans::edit(store, p.plan_id, 5, &PlanEdit { status: Some(PlanStatus::Approved), ..Default::default() }, "lan").unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
-    let p = plans::edit(store, p.plan_id, 5, &PlanEdit { status: Some("submitted".into()), ..Default::default() }, "lan").unwrap();
+    let p = plans::edit(store, p.plan_id, 5, &PlanEdit { status: Some(PlanStatus::Submitted), ..Default::default() }, "lan").unwrap();
     assert!(plans::add_commune(store, p.plan_id, 6, units[2], None, "lan").is_err(), "no additions once submitted");
-    let p = plans::edit(store, p.plan_id, 6, &PlanEdit { status: Some("approved".into()), ..Default::default() }, "chu_tich").unwrap();
-    let p = plans::edit(store, p.plan_id, 7, &PlanEdit { status: Some("closed".into()), ..Default::default() }, "chu_tich").unwrap();
+    let p = plans::edit(store, p.plan_id, 6, &PlanEdit { status: Some(PlanStatus::Approved), ..Default::default() }, "chu_tich").unwrap();
+    let p = plans::edit(store, p.plan_id, 7, &PlanEdit { status: Some(PlanStatus::Closed), ..Default::default() }, "chu_tich").unwrap();
     assert_eq!((p.status.as_str(), p.version), ("closed", 8));
     // The audit trail: who, what, before and after, for every change.
     let h = plans::history(store, p.plan_id).unwrap();
@@ -180,7 +183,7 @@ fn a_plan_shows_which_selected_communes_converted_once_recognitions_are_in() {
         .facts
         .units
         .iter()
-        .find(|(id, u)| u.province_code.as_deref() == Some("99") && s.classified.get(&(**id, 2025)).is_some_and(|c| c.status.status == "hotspot"))
+        .find(|(id, u)| u.province_code.as_deref() == Some("99") && s.classified.get(&(**id, 2025)).is_some_and(|c| c.status.status == MapStatus::Hotspot))
         .map(|(id, _)| *id)
         .unwrap();
     let mut p = plans::create(store, "2025", "99", 2025, Some(3), "t").unwrap();
@@ -189,12 +192,12 @@ fn a_plan_shows_which_selected_communes_converted_once_recognitions_are_in() {
     }
     let converted: Vec<bool> = p.communes.iter().map(|c| c.converted).collect();
     assert_eq!(converted.iter().filter(|c| **c).count(), 2);
-    let csv = plans::to_csv(&p);
+    let csv = plans::to_csv(&p).unwrap();
     assert_eq!(csv.lines().count(), 4);
     assert!(csv.lines().next().unwrap().contains("converted"));
     // A note typed like a spreadsheet formula stays text in the CSV.
     let p = plans::set_note(store, p.plan_id, p.version, not, Some("=HYPERLINK(\"http://x\",\"bấm\")"), "t").unwrap();
-    let csv = plans::to_csv(&p);
+    let csv = plans::to_csv(&p).unwrap();
     let mut r = csv::Reader::from_reader(csv.as_bytes());
     let notes: Vec<String> = r.records().map(|x| x.unwrap()[6].to_string()).collect();
     assert!(notes.contains(&"'=HYPERLINK(\"http://x\",\"bấm\")".to_string()), "{notes:?}");

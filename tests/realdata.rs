@@ -14,7 +14,7 @@ fn opts(repair: bool) -> BoundaryOptions {
         version: "vn2025".into(),
         valid_from: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
         valid_to: None,
-        level: "commune".into(),
+        level: commune_atlas::vocab::Level::Commune,
         code_system: None,
         source: Some("realdata test".into()),
         repair,

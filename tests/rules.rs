@@ -48,7 +48,7 @@ fn example_a_is_type_i_under_decision_28_with_reason_codes_i_a_i_b_i_c() {
     let t1 = &ev.types[0];
     assert_eq!((t1.met_min, t1.met_max), (3, Some(4)));
     assert_eq!(ev.key_type, KeyType::I);
-    assert_eq!(ev.possible, vec!["I"]);
+    assert_eq!(ev.possible, vec![KeyType::I]);
     assert_eq!(ev.fired(), vec!["I.a", "I.b", "I.c"]);
     let status = r.status.decide(None, None, Some(&ev));
     assert_eq!((status.status.as_str(), status.basis), ("hotspot", Basis::Computed));
@@ -108,7 +108,7 @@ fn example_b_is_honestly_undetermined_between_ii_iii_and_none() {
     assert_eq!(ev.between(), "II|III|none");
     assert_eq!(ev.reason_codes(), "II.b,II.c true; II.a unknown(threshold)");
     // Rendered as "needs rule confirmation", never as type II.
-    assert_eq!(r.status.decide(None, None, Some(&ev)).status, "undetermined");
+    assert_eq!(r.status.decide(None, None, Some(&ev)).status.as_str(), "undetermined");
 }
 
 #[test]
@@ -128,7 +128,7 @@ fn example_c_keeps_the_reported_type_i_and_the_recomputation_as_an_annotation() 
     let ev = evaluate(r.set("QD3122_2010").unwrap(), &i);
     assert_eq!(criterion(&ev, "I.a"), Tri::False, "39 addicts < 100 under the 2010 wording");
     assert!(!ev.types[0].possible, "the recomputation says 'not I'");
-    let status = r.status.decide(None, Some("I"), Some(&ev));
+    let status = r.status.decide(None, Some(commune_atlas::vocab::ReportedKeyType::I), Some(&ev));
     assert_eq!((status.status.as_str(), status.basis), ("hotspot", Basis::Official), "the official label decides");
 }
 
@@ -150,20 +150,20 @@ fn a_commune_with_no_drug_activity_is_no_key_area_and_a_recognition_wins() {
     let ev = evaluate(r.set("QD28_2025").unwrap(), &zero);
     assert_eq!(ev.key_type, KeyType::None);
     assert!(ev.ruled_out_by_activity);
-    assert_eq!(r.status.decide(None, None, Some(&ev)).status, "no_activity");
-    let s = r.status.decide(Some("khong_ma_tuy_2025"), None, Some(&ev));
+    assert_eq!(r.status.decide(None, None, Some(&ev)).status.as_str(), "no_activity");
+    let s = r.status.decide(Some(commune_atlas::vocab::RecognitionKind::DrugFree2025), None, Some(&ev));
     assert_eq!((s.status.as_str(), s.legacy_label), ("drug_free", false));
-    let s = r.status.decide(Some("khong_co_te_nan_legacy"), None, Some(&ev));
+    let s = r.status.decide(Some(commune_atlas::vocab::RecognitionKind::NoDrugViceLegacy), None, Some(&ev));
     assert_eq!((s.status.as_str(), s.legacy_label), ("drug_free", true), "legacy labels are flagged");
 }
 
 /// Severity interval of an evaluation's possible outcomes: none = 0 … I = 3.
 fn interval(ev: &commune_atlas::rules::Evaluation) -> (u8, u8) {
-    let r = |o: &str| match o {
-        "I" => 3,
-        "II" => 2,
-        "III" => 1,
-        _ => 0,
+    let r = |o: &KeyType| match o {
+        KeyType::I => 3,
+        KeyType::II => 2,
+        KeyType::III => 1,
+        KeyType::None | KeyType::Undetermined => 0,
     };
     let ranks: Vec<u8> = ev.possible.iter().map(|o| r(o)).collect();
     (*ranks.iter().min().unwrap(), *ranks.iter().max().unwrap())

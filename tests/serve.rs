@@ -49,7 +49,7 @@ fn serve_on_a_fresh_machine_builds_the_demo_store_and_answers_health_and_units()
     assert_eq!(health["demo"], true, "the demo store is labelled as such");
     let manifest = commune_atlas::demo::manifest().unwrap();
     let demo_versions: Vec<&str> =
-        manifest.steps.iter().filter(|s| s.kind == "boundaries").filter_map(|s| s.version.as_deref()).collect();
+        manifest.steps.iter().filter(|s| s.kind == commune_atlas::import::Kind::Boundaries).filter_map(|s| s.version.as_deref()).collect();
     let versions: Vec<&str> = health["boundary_versions"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
     for v in &demo_versions {
         assert!(versions.contains(v), "health lists demo version {v}: {versions:?}");
@@ -82,7 +82,52 @@ fn errors_are_json_with_a_message() {
     let (_dir, server) = demo_server();
     assert_json_error(&format!("{}/api/no-such-thing", server.base), 404, "/api/no-such-thing");
     assert_json_error(&format!("{}/api/units?version=nope", server.base), 404, "no boundary version named 'nope'");
-    assert_json_error(&format!("{}/api/units?level=village", server.base), 400, "level must be");
+    assert_json_error(&format!("{}/api/units?level=village", server.base), 400, "unknown level 'village': use province, district or commune");
+    // Refusals made before a handler runs are JSON too: a missing query parameter, a path that
+    // does not parse, a method the endpoint does not have, a body that is not JSON.
+    assert_json_error(&format!("{}/api/candidates", server.base), 400, "missing field `province`");
+    assert_json_error(&format!("{}/api/plans/not-a-number", server.base), 400, "not-a-number");
+    let resp = agent().delete(&format!("{}/api/health", server.base)).call().unwrap();
+    assert_eq!(resp.status().as_u16(), 405);
+    assert!(resp.headers().get("content-type").unwrap().to_str().unwrap().starts_with("application/json"));
+    let mut resp = agent().post(&format!("{}/api/sql", server.base)).header("content-type", "application/json").send("{not json").unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    let body: Value = serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], "bad_request", "{body}");
+}
+
+#[test]
+fn an_internal_failure_answers_a_reference_and_keeps_its_detail_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::demo_store(dir.path());
+    {
+        // Damage the store the way a hand edit would: the audit timeline's view is gone.
+        let store = commune_atlas::store::Store::open(&db).unwrap();
+        store.connect().unwrap().execute_batch("DROP VIEW audit_log").unwrap();
+    }
+    let server = common::serve(&db);
+    let (status, ctype, body) = get(&format!("{}/api/admin/audit", server.base));
+    assert_eq!(status, 500, "{body}");
+    assert!(ctype.starts_with("application/json"));
+    assert_eq!(body["error"]["code"], "internal");
+    let message = body["error"]["message"].as_str().unwrap();
+    let reference = message.strip_prefix("internal error, reference ").unwrap_or_else(|| panic!("{message}"));
+    assert_eq!(reference.len(), 12, "{message}");
+    let text = body.to_string();
+    for secret in ["audit_log", "Catalog", "does not exist", "DuckDB", "store:", db.to_str().unwrap(), dir.path().to_str().unwrap(), "/tmp"] {
+        assert!(!text.contains(secret), "the answer reveals {secret:?}: {text}");
+    }
+    // The log has the reference and the detail, for the administrator.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let log = server.log.lock().unwrap().clone();
+        if let Some(line) = log.lines().find(|l| l.contains(reference)) {
+            assert!(line.contains("audit_log"), "the log line says what failed: {line}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no log line with reference {reference}:\n{log}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]

@@ -169,3 +169,33 @@ fn every_saved_query_returns_rows_and_results_export() {
     assert_eq!(code, 0, "{err}");
     assert!(out.lines().count() > 1, "{out}");
 }
+
+#[test]
+fn nothing_an_analyst_can_ask_the_sandbox_tells_where_the_server_keeps_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::serve(&dir.path().join("atlas.duckdb"));
+    let home = std::env::var("HOME").unwrap_or_default();
+    let cwd = std::env::current_dir().unwrap().display().to_string();
+    let tmp = std::env::temp_dir().display().to_string();
+    let secrets: Vec<String> =
+        [dir.path().display().to_string(), tmp.trim_end_matches('/').to_string(), home, cwd, "commune-atlas-sandbox".into()].into_iter().filter(|s| s.len() > 1).collect();
+    for q in [
+        "SELECT current_setting('temp_directory') AS t",
+        "SELECT current_setting('home_directory') AS h, current_setting('extension_directory') AS e, current_setting('secret_directory') AS s",
+        "SELECT * FROM duckdb_databases()",
+        "SELECT * FROM pragma_database_list",
+        "SELECT name, value FROM duckdb_settings()",
+        "SELECT * FROM duckdb_temporary_files()",
+        "SELECT * FROM duckdb_extensions()",
+        "SELECT * FROM duckdb_secrets()",
+    ] {
+        let (status, body) = sql(&server.base, q);
+        let text = body.to_string();
+        for s in &secrets {
+            assert!(!text.contains(s.as_str()), "{q} ({status}) reveals {s}: {}", text.chars().take(400).collect::<String>());
+        }
+    }
+    // The sandbox still works as before.
+    let (status, body) = sql(&server.base, "SELECT count(*) FROM unit");
+    assert_eq!(status, 200, "{body}");
+}

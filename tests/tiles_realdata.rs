@@ -30,7 +30,7 @@ fn check(file: &str, repair: bool) {
         version: "real".into(),
         valid_from: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
         valid_to: None,
-        level: "commune".into(),
+        level: commune_atlas::vocab::Level::Commune,
         code_system: None,
         source: None,
         repair,

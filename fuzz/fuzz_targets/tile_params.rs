@@ -62,7 +62,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = parse_coords(zs, xs, ys);
     let custom: Vec<f64> = rest.split(',').filter_map(|b| b.trim().parse().ok()).collect();
     let values: Vec<f64> = data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
-    let method = ["quantile", "equal", "jenks", "custom", "other"][usize::from(data[9]) % 5];
+    use commune_atlas::analytics::choropleth::Method;
+    let method = Method::ALL[usize::from(data[9]) % Method::ALL.len()];
     let classes = usize::from(data[data.len() - 1]) % 12;
     let _ = commune_atlas::analytics::choropleth::breaks(&values, method, classes, &custom);
 });

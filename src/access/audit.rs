@@ -45,7 +45,7 @@ impl Event {
 /// Record an event on a connection (inside the caller's transaction, when it has one).
 pub fn record_on(conn: &Connection, e: &Event) -> Result<()> {
     conn.execute(
-        "INSERT INTO audit_event (actor, action, target, outcome, detail, duration_ms, rows) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        include_str!("sql/audit_insert.sql"),
         params![e.actor, e.action, e.target, e.outcome, e.detail, e.duration_ms, e.rows],
     )
     .map(|_| ())
@@ -55,4 +55,16 @@ pub fn record_on(conn: &Connection, e: &Event) -> Result<()> {
 /// Record an event on its own.
 pub fn record(store: &Store, e: &Event) -> Result<()> {
     record_on(&store.connect()?, e)
+}
+
+/// The audit timeline, newest first, optionally for one action and/or one actor; at most `limit`
+/// events.
+pub fn log(store: &Store, action: Option<&str>, actor: Option<&str>, limit: usize) -> Result<crate::store::Table> {
+    let conn = store.connect()?;
+    crate::store::tabular::run_params(
+        &conn,
+        include_str!("sql/audit_log.sql"),
+        &[("action", &action as &dyn duckdb::ToSql), ("actor", &actor as &dyn duckdb::ToSql)],
+        limit,
+    )
 }

@@ -10,35 +10,22 @@ pub mod audit;
 pub mod scope;
 pub mod users;
 
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 
 pub use scope::Scope;
 pub use users::{IssuedToken, User};
 
-/// What a user may do, in increasing order of power.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Viewer,
-    Leader,
-    Analyst,
-    Admin,
+crate::vocabulary! {
+    /// What a user may do, in increasing order of power (each role includes the ones before it).
+    pub enum Role ("role") {
+        Viewer = "viewer",
+        Leader = "leader",
+        Analyst = "analyst",
+        Admin = "admin",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Viewer, Role::Leader, Role::Analyst, Role::Admin];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Leader => "leader",
-            Role::Analyst => "analyst",
-            Role::Admin => "admin",
-        }
-    }
-
     /// What the role adds to the one below it (for `--help` and error messages).
     pub fn grants(self) -> &'static str {
         match self {
@@ -47,21 +34,6 @@ impl Role {
             Role::Analyst => "leader + SQL console, saved queries, exports",
             Role::Admin => "analyst + imports, users, audit log",
         }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> crate::Result<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
-            crate::Error::InvalidArgument(format!("unknown role '{s}': use viewer, leader, analyst or admin"))
-        })
     }
 }
 

@@ -9,13 +9,14 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::error::{Error, Result};
-use crate::text::Fnv;
+use crate::hash::Fnv;
+use crate::vocab::{Level, Relation};
 
 /// One unit as scope resolution sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct UnitRef<'a> {
     pub id: i64,
-    pub level: &'a str,
+    pub level: Level,
     pub code: &'a str,
     pub province_code: Option<&'a str>,
 }
@@ -23,7 +24,7 @@ pub struct UnitRef<'a> {
 impl UnitRef<'_> {
     /// The province a unit belongs to (a province unit belongs to itself).
     fn province(&self) -> Option<&str> {
-        if self.level == "province" { Some(self.province_code.unwrap_or(self.code)) } else { self.province_code }
+        if self.level == Level::Province { Some(self.province_code.unwrap_or(self.code)) } else { self.province_code }
     }
 }
 
@@ -63,7 +64,7 @@ impl Scope {
     }
 
     /// Resolve a stored scope over the store's units and the crosswalk (old unit → new units).
-    pub fn resolve<'a>(spec: &str, units: impl IntoIterator<Item = UnitRef<'a>>, successors: &HashMap<i64, Vec<(i64, String)>>) -> Scope {
+    pub fn resolve<'a>(spec: &str, units: impl IntoIterator<Item = UnitRef<'a>>, successors: &HashMap<i64, Vec<(i64, Relation)>>) -> Scope {
         if spec == "*" {
             return Scope::all();
         }
@@ -75,7 +76,7 @@ impl Scope {
         // Communes that became in-scope communes.
         let via_crosswalk: Vec<i64> = units
             .iter()
-            .filter(|u| u.level == "commune" && !inside.contains(&u.id))
+            .filter(|u| u.level == Level::Commune && !inside.contains(&u.id))
             .filter(|u| {
                 successors.get(&u.id).is_some_and(|next| {
                     next.iter().any(|(n, _)| province_of.get(n).copied().flatten().is_some_and(|p| given.contains(p)))
@@ -86,7 +87,7 @@ impl Scope {
         inside.extend(via_crosswalk);
         // Old provinces whose communes are all in scope now.
         let mut communes_of: HashMap<&str, (usize, usize)> = HashMap::new();
-        for u in units.iter().filter(|u| u.level == "commune") {
+        for u in units.iter().filter(|u| u.level == Level::Commune) {
             if let Some(p) = u.province() {
                 let e = communes_of.entry(p).or_default();
                 e.0 += 1;
@@ -142,7 +143,7 @@ impl Scope {
 mod tests {
     use super::*;
 
-    fn u<'a>(id: i64, level: &'a str, code: &'a str, p: &'a str) -> UnitRef<'a> {
+    fn u<'a>(id: i64, level: Level, code: &'a str, p: &'a str) -> UnitRef<'a> {
         UnitRef { id, level, code, province_code: Some(p) }
     }
 
@@ -150,18 +151,18 @@ mod tests {
     fn a_scope_follows_the_crosswalk_back_to_the_provinces_that_merged_into_it() {
         // Old provinces 97 and 98 merged into new 98; old 96 split between new 98 and 99.
         let units = [
-            u(1, "province", "97", "97"),
-            u(2, "commune", "c1", "97"),
-            u(3, "province", "96", "96"),
-            u(4, "commune", "c4", "96"),
-            u(5, "commune", "c5", "96"),
-            u(10, "province", "98", "98"),
-            u(11, "commune", "n1", "98"),
-            u(20, "province", "99", "99"),
-            u(21, "commune", "n2", "99"),
+            u(1, Level::Province, "97", "97"),
+            u(2, Level::Commune, "c1", "97"),
+            u(3, Level::Province, "96", "96"),
+            u(4, Level::Commune, "c4", "96"),
+            u(5, Level::Commune, "c5", "96"),
+            u(10, Level::Province, "98", "98"),
+            u(11, Level::Commune, "n1", "98"),
+            u(20, Level::Province, "99", "99"),
+            u(21, Level::Commune, "n2", "99"),
         ];
-        let successors: HashMap<i64, Vec<(i64, String)>> =
-            [(2, vec![(11, "full".into())]), (4, vec![(11, "full".into())]), (5, vec![(21, "full".into())])].into_iter().collect();
+        let successors: HashMap<i64, Vec<(i64, Relation)>> =
+            [(2, vec![(11, Relation::Full)]), (4, vec![(11, Relation::Full)]), (5, vec![(21, Relation::Full)])].into_iter().collect();
         let s = Scope::resolve("98", units, &successors);
         assert!(s.unit(11) && s.unit(10) && s.unit(2) && s.unit(1), "98, its commune, old 97 and its commune");
         assert!(s.unit(4), "the old commune of 96 that became part of 98");

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::Role;
 use super::audit;
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::store::{Store, transaction};
 
 /// A user as listed (never with a token).
 #[derive(Debug, Clone, Serialize)]
@@ -38,7 +38,7 @@ pub struct IssuedToken {
 
 fn random_hex(bytes: usize) -> Result<String> {
     let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).map_err(|e| Error::InvalidArgument(format!("the operating system gave no randomness: {e}")))?;
+    getrandom::fill(&mut buf).map_err(|e| Error::Internal(format!("the operating system gave no randomness: {e}")))?;
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -49,12 +49,12 @@ pub fn random_token(bytes: usize) -> Result<String> {
 
 fn hash_secret(secret: &str) -> Result<String> {
     let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| Error::InvalidArgument(format!("the operating system gave no randomness: {e}")))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| Error::InvalidArgument(format!("salt: {e}")))?;
+    getrandom::fill(&mut salt).map_err(|e| Error::Internal(format!("the operating system gave no randomness: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| Error::Internal(format!("salt: {e}")))?;
     Argon2::default()
         .hash_password(secret.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| Error::InvalidArgument(format!("hashing a token: {e}")))
+        .map_err(|e| Error::Internal(format!("hashing a token: {e}")))
 }
 
 /// Split `cat_<id>_<secret>`; `None` when it is not shaped like a token.
@@ -76,33 +76,16 @@ fn validate_name(name: &str) -> Result<()> {
     }
 }
 
-fn in_transaction<T>(conn: &Connection, what: &str, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-    conn.execute_batch("BEGIN TRANSACTION").map_err(Error::store(what.to_string()))?;
-    match work(conn) {
-        Ok(v) => {
-            conn.execute_batch("COMMIT").map_err(Error::store(what.to_string()))?;
-            Ok(v)
-        }
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
-    }
-}
-
 fn insert_token(conn: &Connection, user_id: i32) -> Result<String> {
     let id = random_hex(8)?;
     let secret = random_hex(32)?;
-    conn.execute(
-        "INSERT INTO atlas_token (token_id, user_id, secret_hash) VALUES (?, ?, ?)",
-        params![id, user_id, hash_secret(&secret)?],
-    )
+    conn.execute(include_str!("sql/token_insert.sql"), params![id, user_id, hash_secret(&secret)?])
     .map_err(Error::store("storing a token"))?;
     Ok(format!("cat_{id}_{secret}"))
 }
 
 fn user_id(conn: &Connection, name: &str) -> Result<(i32, bool)> {
-    conn.query_row("SELECT user_id, disabled FROM atlas_user WHERE name = ?", [name], |r| Ok((r.get(0)?, r.get(1)?)))
+    conn.query_row(include_str!("sql/user_by_name.sql"), [name], |r| Ok((r.get(0)?, r.get(1)?)))
         .map_err(|e| match e {
             duckdb::Error::QueryReturnedNoRows => Error::NotFound(format!("no user named '{name}' (see `commune-atlas users list`)")),
             other => Error::Store { context: format!("finding user {name}"), source: other },
@@ -114,19 +97,15 @@ pub fn add(store: &Store, name: &str, role: Role, scope: &str, actor: &str) -> R
     validate_name(name)?;
     let scope = super::scope::normalise(scope)?;
     let conn = store.connect()?;
-    in_transaction(&conn, "adding a user", |c| {
+    transaction(&conn, "adding a user", |c| {
         let exists: i64 = c
-            .query_row("SELECT count(*) FROM atlas_user WHERE name = ?", [name], |r| r.get(0))
+            .query_row(include_str!("sql/user_count_named.sql"), [name], |r| r.get(0))
             .map_err(Error::store("adding a user"))?;
         if exists > 0 {
             return Err(Error::Refused(format!("a user named '{name}' exists; issue a new token with `users token {name}`")));
         }
         let id: i32 = c
-            .query_row(
-                "INSERT INTO atlas_user (name, role, scope, created_by) VALUES (?, ?, ?, ?) RETURNING user_id",
-                params![name, role.as_str(), scope, actor],
-                |r| r.get(0),
-            )
+            .query_row(include_str!("sql/user_insert.sql"), params![name, role, scope, actor], |r| r.get(0))
             .map_err(Error::store("adding a user"))?;
         let token = insert_token(c, id)?;
         audit::record_on(c, &audit::Event::new(actor, "user_add").target(name).detail(format!("role={role} scope={scope}")))?;
@@ -137,13 +116,13 @@ pub fn add(store: &Store, name: &str, role: Role, scope: &str, actor: &str) -> R
 /// Issue another token for a user (`revoke_others` revokes the ones they had).
 pub fn issue_token(store: &Store, name: &str, revoke_others: bool, actor: &str) -> Result<IssuedToken> {
     let conn = store.connect()?;
-    in_transaction(&conn, "issuing a token", |c| {
+    transaction(&conn, "issuing a token", |c| {
         let (id, disabled) = user_id(c, name)?;
         if disabled {
             return Err(Error::Refused(format!("user '{name}' is disabled; enable them first (`users enable {name}`)")));
         }
         if revoke_others {
-            c.execute("UPDATE atlas_token SET revoked_at = current_timestamp WHERE user_id = ? AND revoked_at IS NULL", [id])
+            c.execute(include_str!("sql/tokens_revoke.sql"), [id])
                 .map_err(Error::store("revoking tokens"))?;
         }
         let token = insert_token(c, id)?;
@@ -155,9 +134,9 @@ pub fn issue_token(store: &Store, name: &str, revoke_others: bool, actor: &str) 
 /// Disable (or enable again) a user: a disabled user's tokens and sessions stop working.
 pub fn set_disabled(store: &Store, name: &str, disabled: bool, actor: &str) -> Result<()> {
     let conn = store.connect()?;
-    in_transaction(&conn, "changing a user", |c| {
+    transaction(&conn, "changing a user", |c| {
         let (id, _) = user_id(c, name)?;
-        c.execute("UPDATE atlas_user SET disabled = ? WHERE user_id = ?", params![disabled, id]).map_err(Error::store("changing a user"))?;
+        c.execute(include_str!("sql/user_set_disabled.sql"), params![disabled, id]).map_err(Error::store("changing a user"))?;
         let action = if disabled { "user_disable" } else { "user_enable" };
         audit::record_on(c, &audit::Event::new(actor, action).target(name))
     })
@@ -168,31 +147,29 @@ pub fn list(store: &Store) -> Result<Vec<User>> {
     let conn = store.connect()?;
     let ctx = "listing users";
     let mut stmt = conn
-        .prepare(
-            "SELECT u.user_id, u.name, u.role, u.scope, u.disabled, u.created_by, CAST(u.created_at AS VARCHAR),
-                    count(t.token_id) FILTER (WHERE t.revoked_at IS NULL)
-             FROM atlas_user u LEFT JOIN atlas_token t USING (user_id) GROUP BY ALL ORDER BY u.name",
-        )
+        .prepare(include_str!("sql/users_list.sql"))
         .map_err(Error::store(ctx))?;
     let rows = stmt
         .query_map([], |r| {
-            let role: String = r.get(2)?;
-            Ok((r.get(0)?, r.get(1)?, role, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+            Ok(User {
+                user_id: r.get(0)?,
+                name: r.get(1)?,
+                role: r.get(2)?,
+                scope: r.get(3)?,
+                disabled: r.get(4)?,
+                created_by: r.get(5)?,
+                created_at: r.get(6)?,
+                active_tokens: r.get(7)?,
+            })
         })
         .map_err(Error::store(ctx))?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (user_id, name, role, scope, disabled, created_by, created_at, active_tokens): (i32, String, String, String, bool, String, String, i64) =
-            row.map_err(Error::store(ctx))?;
-        out.push(User { user_id, name, role: role.parse()?, scope, disabled, created_by, created_at, active_tokens });
-    }
-    Ok(out)
+    rows.collect::<std::result::Result<_, _>>().map_err(Error::store(ctx))
 }
 
 /// True when at least one enabled user exists (a login-protected server needs one).
 pub fn any_enabled(store: &Store) -> Result<bool> {
     let conn = store.connect()?;
-    conn.query_row("SELECT count(*) > 0 FROM atlas_user WHERE NOT disabled", [], |r| r.get(0)).map_err(Error::store("counting users"))
+    conn.query_row(include_str!("sql/users_any_enabled.sql"), [], |r| r.get(0)).map_err(Error::store("counting users"))
 }
 
 /// Who a token belongs to: (name, role, scope). `None` for a malformed, unknown, revoked or
@@ -200,22 +177,17 @@ pub fn any_enabled(store: &Store) -> Result<bool> {
 pub fn verify(store: &Store, token: &str) -> Result<Option<(String, Role, String)>> {
     let Some((id, secret)) = parse(token) else { return Ok(None) };
     let conn = store.connect()?;
-    let row: Option<(String, String, String, String)> = conn
-        .query_row(
-            "SELECT t.secret_hash, u.name, u.role, u.scope FROM atlas_token t JOIN atlas_user u USING (user_id)
-             WHERE t.token_id = ? AND t.revoked_at IS NULL AND NOT u.disabled",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
+    let row: Option<(String, String, Role, String)> = conn
+        .query_row(include_str!("sql/token_lookup.sql"), [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .map(Some)
         .or_else(|e| if matches!(e, duckdb::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })
         .map_err(Error::store("checking a token"))?;
     let Some((hash, name, role, scope)) = row else { return Ok(None) };
-    let parsed = PasswordHash::new(&hash).map_err(|e| Error::InvalidArgument(format!("stored token hash of {name} is damaged: {e}")))?;
+    let parsed = PasswordHash::new(&hash).map_err(|e| Error::Corrupt(format!("stored token hash of {name}: {e}")))?;
     if Argon2::default().verify_password(secret.as_bytes(), &parsed).is_err() {
         return Ok(None);
     }
-    Ok(Some((name, role.parse()?, scope)))
+    Ok(Some((name, role, scope)))
 }
 
 #[cfg(test)]

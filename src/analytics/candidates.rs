@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::{Snapshot, conversion};
-use crate::rules::{CandidateConfig, Inputs, RuleSet, Threshold};
+use crate::rules::status::MapStatus;
+use crate::rules::{CandidateConfig, Inputs, KeyType, Op, RuleSet, Threshold};
 
 /// One component of a candidate's score.
 #[derive(Debug, Clone, Serialize)]
@@ -45,7 +46,7 @@ pub struct Candidate {
     pub base_year: i32,
     /// Indicators rebuilt from pre-reform communes through the crosswalk.
     pub rebuilt: bool,
-    pub status: String,
+    pub status: MapStatus,
     pub components: Vec<Component>,
 }
 
@@ -60,9 +61,9 @@ pub struct Facts<'a> {
 
 /// The type I threshold of `field` in `set` (value and whether it is confirmed).
 fn threshold(set: &RuleSet, field: &str) -> Option<(f64, bool)> {
-    set.criteria.iter().filter(|c| c.key_type == "I").find_map(|c| {
+    set.criteria.iter().filter(|c| c.key_type == KeyType::I).find_map(|c| {
         let conds = c.condition.iter().chain(&c.any_of);
-        conds.into_iter().find(|x| x.field == field && x.op == ">=").and_then(|x| match x.value {
+        conds.into_iter().find(|x| x.field == field && x.op == Op::Ge).and_then(|x| match x.value {
             Some(Threshold::Exact(v)) => Some((v, c.confirmed == crate::rules::Confirmed::True)),
             Some(Threshold::Range([_, hi])) => Some((hi, false)),
             None => None,
@@ -166,7 +167,7 @@ pub fn rank(
         .map(|(id, _)| *id)
         .collect();
     units.sort_unstable();
-    let drug_free = |u: i64, y: i32| s.classified.get(&(u, y)).is_some_and(|c| c.status.status == "drug_free");
+    let drug_free = |u: i64, y: i32| s.classified.get(&(u, y)).is_some_and(|c| c.status.status == MapStatus::DrugFree);
     let mut out = Vec::new();
     for u in units {
         if drug_free(u, base_year) {
@@ -199,7 +200,7 @@ pub fn rank(
             score,
             base_year,
             rebuilt,
-            status: s.classified.get(&(u, base_year)).map_or("no_data".into(), |c| c.status.status.clone()),
+            status: s.classified.get(&(u, base_year)).map_or(MapStatus::NoData, |c| c.status.status),
             components,
         });
     }

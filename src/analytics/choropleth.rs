@@ -13,13 +13,82 @@ use serde::{Deserialize, Serialize};
 
 use super::{Snapshot, conversion};
 use crate::error::{Error, Result};
+use crate::rules::KeyType;
+use crate::rules::status::MapStatus;
+
+crate::vocabulary! {
+    /// How a numeric metric's values are cut into classes (categorical metrics have their own).
+    pub enum Method ("classification method") {
+        /// Equal numbers of units per class.
+        Quantile = "quantile",
+        /// Classes of equal width.
+        Equal = "equal",
+        /// Jenks natural breaks.
+        Jenks = "jenks",
+        /// The breaks given (`breaks=a,b,c`).
+        Custom = "custom",
+        /// Fixed classes of a categorical metric (status, key type, conversion).
+        Categorical = "categorical",
+    }
+}
+
+/// What a choropleth maps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Metric {
+    /// The map status.
+    Status,
+    /// The computed key type.
+    KeyType,
+    /// Conversion from an earlier year.
+    Conversion,
+    /// A numeric indicator or rate (`addict_user_rate_pct`, `drug_use_locations` …).
+    Indicator(String),
+}
+
+impl Metric {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Metric::Status => "status",
+            Metric::KeyType => "key_type",
+            Metric::Conversion => "conversion",
+            Metric::Indicator(name) => name,
+        }
+    }
+}
+
+impl std::str::FromStr for Metric {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Metric> {
+        Ok(match s {
+            "status" => Metric::Status,
+            "key_type" => Metric::KeyType,
+            "conversion" => Metric::Conversion,
+            other => {
+                let numeric = super::facts::numeric_columns();
+                if !numeric.contains(&other) && !other.ends_with("_pct") {
+                    return Err(Error::InvalidArgument(format!(
+                        "unknown metric '{other}': use status, key_type, conversion, addict_user_rate_pct, arrest_rate_pct or a numeric indicator ({})",
+                        numeric.join(", ")
+                    )));
+                }
+                Metric::Indicator(other.to_string())
+            }
+        })
+    }
+}
+
+impl Serialize for Metric {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
 
 /// What to map: the query of `/api/choropleth` and of static maps.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Spec {
     pub year: Option<i32>,
     pub metric: Option<String>,
-    pub method: Option<String>,
+    pub method: Option<Method>,
     pub classes: Option<usize>,
     /// Custom breaks, comma-separated.
     pub breaks: Option<String>,
@@ -34,8 +103,8 @@ pub struct Spec {
 /// A computed choropleth: every unit's class and the legend with counts.
 #[derive(Debug, Clone, Serialize)]
 pub struct Choropleth {
-    pub metric: String,
-    pub method: String,
+    pub metric: Metric,
+    pub method: Method,
     pub year: i32,
     pub from: Option<i32>,
     pub boundary_version: String,
@@ -69,15 +138,15 @@ pub fn compute(s: &Snapshot, q: &Spec, keep: &dyn Fn(i64) -> bool) -> Result<Cho
     };
     let mut ids: Vec<i64> = s.facts.units.iter().filter(|(id, u)| u.version_id == version.id && keep(**id)).map(|(id, _)| *id).collect();
     ids.sort_unstable();
-    let metric = q.metric.clone().unwrap_or_else(|| "status".into());
+    let metric: Metric = q.metric.as_deref().unwrap_or("status").parse()?;
     let mut units = BTreeMap::new();
     let mut values = BTreeMap::new();
     let legend: Vec<Class>;
-    let mut method = "categorical".to_string();
+    let mut method = Method::Categorical;
     let mut from_year = None;
     if let Some(cats) = categories(&metric) {
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        let conv: BTreeMap<i64, String> = if metric == "conversion" {
+        let conv: BTreeMap<i64, conversion::Class> = if metric == Metric::Conversion {
             let from = q.from.unwrap_or(year - 1);
             from_year = Some(from);
             let by_key = s.by_key();
@@ -87,45 +156,39 @@ pub fn compute(s: &Snapshot, q: &Spec, keep: &dyn Fn(i64) -> bool) -> Result<Cho
         };
         for id in &ids {
             let c = s.classified.get(&(*id, year));
-            let key: String = match metric.as_str() {
-                "status" => c.map_or("no_data".into(), |c| c.status.status.clone()),
-                "key_type" => c.and_then(|c| c.evaluation.as_ref()).map_or("no_data".into(), |e| e.key_type.as_str().to_string()),
-                _ => conv.get(id).cloned().unwrap_or_else(|| "not_comparable".into()),
+            let key: &str = match metric {
+                Metric::Status => c.map_or(NO_DATA, |c| c.status.status.as_str()),
+                Metric::KeyType => c.and_then(|c| c.evaluation.as_ref()).map_or(NO_DATA, |e| e.key_type.as_str()),
+                _ => conv.get(id).copied().unwrap_or(conversion::Class::NotComparable).as_str(),
             };
-            let k = cats.iter().find(|c| c.0 == key).map_or("no_data", |c| c.0);
+            let k = cats.iter().find(|c| c.key == key).map_or(NO_DATA, |c| c.key);
             *counts.entry(k).or_default() += 1;
             units.insert(*id, k.to_string());
         }
         legend = cats
             .iter()
-            .map(|(k, vi, en, color)| Class {
-                key: k.to_string(),
-                label_vi: vi.to_string(),
-                label_en: en.to_string(),
-                color: color.to_string(),
-                count: counts.get(k).copied().unwrap_or(0),
+            .map(|c| Class {
+                key: c.key.to_string(),
+                label_vi: c.label_vi.to_string(),
+                label_en: c.label_en.to_string(),
+                color: c.color.to_string(),
+                count: counts.get(c.key).copied().unwrap_or(0),
                 min: None,
                 max: None,
             })
             .collect();
     } else {
-        let numeric = super::facts::numeric_columns();
-        if !numeric.contains(&metric.as_str()) && !metric.ends_with("_pct") {
-            return Err(Error::InvalidArgument(format!(
-                "unknown metric '{metric}': use status, key_type, conversion, addict_user_rate_pct, arrest_rate_pct or a numeric indicator ({})",
-                numeric.join(", ")
-            )));
-        }
-        method = q.method.clone().unwrap_or_else(|| "quantile".into());
+        let field = metric.as_str();
+        method = q.method.unwrap_or(Method::Quantile);
         let custom: Vec<f64> =
             q.breaks.as_deref().map(|b| b.split(',').filter_map(|x| x.trim().parse().ok()).collect()).unwrap_or_default();
         let vals: Vec<(i64, f64)> = ids
             .iter()
-            .filter_map(|id| s.facts.indicators.get(&(*id, year)).and_then(|r| r.inputs.values.get(&metric)).map(|v| (*id, *v)))
+            .filter_map(|id| s.facts.indicators.get(&(*id, year)).and_then(|r| r.inputs.values.get(field)).map(|v| (*id, *v)))
             .collect();
         let only: Vec<f64> = vals.iter().map(|v| v.1).collect();
-        let br = breaks(&only, &method, q.classes.unwrap_or(5), &custom).map_err(Error::InvalidArgument)?;
-        let mut classes = numeric_legend(&only, &br, if metric.ends_with("_pct") { " %" } else { "" });
+        let br = breaks(&only, method, q.classes.unwrap_or(5), &custom).map_err(Error::InvalidArgument)?;
+        let mut classes = numeric_legend(&only, &br, if field.ends_with("_pct") { " %" } else { "" });
         for (id, v) in &vals {
             units.insert(*id, class_of(*v, &br).to_string());
             if q.values {
@@ -134,10 +197,10 @@ pub fn compute(s: &Snapshot, q: &Spec, keep: &dyn Fn(i64) -> bool) -> Result<Cho
         }
         let missing = ids.len() - vals.len();
         for id in &ids {
-            units.entry(*id).or_insert_with(|| "no_data".into());
+            units.entry(*id).or_insert_with(|| NO_DATA.into());
         }
         classes.push(Class {
-            key: "no_data".into(),
+            key: NO_DATA.into(),
             label_vi: "Không có số liệu".into(),
             label_en: "No data".into(),
             color: "#d9d9d9".into(),
@@ -166,38 +229,75 @@ pub struct Class {
     pub max: Option<f64>,
 }
 
-/// (key, vi, en, colour) of a categorical metric's classes, in legend order.
-pub fn categories(metric: &str) -> Option<&'static [(&'static str, &'static str, &'static str, &'static str)]> {
-    const STATUS: &[(&str, &str, &str, &str)] = &[
-        ("drug_free", "Không ma túy (đã công nhận)", "Drug-free (recognised)", "#2166ac"),
-        ("no_activity", "Không ghi nhận hoạt động ma túy", "No recorded drug activity", "#92c5de"),
-        ("at_risk", "Có nguy cơ (loại III / có ma túy)", "At risk (type III / drug activity)", "#fdb863"),
-        ("hotspot", "Trọng điểm phức tạp loại I/II", "Key hotspot (type I/II)", "#b2182b"),
-        ("undetermined", "Chưa xác định (tiêu chí chưa xác nhận)", "Undetermined (criteria unconfirmed)", "#8073ac"),
-        ("no_data", "Không có số liệu", "No data", "#d9d9d9"),
-    ];
-    const KEY_TYPE: &[(&str, &str, &str, &str)] = &[
-        ("I", "Trọng điểm loại I", "Key area type I", "#a50026"),
-        ("II", "Trọng điểm loại II", "Key area type II", "#f46d43"),
-        ("III", "Trọng điểm loại III", "Key area type III", "#fee08b"),
-        ("none", "Không phải địa bàn trọng điểm", "Not a key area", "#d9ef8b"),
-        ("undetermined", "Chưa xác định", "Undetermined", "#9e9ac8"),
-        ("no_data", "Không có số liệu", "No data", "#d9d9d9"),
-    ];
-    const CONVERSION: &[(&str, &str, &str, &str)] = &[
-        ("converted_to_drug_free", "Chuyển hóa thành không ma túy", "Converted to drug-free", "#2166ac"),
-        ("converted", "Chuyển hóa (giảm mức độ)", "Converted (lower severity)", "#92c5de"),
-        ("maintained", "Giữ vững không ma túy", "Maintained drug-free", "#053061"),
-        ("unchanged", "Không thay đổi", "Unchanged", "#f7f7f7"),
-        ("worsened", "Phức tạp hơn", "Worsened", "#f4a582"),
-        ("relapsed", "Tái phức tạp", "Relapsed", "#b2182b"),
-        ("not_comparable", "Không so sánh được", "Not comparable", "#bdbdbd"),
-    ];
+/// The class of units without data, in every legend.
+pub const NO_DATA: &str = "no_data";
+
+/// One class of a categorical metric: key, labels and colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Category {
+    pub key: &'static str,
+    pub label_vi: &'static str,
+    pub label_en: &'static str,
+    pub color: &'static str,
+}
+
+const fn cat(key: &'static str, label_vi: &'static str, label_en: &'static str, color: &'static str) -> Category {
+    Category { key, label_vi, label_en, color }
+}
+
+/// Labels and colour of a map status: the one place the web legend, static maps, reports and
+/// exports take them from.
+pub const fn status_category(s: MapStatus) -> Category {
+    match s {
+        MapStatus::DrugFree => cat(s.as_str(), "Không ma túy (đã công nhận)", "Drug-free (recognised)", "#2166ac"),
+        MapStatus::NoActivity => cat(s.as_str(), "Không ghi nhận hoạt động ma túy", "No recorded drug activity", "#92c5de"),
+        MapStatus::AtRisk => cat(s.as_str(), "Có nguy cơ (loại III / có ma túy)", "At risk (type III / drug activity)", "#fdb863"),
+        MapStatus::Hotspot => cat(s.as_str(), "Trọng điểm phức tạp loại I/II", "Key hotspot (type I/II)", "#b2182b"),
+        MapStatus::Undetermined => cat(s.as_str(), "Chưa xác định (tiêu chí chưa xác nhận)", "Undetermined (criteria unconfirmed)", "#8073ac"),
+        MapStatus::NoData => cat(s.as_str(), "Không có số liệu", "No data", "#d9d9d9"),
+    }
+}
+
+/// Labels and colour of a computed key type.
+pub const fn key_type_category(k: KeyType) -> Category {
+    match k {
+        KeyType::I => cat(k.as_str(), "Trọng điểm loại I", "Key area type I", "#a50026"),
+        KeyType::II => cat(k.as_str(), "Trọng điểm loại II", "Key area type II", "#f46d43"),
+        KeyType::III => cat(k.as_str(), "Trọng điểm loại III", "Key area type III", "#fee08b"),
+        KeyType::None => cat(k.as_str(), "Không phải địa bàn trọng điểm", "Not a key area", "#d9ef8b"),
+        KeyType::Undetermined => cat(k.as_str(), "Chưa xác định", "Undetermined", "#9e9ac8"),
+    }
+}
+
+/// Labels and colour of a conversion class.
+pub const fn conversion_category(c: conversion::Class) -> Category {
+    use conversion::Class as C;
+    match c {
+        C::ConvertedToDrugFree => cat(c.as_str(), "Chuyển hóa thành không ma túy", "Converted to drug-free", "#2166ac"),
+        C::Converted => cat(c.as_str(), "Chuyển hóa (giảm mức độ)", "Converted (lower severity)", "#92c5de"),
+        C::Maintained => cat(c.as_str(), "Giữ vững không ma túy", "Maintained drug-free", "#053061"),
+        C::Unchanged => cat(c.as_str(), "Không thay đổi", "Unchanged", "#f7f7f7"),
+        C::Worsened => cat(c.as_str(), "Phức tạp hơn", "Worsened", "#f4a582"),
+        C::Relapsed => cat(c.as_str(), "Tái phức tạp", "Relapsed", "#b2182b"),
+        C::NotComparable => cat(c.as_str(), "Không so sánh được", "Not comparable", "#bdbdbd"),
+    }
+}
+
+/// The classes of a categorical metric, in legend order (`None` for numeric metrics).
+pub fn categories(metric: &Metric) -> Option<Vec<Category>> {
+    use conversion::Class as C;
+    let no_data = status_category(MapStatus::NoData);
     match metric {
-        "status" => Some(STATUS),
-        "key_type" => Some(KEY_TYPE),
-        "conversion" => Some(CONVERSION),
-        _ => None,
+        Metric::Status => Some(MapStatus::ALL.iter().map(|s| status_category(*s)).collect()),
+        Metric::KeyType => Some(KeyType::ALL.iter().map(|k| key_type_category(*k)).chain([no_data]).collect()),
+        // Legend order: improvements first, then stability, then the worse.
+        Metric::Conversion => Some(
+            [C::ConvertedToDrugFree, C::Converted, C::Maintained, C::Unchanged, C::Worsened, C::Relapsed, C::NotComparable]
+                .into_iter()
+                .map(conversion_category)
+                .collect(),
+        ),
+        Metric::Indicator(_) => None,
     }
 }
 
@@ -221,7 +321,7 @@ pub fn ramp(n: usize) -> Vec<&'static str> {
 }
 
 /// Upper breaks of `classes` classes (the last is the maximum), by method.
-pub fn breaks(values: &[f64], method: &str, classes: usize, custom: &[f64]) -> Result<Vec<f64>, String> {
+pub fn breaks(values: &[f64], method: Method, classes: usize, custom: &[f64]) -> Result<Vec<f64>, String> {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     v.sort_by(f64::total_cmp);
     if v.is_empty() {
@@ -230,15 +330,15 @@ pub fn breaks(values: &[f64], method: &str, classes: usize, custom: &[f64]) -> R
     let (lo, hi) = (v[0], v[v.len() - 1]);
     let k = classes.clamp(2, 9);
     let mut b = match method {
-        "quantile" => (1..=k).map(|i| v[((i * v.len()) / k).saturating_sub(1).min(v.len() - 1)]).collect(),
-        "equal" | "equal_interval" => {
+        Method::Quantile => (1..=k).map(|i| v[((i * v.len()) / k).saturating_sub(1).min(v.len() - 1)]).collect(),
+        Method::Equal => {
             let span = hi - lo;
             // Weighted ends when the span itself overflows (values near ±f64::MAX).
             let at = |t: f64| if span.is_finite() { lo + span * t } else { lo * (1.0 - t) + hi * t };
             (1..=k).map(|i| at(i as f64 / k as f64)).collect()
         }
-        "jenks" => jenks(&v, k),
-        "custom" => {
+        Method::Jenks => jenks(&v, k),
+        Method::Custom => {
             if custom.is_empty() {
                 return Err("method=custom needs breaks=a,b,c (ascending upper bounds)".into());
             }
@@ -251,7 +351,7 @@ pub fn breaks(values: &[f64], method: &str, classes: usize, custom: &[f64]) -> R
             }
             c
         }
-        other => return Err(format!("unknown method '{other}': use quantile, equal, jenks or custom")),
+        Method::Categorical => return Err("method categorical is for status, key_type and conversion; use quantile, equal, jenks or custom".into()),
     };
     b.dedup();
     Ok(b)
@@ -395,12 +495,12 @@ mod tests {
             let mut sorted = values.to_vec();
             sorted.sort_by(f64::total_cmp);
             let max = sorted[sorted.len() - 1];
-            for method in ["quantile", "equal", "jenks"] {
+            for method in [Method::Quantile, Method::Equal, Method::Jenks] {
                 for k in 2..=9 {
                     let b = breaks(values, method, k, &[]).unwrap();
                     assert!(!b.is_empty() && b.iter().all(|x| x.is_finite()), "{method} k={k}: {b:?}");
                     assert!(b.windows(2).all(|w| w[0] < w[1]), "{method} k={k} ascending: {b:?}");
-                    if method != "equal" {
+                    if method != Method::Equal {
                         assert_eq!(b[b.len() - 1], max, "{method} k={k}: the last break is the largest value");
                     }
                 }
@@ -411,9 +511,9 @@ mod tests {
     #[test]
     fn quantile_and_equal_breaks() {
         let v: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(breaks(&v, "quantile", 4, &[]).unwrap(), vec![25.0, 50.0, 75.0, 100.0]);
-        assert_eq!(breaks(&v, "equal", 3, &[]).unwrap(), vec![34.0, 67.0, 100.0]);
+        assert_eq!(breaks(&v, Method::Quantile, 4, &[]).unwrap(), vec![25.0, 50.0, 75.0, 100.0]);
+        assert_eq!(breaks(&v, Method::Equal, 3, &[]).unwrap(), vec![34.0, 67.0, 100.0]);
         assert_eq!(class_of(50.0, &[25.0, 50.0, 75.0, 100.0]), 1);
-        assert!(breaks(&v, "custom", 3, &[10.0, 5.0]).is_err());
+        assert!(breaks(&v, Method::Custom, 3, &[10.0, 5.0]).is_err());
     }
 }

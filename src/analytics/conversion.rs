@@ -13,12 +13,41 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::{Classified, Facts, rank};
+use crate::rules::status::MapStatus;
 use crate::rules::{Inputs, Rules, evaluate};
+use crate::vocab::RouteScope;
+
+crate::vocabulary! {
+    /// How a commune's situation changed between two years (domain.md §3; analytical, not legal).
+    pub enum Class ("conversion class") {
+        ConvertedToDrugFree = "converted_to_drug_free",
+        Converted = "converted",
+        Maintained = "maintained",
+        Relapsed = "relapsed",
+        Worsened = "worsened",
+        Unchanged = "unchanged",
+        NotComparable = "not_comparable",
+    }
+}
+
+crate::vocabulary! {
+    /// What the earlier year of a comparison was read from.
+    pub enum Basis ("conversion basis") {
+        /// The same unit has data in both years.
+        SameUnit = "same_unit",
+        /// The earlier year rebuilt from whole old units through the crosswalk.
+        CrosswalkMerge = "crosswalk_merge",
+        /// The earlier year rebuilt with apportioned shares of split old units (estimates).
+        CrosswalkApportioned = "crosswalk_apportioned",
+        /// Nothing to compare with.
+        None = "none",
+    }
+}
 
 /// One year's side of a comparison.
 #[derive(Debug, Clone, Serialize)]
 pub struct Side {
-    pub status: String,
+    pub status: MapStatus,
     pub drug_free: bool,
     /// (lowest, highest) possible severity rank.
     pub severity: (i16, i16),
@@ -30,50 +59,49 @@ pub struct Conversion {
     pub unit_id: i64,
     pub from_year: i32,
     pub to_year: i32,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
-    pub conversion: String,
-    /// `same_unit`, `crosswalk_merge` (whole old units summed), `crosswalk_apportioned`, `none`.
-    pub basis: String,
+    pub from_status: Option<MapStatus>,
+    pub to_status: Option<MapStatus>,
+    pub conversion: Class,
+    pub basis: Basis,
     pub reason: Option<String>,
 }
 
 /// The conversion category between two sides.
-pub fn compare(from: &Side, to: &Side) -> (&'static str, Option<String>) {
-    if from.status == "no_data" || to.status == "no_data" {
-        return ("not_comparable", Some("no data in one of the years".into()));
+pub fn compare(from: &Side, to: &Side) -> (Class, Option<String>) {
+    if from.status == MapStatus::NoData || to.status == MapStatus::NoData {
+        return (Class::NotComparable, Some("no data in one of the years".into()));
     }
     match (from.drug_free, to.drug_free) {
-        (true, true) => ("maintained", None),
-        (true, false) => ("relapsed", None),
-        (false, true) => ("converted_to_drug_free", None),
+        (true, true) => (Class::Maintained, None),
+        (true, false) => (Class::Relapsed, None),
+        (false, true) => (Class::ConvertedToDrugFree, None),
         (false, false) => {
             let ((fmin, fmax), (tmin, tmax)) = (from.severity, to.severity);
             if tmax < fmin {
-                ("converted", None)
+                (Class::Converted, None)
             } else if tmin > fmax {
-                if fmax <= 1 { ("relapsed", Some("non-key area became a key area".into())) } else { ("worsened", None) }
+                if fmax <= 1 { (Class::Relapsed, Some("non-key area became a key area".into())) } else { (Class::Worsened, None) }
             } else if (fmin == fmax && tmin == tmax) || from.status == to.status {
-                ("unchanged", None)
+                (Class::Unchanged, None)
             } else {
-                ("not_comparable", Some("the key type is undetermined in one of the years".into()))
+                (Class::NotComparable, Some("the key type is undetermined in one of the years".into()))
             }
         }
     }
 }
 
 fn side_of(c: &Classified) -> Side {
-    Side { status: c.status.status.clone(), drug_free: c.status.status == "drug_free", severity: c.severity }
+    Side { status: c.status.status, drug_free: c.status.status == MapStatus::DrugFree, severity: c.severity }
 }
 
 /// Order of route scopes, for merging old units' scopes (the most serious known one wins).
-fn scope_rank(s: &str) -> i32 {
+fn scope_rank(s: RouteScope) -> i32 {
     match s {
-        "transnational" => 3,
-        "inter_provincial" => 2,
-        "intra_provincial" => 1,
-        "none" => 0,
-        _ => -1,
+        RouteScope::Transnational => 3,
+        RouteScope::InterProvincial => 2,
+        RouteScope::IntraProvincial => 1,
+        RouteScope::None => 0,
+        RouteScope::Unknown => -1,
     }
 }
 
@@ -85,21 +113,20 @@ pub fn rebuilt_side(
     unit: i64,
     year: i32,
     apportioned: bool,
-) -> Result<(Side, &'static str, Inputs), String> {
+) -> Result<(Side, Basis, Inputs), String> {
     let links = facts.predecessors.get(&unit).ok_or("no predecessor units in the crosswalk")?;
-    let whole = |r: &str| matches!(r, "full" | "merge" | "rename" | "unchanged");
-    let split = links.iter().any(|l| !whole(&l.relation));
+    let split = links.iter().any(|l| !l.relation.whole());
     if split && !apportioned {
         return Err("an old commune was split between new ones; ask for the apportioned estimate".into());
     }
     let mut inputs = Inputs::default();
-    let mut scopes: Vec<String> = Vec::new();
+    let mut scopes: Vec<RouteScope> = Vec::new();
     for l in links {
         let row = facts
             .indicators
             .get(&(l.old_unit_id, year))
             .ok_or_else(|| format!("old commune {} has no indicators for {year}", facts.units.get(&l.old_unit_id).map_or("?", |u| u.code.as_str())))?;
-        let w = if whole(&l.relation) {
+        let w = if l.relation.whole() {
             1.0
         } else {
             l.weight_population.or(l.weight_area).ok_or("a split link has no weights")?
@@ -110,12 +137,12 @@ pub fn rebuilt_side(
             }
             inputs.values.add(k, v * w);
         }
-        scopes.push(row.inputs.key_route_scope.clone().unwrap_or_else(|| "unknown".into()));
+        scopes.push(row.inputs.key_route_scope.unwrap_or(RouteScope::Unknown));
     }
-    let best = scopes.iter().max_by_key(|s| scope_rank(s)).cloned();
+    let best = scopes.iter().copied().max_by_key(|s| scope_rank(*s));
     inputs.key_route_scope = match best {
-        Some(s) if scope_rank(&s) > 0 => Some(s),
-        _ if scopes.iter().any(|s| scope_rank(s) < 0) => Some("unknown".into()),
+        Some(s) if scope_rank(s) > 0 => Some(s),
+        _ if scopes.iter().any(|s| scope_rank(*s) < 0) => Some(RouteScope::Unknown),
         other => other,
     };
     inputs.derive_rates();
@@ -123,9 +150,9 @@ pub fn rebuilt_side(
     let set = rules.for_year(province, year).ok_or("no rule set applies to that year")?;
     let ev = evaluate(set, &inputs);
     let status = rules.status.decide(None, None, Some(&ev));
-    let ranks: Vec<i16> = ev.possible.iter().map(|o| rank(o)).collect();
+    let ranks: Vec<i16> = ev.possible.iter().map(|o| rank(*o)).collect();
     let severity = (ranks.iter().copied().min().unwrap_or(1), ranks.iter().copied().max().unwrap_or(1));
-    let basis = if split { "crosswalk_apportioned" } else { "crosswalk_merge" };
+    let basis = if split { Basis::CrosswalkApportioned } else { Basis::CrosswalkMerge };
     Ok((Side { status: status.status, drug_free: false, severity }, basis, inputs))
 }
 
@@ -160,16 +187,16 @@ pub fn one(
     let to = by_key.get(&(unit, to_year))?;
     let to_side = side_of(to);
     let (from_side, basis, reason) = match by_key.get(&(unit, from_year)) {
-        Some(f) => (Some(side_of(f)), "same_unit", None),
+        Some(f) => (Some(side_of(f)), Basis::SameUnit, None),
         None if facts.predecessors.contains_key(&unit) => match rebuilt_side(rules, facts, unit, from_year, apportioned) {
             Ok((s, basis, _)) => (Some(s), basis, None),
-            Err(why) => (None, "crosswalk_merge", Some(why)),
+            Err(why) => (None, Basis::CrosswalkMerge, Some(why)),
         },
-        None => (None, "none", Some(format!("no data for {from_year}"))),
+        None => (None, Basis::None, Some(format!("no data for {from_year}"))),
     };
     let (conversion, why) = match &from_side {
         Some(f) => compare(f, &to_side),
-        None => ("not_comparable", None),
+        None => (Class::NotComparable, None),
     };
     Some(Conversion {
         unit_id: unit,
@@ -177,8 +204,8 @@ pub fn one(
         to_year,
         from_status: from_side.map(|s| s.status),
         to_status: Some(to_side.status),
-        conversion: conversion.to_string(),
-        basis: basis.to_string(),
+        conversion,
+        basis,
         reason: reason.or(why),
     })
 }

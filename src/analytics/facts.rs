@@ -7,6 +7,8 @@ use duckdb::Connection;
 use crate::error::{Error, Result};
 use crate::import::{INDICATOR_COLUMNS, Ty};
 use crate::rules::Inputs;
+use crate::store::fill;
+use crate::vocab::{DataQuality, RecognitionAction, RecognitionKind, Relation, ReportedKeyType};
 
 /// A unit as analytics needs it.
 #[derive(Debug, Clone)]
@@ -20,15 +22,15 @@ pub struct UnitInfo {
 #[derive(Debug, Clone)]
 pub struct IndicatorRow {
     pub inputs: Inputs,
-    pub reported_key_type: Option<String>,
-    pub data_quality: String,
+    pub reported_key_type: Option<ReportedKeyType>,
+    pub data_quality: DataQuality,
 }
 
 /// A crosswalk link into a new unit.
 #[derive(Debug, Clone)]
 pub struct Link {
     pub old_unit_id: i64,
-    pub relation: String,
+    pub relation: Relation,
     pub weight_population: Option<f64>,
     pub weight_area: Option<f64>,
 }
@@ -39,13 +41,13 @@ pub struct Facts {
     pub units: HashMap<i64, UnitInfo>,
     pub indicators: HashMap<(i64, i32), IndicatorRow>,
     /// (unit, year) → drug-free recognition status type (recognised or maintained, not revoked).
-    pub drug_free: HashMap<(i64, i32), String>,
+    pub drug_free: HashMap<(i64, i32), RecognitionKind>,
     /// (unit, year) → official key type from `key_type_official` events.
-    pub official_key_type: HashMap<(i64, i32), String>,
+    pub official_key_type: HashMap<(i64, i32), ReportedKeyType>,
     /// New unit → links from old units.
     pub predecessors: HashMap<i64, Vec<Link>>,
     /// Old unit → the new units it feeds (with the link relation).
-    pub successors: HashMap<i64, Vec<(i64, String)>>,
+    pub successors: HashMap<i64, Vec<(i64, Relation)>>,
 }
 
 /// The numeric indicator columns (rule inputs).
@@ -62,7 +64,7 @@ impl Facts {
         let mut f = Facts::default();
         let ctx = "loading units for analytics";
         let mut stmt = conn
-            .prepare("SELECT unit_id, boundary_version_id, code, province_code FROM admin_unit WHERE level = 'commune'")
+            .prepare(include_str!("sql/facts_units.sql"))
             .map_err(Error::store(ctx))?;
         let rows = stmt
             .query_map([], |r| {
@@ -76,10 +78,8 @@ impl Facts {
 
         let ctx = "loading indicators for analytics";
         let cols = numeric_columns();
-        let sql = format!(
-            "SELECT unit_id, year, reported_key_type, key_route_scope, data_quality, {} FROM indicator",
-            cols.iter().map(|c| format!("CAST({c} AS DOUBLE)")).collect::<Vec<_>>().join(", ")
-        );
+        let numeric = cols.iter().map(|c| format!("CAST({c} AS DOUBLE)")).collect::<Vec<_>>().join(", ");
+        let sql = fill(include_str!("sql/facts_indicators.sql"), &[("numeric", &numeric)]);
         let mut stmt = conn.prepare(&sql).map_err(Error::store(ctx))?;
         let mut rows = stmt.query([]).map_err(Error::store(ctx))?;
         while let Some(r) = rows.next().map_err(Error::store(ctx))? {
@@ -103,43 +103,41 @@ impl Facts {
 
         let ctx = "loading recognition events for analytics";
         let mut stmt = conn
-            .prepare(
-                "SELECT unit_id, year_covered, status_type, action, value FROM recognition_event
-                 ORDER BY unit_id, year_covered, CASE action WHEN 'revoke' THEN 1 ELSE 0 END",
-            )
+            .prepare(include_str!("sql/facts_recognitions.sql"))
             .map_err(Error::store(ctx))?;
         let rows = stmt
             .query_map([], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, i32>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
+                    r.get::<_, RecognitionKind>(2)?,
+                    r.get::<_, RecognitionAction>(3)?,
                     r.get::<_, Option<String>>(4)?,
                 ))
             })
             .map_err(Error::store(ctx))?;
         for row in rows {
-            let (unit, year, status_type, action, value) = row.map_err(Error::store(ctx))?;
-            match (status_type.as_str(), action.as_str()) {
-                ("key_type_official", _) => {
+            let (unit, year, kind, action, value) = row.map_err(Error::store(ctx))?;
+            match (kind, action) {
+                (RecognitionKind::KeyTypeOfficial, _) => {
                     if let Some(v) = value {
-                        f.official_key_type.insert((unit, year), v);
+                        let official = v.parse().map_err(|e| Error::Corrupt(format!("recognition event of unit {unit} for {year}: {e}")))?;
+                        f.official_key_type.insert((unit, year), official);
                     }
                 }
-                (_, "recognize" | "maintain") => {
-                    f.drug_free.insert((unit, year), status_type);
+                (_, RecognitionAction::Recognize | RecognitionAction::Maintain) => {
+                    f.drug_free.insert((unit, year), kind);
                 }
-                (_, "revoke") => {
+                (_, RecognitionAction::Revoke) => {
                     f.drug_free.remove(&(unit, year));
                 }
-                _ => {}
+                (_, RecognitionAction::Classify) => {}
             }
         }
 
         let ctx = "loading the crosswalk for analytics";
         let mut stmt = conn
-            .prepare("SELECT old_unit_id, new_unit_id, relation, weight_population, weight_area FROM unit_crosswalk")
+            .prepare(include_str!("sql/facts_crosswalk.sql"))
             .map_err(Error::store(ctx))?;
         let rows = stmt
             .query_map([], |r| {
@@ -156,7 +154,7 @@ impl Facts {
             .map_err(Error::store(ctx))?;
         for row in rows {
             let (new, link) = row.map_err(Error::store(ctx))?;
-            f.successors.entry(link.old_unit_id).or_default().push((new, link.relation.clone()));
+            f.successors.entry(link.old_unit_id).or_default().push((new, link.relation));
             f.predecessors.entry(new).or_default().push(link);
         }
         for v in f.predecessors.values_mut() {

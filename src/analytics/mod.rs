@@ -9,6 +9,7 @@ pub mod candidates;
 pub mod choropleth;
 pub mod conversion;
 pub mod facts;
+pub mod progress;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -18,20 +19,31 @@ use duckdb::{Connection, ToSql};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::rules::status::Status;
+use crate::rules::status::{Basis, MapStatus, Status};
 use crate::rules::{Evaluation, KeyType, Rules, evaluate};
-use crate::store::Store;
+use crate::store::{Store, transaction};
+use crate::vocab::{DataQuality, ReportedKeyType};
 
 pub use conversion::{Conversion, Side, compare};
 pub use facts::{Facts, IndicatorRow, UnitInfo};
 
 /// Severity ranks (domain.md §3): I = 4, II = 3, III = 2, non-key = 1, drug-free = 0.
-pub fn rank(outcome: &str) -> i16 {
+pub fn rank(outcome: KeyType) -> i16 {
     match outcome {
-        "I" => 4,
-        "II" => 3,
-        "III" => 2,
-        _ => 1,
+        KeyType::I => 4,
+        KeyType::II => 3,
+        KeyType::III => 2,
+        KeyType::None | KeyType::Undetermined => 1,
+    }
+}
+
+/// The severity rank of an officially reported key type.
+pub fn reported_rank(reported: ReportedKeyType) -> i16 {
+    match reported {
+        ReportedKeyType::I => 4,
+        ReportedKeyType::II => 3,
+        ReportedKeyType::III => 2,
+        ReportedKeyType::NonKeyWithDrugs | ReportedKeyType::None => 1,
     }
 }
 
@@ -42,7 +54,7 @@ pub struct Classified {
     pub year: i32,
     pub status: Status,
     pub evaluation: Option<Evaluation>,
-    pub official_key_type: Option<String>,
+    pub official_key_type: Option<ReportedKeyType>,
     pub severity: (i16, i16),
     pub rates: (Option<f64>, Option<f64>),
     pub review_flag: Option<String>,
@@ -52,33 +64,31 @@ pub struct Classified {
 /// Classify one commune-year from its facts.
 pub fn classify(rules: &Rules, facts: &Facts, unit_id: i64, year: i32) -> Option<Classified> {
     let row = facts.indicators.get(&(unit_id, year));
-    let recog = facts.drug_free.get(&(unit_id, year)).map(String::as_str);
-    let official = row
-        .and_then(|r| r.reported_key_type.clone())
-        .or_else(|| facts.official_key_type.get(&(unit_id, year)).cloned());
+    let recog = facts.drug_free.get(&(unit_id, year)).copied();
+    let official = row.and_then(|r| r.reported_key_type).or_else(|| facts.official_key_type.get(&(unit_id, year)).copied());
     if row.is_none() && recog.is_none() && official.is_none() {
         return None;
     }
     let province = facts.units.get(&unit_id).and_then(|u| u.province_code.as_deref());
     let mut note = None;
     let evaluation = row.and_then(|r| {
-        if r.data_quality == "apportioned" {
+        if r.data_quality == DataQuality::Apportioned {
             note = Some("apportioned estimate: not classified under official rules".to_string());
             return None;
         }
         rules.for_year(province, year).map(|set| evaluate(set, &r.inputs))
     });
-    let status = rules.status.decide(recog, official.as_deref(), evaluation.as_ref());
-    let severity = match (&status.basis, &official, &evaluation) {
-        (crate::rules::status::Basis::Recognition, _, _) => (0, 0),
-        (crate::rules::status::Basis::Official, Some(o), _) => (rank(o), rank(o)),
+    let status = rules.status.decide(recog, official, evaluation.as_ref());
+    let severity = match (status.basis, official, &evaluation) {
+        (Basis::Recognition, _, _) => (0, 0),
+        (Basis::Official, Some(o), _) => (reported_rank(o), reported_rank(o)),
         (_, _, Some(e)) => {
-            let ranks: Vec<i16> = e.possible.iter().map(|o| rank(o)).collect();
+            let ranks: Vec<i16> = e.possible.iter().map(|o| rank(*o)).collect();
             (ranks.iter().copied().min().unwrap_or(1), ranks.iter().copied().max().unwrap_or(1))
         }
         _ => (1, 4),
     };
-    let review_flag = (status.status == "drug_free"
+    let review_flag = (status.status == MapStatus::DrugFree
         && evaluation.as_ref().is_some_and(|e| matches!(e.key_type, KeyType::I | KeyType::II | KeyType::III)))
     .then(|| "recognised drug-free while the indicators make it a key area: review".to_string());
     let rates = row.map_or((None, None), |r| {
@@ -182,16 +192,10 @@ pub fn refresh(store: &Store, rules: &Rules) -> Result<(RefreshReport, Snapshot)
     let conversions = conversion::consecutive(rules, &facts, &by_key);
     drop(by_key);
     let refs: Vec<&Classified> = classified.iter().collect();
-    conn.execute_batch("BEGIN TRANSACTION").map_err(Error::store("starting the refresh"))?;
-    let work = write(&conn, rules, &facts, &refs, &conversions).and_then(|_| {
-        conn.execute("INSERT OR REPLACE INTO atlas_meta (key, value) VALUES ('rules_digest', ?)", [&rules.digest])
-            .map_err(Error::store("recording the rules digest"))?;
-        conn.execute_batch("COMMIT").map_err(Error::store("committing the refresh"))
-    });
-    if let Err(e) = work {
-        let _ = conn.execute_batch("ROLLBACK");
-        return Err(e);
-    }
+    transaction(&conn, "refreshing the classification", |conn| {
+        write(conn, rules, &facts, &refs, &conversions)?;
+        crate::store::set_meta(conn, "rules_digest", &rules.digest)
+    })?;
     let n = classified.len();
     let versions = crate::store::queries::boundary_versions(&conn)?;
     let snap = Snapshot::from_parts(rules.clone(), facts, classified, versions);
@@ -225,8 +229,9 @@ fn write(
     conversions: &[Conversion],
 ) -> Result<()> {
     let ctx = "writing classification";
-    conn.execute_batch("DELETE FROM classification; DELETE FROM conversion; DELETE FROM target_path;")
-        .map_err(Error::store(ctx))?;
+    for clear in [include_str!("sql/clear_classification.sql"), include_str!("sql/clear_conversion.sql"), include_str!("sql/clear_target_path.sql")] {
+        conn.execute_batch(clear).map_err(Error::store(ctx))?;
+    }
     let now = chrono::Utc::now().naive_utc();
     {
         let mut app = conn.appender("classification").map_err(Error::store(ctx))?;
@@ -234,19 +239,22 @@ fn write(
             let e = c.evaluation.as_ref();
             let met = |k: usize| e.and_then(|e| e.types.get(k)).map(|t| (t.met_min, t.met_max));
             let (t1, t2, t3) = (met(0), met(1), met(2));
-            let criteria = e.map(|e| serde_json::to_string(&e.criteria).unwrap_or_default());
+            let criteria = e
+                .map(|e| serde_json::to_string(&e.criteria))
+                .transpose()
+                .map_err(|err| Error::Internal(format!("writing the criteria of unit {} for {} as JSON: {err}", c.unit_id, c.year)))?;
             let reason = e.map(Evaluation::reason_codes).or(c.note.clone());
             let values = [
                 Value::BigInt(c.unit_id),
                 Value::SmallInt(c.year as i16),
                 e.map_or(Value::Null, |e| Value::Text(e.ruleset_id.clone())),
-                Value::Text(c.status.status.clone()),
-                Value::Text(serde_json::to_value(c.status.basis).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()),
-                c.status.drug_free_label.clone().map_or(Value::Null, Value::Text),
+                Value::Text(c.status.status.as_str().into()),
+                Value::Text(c.status.basis.as_str().into()),
+                c.status.drug_free_label.map_or(Value::Null, |l| Value::Text(l.as_str().into())),
                 Value::Boolean(c.status.legacy_label),
-                e.map_or(Value::Null, |e| Value::Text(e.key_type.as_str().to_string())),
+                e.map_or(Value::Null, |e| Value::Text(e.key_type.as_str().into())),
                 e.map_or(Value::Null, |e| Value::Text(e.between())),
-                c.official_key_type.clone().map_or(Value::Null, Value::Text),
+                c.official_key_type.map_or(Value::Null, |o| Value::Text(o.as_str().into())),
                 Value::SmallInt(c.severity.0),
                 Value::SmallInt(c.severity.1),
                 opt_i(t1.map(|t| t.0)),

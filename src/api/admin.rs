@@ -8,12 +8,11 @@
 //!   CSV as the body: validated and atomic like the CLI import, then the classification is
 //!   refreshed and served at once.
 
-use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::extract::{Body, Json, Path, Query};
 use super::AppState;
 use super::error::{ApiError, ApiResult};
 use crate::access::{Principal, Role, users};
@@ -70,9 +69,15 @@ pub async fn issue_token(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     Path(name): Path<String>,
-    body: Option<Json<TokenRequest>>,
+    Body(body): Body,
 ) -> ApiResult<Json<Value>> {
-    let revoke = body.map(|b| b.0.revoke_others).unwrap_or(false);
+    // The body is optional: none means the defaults.
+    let req: TokenRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        TokenRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("the body must be JSON like {{\"revoke_others\": true}}: {e}")))?
+    };
+    let revoke = req.revoke_others;
     let store = state.store.clone();
     let n = name.clone();
     let issued = tokio::task::spawn_blocking(move || users::issue_token(&store, &n, revoke, &p.name)).await??;
@@ -92,17 +97,7 @@ pub struct AuditQuery {
 pub async fn audit(State(state): State<AppState>, Query(q): Query<AuditQuery>) -> ApiResult<Json<Value>> {
     let store = state.store.clone();
     let limit = q.limit.unwrap_or(200).min(10_000);
-    let table = tokio::task::spawn_blocking(move || {
-        let conn = store.connect()?;
-        crate::store::tabular::run_params(
-            &conn,
-            "SELECT * FROM audit_log WHERE ($action IS NULL OR action = $action) AND ($actor IS NULL OR actor = $actor)
-             ORDER BY event_at DESC",
-            &[("action", &q.action as &dyn duckdb::ToSql), ("actor", &q.actor as &dyn duckdb::ToSql)],
-            limit,
-        )
-    })
-    .await??;
+    let table = tokio::task::spawn_blocking(move || crate::access::audit::log(&store, q.action.as_deref(), q.actor.as_deref(), limit)).await??;
     Ok(Json(json!({ "events": table.into_objects() })))
 }
 
@@ -118,7 +113,7 @@ pub async fn import(
     Extension(p): Extension<Principal>,
     Path(kind): Path<String>,
     Query(q): Query<ImportQuery>,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult<Json<Value>> {
     let run = match kind.as_str() {
         "indicators" => import::import_indicators,

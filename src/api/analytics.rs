@@ -9,16 +9,16 @@
 
 use std::collections::BTreeMap;
 
-use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::extract::{Json, Path, Query};
 use super::error::{ApiError, ApiResult};
 use super::AppState;
 use crate::access::{Principal, Scope};
 use crate::analytics::{Snapshot, conversion};
-use crate::rules::status::STATUSES;
+use crate::rules::status::MapStatus;
 
 #[derive(Debug, Deserialize)]
 pub struct YearQuery {
@@ -57,13 +57,13 @@ pub async fn status(State(state): State<AppState>, Extension(p): Extension<Princ
     let s = state.snapshot();
     let year = pick_year(&s, q.year)?;
     let (version, ids) = version_units(&s, year, q.version.as_deref(), &p.scope)?;
-    let mut counts: BTreeMap<&str, usize> = STATUSES.iter().map(|k| (*k, 0)).collect();
+    let mut counts: BTreeMap<MapStatus, usize> = MapStatus::ALL.iter().map(|k| (*k, 0)).collect();
     let mut units = serde_json::Map::new();
     let mut possible = serde_json::Map::new();
     let mut rulesets: BTreeMap<String, usize> = BTreeMap::new();
     for id in ids {
         let c = s.classified.get(&(id, year));
-        let st = c.map_or("no_data", |c| c.status.status.as_str());
+        let st = c.map_or(MapStatus::NoData, |c| c.status.status);
         *counts.entry(st).or_default() += 1;
         units.insert(id.to_string(), json!(st));
         if let Some(e) = c.and_then(|c| c.evaluation.as_ref()) {
@@ -131,7 +131,7 @@ pub async fn evaluation(
                 "basis": "same_unit", "apportioned": false,
             }));
         } else if s.facts.predecessors.contains_key(&id) {
-            let split = s.facts.predecessors[&id].iter().any(|l| !matches!(l.relation.as_str(), "full" | "merge" | "rename" | "unchanged"));
+            let split = s.facts.predecessors[&id].iter().any(|l| !l.relation.whole());
             if let Ok((side, basis, inputs)) = conversion::rebuilt_side(&s.rules, &s.facts, id, y, true) {
                 history.push(json!({
                     "year": y, "status": side.status, "key_type": Value::Null, "possible": Value::Null,
@@ -172,12 +172,12 @@ pub async fn evaluation(
         "possible": c.and_then(|c| c.evaluation.as_ref()).map(|e| &e.possible),
         "types": c.and_then(|c| c.evaluation.as_ref()).map(|e| &e.types),
         "reason_codes": full.as_ref().map(|e| e.reason_codes()),
-        "official_key_type": c.and_then(|c| c.official_key_type.as_deref()),
+        "official_key_type": c.and_then(|c| c.official_key_type),
         "review_flag": c.and_then(|c| c.review_flag.as_deref()),
         "note": c.and_then(|c| c.note.as_deref()),
         "criteria": criteria,
         "indicators": row.map(|r| &r.inputs.values),
-        "key_route_scope": row.and_then(|r| r.inputs.key_route_scope.as_deref()),
+        "key_route_scope": row.and_then(|r| r.inputs.key_route_scope),
         "history": history,
         "predecessors": predecessors,
         "successors": successors,
@@ -207,19 +207,12 @@ pub async fn conversion(
     let by_key = s.by_key();
     let mut rows = conversion::between(&s.rules, &s.facts, &by_key, from, to, q.apportioned);
     rows.retain(|r| p.scope.unit(r.unit_id));
-    let mut counts: BTreeMap<&str, usize> = [
-        "converted_to_drug_free", "converted", "maintained", "relapsed", "worsened", "unchanged", "not_comparable",
-    ]
-    .iter()
-    .map(|k| (*k, 0))
-    .collect();
+    let mut counts: BTreeMap<conversion::Class, usize> = conversion::Class::ALL.iter().map(|k| (*k, 0)).collect();
     let mut units = serde_json::Map::new();
-    let mut bases: BTreeMap<String, usize> = BTreeMap::new();
+    let mut bases: BTreeMap<conversion::Basis, usize> = BTreeMap::new();
     for r in &rows {
-        if let Some(n) = counts.get_mut(r.conversion.as_str()) {
-            *n += 1;
-        }
-        *bases.entry(r.basis.clone()).or_default() += 1;
+        *counts.entry(r.conversion).or_default() += 1;
+        *bases.entry(r.basis).or_default() += 1;
         units.insert(r.unit_id.to_string(), json!(r.conversion));
     }
     Ok(Json(json!({
@@ -245,20 +238,10 @@ pub async fn progress(State(state): State<AppState>, Extension(p): Extension<Pri
         return Err(p.scope.refuse(&format!("province {code}")).into());
     }
     let store = state.store.clone();
-    let (table, targets) = tokio::task::spawn_blocking(move || {
-        let conn = store.connect()?;
-        let province: &dyn duckdb::ToSql = &q.province;
-        let run = |sql: &str| crate::store::tabular::run_params(&conn, sql, &[("p", province)], 100_000);
-        Ok::<_, crate::Error>((
-            run("SELECT * FROM province_progress WHERE $p IS NULL OR province_code = $p ORDER BY province_code, year")?,
-            run("SELECT province_code, year, target_pct FROM target_path WHERE $p IS NULL OR province_code = $p ORDER BY province_code, year")?,
-        ))
-    })
-    .await??;
-    let in_scope = |t: crate::store::tabular::Table| -> Vec<Value> {
-        t.into_objects().into_iter().filter(|row| p.scope.province(row.get("province_code").and_then(Value::as_str))).map(Value::Object).collect()
-    };
-    Ok(Json(json!({ "rows": in_scope(table), "targets": in_scope(targets) })))
+    let (years, targets) = tokio::task::spawn_blocking(move || crate::analytics::progress::read(&store.connect()?, q.province.as_deref())).await??;
+    let years: Vec<_> = years.into_iter().filter(|y| p.scope.province(Some(&y.province_code))).collect();
+    let targets: Vec<_> = targets.into_iter().filter(|t| p.scope.province(Some(&t.province_code))).collect();
+    Ok(Json(json!({ "rows": years, "targets": targets })))
 }
 
 pub async fn rules(State(state): State<AppState>) -> ApiResult<Json<Value>> {
@@ -268,6 +251,6 @@ pub async fn rules(State(state): State<AppState>) -> ApiResult<Json<Value>> {
         "rulesets": s.rules.sets,
         "apply": s.rules.apply,
         "status": s.rules.status,
-        "statuses": STATUSES,
+        "statuses": MapStatus::ALL,
     })))
 }

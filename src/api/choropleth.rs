@@ -7,10 +7,10 @@
 //! Metrics: `status`, `key_type`, `conversion` (from `from`, default year − 1, to `year`), or any
 //! numeric indicator or rate (`addict_user_rate_pct`, `arrest_rate_pct`, `drug_use_locations` …).
 
-use axum::Json;
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Extension, State};
 use serde_json::{Value, json};
 
+use super::extract::{Json, Query};
 use super::AppState;
 use super::error::ApiResult;
 use crate::access::Principal;

@@ -1,5 +1,10 @@
 //! HTTP errors: every failure is a JSON body `{ "error": { "status", "code", "message", … } }`
 //! with a status that says whose fault it is.
+//!
+//! A failure inside the service (the store, a file, damaged stored data, a worker thread) never
+//! shows its detail to the client — DuckDB's text and server paths stay in the log. The client
+//! gets `{"code": "internal", "message": "internal error, reference <id>"}` and the log line
+//! carries the same reference with the detail, so an administrator can find it.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -27,6 +32,25 @@ impl ApiError {
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }
+
+    /// An internal failure: the detail goes to the log under a new reference, the client gets
+    /// only the reference.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        let reference = reference();
+        tracing::error!(reference = %reference, "internal error: {detail}");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("internal error, reference {reference}"))
+    }
+}
+
+/// A short reference for one internal error: random, so references never repeat across restarts.
+fn reference() -> String {
+    let mut b = [0u8; 6];
+    if getrandom::fill(&mut b).is_err() {
+        // No randomness: the time still tells errors apart in the log.
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        b.copy_from_slice(&t.to_le_bytes()[..6]);
+    }
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 impl From<Error> for ApiError {
@@ -43,17 +67,14 @@ impl From<Error> for ApiError {
             Error::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
             Error::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, "not_found", m),
             Error::InvalidArgument(m) => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", m),
-            other => {
-                tracing::error!("internal error: {other}");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", other.to_string())
-            }
+            internal @ (Error::Store { .. } | Error::Io { .. } | Error::Corrupt(_) | Error::Internal(_)) => ApiError::internal(internal),
         }
     }
 }
 
 impl From<tokio::task::JoinError> for ApiError {
     fn from(e: tokio::task::JoinError) -> Self {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("worker task failed: {e}"))
+        ApiError::internal(format!("worker task failed: {e}"))
     }
 }
 

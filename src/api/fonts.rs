@@ -2,10 +2,10 @@
 //! URL), drawn from the embedded fonts by [`crate::tiles::glyphs`]. Public like the web client's
 //! own files: fonts carry no data. Unknown fonts → 404, malformed ranges → 400, both JSON.
 
-use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
+use super::extract::Path;
 use super::error::{ApiError, ApiResult};
 use crate::tiles::glyphs::{self, GlyphError};
 

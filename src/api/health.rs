@@ -1,9 +1,9 @@
 //! `GET /api/health`: is the service up, and what does its store hold.
 
-use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 
+use super::extract::Json;
 use super::AppState;
 use super::error::ApiResult;
 use crate::store::queries;

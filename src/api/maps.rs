@@ -2,16 +2,17 @@
 //! — a printable static map (A4 landscape; PNG at 300 dpi) with the web map's classes, colours
 //! and legend, for the units in the user's scope.
 
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::extract::{Path, Query};
 use super::AppState;
 use super::error::{ApiError, ApiResult};
 use crate::access::Principal;
-use crate::analytics::choropleth::Spec;
-use crate::render::{self, Format, MapRequest};
+use crate::analytics::choropleth::{Method, Spec};
+use crate::render::{self, Format, MapRequest, View};
 
 /// The query (fields spelled out: serde's `flatten` loses number parsing in query strings).
 #[derive(Debug, Deserialize)]
@@ -21,7 +22,7 @@ pub struct MapQuery {
     pub year: Option<i32>,
     pub from: Option<i32>,
     pub metric: Option<String>,
-    pub method: Option<String>,
+    pub method: Option<Method>,
     pub classes: Option<usize>,
     pub breaks: Option<String>,
 }
@@ -29,16 +30,17 @@ pub struct MapQuery {
 pub async fn map(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(file): Path<String>, Query(q): Query<MapQuery>) -> ApiResult<Response> {
     let (view, ext) = file.rsplit_once('.').ok_or_else(|| ApiError::not_found(format!("no such map: {file} (use e.g. status.png)")))?;
     let format = Format::parse(ext)?;
+    let view: View = view.parse().map_err(|e: crate::Error| ApiError::not_found(format!("no such map: {e}")))?;
     if let Some(code) = q.province.as_deref()
         && !p.scope.province(Some(code))
     {
         return Err(p.scope.refuse(&format!("province {code}")).into());
     }
     let spec = Spec { year: q.year, from: q.from, metric: q.metric, method: q.method, classes: q.classes, breaks: q.breaks, ..Spec::default() };
-    let req = MapRequest { view: view.to_string(), spec, province: q.province, english: q.lang.as_deref() == Some("en"), format };
+    let req = MapRequest { view, spec, province: q.province, english: q.lang.as_deref() == Some("en"), format };
     let st = state.clone();
     let bytes = tokio::task::spawn_blocking(move || {
-        let names = |code: &str| super::search::province_name(&st.search, code);
+        let names = |code: &str| st.units.province_name(code).map(String::from);
         render::render(&st.snapshot(), &st.tiles, &req, &|id| p.scope.unit(id), &names, st.demo)
     })
     .await??;
@@ -62,7 +64,7 @@ pub async fn report(State(state): State<AppState>, Extension(p): Extension<Princ
     if !p.scope.province(Some(code)) {
         return Err(p.scope.refuse(&format!("province {code}")).into());
     }
-    let name = super::search::province_name(&state.search, code)
+    let name = state.units.province_name(code).map(String::from)
         .ok_or_else(|| ApiError::not_found(format!("no province with code '{code}'")))?;
     let st = state.clone();
     let (code, ext_s) = (code.to_string(), ext.to_string());

@@ -6,12 +6,13 @@ mod analytics;
 pub mod auth;
 mod choropleth;
 mod error;
+mod extract;
 mod fonts;
 mod health;
 mod maps;
 pub mod metrics;
 mod plans;
-pub mod search;
+mod search;
 mod sql;
 mod static_files;
 mod tiles;
@@ -35,8 +36,8 @@ pub use error::{ApiError, ApiResult};
 use crate::access::Scope;
 use crate::access::scope::UnitRef;
 use crate::analytics::Snapshot;
-use crate::sandbox::Sandbox;
-use crate::store::Store;
+use crate::sql::sandbox::Sandbox;
+use crate::store::{Directory, Store};
 use crate::tiles::TileService;
 
 /// Largest request body, except imports.
@@ -56,8 +57,8 @@ pub struct AppState {
     pub analytics: Arc<RwLock<Arc<Snapshot>>>,
     /// Vector tile layers and their cache.
     pub tiles: Arc<TileService>,
-    /// Every unit's name, for search and labels.
-    pub search: Arc<Vec<search::Entry>>,
+    /// Every unit's identity: search, labels, names, scopes.
+    pub units: Arc<Directory>,
     /// The analysts' SQL sandboxes, one per scope (built on first use, rebuilt after data
     /// changes): scope key → (data generation it was built from, sandbox).
     pub sandboxes: Arc<Mutex<HashMap<u64, (u64, Arc<Sandbox>)>>>,
@@ -76,13 +77,13 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<Store>, demo: bool, snapshot: Snapshot, tiles: TileService, auth: auth::AuthConfig) -> crate::Result<AppState> {
-        let search = Arc::new(search::load(&store)?);
+        let units = Arc::new(Directory::load(&store)?);
         Ok(AppState {
             store,
             demo,
             analytics: Arc::new(RwLock::new(Arc::new(snapshot))),
             tiles: Arc::new(tiles),
-            search,
+            units,
             sandboxes: Arc::default(),
             generation: Arc::default(),
             sql_slots: Arc::new(tokio::sync::Semaphore::new(2)),
@@ -128,9 +129,9 @@ impl AppState {
             return s.clone();
         }
         let snap = self.snapshot();
-        let units = self.search.iter().map(|e| UnitRef {
+        let units = self.units.entries().iter().map(|e| UnitRef {
             id: e.unit_id,
-            level: e.level.as_str(),
+            level: e.level,
             code: e.code.as_str(),
             province_code: e.province_code.as_deref(),
         });
@@ -204,12 +205,45 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(imports)
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authorize))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::map_response(json_errors))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// The last word on errors: a refusal made below the handlers (the request timeout's 408, a body
+/// limit, anything not from an [`ApiError`]) that is not JSON becomes one, with the status's
+/// reason as the message; every error a client sees has the same shape.
+async fn json_errors(resp: axum::response::Response) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let status = resp.status();
+    let json = resp.headers().get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || json {
+        return resp;
+    }
+    let message = match status {
+        StatusCode::REQUEST_TIMEOUT => format!("the request took longer than {} s and was stopped; try a smaller request", REQUEST_TIMEOUT.as_secs()),
+        StatusCode::PAYLOAD_TOO_LARGE => format!("the request body is too large (at most {} MB; imports {} MB)", BODY_LIMIT >> 20, IMPORT_BODY_LIMIT >> 20),
+        other => other.canonical_reason().unwrap_or("error").to_string(),
+    };
+    let code = match status {
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        s if s.is_server_error() => "internal",
+        _ => "error",
+    };
+    let mut answer = ApiError::new(status, code, message).into_response();
+    for name in [header::RETRY_AFTER, header::ALLOW, header::WWW_AUTHENTICATE] {
+        if let Some(v) = resp.headers().get(&name) {
+            answer.headers_mut().insert(name, v.clone());
+        }
+    }
+    answer
 }
 
 /// What answers tell the browser: run only this server's own scripts (no inline script, so text
@@ -236,6 +270,10 @@ async fn security_headers(mut resp: axum::response::Response) -> axum::response:
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::not_found(format!("no such endpoint: {}", uri.path()))
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("{method} is not allowed on {}", uri.path()))
 }
 
 /// Serve until Ctrl-C or SIGTERM; in-flight requests finish, then the store is checkpointed.

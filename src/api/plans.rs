@@ -11,13 +11,13 @@
 
 use std::collections::HashMap;
 
-use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::extract::{Json, Path, Query};
 use super::AppState;
 use super::error::{ApiError, ApiResult};
 use crate::access::Principal;
@@ -64,7 +64,7 @@ pub async fn candidates(State(state): State<AppState>, Extension(p): Extension<P
         Some(Kind::Polygons(p)) => p.neighbours(),
         _ => HashMap::new(),
     };
-    let names: HashMap<i64, String> = state.search.iter().map(|e| (e.unit_id, e.name.clone())).collect();
+    let names: HashMap<i64, String> = state.units.entries().iter().map(|e| (e.unit_id, e.name.clone())).collect();
     let ranked = candidates::rank(&s, &s.rules.candidates, &adjacency, &names, &q.province, year);
     if ranked.is_empty() && !s.facts.units.values().any(|u| u.province_code.as_deref() == Some(q.province.as_str())) {
         return Err(ApiError::not_found(format!("unknown province code '{}'", q.province)));
@@ -186,7 +186,7 @@ pub async fn history(State(state): State<AppState>, Extension(p): Extension<Prin
 pub async fn export_csv(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(id): Path<i64>) -> ApiResult<impl IntoResponse> {
     let plan = in_scope(&state, &p, id, move |store, _| plans::get(store, id)).await?;
     let file = format!("attachment; filename=\"plan-{}-{}.csv\"", plan.plan_id, plan.target_year);
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, file)], plans::to_csv(&plan)))
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, file)], plans::to_csv(&plan)?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -209,7 +209,7 @@ pub async fn sheet_svg(state: State<AppState>, p: Extension<Principal>, id: Path
 
 async fn sheet(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(id): Path<i64>, Query(q): Query<SheetQuery>, pdf: bool) -> ApiResult<impl IntoResponse> {
     let plan = in_scope(&state, &p, id, move |store, _| plans::get(store, id)).await?;
-    let province_name = super::search::province_name(&state.search, &plan.province_code).unwrap_or_else(|| plan.province_code.clone());
+    let province_name = state.units.province_name(&plan.province_code).map_or_else(|| plan.province_code.clone(), String::from);
     let (file, target) = (plan.plan_id, plan.target_year);
     let req = crate::render::plan::PlanSheetRequest { plan, province_name, english: q.lang.as_deref() == Some("en"), demo: state.demo };
     let st = state.clone();

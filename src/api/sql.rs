@@ -1,8 +1,10 @@
-//! Analysts' SQL over HTTP, in the [`Sandbox`](crate::sandbox::Sandbox):
+//! Analysts' SQL over HTTP, in the [`Sandbox`](crate::sql::sandbox::Sandbox):
 //! - `POST /api/sql?format=json|csv|parquet|geojson` with `{"sql": "...", "params": {"name": value}}`;
 //! - `GET /api/sql/schema` — the relations and columns an analyst can query;
 //! - `GET /api/queries` and `GET /api/queries/{name}?param=…&format=…` — saved queries;
-//! - `GET /api/export/{dataset}.{csv|parquet|geojson}` — units, indicators, classification, conversion.
+//! - `GET /api/export/{dataset}.{parquet|csv|json|geojson}` — any dataset of
+//!   [`Dataset`], written by the one export writer ([`crate::sql::export`]) exactly as
+//!   `commune-atlas export data` writes it, cut to the user's scope, and streamed.
 //!
 //! Every query runs on its own sandbox connection with the statement time limit (the query is
 //! interrupted), the memory and row limits; at most two run at once. Errors are JSON with DuckDB's
@@ -11,18 +13,19 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::Json as JsonBody;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use duckdb::types::Value;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
+use super::extract::{Json as JsonBody, Path, Query};
 use super::AppState;
 use super::error::{ApiError, ApiResult};
-use crate::access::{Principal, audit};
-use crate::sandbox::{self, Sandbox};
+use crate::access::{Principal, Scope, audit};
+use crate::sql::export::{self, Dataset, Format};
+use crate::sql::sandbox::{self, Sandbox};
 use crate::store::tabular::{self, Table};
 
 /// The sandbox of the user's scope, built (or rebuilt after data changes) on demand.
@@ -35,29 +38,35 @@ pub async fn current(state: &AppState, p: &Principal) -> ApiResult<Arc<Sandbox>>
     let generation = state.generation.load(std::sync::atomic::Ordering::SeqCst);
     let built = tokio::task::spawn_blocking(move || {
         let dir = std::env::temp_dir().join("commune-atlas-sandbox");
-        let routes = match st.tiles.layer("routes").as_deref().map(|l| &l.kind) {
-            Some(crate::tiles::Kind::Lines(l)) if !scope.is_all() => l.geojson_within(&|id| scope.unit(id)),
-            _ => Vec::new(),
-        };
+        let routes = routes_in_scope(&st, &scope);
         Sandbox::build(&st.store, &dir, sandbox::Limits::default(), &scope, &routes)
     })
     .await??;
     Ok(state.install_sandbox(&p.scope, generation, built))
 }
 
+/// Each key route's stretches inside a (non-national) scope, as the scope code wants them.
+fn routes_in_scope(state: &AppState, scope: &Scope) -> Vec<(i64, String)> {
+    match state.tiles.layer("routes").as_deref().map(|l| &l.kind) {
+        Some(crate::tiles::Kind::Lines(l)) if !scope.is_all() => l.geojson_within(&|id| scope.unit(id)),
+        _ => Vec::new(),
+    }
+}
+
 fn sql_error(e: &crate::Error) -> ApiError {
+    use sandbox::Failure;
     let s = sandbox::sql_error(e);
     let status = match s.kind {
-        "timeout" => StatusCode::REQUEST_TIMEOUT,
-        "forbidden" => StatusCode::FORBIDDEN,
-        _ => StatusCode::BAD_REQUEST,
+        Failure::Timeout => StatusCode::REQUEST_TIMEOUT,
+        Failure::Forbidden => StatusCode::FORBIDDEN,
+        Failure::Syntax | Failure::Memory | Failure::Error => StatusCode::BAD_REQUEST,
     };
     let code = match s.kind {
-        "timeout" => "timeout",
-        "forbidden" => "forbidden",
-        "memory" => "memory_limit",
-        "syntax" => "syntax_error",
-        _ => "sql_error",
+        Failure::Timeout => "timeout",
+        Failure::Forbidden => "forbidden",
+        Failure::Memory => "memory_limit",
+        Failure::Syntax => "syntax_error",
+        Failure::Error => "sql_error",
     };
     ApiError { status, code, message: s.message.clone(), details: Some(json!({ "position": s.position, "kind": s.kind })) }
 }
@@ -125,7 +134,7 @@ pub struct SqlBody {
 
 #[derive(Debug, Deserialize)]
 pub struct FormatQuery {
-    pub format: Option<String>,
+    pub format: Option<Format>,
 }
 
 pub async fn post_sql(
@@ -135,10 +144,10 @@ pub async fn post_sql(
     JsonBody(body): JsonBody<SqlBody>,
 ) -> ApiResult<Response> {
     let params = body.params.iter().map(|(k, v)| (k.clone(), json_param(v))).collect();
-    let format = f.format.unwrap_or_else(|| "json".into());
-    let rows = if format == "json" { sandbox::Limits::default().rows } else { 1_000_000 };
+    let format = f.format.unwrap_or(Format::Json);
+    let rows = if format == Format::Json { sandbox::Limits::default().rows } else { 1_000_000 };
     let table = execute(&state, &p, "console", body.sql, params, rows).await?;
-    respond(&state, &p, table, &format, "query").await
+    respond(&state, &p, table, format, "query").await
 }
 
 pub async fn schema(State(state): State<AppState>, Extension(p): Extension<Principal>) -> ApiResult<JsonBody<Json>> {
@@ -146,13 +155,13 @@ pub async fn schema(State(state): State<AppState>, Extension(p): Extension<Princ
     let t = tokio::task::spawn_blocking(move || sb.schema()).await??;
     let mut rels: BTreeMap<String, Vec<Json>> = BTreeMap::new();
     for r in &t.rows {
-        rels.entry(tabular::cell_text(&r[0])).or_default().push(json!({ "name": r[1], "type": r[2] }));
+        rels.entry(tabular::cell_text(&r[0])).or_default().push(json!({ "name": tabular::cell_text(&r[1]), "type": tabular::cell_text(&r[2]) }));
     }
     Ok(JsonBody(json!({ "relations": rels })))
 }
 
 pub async fn list_queries() -> ApiResult<JsonBody<Json>> {
-    let all = crate::saved::all()?;
+    let all = crate::sql::saved::all()?;
     Ok(JsonBody(json!({ "queries": all.values().collect::<Vec<_>>() })))
 }
 
@@ -162,55 +171,67 @@ pub async fn run_saved(
     Path(name): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> ApiResult<Response> {
-    let saved = crate::saved::get(&name)?;
-    let params = crate::saved::bind(&saved, &q)?;
-    let format = q.get("format").cloned().unwrap_or_else(|| "json".into());
+    let saved = crate::sql::saved::get(&name)?;
+    let params = crate::sql::saved::bind(&saved, &q)?;
+    let format = q.get("format").map(|f| f.parse::<Format>()).transpose()?.unwrap_or(Format::Json);
     let table = execute(&state, &p, &format!("saved:{name}"), saved.sql.clone(), params, 1_000_000).await?;
-    respond(&state, &p, table, &format, &name).await
+    respond(&state, &p, table, format, &name).await
 }
 
 pub async fn export(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(file): Path<String>) -> ApiResult<Response> {
-    let (dataset, format) = file.rsplit_once('.').ok_or_else(|| ApiError::not_found(format!("no such export: {file}")))?;
-    let relation = match dataset {
-        "units" => "unit",
-        "indicators" => "indicator",
-        "classification" => "classification",
-        "conversion" => "conversion",
-        other => {
-            return Err(ApiError::not_found(format!(
-                "no dataset '{other}': use units, indicators, classification or conversion"
-            )));
-        }
-    };
-    let table = execute(&state, &p, &format!("export:{file}"), format!("SELECT * FROM {relation}"), Vec::new(), 10_000_000).await?;
-    respond(&state, &p, table, format, dataset).await
+    let (dataset, format) = file.rsplit_once('.').ok_or_else(|| ApiError::not_found(format!("no such export: {file} (use e.g. indicators.parquet)")))?;
+    let dataset: Dataset = dataset.parse().map_err(|e: crate::Error| ApiError::not_found(e.to_string()))?;
+    let format: Format = format.parse()?;
+    let st = state.clone();
+    let scope = p.scope.clone();
+    let started = std::time::Instant::now();
+    let written = tokio::task::spawn_blocking(move || {
+        let routes = routes_in_scope(&st, &scope);
+        export::write_temp(&st.store, dataset, format, &scope, &routes)
+    })
+    .await?;
+    let event = match &written {
+        Ok((_, r)) => audit::Event::new(&p.name, "export").timing(started.elapsed().as_secs_f64() * 1e3, Some(r.rows as i64)),
+        Err(_) => audit::Event::new(&p.name, "export").outcome("error"),
+    }
+    .target(file.clone());
+    let store = state.store.clone();
+    let recorded = tokio::task::spawn_blocking(move || audit::record(&store, &event)).await?;
+    let (path, report) = written?;
+    if let Err(e) = recorded {
+        // An export that cannot be audited is not handed out.
+        let _ = std::fs::remove_file(&path);
+        return Err(e.into());
+    }
+    let file = tokio::fs::File::open(&path).await.map_err(crate::Error::io(&path))?;
+    // Unlinked now, read while streaming: the file goes away with the answer.
+    let _ = std::fs::remove_file(&path);
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let name = format!("{dataset}.{format}");
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type().to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CONTENT_LENGTH, report.bytes.to_string()),
+        ],
+        body,
+    )
+        .into_response())
 }
 
-/// Encode a result as JSON, CSV, Parquet or GeoJSON.
-async fn respond(state: &AppState, p: &Principal, table: Table, format: &str, name: &str) -> ApiResult<Response> {
-    match format {
-        "json" => Ok(JsonBody(json!(table)).into_response()),
-        "csv" => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            let _ = w.write_record(table.columns.iter().map(|c| c.name.as_str()));
-            for r in &table.rows {
-                let _ = w.write_record(r.iter().map(tabular::cell_text));
-            }
-            let bytes = w.into_inner().unwrap_or_default();
-            Ok(attachment(bytes, "text/csv; charset=utf-8", &format!("{name}.csv")))
-        }
-        "parquet" => {
-            let bytes = tokio::task::spawn_blocking(move || crate::sandbox::to_parquet(&table)).await??;
-            Ok(attachment(bytes, "application/vnd.apache.parquet", &format!("{name}.parquet")))
-        }
-        "geojson" => {
+/// Encode a query result as JSON, CSV, Parquet or GeoJSON.
+async fn respond(state: &AppState, p: &Principal, table: Table, format: Format, name: &str) -> ApiResult<Response> {
+    let bytes = match format {
+        Format::Json => return Ok(JsonBody(json!(table)).into_response()),
+        Format::Csv => tokio::task::spawn_blocking(move || export::table_csv(&table)).await??,
+        Format::Parquet => tokio::task::spawn_blocking(move || export::table_parquet(&table)).await??,
+        Format::GeoJson => {
             let store = state.store.clone();
             let scope = p.scope.clone();
-            let text = tokio::task::spawn_blocking(move || crate::sandbox::to_geojson(&store, &table, &|id| scope.unit(id))).await??;
-            Ok(attachment(text.into_bytes(), "application/geo+json", &format!("{name}.geojson")))
+            tokio::task::spawn_blocking(move || export::table_geojson(&store, &table, &|id| scope.unit(id))).await??.into_bytes()
         }
-        other => Err(ApiError::bad_request(format!("format must be json, csv, parquet or geojson, not '{other}'"))),
-    }
+    };
+    Ok(attachment(bytes, format.content_type(), &format!("{name}.{format}")))
 }
 
 fn attachment(bytes: Vec<u8>, ctype: &'static str, file: &str) -> Response {

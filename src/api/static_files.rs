@@ -1,11 +1,11 @@
 //! The web client, embedded from `web/` at build time and served with content types and
 //! ETags, so the binary is the whole deployment and works air-gapped.
 
-use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use include_dir::{Dir, include_dir};
 
+use super::extract::Path;
 use super::ApiError;
 
 static WEB: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/web");
@@ -27,7 +27,7 @@ fn content_type(path: &str) -> &'static str {
 }
 
 fn etag(bytes: &[u8]) -> String {
-    format!("\"{:016x}\"", crate::text::Fnv::of(bytes))
+    format!("\"{:016x}\"", crate::hash::Fnv::of(bytes))
 }
 
 fn serve_file(path: &str, headers: &HeaderMap) -> Response {

@@ -4,12 +4,13 @@
 //! - `GET /tiles/{layer}/{z}/{x}/{y}.mvt` — a tile: gzip when accepted, strong ETag, 204 when
 //!   empty, 404/400 JSON errors for unknown layers and out-of-range coordinates.
 
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::extract::{Json, Path, Query};
 use super::AppState;
 use super::error::{ApiError, ApiResult};
 use crate::access::{Principal, Scope};
@@ -51,9 +52,9 @@ fn describe(l: &LayerEntry) -> Value {
     })
 }
 
-pub async fn catalog(State(state): State<AppState>) -> ApiResult<axum::Json<Value>> {
+pub async fn catalog(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let (entries, bytes) = state.tiles.cache_stats();
-    Ok(axum::Json(json!({
+    Ok(Json(json!({
         "layers": state.tiles.layers().iter().map(|l| describe(l)).collect::<Vec<_>>(),
         "cache": { "tiles": entries, "bytes": bytes },
     })))
@@ -78,7 +79,7 @@ pub async fn tilejson(State(state): State<AppState>, Path(file): Path<String>, h
         "center": [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0, 7],
         "vector_layers": l.vector_layers(MAX_ZOOM),
     });
-    Ok(([(header::CACHE_CONTROL, "no-cache")], axum::Json(body)).into_response())
+    Ok(([(header::CACHE_CONTROL, "no-cache")], Json(body)).into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,11 +1,12 @@
 //! `GET /api/units?province=CODE&version=NAME&level=commune`: units as a GeoJSON
 //! FeatureCollection (full stored geometry; maps use the vector tiles instead).
 
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
+use super::extract::Query;
 use super::AppState;
 use super::error::ApiResult;
 use crate::access::Principal;
@@ -15,7 +16,7 @@ use crate::store::queries::{self, UnitFilter};
 pub struct UnitsQuery {
     pub province: Option<String>,
     pub version: Option<String>,
-    pub level: Option<String>,
+    pub level: Option<crate::vocab::Level>,
 }
 
 pub async fn units(State(state): State<AppState>, Extension(p): Extension<Principal>, Query(q): Query<UnitsQuery>) -> ApiResult<impl IntoResponse> {
@@ -27,7 +28,7 @@ pub async fn units(State(state): State<AppState>, Extension(p): Extension<Princi
     let filter = UnitFilter {
         version: q.version.filter(|s| !s.is_empty()),
         province: q.province.filter(|s| !s.is_empty()),
-        level: q.level.filter(|s| !s.is_empty()),
+        level: q.level,
     };
     let body = tokio::task::spawn_blocking(move || {
         let conn = state.store.connect()?;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use commune_atlas::analytics;
 use commune_atlas::rules::Rules;
-use commune_atlas::rules::status::STATUSES;
+use commune_atlas::rules::status::MapStatus;
 use commune_atlas::store::Store;
 
 #[derive(Debug, Args)]
@@ -27,13 +27,13 @@ pub fn run(db: &Path, args: ClassifyArgs) -> anyhow::Result<()> {
         "classified {} commune-years and {} conversions in {:.3} s (rules {})",
         report.classified, report.conversions, report.seconds, report.rules_digest
     );
-    let mut by_year: BTreeMap<i32, BTreeMap<&str, usize>> = BTreeMap::new();
+    let mut by_year: BTreeMap<i32, BTreeMap<MapStatus, usize>> = BTreeMap::new();
     for c in snap.classified.values() {
-        *by_year.entry(c.year).or_default().entry(STATUSES.iter().find(|s| **s == c.status.status).copied().unwrap_or("?")).or_default() += 1;
+        *by_year.entry(c.year).or_default().entry(c.status.status).or_default() += 1;
     }
-    println!("{:<6}{}", "year", STATUSES.iter().map(|s| format!("{s:>14}")).collect::<String>());
+    println!("{:<6}{}", "year", MapStatus::ALL.iter().map(|s| format!("{:>14}", s.as_str())).collect::<String>());
     for (y, counts) in by_year {
-        println!("{y:<6}{}", STATUSES.iter().map(|s| format!("{:>14}", counts.get(s).copied().unwrap_or(0))).collect::<String>());
+        println!("{y:<6}{}", MapStatus::ALL.iter().map(|s| format!("{:>14}", counts.get(s).copied().unwrap_or(0))).collect::<String>());
     }
     Ok(())
 }

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use anyhow::Context;
 use commune_atlas::analytics::choropleth::{self, Spec};
-use commune_atlas::store::{Store, export};
+use commune_atlas::access::Scope;
+use commune_atlas::sql::export::{self, Dataset, Format};
+use commune_atlas::store::Store;
 use commune_atlas::tiles::{TileService, archive};
 
 #[derive(Debug, Subcommand)]
@@ -20,8 +22,10 @@ the choropleth JSON (GET /api/choropleth?…) beside it as static files. The arc
 the layer: only export what every reader may see.")]
     Pmtiles(PmtilesArgs),
 
-    /// Write a dataset as Parquet (units: GeoParquet), CSV or GeoJSON, with the store's column types.
+    /// Write a dataset as Parquet (units: GeoParquet), CSV, JSON or GeoJSON, with the store's column types.
     #[command(after_help = "Datasets: units, indicators, classification, conversion, progress, crosswalk, recognitions.\n\n\
+The file is the one GET /api/export/{dataset}.{format} answers a national user: the same relation, \
+order and column types.\n\n\
 Examples:\n  \
 commune-atlas export data units units.parquet            # GeoParquet 1.0: geometry as WKB, CRS84\n  \
 commune-atlas export data indicators indicators.parquet\n  \
@@ -33,13 +37,13 @@ Read them with DuckDB (FROM 'units.parquet'), pandas / geopandas (read_parquet),
 
 #[derive(Debug, Args)]
 pub struct DataArgs {
-    /// The dataset.
-    pub dataset: String,
-    /// The file to write; its extension (.parquet, .csv, .geojson) picks the format.
+    /// The dataset: units, indicators, classification, conversion, progress, crosswalk or recognitions.
+    pub dataset: Dataset,
+    /// The file to write; its extension (.parquet, .csv, .json, .geojson) picks the format.
     pub out: PathBuf,
-    /// parquet, csv or geojson (overrides the extension).
+    /// parquet, csv, json or geojson (overrides the extension).
     #[arg(long)]
-    pub format: Option<String>,
+    pub format: Option<Format>,
 }
 
 #[derive(Debug, Args)]
@@ -67,9 +71,13 @@ pub fn run(db: &Path, cmd: ExportCommand) -> anyhow::Result<()> {
             if !db.exists() {
                 anyhow::bail!("no store at {}", db.display());
             }
-            let format = a.format.clone().unwrap_or_else(|| a.out.extension().and_then(|e| e.to_str()).unwrap_or("parquet").to_ascii_lowercase());
+            let format = match a.format {
+                Some(f) => f,
+                None => a.out.extension().and_then(|e| e.to_str()).unwrap_or("parquet").to_ascii_lowercase().parse::<Format>()
+                    .context("choose the format by the file's extension (.parquet, .csv, .json, .geojson) or with --format")?,
+            };
             let store = Store::open(db)?;
-            let r = export::export(&store, &a.dataset, &format, &a.out)?;
+            let r = export::write(&store, a.dataset, format, &Scope::all(), &[], &a.out)?;
             println!("wrote {} rows of {} to {} ({}, {:.1} MB)", r.rows, r.dataset, a.out.display(), r.format, r.bytes as f64 / 1e6);
             Ok(())
         }

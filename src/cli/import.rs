@@ -121,9 +121,9 @@ pub struct BoundaryArgs {
     /// Last day they are valid (omit if still valid).
     #[arg(long, value_name = "DATE")]
     pub valid_to: Option<NaiveDate>,
-    /// Administrative level of the features.
-    #[arg(long, default_value = "commune", value_parser = ["commune", "district", "province"])]
-    pub level: String,
+    /// Administrative level of the features: commune, district or province.
+    #[arg(long, default_value = "commune")]
+    pub level: commune_atlas::vocab::Level,
     /// Code system (default: QD19_2025 from 2025-07-01, else QD124_2004).
     #[arg(long, value_parser = ["QD124_2004", "QD19_2025", "synthetic", "other"])]
     pub code_system: Option<String>,

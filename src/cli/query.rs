@@ -36,22 +36,22 @@ pub fn run(db: &Path, args: QueryArgs) -> anyhow::Result<()> {
     let store = Store::open(db)?;
     let t = match (&args.saved, &args.sql) {
         (Some(name), _) => {
-            let q = commune_atlas::saved::get(name)?;
+            let q = commune_atlas::sql::saved::get(name)?;
             let mut given = std::collections::BTreeMap::new();
             for p in &args.params {
                 let (k, v) = p.split_once('=').ok_or_else(|| anyhow::anyhow!("--param needs NAME=VALUE, got '{p}'"))?;
                 given.insert(k.to_string(), v.to_string());
             }
-            let params = commune_atlas::saved::bind(&q, &given)?;
-            let sandbox = commune_atlas::sandbox::Sandbox::build(
+            let params = commune_atlas::sql::saved::bind(&q, &given)?;
+            let sandbox = commune_atlas::sql::sandbox::Sandbox::build(
                 &store,
                 &std::env::temp_dir().join("commune-atlas-sandbox"),
-                commune_atlas::sandbox::Limits::default(),
+                commune_atlas::sql::sandbox::Limits::default(),
                 &commune_atlas::access::Scope::all(),
                 &[],
             )?;
             let (conn, _) = sandbox.connect()?;
-            commune_atlas::sandbox::run(&conn, &q.sql, &params, args.limit)?
+            commune_atlas::sql::sandbox::run(&conn, &q.sql, &params, args.limit)?
         }
         (None, Some(sql)) => tabular::run(&store.connect()?, sql, args.limit)?,
         (None, None) => anyhow::bail!("give a SQL statement or --saved NAME"),

@@ -13,7 +13,7 @@ use commune_atlas::tiles::TileService;
 pub struct RenderArgs {
     /// status, conversion, key_type or indicator.
     #[arg(long, default_value = "status")]
-    pub view: String,
+    pub view: commune_atlas::render::View,
     /// Year (default: the latest with data).
     #[arg(long)]
     pub year: Option<i32>,
@@ -28,7 +28,7 @@ pub struct RenderArgs {
     pub metric: Option<String>,
     /// Indicator view: quantile, equal, jenks or custom.
     #[arg(long)]
-    pub method: Option<String>,
+    pub method: Option<commune_atlas::analytics::choropleth::Method>,
     /// Indicator view: number of classes.
     #[arg(long)]
     pub classes: Option<usize>,
@@ -44,7 +44,7 @@ pub(super) struct Drawing {
     pub store: Store,
     pub snapshot: commune_atlas::analytics::Snapshot,
     pub tiles: TileService,
-    pub names: Vec<commune_atlas::api::search::Entry>,
+    pub units: commune_atlas::store::Directory,
 }
 
 impl Drawing {
@@ -56,13 +56,13 @@ impl Drawing {
         let rules = commune_atlas::rules::Rules::embedded()?;
         let (_, snapshot) = commune_atlas::analytics::up_to_date(&store, &rules)?;
         let tiles = TileService::load(&store, None)?;
-        let names = commune_atlas::api::search::load(&store)?;
-        Ok(Drawing { store, snapshot, tiles, names })
+        let units = commune_atlas::store::Directory::load(&store)?;
+        Ok(Drawing { store, snapshot, tiles, units })
     }
 
     /// A province's name by its code.
     pub fn province_name(&self, code: &str) -> Option<String> {
-        commune_atlas::api::search::province_name(&self.names, code)
+        self.units.province_name(code).map(String::from)
     }
 }
 
@@ -70,16 +70,16 @@ pub fn run(db: &Path, a: RenderArgs) -> anyhow::Result<()> {
     let ext = a.out.extension().and_then(|e| e.to_str()).unwrap_or("");
     let format = Format::parse(ext).context("choose the output by its extension: .svg, .png or .pdf")?;
     let started = std::time::Instant::now();
-    let Drawing { store, snapshot, tiles, names } = Drawing::load(db)?;
+    let Drawing { store, snapshot, tiles, units } = Drawing::load(db)?;
     let demo = store.is_demo()?;
     let req = MapRequest {
-        view: a.view.clone(),
-        spec: Spec { year: a.year, from: a.from, metric: a.metric.clone(), method: a.method.clone(), classes: a.classes, ..Spec::default() },
+        view: a.view,
+        spec: Spec { year: a.year, from: a.from, metric: a.metric.clone(), method: a.method, classes: a.classes, ..Spec::default() },
         province: a.province.clone(),
         english: a.lang == "en",
         format,
     };
-    let province_name = |code: &str| commune_atlas::api::search::province_name(&names, code);
+    let province_name = |code: &str| units.province_name(code).map(String::from);
     let bytes = render::render(&snapshot, &tiles, &req, &|_| true, &province_name, demo)?;
     std::fs::write(&a.out, &bytes).with_context(|| format!("writing {}", a.out.display()))?;
     println!("wrote {} ({:.1} KB) in {:.2} s", a.out.display(), bytes.len() as f64 / 1024.0, started.elapsed().as_secs_f64());

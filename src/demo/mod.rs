@@ -9,7 +9,7 @@ use include_dir::{Dir, include_dir};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::import::{self, BoundaryOptions, CrosswalkOptions, ImportOptions, ImportReport, Input, PropertyNames};
+use crate::import::{self, BoundaryOptions, CrosswalkOptions, ImportOptions, ImportReport, Input, Kind, PropertyNames};
 use crate::store::Store;
 
 /// `data/demo/` as built into the binary.
@@ -28,17 +28,17 @@ pub struct Manifest {
 /// One import of the manifest.
 #[derive(Debug, Deserialize)]
 pub struct Step {
-    pub kind: String,
+    pub kind: crate::import::Kind,
     pub file: String,
     pub version: Option<String>,
-    #[serde(default, deserialize_with = "crate::text::toml_date::optional")]
+    #[serde(default, deserialize_with = "crate::dates::optional")]
     pub valid_from: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "crate::text::toml_date::optional")]
+    #[serde(default, deserialize_with = "crate::dates::optional")]
     pub valid_to: Option<NaiveDate>,
-    pub level: Option<String>,
+    pub level: Option<crate::vocab::Level>,
     pub code_system: Option<String>,
     pub source: Option<String>,
-    #[serde(default, deserialize_with = "crate::text::toml_date::optional")]
+    #[serde(default, deserialize_with = "crate::dates::optional")]
     pub effective_date: Option<NaiveDate>,
 }
 
@@ -86,13 +86,13 @@ fn load_with(
         let (name, bytes) =
             read(&step.file).ok_or_else(|| Error::NotFound(format!("dataset file {} is missing", step.file)))?;
         let input = Input::from_bytes(name, &bytes);
-        let report = match step.kind.as_str() {
-            "boundaries" => {
+        let report = match step.kind {
+            Kind::Boundaries => {
                 let b = BoundaryOptions {
                     version: step.version.clone().unwrap_or_else(|| "demo".into()),
                     valid_from: step.valid_from.ok_or_else(|| missing(step, "valid_from"))?,
                     valid_to: step.valid_to,
-                    level: step.level.clone().unwrap_or_else(|| "commune".into()),
+                    level: step.level.unwrap_or(crate::vocab::Level::Commune),
                     code_system: step.code_system.clone(),
                     source: step.source.clone(),
                     repair: false,
@@ -101,19 +101,18 @@ fn load_with(
                 };
                 import::import_boundaries(store, &input, &b, opts)?
             }
-            "indicators" => import::import_indicators(store, &input, opts)?,
-            "crosswalk" => {
+            Kind::Indicators => import::import_indicators(store, &input, opts)?,
+            Kind::Crosswalk => {
                 let mut xw = CrosswalkOptions::default();
                 if let Some(d) = step.effective_date {
                     xw.effective_date = d;
                 }
                 import::import_crosswalk(store, &input, &xw, opts)?
             }
-            "recognitions" => import::import_recognitions(store, &input, opts)?,
-            "quotas" => import::import_quotas(store, &input, opts)?,
-            "targets" => import::import_targets(store, &input, opts)?,
-            "routes" => import::import_routes(store, &input, opts)?,
-            other => return Err(Error::InvalidArgument(format!("manifest: unknown kind '{other}'"))),
+            Kind::Recognitions => import::import_recognitions(store, &input, opts)?,
+            Kind::Quotas => import::import_quotas(store, &input, opts)?,
+            Kind::Targets => import::import_targets(store, &input, opts)?,
+            Kind::Routes => import::import_routes(store, &input, opts)?,
         };
         reports.push(report);
     }

@@ -69,6 +69,7 @@ pub fn orient_rfc7946(mp: MultiPolygon<f64>) -> MultiPolygon<f64> {
     mp.orient(Direction::Default)
 }
 
+pub mod stored;
 pub mod validity;
 
 /// Why a geometry is not valid (OGC simple-features rules), one entry per finding, in words;
@@ -168,33 +169,15 @@ fn push_f64(out: &mut String, v: f64) {
 
 /// Parse a stored GeoJSON Polygon/MultiPolygon geometry back into `geo` types.
 pub fn from_geojson(text: &str) -> Result<MultiPolygon<f64>, String> {
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    let coords = v.get("coordinates").ok_or("no coordinates")?;
-    let ring = |r: &serde_json::Value| -> Result<LineString<f64>, String> {
-        let pts = r.as_array().ok_or("ring is not an array")?;
-        pts.iter()
-            .map(|p| {
-                let x = p.get(0).and_then(|x| x.as_f64()).ok_or("bad position")?;
-                let y = p.get(1).and_then(|y| y.as_f64()).ok_or("bad position")?;
-                Ok(Coord { x, y })
-            })
-            .collect::<Result<Vec<_>, String>>()
-            .map(LineString)
-    };
-    let poly = |p: &serde_json::Value| -> Result<Polygon<f64>, String> {
-        let rings = p.as_array().ok_or("polygon is not an array")?;
-        let mut it = rings.iter();
-        let ext = ring(it.next().ok_or("polygon without rings")?)?;
-        let holes = it.map(ring).collect::<Result<Vec<_>, _>>()?;
-        Ok(Polygon::new(ext, holes))
-    };
-    match v.get("type").and_then(|t| t.as_str()) {
-        Some("Polygon") => Ok(MultiPolygon(vec![poly(coords)?])),
-        Some("MultiPolygon") => Ok(MultiPolygon(
-            coords.as_array().ok_or("bad coordinates")?.iter().map(poly).collect::<Result<_, _>>()?,
-        )),
-        other => Err(format!("unsupported geometry type {other:?}")),
+    let ring = |r: Vec<[f64; 2]>| LineString(r.into_iter().map(|[x, y]| Coord { x, y }).collect());
+    let polygons = stored::polygons(text)?;
+    let mut out = Vec::with_capacity(polygons.len());
+    for rings in polygons {
+        let mut it = rings.into_iter();
+        let exterior = it.next().ok_or("a polygon without rings")?;
+        out.push(Polygon::new(ring(exterior), it.map(ring).collect()));
     }
+    Ok(MultiPolygon(out))
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::geo as geom;
 use crate::store::Store;
 use crate::text;
+use crate::vocab::Level;
 
 /// Which feature properties hold what. Defaults match `../shared/realdata` and the demo data.
 #[derive(Debug, Clone)]
@@ -56,8 +57,7 @@ pub struct BoundaryOptions {
     pub version: String,
     pub valid_from: NaiveDate,
     pub valid_to: Option<NaiveDate>,
-    /// `commune`, `district` or `province`.
-    pub level: String,
+    pub level: Level,
     /// `QD124_2004`, `QD19_2025`, `synthetic` or `other`; default from `valid_from`.
     pub code_system: Option<String>,
     /// Free text recorded with the version (licence, origin).
@@ -83,6 +83,7 @@ struct Unit {
     district_code: Option<String>,
     district_name: Option<String>,
     geometry: MultiPolygon<f64>,
+    measures: geom::Measures,
     repaired: bool,
     properties: String,
 }
@@ -118,9 +119,6 @@ pub fn import_boundaries(
     b: &BoundaryOptions,
     opts: &ImportOptions,
 ) -> Result<ImportReport> {
-    if !matches!(b.level.as_str(), "province" | "district" | "commune") {
-        return Err(Error::InvalidArgument(format!("--level must be province, district or commune, not '{}'", b.level)));
-    }
     if b.version.trim().is_empty() {
         return Err(Error::InvalidArgument("--version must name the boundary version, e.g. vn2025".into()));
     }
@@ -247,7 +245,7 @@ fn parse_feature(raw: &RawValue, lines: &Lines, b: &BoundaryOptions, rep: &mut R
         ok = false;
     }
     let type_text = prop_text(&props, &p.unit_type);
-    let unit_type = unit_type(&b.level, type_text.as_deref(), name.as_deref().unwrap_or(""));
+    let unit_type = unit_type(b.level, type_text.as_deref(), name.as_deref().unwrap_or(""));
     if unit_type.is_none() {
         rep.at(
             line,
@@ -256,10 +254,10 @@ fn parse_feature(raw: &RawValue, lines: &Lines, b: &BoundaryOptions, rep: &mut R
                 "{label}: cannot tell the unit type from property '{}' ({}) or the name; expected {}",
                 p.unit_type,
                 type_text.as_deref().unwrap_or("absent"),
-                match b.level.as_str() {
-                    "commune" => "Xã, Phường, Thị trấn or Đặc khu",
-                    "district" => "Huyện, Quận, Thị xã or Thành phố",
-                    _ => "Tỉnh or Thành phố",
+                match b.level {
+                    Level::Commune => "Xã, Phường, Thị trấn or Đặc khu",
+                    Level::District => "Huyện, Quận, Thị xã or Thành phố",
+                    Level::Province => "Tỉnh or Thành phố",
                 }
             ),
         );
@@ -298,12 +296,16 @@ fn parse_feature(raw: &RawValue, lines: &Lines, b: &BoundaryOptions, rep: &mut R
         );
         return None;
     };
+    let Some(measures) = geom::measures(&geometry) else {
+        rep.at(gline, gcol, format!("{label}: the geometry has no area (no polygon with a ring); its bounding box, area and label point cannot be computed"));
+        return None;
+    };
     if !ok {
         return None;
     }
     let mut province_code = prop_text(&props, &p.province_code);
     let mut province_name = prop_text(&props, &p.province_name);
-    if b.level == "province" {
+    if b.level == Level::Province {
         province_code = province_code.or_else(|| code.clone());
         province_name = province_name.or_else(|| name.clone());
     }
@@ -317,17 +319,18 @@ fn parse_feature(raw: &RawValue, lines: &Lines, b: &BoundaryOptions, rep: &mut R
         district_code: prop_text(&props, &p.district_code),
         district_name: prop_text(&props, &p.district_name),
         geometry,
+        measures,
         repaired,
         properties: serde_json::Value::Object(props).to_string(),
     })
 }
 
 /// Map a type property (or, failing that, the name's prefix) to the schema's unit type.
-fn unit_type(level: &str, type_text: Option<&str>, name: &str) -> Option<&'static str> {
+fn unit_type(level: Level, type_text: Option<&str>, name: &str) -> Option<&'static str> {
     let table: &[(&str, &'static str)] = match level {
-        "commune" => &[("xa", "xa"), ("phuong", "phuong"), ("thitran", "thi_tran"), ("dackhu", "dac_khu")],
-        "district" => &[("huyen", "huyen"), ("quan", "quan"), ("thixa", "thi_xa"), ("thanhpho", "thanh_pho")],
-        _ => &[("tinh", "tinh"), ("thanhpho", "thanh_pho_tw"), ("thanhphotw", "thanh_pho_tw")],
+        Level::Commune => &[("xa", "xa"), ("phuong", "phuong"), ("thitran", "thi_tran"), ("dackhu", "dac_khu")],
+        Level::District => &[("huyen", "huyen"), ("quan", "quan"), ("thixa", "thi_xa"), ("thanhpho", "thanh_pho")],
+        Level::Province => &[("tinh", "tinh"), ("thanhpho", "thanh_pho_tw"), ("thanhphotw", "thanh_pho_tw")],
     };
     if let Some(t) = type_text {
         let k = text::key(t);
@@ -447,6 +450,7 @@ fn parse_ring(raw: &RawValue) -> Result<LineString<f64>, String> {
 }
 
 /// Create or extend the boundary version and write the units; returns (written, replaced).
+/// Every unit handed in is written, or the import fails: nothing is skipped.
 fn write(
     conn: &Connection,
     units: &[Unit],
@@ -455,166 +459,159 @@ fn write(
     replace: bool,
     file: &str,
 ) -> Result<(u64, u64)> {
-    let ctx = "writing boundaries";
+    let version_id = upsert_version(conn, b, code_system)?;
+    let old_ids = existing_units(conn, version_id, b.level)?;
+    let replaced = clear_for_replacement(conn, units, b, version_id, &old_ids, replace, file)?;
+    let ids = allocate_ids(conn, units, b, version_id, &old_ids)?;
+    append_units(conn, units, &ids, b, version_id, code_system)?;
+    Ok((units.len() as u64, replaced))
+}
+
+const CTX: &str = "writing boundaries";
+
+/// The version's id: a new version, or an existing one with the same `valid_from` that this file
+/// adds a level to (its end, source and tolerance then follow this import).
+fn upsert_version(conn: &Connection, b: &BoundaryOptions, code_system: &str) -> Result<i32> {
     let existing: Option<(i32, String)> = conn
-        .query_row(
-            "SELECT id, CAST(valid_from AS VARCHAR) FROM boundary_version WHERE name = ?",
-            [&b.version],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row(include_str!("sql/version_by_name.sql"), [&b.version], |r| Ok((r.get(0)?, r.get(1)?)))
         .map(Some)
         .or_else(|e| if matches!(e, duckdb::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })
-        .map_err(Error::store(ctx))?;
-
-    let version_id = match &existing {
-        Some((id, from)) => {
-            if *from != b.valid_from.to_string() {
-                return Err(Error::Refused(format!(
-                    "boundary version '{}' already exists with valid-from {from}, not {}; \
-                     use the same date to add a level to it, or another --version name",
-                    b.version, b.valid_from
-                )));
-            }
-            conn.execute(
-                "UPDATE boundary_version SET valid_to = ?, source = coalesce(?, source), snap_tolerance = greatest(snap_tolerance, ?) WHERE id = ?",
-                params![b.valid_to, b.source, b.snap_tolerance, id],
-            )
-            .map_err(Error::store(ctx))?;
-            *id
+        .map_err(Error::store(CTX))?;
+    match existing {
+        Some((_, from)) if from != b.valid_from.to_string() => Err(Error::Refused(format!(
+            "boundary version '{}' already exists with valid-from {from}, not {}; \
+             use the same date to add a level to it, or another --version name",
+            b.version, b.valid_from
+        ))),
+        Some((id, _)) => {
+            conn.execute(include_str!("sql/version_update.sql"), params![b.valid_to, b.source, b.snap_tolerance, id])
+                .map_err(Error::store(CTX))?;
+            Ok(id)
         }
         None => conn
             .query_row(
-                "INSERT INTO boundary_version (name, valid_from, valid_to, code_system, source, snap_tolerance)
-                 VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                include_str!("sql/version_insert.sql"),
                 params![b.version, b.valid_from, b.valid_to, code_system, b.source, b.snap_tolerance],
                 |r| r.get(0),
             )
-            .map_err(Error::store(ctx))?,
-    };
-
-    // Ids of units already in this version at this level, kept by code on --replace.
-    let mut old_ids: HashMap<String, i64> = HashMap::new();
-    {
-        let mut stmt = conn
-            .prepare("SELECT code, unit_id FROM admin_unit WHERE boundary_version_id = ? AND level = ?")
-            .map_err(Error::store(ctx))?;
-        let rows = stmt.query_map(params![version_id, b.level], |r| Ok((r.get(0)?, r.get(1)?))).map_err(Error::store(ctx))?;
-        for r in rows {
-            let (code, id) = r.map_err(Error::store(ctx))?;
-            old_ids.insert(code, id);
-        }
+            .map_err(Error::store(CTX)),
     }
+}
+
+/// Ids of the units already in this version at this level, by code.
+fn existing_units(conn: &Connection, version_id: i32, level: Level) -> Result<HashMap<String, i64>> {
+    let mut stmt = conn.prepare(include_str!("sql/unit_ids_of_level.sql")).map_err(Error::store(CTX))?;
+    let rows = stmt.query_map(params![version_id, level], |r| Ok((r.get(0)?, r.get(1)?))).map_err(Error::store(CTX))?;
+    rows.collect::<std::result::Result<_, _>>().map_err(Error::store(CTX))
+}
+
+/// Refuse to overwrite units without `replace`; with it, refuse to drop units that stored data
+/// refers to, then delete the level's units (their ids are reused by code). Returns how many
+/// units are replaced.
+fn clear_for_replacement(
+    conn: &Connection,
+    units: &[Unit],
+    b: &BoundaryOptions,
+    version_id: i32,
+    old_ids: &HashMap<String, i64>,
+    replace: bool,
+    file: &str,
+) -> Result<u64> {
     let replaced = old_ids.len() as u64;
-    if replaced > 0 && !replace {
+    if replaced == 0 {
+        return Ok(0);
+    }
+    if !replace {
         return Err(Error::Refused(format!(
             "{file}: boundary version '{}' already holds {replaced} {} unit(s); nothing was imported. \
              Re-run with --replace to replace them (unit ids are kept for unchanged codes).",
             b.version, b.level
         )));
     }
-    if replaced > 0 {
-        let new_codes: HashSet<&str> = units.iter().map(|u| u.code.as_str()).collect();
-        let vanishing: Vec<i64> =
-            old_ids.iter().filter(|(c, _)| !new_codes.contains(c.as_str())).map(|(_, id)| *id).collect();
-        let used = referenced(conn, &vanishing)?;
-        if !used.is_empty() {
-            return Err(Error::Refused(format!(
-                "{file}: the new file drops unit(s) that stored data refers to ({}); nothing was imported. \
-                 Delete or re-import that data first, or keep those units.",
-                used.join(", ")
-            )));
-        }
-        conn.execute(
-            "DELETE FROM admin_unit WHERE boundary_version_id = ? AND level = ?",
-            params![version_id, b.level],
-        )
-        .map_err(Error::store(ctx))?;
+    let new_codes: HashSet<&str> = units.iter().map(|u| u.code.as_str()).collect();
+    let vanishing: Vec<i64> = old_ids.iter().filter(|(c, _)| !new_codes.contains(c.as_str())).map(|(_, id)| *id).collect();
+    let used = referenced(conn, &vanishing)?;
+    if !used.is_empty() {
+        return Err(Error::Refused(format!(
+            "{file}: the new file drops unit(s) that stored data refers to ({}); nothing was imported. \
+             Delete or re-import that data first, or keep those units.",
+            used.join(", ")
+        )));
     }
-    let mut next: i64 = conn
-        .query_row(
-            "SELECT coalesce(max(unit_id) - ? * ?, 0) FROM admin_unit WHERE boundary_version_id = ?",
-            params![version_id as i64, UNIT_ID_STRIDE, version_id],
-            |r| r.get(0),
-        )
-        .map_err(Error::store(ctx))?;
-    next = next.max(old_ids.values().map(|id| id - version_id as i64 * UNIT_ID_STRIDE).max().unwrap_or(0));
+    conn.execute(include_str!("sql/units_delete_level.sql"), params![version_id, b.level]).map_err(Error::store(CTX))?;
+    Ok(replaced)
+}
 
-    let mut app = conn
-        .appender_with_columns(
-            "admin_unit",
-            &[
-                "unit_id",
-                "boundary_version_id",
-                "code",
-                "code_system",
-                "name",
-                "unit_type",
-                "level",
-                "province_code",
-                "province_name",
-                "district_code",
-                "district_name",
-                "geometry",
-                "min_lon",
-                "min_lat",
-                "max_lon",
-                "max_lat",
-                "area_km2",
-                "label_lon",
-                "label_lat",
-                "part_count",
-                "vertex_count",
-                "repaired",
-                "source_properties",
-            ],
-        )
-        .map_err(Error::store(ctx))?;
-    for u in units {
-        let Some(m) = geom::measures(&u.geometry) else { continue };
-        let unit_id = match old_ids.get(&u.code) {
-            Some(id) => *id,
+/// One id per unit, in order: the old id of the same code, else the next free ordinal of the
+/// version (`version id × UNIT_ID_STRIDE + ordinal`).
+fn allocate_ids(conn: &Connection, units: &[Unit], b: &BoundaryOptions, version_id: i32, old_ids: &HashMap<String, i64>) -> Result<Vec<i64>> {
+    let base = i64::from(version_id) * UNIT_ID_STRIDE;
+    let mut next: i64 = conn
+        .query_row(include_str!("sql/unit_last_ordinal.sql"), params![i64::from(version_id), UNIT_ID_STRIDE], |r| r.get(0))
+        .map_err(Error::store(CTX))?;
+    next = next.max(old_ids.values().map(|id| id - base).max().unwrap_or(0));
+    units
+        .iter()
+        .map(|u| match old_ids.get(&u.code) {
+            Some(id) => Ok(*id),
             None => {
                 next += 1;
                 if next >= UNIT_ID_STRIDE {
-                    return Err(Error::Refused(format!(
-                        "boundary version '{}' would exceed {UNIT_ID_STRIDE} units",
-                        b.version
-                    )));
+                    return Err(Error::Refused(format!("boundary version '{}' would exceed {UNIT_ID_STRIDE} units", b.version)));
                 }
-                version_id as i64 * UNIT_ID_STRIDE + next
+                Ok(base + next)
             }
-        };
-        let opt = |s: &Option<String>| s.clone().map_or(Value::Null, Value::Text);
-        let values = [
-            Value::BigInt(unit_id),
-            Value::Int(version_id),
-            Value::Text(u.code.clone()),
-            Value::Text(code_system.to_string()),
-            Value::Text(u.name.clone()),
-            Value::Text(u.unit_type.to_string()),
-            Value::Text(b.level.clone()),
-            opt(&u.province_code),
-            opt(&u.province_name),
-            opt(&u.district_code),
-            opt(&u.district_name),
-            Value::Text(geom::to_geojson(&u.geometry)),
-            Value::Double(m.bbox.min_lon),
-            Value::Double(m.bbox.min_lat),
-            Value::Double(m.bbox.max_lon),
-            Value::Double(m.bbox.max_lat),
-            Value::Double(m.area_km2),
-            Value::Double(m.label.0),
-            Value::Double(m.label.1),
-            Value::Int(m.parts as i32),
-            Value::Int(m.vertices as i32),
-            Value::Boolean(u.repaired),
-            Value::Text(u.properties.clone()),
-        ];
+        })
+        .collect()
+}
+
+/// The columns of `admin_unit` a boundary import fills, in the order [`unit_row`] gives them.
+const UNIT_COLUMNS: [&str; 23] = [
+    "unit_id", "boundary_version_id", "code", "code_system", "name", "unit_type", "level", "province_code", "province_name",
+    "district_code", "district_name", "geometry", "min_lon", "min_lat", "max_lon", "max_lat", "area_km2", "label_lon", "label_lat",
+    "part_count", "vertex_count", "repaired", "source_properties",
+];
+
+/// One unit's values for [`UNIT_COLUMNS`].
+fn unit_row(u: &Unit, unit_id: i64, version_id: i32, level: Level, code_system: &str) -> [Value; 23] {
+    let text = |s: &str| Value::Text(s.to_string());
+    let opt = |s: &Option<String>| s.as_deref().map_or(Value::Null, text);
+    let m = &u.measures;
+    [
+        Value::BigInt(unit_id),
+        Value::Int(version_id),
+        text(&u.code),
+        text(code_system),
+        text(&u.name),
+        text(u.unit_type),
+        text(level.as_str()),
+        opt(&u.province_code),
+        opt(&u.province_name),
+        opt(&u.district_code),
+        opt(&u.district_name),
+        Value::Text(geom::to_geojson(&u.geometry)),
+        Value::Double(m.bbox.min_lon),
+        Value::Double(m.bbox.min_lat),
+        Value::Double(m.bbox.max_lon),
+        Value::Double(m.bbox.max_lat),
+        Value::Double(m.area_km2),
+        Value::Double(m.label.0),
+        Value::Double(m.label.1),
+        Value::Int(i32::try_from(m.parts).unwrap_or(i32::MAX)),
+        Value::Int(i32::try_from(m.vertices).unwrap_or(i32::MAX)),
+        Value::Boolean(u.repaired),
+        text(&u.properties),
+    ]
+}
+
+fn append_units(conn: &Connection, units: &[Unit], ids: &[i64], b: &BoundaryOptions, version_id: i32, code_system: &str) -> Result<()> {
+    let mut app = conn.appender_with_columns("admin_unit", &UNIT_COLUMNS).map_err(Error::store(CTX))?;
+    for (u, id) in units.iter().zip(ids) {
+        let values = unit_row(u, *id, version_id, b.level, code_system);
         let params: Vec<&dyn ToSql> = values.iter().map(|v| v as &dyn ToSql).collect();
-        app.append_row(params.as_slice()).map_err(Error::store(ctx))?;
+        app.append_row(params.as_slice()).map_err(Error::store(CTX))?;
     }
-    app.flush().map_err(Error::store(ctx))?;
-    Ok((units.len() as u64, replaced))
+    app.flush().map_err(Error::store(CTX))
 }
 
 /// Codes of the given units that indicators, crosswalk, recognitions or quotas refer to.
@@ -623,16 +620,8 @@ fn referenced(conn: &Connection, ids: &[i64]) -> Result<Vec<String>> {
         return Ok(Vec::new());
     }
     let ctx = "checking references to replaced units";
-    let list = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
-    let sql = format!(
-        "SELECT DISTINCT code FROM admin_unit WHERE unit_id IN ({list}) AND (
-            unit_id IN (SELECT unit_id FROM indicator)
-         OR unit_id IN (SELECT old_unit_id FROM unit_crosswalk)
-         OR unit_id IN (SELECT new_unit_id FROM unit_crosswalk)
-         OR unit_id IN (SELECT unit_id FROM recognition_event)
-         OR unit_id IN (SELECT unit_id FROM quota_assignment)) ORDER BY code LIMIT 20"
-    );
-    let mut stmt = conn.prepare(&sql).map_err(Error::store(ctx))?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(Error::store(ctx))?;
+    let list = Value::List(ids.iter().map(|i| Value::BigInt(*i)).collect());
+    let mut stmt = conn.prepare(include_str!("sql/units_referenced.sql")).map_err(Error::store(ctx))?;
+    let rows = stmt.query_map([list], |r| r.get::<_, String>(0)).map_err(Error::store(ctx))?;
     rows.collect::<Result<_, _>>().map_err(Error::store(ctx))
 }

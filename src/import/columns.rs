@@ -1,6 +1,8 @@
 //! The columns each tabular import expects: name, type and range, whether required, and what it
-//! means. Names and ranges follow domain.md §5.2 and match `src/store/sql/0001_core_schema.sql`
+//! means. Names and ranges follow domain.md §5.2 and match `src/store/migrations/0001_core_schema.sql`
 //! (a test checks the two agree).
+
+use crate::vocab::{DataQuality, RecognitionAction, RecognitionKind, Relation, ReportedKeyType, RouteScope};
 
 /// The type and allowed range of a column.
 #[derive(Debug, Clone, Copy)]
@@ -35,9 +37,6 @@ const fn col(name: &'static str, ty: Ty, required: bool, meaning: &'static str) 
 const N: Ty = Ty::Int { min: 0, max: i32::MAX as i64 };
 const YEAR: Ty = Ty::Int { min: 2000, max: 2035 };
 
-pub const KEY_ROUTE_SCOPES: &[&str] = &["none", "intra_provincial", "inter_provincial", "transnational", "unknown"];
-pub const KEY_TYPES: &[&str] = &["I", "II", "III", "non_key_with_drugs", "none"];
-pub const DATA_QUALITY: &[&str] = &["official", "press", "estimate", "apportioned"];
 pub const LEGAL_REGIMES: &[&str] = &["pre_256a", "post_256a"];
 
 /// Indicator columns, in the order of the `indicator` table (after `unit_id`). `unit_code` is the
@@ -80,13 +79,13 @@ pub const INDICATOR_COLUMNS: &[ColumnSpec] = &[
     col("plants_destroyed_count", N, true, "số cây có chứa chất ma túy bị phát hiện, triệt phá (plants)"),
     col("plants_destroyed_area_m2", Ty::Float { min: 0.0, max: 1e9 }, true, "diện tích trồng cây có chứa chất ma túy (m²)"),
     col("plant_cases", N, false, "số vụ trồng cây có chứa chất ma túy (cases)"),
-    col("key_route_scope", Ty::Enum(KEY_ROUTE_SCOPES), true, "nằm trên tuyến trọng điểm phức tạp về ma túy"),
+    col("key_route_scope", Ty::Enum(RouteScope::SPELLINGS), true, "nằm trên tuyến trọng điểm phức tạp về ma túy"),
     col("propaganda_sessions", N, false, "buổi tuyên truyền"),
     col("propaganda_reach_persons", N, false, "lượt người được tuyên truyền"),
     col("staff_trained", N, false, "cán bộ được tập huấn, bồi dưỡng"),
     col("vocational_training_persons", N, false, "người được dạy nghề"),
     col("jobs_supported", N, false, "người được hỗ trợ việc làm"),
-    col("reported_key_type", Ty::Enum(KEY_TYPES), false, "loại trọng điểm do cơ quan có thẩm quyền xác định"),
+    col("reported_key_type", Ty::Enum(ReportedKeyType::SPELLINGS), false, "loại trọng điểm do cơ quan có thẩm quyền xác định"),
     col("reported_addict_rate_pct", Ty::Float { min: 0.0, max: 100.0 }, false, "tỷ lệ do báo cáo nêu (%)"),
     col("legal_regime", Ty::Enum(LEGAL_REGIMES), false, "khung pháp lý cho số liệu bắt giữ"),
     col("source_ref", Ty::Text, true, "nguồn số liệu (source reference)"),
@@ -94,21 +93,20 @@ pub const INDICATOR_COLUMNS: &[ColumnSpec] = &[
     ColumnSpec {
         name: "data_quality",
         aliases: &[],
-        ty: Ty::Enum(DATA_QUALITY),
+        ty: Ty::Enum(DataQuality::SPELLINGS),
         required: true,
         default: Some("official"),
         meaning: "chất lượng số liệu (official, press, estimate, apportioned)",
     },
 ];
 
-pub const RELATIONS: &[&str] = &["full", "partial", "merge", "split", "rename", "unchanged"];
 
 /// Crosswalk columns. Extra columns of the published crosswalk (names, districts, provinces) are
 /// accepted and ignored: they are informative only.
 pub const CROSSWALK_COLUMNS: &[ColumnSpec] = &[
     col("old_code", Ty::Text, true, "mã xã trước sắp xếp (old commune code)"),
     col("new_code", Ty::Text, true, "mã xã sau sắp xếp (new commune code)"),
-    col("relation", Ty::Enum(RELATIONS), true, "full (whole old unit) or partial (old unit split)"),
+    col("relation", Ty::Enum(Relation::SPELLINGS), true, "full (whole old unit) or partial (old unit split)"),
     col("effective_date", Ty::Date, false, "ngày hiệu lực (default: --effective-date)"),
     col("weight_population", Ty::Float { min: 0.0, max: 1.0 }, false, "share of the old unit's population (0–1)"),
     col("weight_area", Ty::Float { min: 0.0, max: 1.0 }, false, "share of the old unit's area (0–1)"),
@@ -125,9 +123,6 @@ pub const CROSSWALK_COLUMNS: &[ColumnSpec] = &[
     col("new_province_name", Ty::Text, false, "informative"),
 ];
 
-pub const STATUS_TYPES: &[&str] =
-    &["khong_ma_tuy_2025", "khong_co_te_nan_legacy", "sach_ve_ma_tuy_provincial", "key_type_official"];
-pub const ACTIONS: &[&str] = &["recognize", "maintain", "revoke", "classify"];
 
 /// Recognition event columns (domain.md §5.1).
 pub const RECOGNITION_COLUMNS: &[ColumnSpec] = &[
@@ -139,13 +134,13 @@ pub const RECOGNITION_COLUMNS: &[ColumnSpec] = &[
         default: None,
         meaning: "mã xã (commune code, resolved on 31 December of year_covered)",
     },
-    col("status_type", Ty::Enum(STATUS_TYPES), true, "loại công nhận"),
+    col("status_type", Ty::Enum(RecognitionKind::SPELLINGS), true, "loại công nhận"),
     col("value", Ty::Text, false, "e.g. I, II, III for key_type_official"),
     col("year_covered", YEAR, true, "năm được công nhận"),
     col("decision_no", Ty::Text, true, "số quyết định, e.g. 123/QĐ-UBND"),
     col("decision_date", Ty::Date, true, "ngày quyết định"),
     col("issuer", Ty::Text, true, "cơ quan ban hành, e.g. UBND tỉnh An Giang"),
-    col("action", Ty::Enum(ACTIONS), true, "recognize, maintain, revoke or classify"),
+    col("action", Ty::Enum(RecognitionAction::SPELLINGS), true, "recognize, maintain, revoke or classify"),
     col("source_url", Ty::Text, false, "đường dẫn nguồn"),
 ];
 

@@ -10,6 +10,7 @@ use super::tabular_file::{self, date_value};
 use super::units::UnitIndex;
 use super::write::{self, Batch};
 use super::{ImportOptions, ImportReport, Input, Kind, Reporter, Written};
+use crate::vocab::Level;
 use crate::error::Result;
 use crate::store::Store;
 
@@ -39,7 +40,7 @@ pub fn import_crosswalk(
     super::run(store, Kind::Crosswalk, input, opts, |conn| {
         let mut rep = Reporter::new(&input.name);
         let rows = tabular_file::read_csv_typed(&input.bytes, COLS, &mut rep)?;
-        let units = UnitIndex::load(conn, "commune")?;
+        let units = UnitIndex::load(conn, Level::Commune)?;
         let (k_old, k_new, k_rel, k_eff) =
             (pos(COLS, "old_code"), pos(COLS, "new_code"), pos(COLS, "relation"), pos(COLS, "effective_date"));
         let (k_wp, k_wa, k_ws, k_res) =

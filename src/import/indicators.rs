@@ -11,6 +11,7 @@ use super::tabular_file::{self, TypedRow, date_value};
 use super::write::{self, Batch};
 use super::units::UnitIndex;
 use super::{ImportOptions, ImportReport, Input, Kind, Reporter, Written};
+use crate::vocab::Level;
 use crate::error::{Error, Result};
 use crate::store::Store;
 
@@ -32,7 +33,7 @@ pub fn import_indicators(store: &Store, input: &Input, opts: &ImportOptions) -> 
         rep.check()?;
         let mut progress = Progress::new(opts.progress, table.records.len() as u64, "validating");
         let rows = tabular_file::type_rows(COLS, &table, &map, &mut rep);
-        let units = UnitIndex::load(conn, "commune")?;
+        let units = UnitIndex::load(conn, Level::Commune)?;
         let checked = check_rows(rows, &units, &mut rep, &mut progress);
         progress.finish();
         rep.check()?;
@@ -63,7 +64,7 @@ pub fn check_csv(bytes: &[u8], name: &str, codes: &[&str]) -> Result<usize> {
     let map = tabular_file::map_columns(COLS, &table, &mut rep);
     rep.check()?;
     let rows = tabular_file::type_rows(COLS, &table, &map, &mut rep);
-    let units = UnitIndex::fixed("commune", codes);
+    let units = UnitIndex::fixed(Level::Commune, codes);
     let checked = check_rows(rows, &units, &mut rep, &mut Progress::new(false, 0, "checking"));
     rep.check()?;
     Ok(checked.len())

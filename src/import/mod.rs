@@ -128,30 +128,16 @@ impl Reporter {
     }
 }
 
-/// The kinds of file `import` understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Boundaries,
-    Indicators,
-    Crosswalk,
-    Recognitions,
-    Quotas,
-    Targets,
-    Routes,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Boundaries => "boundaries",
-            Kind::Indicators => "indicators",
-            Kind::Crosswalk => "crosswalk",
-            Kind::Recognitions => "recognitions",
-            Kind::Quotas => "quotas",
-            Kind::Targets => "targets",
-            Kind::Routes => "routes",
-        }
+crate::vocabulary! {
+    /// The kinds of file `import` understands.
+    pub enum Kind ("import kind") {
+        Boundaries = "boundaries",
+        Indicators = "indicators",
+        Crosswalk = "crosswalk",
+        Recognitions = "recognitions",
+        Quotas = "quotas",
+        Targets = "targets",
+        Routes = "routes",
     }
 }
 
@@ -254,15 +240,13 @@ where
     let clock = Instant::now();
     let sha = input.sha256();
     let conn = store.connect()?;
-    conn.execute_batch("BEGIN TRANSACTION").map_err(Error::store("starting the import transaction"))?;
-    let outcome = work(&conn).and_then(|w| {
-        log(&conn, kind, input, &sha, started, w.rows, "accepted", None, &opts.actor)?;
+    let outcome = crate::store::transaction(&conn, "importing", |conn| {
+        let w = work(conn)?;
+        log(conn, kind, input, &sha, started, w.rows, "accepted", None, &opts.actor)?;
         // The stored classification no longer matches the data: whoever opens the store next
         // refreshes it, even if this process dies before its own refresh.
-        conn.execute("DELETE FROM atlas_meta WHERE key = 'rules_digest'", [])
-            .map_err(Error::store("marking the classification stale"))?;
+        crate::store::delete_meta(conn, "rules_digest")?;
         tracing::debug!(kind = kind.as_str(), file = %input.name, rows = w.rows, "committing");
-        conn.execute_batch("COMMIT").map_err(Error::store("committing the import"))?;
         Ok(w)
     });
     match outcome {
@@ -275,7 +259,6 @@ where
             elapsed: clock.elapsed(),
         }),
         Err(err) => {
-            let _ = conn.execute_batch("ROLLBACK");
             let (result, summary) = match &err {
                 Error::Rejected(p) => ("rejected", summarize(p)),
                 Error::Refused(m) => ("rejected", m.clone()),
@@ -313,9 +296,7 @@ fn log(
 ) -> Result<()> {
     let finished = chrono::Utc::now().naive_utc();
     conn.execute(
-        "INSERT INTO import_log (kind, file_name, sha256, started_at, finished_at, rows_accepted, outcome,
-                                 error_summary, actor)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        include_str!("sql/import_log_insert.sql"),
         params![kind.as_str(), input.name, sha, started, finished, rows as i64, outcome, summary, actor],
     )
     .map(|_| ())

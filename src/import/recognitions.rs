@@ -11,6 +11,7 @@ use super::tabular_file;
 use super::units::UnitIndex;
 use super::write::{self, Batch};
 use super::{ImportOptions, ImportReport, Input, Kind, Reporter, Written};
+use crate::vocab::Level;
 use crate::error::Result;
 use crate::store::Store;
 
@@ -18,7 +19,7 @@ pub fn import_recognitions(store: &Store, input: &Input, opts: &ImportOptions) -
     super::run(store, Kind::Recognitions, input, opts, |conn| {
         let mut rep = Reporter::new(&input.name);
         let rows = tabular_file::read_csv_typed(&input.bytes, COLS, &mut rep)?;
-        let units = UnitIndex::load(conn, "commune")?;
+        let units = UnitIndex::load(conn, Level::Commune)?;
         let (k_code, k_status, k_value, k_year, k_date, k_action) = (
             pos(COLS, "unit_code"),
             pos(COLS, "status_type"),

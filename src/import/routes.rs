@@ -10,8 +10,8 @@ use super::json_position::Lines;
 use super::{ImportOptions, ImportReport, Input, Kind, Reporter, Written};
 use crate::error::{Error, Result};
 use crate::store::Store;
+use crate::vocab::RouteScope;
 
-const SCOPES: &[&str] = &["intra_provincial", "inter_provincial", "transnational", "unknown"];
 
 #[derive(Deserialize)]
 struct Fc<'a> {
@@ -54,10 +54,13 @@ pub fn import_routes(store: &Store, input: &Input, opts: &ImportOptions) -> Resu
                 rep.at(line, col, "property 'name' is missing or empty");
                 continue;
             }
-            if !SCOPES.contains(&scope.as_str()) {
-                rep.at(line, col, format!("route_scope '{scope}' is not one of: {}", SCOPES.join(", ")));
-                continue;
-            }
+            let scope = match scope.parse::<RouteScope>() {
+                Ok(RouteScope::None) | Err(_) => {
+                    rep.at(line, col, format!("route_scope '{scope}' is not one of: intra_provincial, inter_provincial, transnational, unknown"));
+                    continue;
+                }
+                Ok(s) => s,
+            };
             let lines: Vec<&serde_json::Value> = match gtype {
                 "LineString" => vec![&g["coordinates"]],
                 _ => g["coordinates"].as_array().map(|a| a.iter().collect()).unwrap_or_default(),
@@ -78,19 +81,16 @@ pub fn import_routes(store: &Store, input: &Input, opts: &ImportOptions) -> Resu
             rows.push((name, scope, g.to_string(), props.to_string()));
         }
         rep.check()?;
-        let existing: i64 = conn.query_row("SELECT count(*) FROM key_route", [], |r| r.get(0)).map_err(Error::store("counting routes"))?;
+        let existing: i64 = conn.query_row(include_str!("sql/routes_count.sql"), [], |r| r.get(0)).map_err(Error::store("counting routes"))?;
         if existing > 0 && !opts.replace {
             return Err(Error::Refused(format!(
                 "{}: {existing} key route(s) are already stored; nothing was imported. Re-run with --replace to replace them all.",
                 input.name
             )));
         }
-        conn.execute_batch("DELETE FROM key_route").map_err(Error::store("replacing routes"))?;
+        conn.execute_batch(include_str!("sql/routes_clear.sql")).map_err(Error::store("replacing routes"))?;
         for (name, scope, geom, props) in &rows {
-            conn.execute(
-                "INSERT INTO key_route (name, route_scope, geometry, source_properties) VALUES (?, ?, ?, ?)",
-                params![name, scope, geom, props],
-            )
+            conn.execute(include_str!("sql/route_insert.sql"), params![name, scope, geom, props])
             .map_err(Error::store("writing routes"))?;
         }
         Ok(Written { rows: rows.len() as u64, replaced: existing as u64, notes: Vec::new() })

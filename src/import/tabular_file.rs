@@ -106,8 +106,7 @@ pub fn read_csv(bytes: &[u8], rep: &mut Reporter) -> RawTable {
 /// the same checks apply. "Line" means row number (1-based) in problems.
 pub fn read_parquet(conn: &Connection, path: &std::path::Path) -> Result<RawTable> {
     let ctx = format!("reading Parquet file {}", path.display());
-    let sql = "SELECT * FROM read_parquet(?)";
-    let mut stmt = conn.prepare(sql).map_err(Error::store(ctx.clone()))?;
+    let mut stmt = conn.prepare(include_str!("sql/read_parquet.sql")).map_err(Error::store(ctx.clone()))?;
     let path_text = path.to_string_lossy().to_string();
     let mut rows = stmt.query([&path_text]).map_err(Error::store(ctx.clone()))?;
     let header = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();

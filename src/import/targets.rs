@@ -11,6 +11,7 @@ use super::tabular_file;
 use super::units::UnitIndex;
 use super::write::{self, Batch};
 use super::{ImportOptions, ImportReport, Input, Kind, Reporter, Written};
+use crate::vocab::Level;
 use crate::error::{Error, Result};
 use crate::store::Store;
 
@@ -19,7 +20,7 @@ pub fn import_quotas(store: &Store, input: &Input, opts: &ImportOptions) -> Resu
     super::run(store, Kind::Quotas, input, opts, |conn| {
         let mut rep = Reporter::new(&input.name);
         let rows = tabular_file::read_csv_typed(&input.bytes, COLS, &mut rep)?;
-        let units = UnitIndex::load(conn, "commune")?;
+        let units = UnitIndex::load(conn, Level::Commune)?;
         let (k_code, k_year) = (pos(COLS, "unit_code"), pos(COLS, "year"));
         let mut out = Vec::new();
         let mut seen: HashMap<(i64, i64), u64> = HashMap::new();
@@ -81,7 +82,7 @@ pub fn import_targets(store: &Store, input: &Input, opts: &ImportOptions) -> Res
 fn province_codes(conn: &duckdb::Connection) -> Result<HashSet<String>> {
     let ctx = "listing province codes";
     let mut stmt = conn
-        .prepare("SELECT DISTINCT province_code FROM admin_unit WHERE province_code IS NOT NULL")
+        .prepare(include_str!("sql/province_codes.sql"))
         .map_err(Error::store(ctx))?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(Error::store(ctx))?;
     rows.collect::<Result<_, _>>().map_err(Error::store(ctx))

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use duckdb::Connection;
 
 use crate::error::{Error, Result};
+use crate::vocab::Level;
 
 /// A boundary version's validity period.
 #[derive(Debug, Clone)]
@@ -28,7 +29,7 @@ pub struct UnitRef {
 pub struct UnitIndex {
     versions: Vec<VersionSpan>,
     by_version: HashMap<i32, HashMap<String, UnitRef>>,
-    level: String,
+    level: Level,
 }
 
 fn date(s: &str) -> Option<NaiveDate> {
@@ -36,32 +37,17 @@ fn date(s: &str) -> Option<NaiveDate> {
 }
 
 impl UnitIndex {
-    /// Load all units of `level` (`commune`, `district`, `province`).
-    pub fn load(conn: &Connection, level: &str) -> Result<UnitIndex> {
+    /// Load all units of `level`.
+    pub fn load(conn: &Connection, level: Level) -> Result<UnitIndex> {
         let ctx = "loading units for code resolution";
-        let mut stmt = conn
-            .prepare(
-                "SELECT id, name, CAST(valid_from AS VARCHAR), CAST(valid_to AS VARCHAR)
-                 FROM boundary_version ORDER BY valid_from, id",
-            )
-            .map_err(Error::store(ctx))?;
-        let versions: Vec<VersionSpan> = stmt
-            .query_map([], |r| {
-                let from: String = r.get(2)?;
-                let to: Option<String> = r.get(3)?;
-                Ok(VersionSpan {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    valid_from: date(&from).unwrap_or_default(),
-                    valid_to: to.as_deref().and_then(date),
-                })
+        let versions: Vec<VersionSpan> = crate::store::queries::boundary_versions(conn)?
+            .into_iter()
+            .map(|v| {
+                let valid_from = date(&v.valid_from).ok_or_else(|| Error::Corrupt(format!("boundary version {}: valid_from '{}'", v.name, v.valid_from)))?;
+                Ok(VersionSpan { id: v.id, name: v.name, valid_from, valid_to: v.valid_to.as_deref().and_then(date) })
             })
-            .map_err(Error::store(ctx))?
-            .collect::<Result<_, _>>()
-            .map_err(Error::store(ctx))?;
-        let mut stmt = conn
-            .prepare("SELECT boundary_version_id, code, unit_id FROM admin_unit WHERE level = ?")
-            .map_err(Error::store(ctx))?;
+            .collect::<Result<_>>()?;
+        let mut stmt = conn.prepare(include_str!("sql/units_of_level.sql")).map_err(Error::store(ctx))?;
         let mut by_version: HashMap<i32, HashMap<String, UnitRef>> = HashMap::new();
         let rows = stmt
             .query_map([level], |r| {
@@ -72,15 +58,15 @@ impl UnitIndex {
             let (v, code, unit_id) = row.map_err(Error::store(ctx))?;
             by_version.entry(v).or_default().insert(code, UnitRef { unit_id });
         }
-        Ok(UnitIndex { versions, by_version, level: level.to_string() })
+        Ok(UnitIndex { versions, by_version, level })
     }
 
     /// An index of one version valid at all times holding `codes` (unit ids 1, 2, …), for
     /// checking files without a store.
-    pub fn fixed(level: &str, codes: &[&str]) -> UnitIndex {
+    pub fn fixed(level: Level, codes: &[&str]) -> UnitIndex {
         let span = VersionSpan { id: 1, name: "check".into(), valid_from: NaiveDate::MIN, valid_to: None };
         let units = codes.iter().zip(1..).map(|(c, id)| (c.to_string(), UnitRef { unit_id: id })).collect();
-        UnitIndex { versions: vec![span], by_version: HashMap::from([(1, units)]), level: level.to_string() }
+        UnitIndex { versions: vec![span], by_version: HashMap::from([(1, units)]), level }
     }
 
     /// The boundary version valid on `d`: the latest `valid_from` on or before `d` whose

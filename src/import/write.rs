@@ -6,6 +6,7 @@ use duckdb::{Connection, ToSql};
 
 use super::progress::Progress;
 use crate::error::{Error, Result};
+use crate::store::fill;
 
 /// Rows for one table: the columns they fill and the columns that identify a row.
 pub struct Batch<'a> {
@@ -27,12 +28,10 @@ pub struct Outcome {
 pub fn write(conn: &Connection, batch: Batch<'_>, replace: bool, file: &str, progress: bool) -> Result<Outcome> {
     let ctx = format!("writing {}", batch.table);
     let cols = batch.columns.join(", ");
-    conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE incoming AS SELECT {cols} FROM main.{table} LIMIT 0;
-         ALTER TABLE incoming ADD COLUMN _line BIGINT;",
-        table = batch.table
-    ))
-    .map_err(Error::store(ctx.clone()))?;
+    let (table, columns) = (("table", batch.table), ("columns", cols.as_str()));
+    conn.execute_batch(&fill(include_str!("sql/stage_create.sql"), &[table, columns]))
+        .and_then(|()| conn.execute_batch(include_str!("sql/stage_add_line.sql")))
+        .map_err(Error::store(ctx.clone()))?;
     {
         let mut app = conn.appender_to_catalog_and_db("incoming", "temp", "main").map_err(Error::store(ctx.clone()))?;
         let mut bar = Progress::new(progress, batch.rows.len() as u64, "staging");
@@ -48,15 +47,12 @@ pub fn write(conn: &Connection, batch: Batch<'_>, replace: bool, file: &str, pro
     }
     let on: Vec<String> = batch.key.iter().map(|k| format!("t.{k} = i.{k}")).collect();
     let on = on.join(" AND ");
+    let on = ("on", on.as_str());
     let (clashes, first_line): (i64, Option<i64>) = conn
-        .query_row(
-            &format!("SELECT count(*), min(i._line) FROM incoming i JOIN main.{} t ON {on}", batch.table),
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row(&fill(include_str!("sql/stage_clashes.sql"), &[table, on]), [], |r| Ok((r.get(0)?, r.get(1)?)))
         .map_err(Error::store(ctx.clone()))?;
     if clashes > 0 && !replace {
-        let _ = conn.execute_batch("DROP TABLE IF EXISTS incoming");
+        let _ = conn.execute_batch(include_str!("sql/stage_drop.sql"));
         return Err(Error::Refused(format!(
             "{file}: {clashes} row(s) already exist in {} (first: line {}); nothing was imported. \
              Re-run with --replace to replace exactly those rows.",
@@ -65,16 +61,10 @@ pub fn write(conn: &Connection, batch: Batch<'_>, replace: bool, file: &str, pro
         )));
     }
     if clashes > 0 {
-        conn.execute_batch(&format!(
-            "DELETE FROM main.{table} t USING incoming i WHERE {on}",
-            table = batch.table
-        ))
-        .map_err(Error::store(ctx.clone()))?;
+        conn.execute_batch(&fill(include_str!("sql/stage_replace.sql"), &[table, on])).map_err(Error::store(ctx.clone()))?;
     }
-    conn.execute_batch(&format!(
-        "INSERT INTO main.{table} ({cols}) SELECT {cols} FROM incoming ORDER BY _line; DROP TABLE incoming;",
-        table = batch.table
-    ))
-    .map_err(Error::store(ctx))?;
+    conn.execute_batch(&fill(include_str!("sql/stage_insert.sql"), &[table, columns]))
+        .and_then(|()| conn.execute_batch(include_str!("sql/stage_drop.sql")))
+        .map_err(Error::store(ctx))?;
     Ok(Outcome { rows: batch.rows.len() as u64, replaced: clashes as u64 })
 }

@@ -21,15 +21,25 @@ pub(crate) const DEMO_NOTICE: &str = "DỮ LIỆU MINH HỌA TỔNG HỢP — kh
 pub(crate) fn tr<'a>(en: bool, vi: &'a str, english: &'a str) -> &'a str {
     if en { english } else { vi }
 }
-use crate::analytics::choropleth::{self, Spec};
+use crate::analytics::choropleth::{self, Metric, Spec};
 use crate::error::{Error, Result};
 use crate::tiles::{Kind, TileService};
+
+crate::vocabulary! {
+    /// What a static map shows.
+    pub enum View ("map view") {
+        Status = "status",
+        Conversion = "conversion",
+        KeyType = "key_type",
+        /// A numeric indicator or rate (`spec.metric`, default the addict + user rate).
+        Indicator = "indicator",
+    }
+}
 
 /// One static map to make.
 #[derive(Debug, Clone)]
 pub struct MapRequest {
-    /// `status`, `conversion`, `key_type` or `indicator` (with `spec.metric`).
-    pub view: String,
+    pub view: View,
     pub spec: Spec,
     /// Only this province (code), else every unit in scope.
     pub province: Option<String>,
@@ -57,10 +67,9 @@ pub fn render(
     demo: bool,
 ) -> Result<Vec<u8>> {
     let mut spec = req.spec.clone();
-    spec.metric = Some(match req.view.as_str() {
-        "status" | "conversion" | "key_type" => req.view.clone(),
-        "indicator" => spec.metric.clone().unwrap_or_else(|| "addict_user_rate_pct".into()),
-        other => return Err(Error::NotFound(format!("no map view '{other}': use status, conversion, key_type or indicator"))),
+    spec.metric = Some(match req.view {
+        View::Status | View::Conversion | View::KeyType => req.view.as_str().to_string(),
+        View::Indicator => spec.metric.clone().unwrap_or_else(|| "addict_user_rate_pct".into()),
     });
     let in_province = |id: i64| match &req.province {
         None => true,
@@ -79,15 +88,14 @@ pub fn render(
         None if en => "all provinces in scope".into(),
         None => "các tỉnh trong phạm vi".into(),
     };
-    let metric = ch.metric.as_str();
-    let title = match (metric, en) {
-        ("status", false) => format!("Tình hình ma túy cấp xã năm {} — {place}", ch.year),
-        ("status", true) => format!("Commune drug situation {} — {place}", ch.year),
-        ("conversion", false) => format!("Chuyển hóa địa bàn {}→{} — {place}", ch.from.unwrap_or(ch.year - 1), ch.year),
-        ("conversion", true) => format!("Conversion {}→{} — {place}", ch.from.unwrap_or(ch.year - 1), ch.year),
-        ("key_type", false) => format!("Phân loại địa bàn trọng điểm năm {} — {place}", ch.year),
-        ("key_type", true) => format!("Key-area types {} — {place}", ch.year),
-        (m, _) => format!("{} — {} — {place}", metric_label(m, en), ch.year),
+    let title = match (&ch.metric, en) {
+        (Metric::Status, false) => format!("Tình hình ma túy cấp xã năm {} — {place}", ch.year),
+        (Metric::Status, true) => format!("Commune drug situation {} — {place}", ch.year),
+        (Metric::Conversion, false) => format!("Chuyển hóa địa bàn {}→{} — {place}", ch.from.unwrap_or(ch.year - 1), ch.year),
+        (Metric::Conversion, true) => format!("Conversion {}→{} — {place}", ch.from.unwrap_or(ch.year - 1), ch.year),
+        (Metric::KeyType, false) => format!("Phân loại địa bàn trọng điểm năm {} — {place}", ch.year),
+        (Metric::KeyType, true) => format!("Key-area types {} — {place}", ch.year),
+        (Metric::Indicator(m), _) => format!("{} — {} — {place}", metric_label(m, en), ch.year),
     };
     let today = chrono::Utc::now().date_naive();
     let text = MapText {
@@ -96,11 +104,9 @@ pub fn render(
         } else {
             format!("Ranh giới {} · phân lớp: {} · lập ngày {today}", ch.boundary_version, ch.method)
         },
-        legend_title: match metric {
-            "status" | "conversion" | "key_type" => {
-                if en { "Legend".into() } else { "Chú giải".into() }
-            }
-            m => metric_label(m, en),
+        legend_title: match &ch.metric {
+            Metric::Indicator(m) => metric_label(m, en),
+            Metric::Status | Metric::Conversion | Metric::KeyType => tr(en, "Chú giải", "Legend").to_string(),
         },
         source: if en {
             format!("Source: commune-atlas, rule sets data/rules ({}) · an unconfirmed threshold never decides a status", &s.rules.digest[..12.min(s.rules.digest.len())])

@@ -49,7 +49,7 @@ fn fonts() -> Arc<usvg::fontdb::Database> {
 
 fn tree(svg: &str) -> Result<usvg::Tree> {
     let opt = usvg::Options { font_family: FONT_FAMILY.into(), fontdb: fonts(), ..usvg::Options::default() };
-    usvg::Tree::from_str(svg, &opt).map_err(|e| Error::InvalidArgument(format!("the map SVG does not parse: {e}")))
+    usvg::Tree::from_str(svg, &opt).map_err(|e| Error::Internal(format!("the map SVG does not parse: {e}")))
 }
 
 /// Rasterise at `dpi` (the SVG is laid out in CSS pixels, 96 per inch).
@@ -58,10 +58,10 @@ pub fn png(svg: &str, dpi: f32) -> Result<Vec<u8>> {
     let scale = dpi / 96.0;
     let size = t.size();
     let (w, h) = ((size.width() * scale).round() as u32, (size.height() * scale).round() as u32);
-    let mut pixmap = tiny_skia::Pixmap::new(w, h).ok_or_else(|| Error::InvalidArgument(format!("cannot make a {w}×{h} image")))?;
+    let mut pixmap = tiny_skia::Pixmap::new(w, h).ok_or_else(|| Error::Internal(format!("cannot make a {w}×{h} image")))?;
     pixmap.fill(tiny_skia::Color::WHITE);
     resvg::render(&t, tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
-    pixmap.encode_png().map_err(|e| Error::InvalidArgument(format!("encoding PNG: {e}")))
+    pixmap.encode_png().map_err(|e| Error::Internal(format!("encoding PNG: {e}")))
 }
 
 /// A one-page PDF of the SVG's size, text embedded (subset fonts).
@@ -82,11 +82,11 @@ pub fn pdf_pages<S: AsRef<str>>(svgs: &[S]) -> Result<Vec<u8>> {
     let mut pages = Vec::with_capacity(svgs.len());
     for svg in svgs {
         let t = self::tree(svg.as_ref())?;
-        let (chunk, root) = svg2pdf::to_chunk(&t, svg2pdf::ConversionOptions::default()).map_err(|e| Error::InvalidArgument(format!("converting to PDF: {e}")))?;
+        let (chunk, root) = svg2pdf::to_chunk(&t, svg2pdf::ConversionOptions::default()).map_err(|e| Error::Internal(format!("converting to PDF: {e}")))?;
         // The chunk numbers its objects from 1; move them after the ones already written.
         let mut map = std::collections::HashMap::new();
         let chunk = chunk.renumber(|old| *map.entry(old).or_insert_with(|| alloc.bump()));
-        let root = *map.get(&root).ok_or_else(|| Error::InvalidArgument("converting to PDF: the SVG has no root object".into()))?;
+        let root = *map.get(&root).ok_or_else(|| Error::Internal("converting to PDF: the SVG has no root object".into()))?;
         let (page, content) = (alloc.bump(), alloc.bump());
         // The XObject is one point square: scale it to the page.
         let (w, h) = (t.size().width() * 0.75, t.size().height() * 0.75);

@@ -147,7 +147,7 @@ impl Sheet<'_> {
                 let rank = rank.get(&c.unit_id).map_or_else(|| "–".to_string(), |r| format!("{r}/{}", ranked.len()));
                 let outcome = match (&c.status_in_target_year, c.converted) {
                     (_, true) => tr(en, "đã được công nhận không ma túy", "recognised drug-free").to_string(),
-                    (Some(k), false) => self.status_label(k),
+                    (Some(k), false) => self.status_label(k.as_str()),
                     (None, _) if self.target_in => no_data(),
                     (None, _) => format!("{} {}", tr(en, "chờ số liệu năm", "awaiting the data of"), plan.target_year),
                 };
@@ -214,7 +214,7 @@ impl Sheet<'_> {
             tr(en, "năm mục tiêu", "target year"),
             plan.target_year,
             tr(en, "tình trạng", "status"),
-            lifecycle(&plan.status, en),
+            lifecycle(plan.status.as_str(), en),
             tr(en, "phiên bản", "version"),
             plan.version
         );

@@ -10,7 +10,7 @@ use super::map::{draw_units, esc};
 use super::output::FONT_FAMILY;
 use super::{DEMO_NOTICE, tr};
 use crate::analytics::Snapshot;
-use crate::analytics::candidates;
+use crate::analytics::{candidates, progress};
 use crate::analytics::choropleth::{self, Choropleth, Spec};
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -59,9 +59,23 @@ fn label(c: &choropleth::Class, en: bool) -> &str {
     if en { &c.label_en } else { &c.label_vi }
 }
 
-/// The report as SVG (`super::pdf` makes the PDF).
+/// What the report's parts are drawn from, computed once.
+struct Parts<'a> {
+    req: &'a ReportRequest,
+    en: bool,
+    year: i32,
+    prev: i32,
+    /// Status this year and last year, conversion between them (the province's communes).
+    now: Choropleth,
+    before: Option<Choropleth>,
+    conversion: Option<Choropleth>,
+    polygons: &'a crate::tiles::layer::PolygonLayer,
+}
+
+/// The report as SVG (`super::pdf` makes the PDF): title, map, status and conversion tables,
+/// the drug-free share against the target path, quota and plans, candidates, footer — one
+/// function per part, top to bottom.
 pub fn svg(store: &Store, s: &Snapshot, tiles: &TileService, req: &ReportRequest) -> Result<String> {
-    let en = req.english;
     let (year, prev) = (req.year, req.year - 1);
     let in_province = |id: i64| s.facts.units.get(&id).and_then(|u| u.province_code.as_deref()) == Some(req.province.as_str());
     let status = |y: i32| choropleth::compute(s, &Spec { year: Some(y), metric: Some("status".into()), ..Spec::default() }, &in_province);
@@ -73,68 +87,82 @@ pub fn svg(store: &Store, s: &Snapshot, tiles: &TileService, req: &ReportRequest
     let conversion = choropleth::compute(s, &Spec { year: Some(year), from: Some(prev), metric: Some("conversion".into()), ..Spec::default() }, &in_province).ok();
     let layer = tiles.layer(&format!("communes.{}", now.boundary_version)).ok_or_else(|| Error::NotFound("no commune layer".into()))?;
     let Kind::Polygons(polygons) = &layer.kind else { return Err(Error::NotFound("no commune polygons".into())) };
+    let parts = Parts { req, en: req.english, year, prev, now, before, conversion, polygons };
 
     let (pw, ph) = PAGE;
     let mut out = String::with_capacity(1 << 20);
     let _ = write!(out, r#"<svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm" viewBox="0 0 {pw} {ph}" font-family="{FONT_FAMILY}">"#);
     let _ = write!(out, r##"<rect width="{pw}" height="{ph}" fill="#ffffff"/>"##);
+    head(&mut out, &parts);
+    draw_units(&mut out, polygons, &in_province, &|_| false, &parts.now, (24.0, 66.0, 746.0, 400.0))?;
+    let tables_end = status_table(&mut out, &parts).max(conversion_table(&mut out, &parts));
+    let (progress, targets) = crate::analytics::progress::read(&store.connect()?, Some(&req.province))?;
+    let chart_top = tables_end + 34.0;
+    let chart_end = progress_chart(&mut out, &parts, &progress, &targets, chart_top);
+    quota_and_plans(&mut out, store, &parts, &progress, chart_top)?;
+    if req.plans {
+        candidates_table(&mut out, s, &parts, chart_end + 30.0);
+    }
+    footer(&mut out, &parts);
+    out.push_str("</svg>");
+    Ok(out)
+}
+
+/// Title and the line under it.
+fn head(out: &mut String, p: &Parts) {
+    let (en, year) = (p.en, p.year);
     let title = if en {
-        format!("Commune drug situation — {} — {year}", req.province_name)
+        format!("Commune drug situation — {} — {year}", p.req.province_name)
     } else {
-        format!("Báo cáo tình hình ma túy cấp xã — {} — năm {year}", req.province_name)
+        format!("Báo cáo tình hình ma túy cấp xã — {} — năm {year}", p.req.province_name)
     };
     let _ = write!(out, r##"<text x="24" y="38" font-size="17" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&title));
     let sub = format!(
         "{} {} · {} {} · {}",
         tr(en, "Ranh giới", "Boundaries"),
-        now.boundary_version,
+        p.now.boundary_version,
         tr(en, "lập ngày", "made"),
         chrono::Utc::now().date_naive(),
         tr(en, "phân loại theo bộ quy tắc data/rules; ngưỡng chưa xác nhận không tự quyết định trạng thái", "classified by the rule sets in data/rules; unconfirmed thresholds never decide a status")
     );
     let _ = write!(out, r##"<text x="24" y="56" font-size="9" fill="#555555">{}</text>"##, esc(&sub));
-    draw_units(&mut out, polygons, &in_province, &|_| false, &now, (24.0, 66.0, 746.0, 400.0))?;
+}
 
-    // Communes by status, this year against last year.
-    let rows: Vec<(Option<&str>, Vec<String>)> = now
+/// Communes by status, this year against last year; returns where the table ends.
+fn status_table(out: &mut String, p: &Parts) -> f64 {
+    let en = p.en;
+    let rows: Vec<(Option<&str>, Vec<String>)> = p
+        .now
         .legend
         .iter()
         .map(|c| {
-            let b = before.as_ref().and_then(|b| b.legend.iter().find(|x| x.key == c.key)).map(|x| x.count);
+            let b = p.before.as_ref().and_then(|b| b.legend.iter().find(|x| x.key == c.key)).map(|x| x.count);
             let change = b.map_or("–".to_string(), |b| format!("{:+}", c.count as i64 - b as i64));
             (Some(c.color.as_str()), vec![label(c, en).to_string(), b.map_or("–".into(), |b| b.to_string()), c.count.to_string(), change])
         })
         .collect();
     let status_title = if en { "Communes by status".to_string() } else { "Số xã theo trạng thái".to_string() };
-    let (py, yy) = (prev.to_string(), year.to_string());
-    let y1 = table(&mut out, 24.0, 492.0, 360.0, &status_title, &[tr(en, "Trạng thái", "Status"), &py, &yy, "±"], &rows);
-    // Conversion.
-    let mut y2 = 492.0;
-    if let Some(c) = &conversion {
-        let rows: Vec<(Option<&str>, Vec<String>)> =
-            c.legend.iter().map(|k| (Some(k.color.as_str()), vec![label(k, en).to_string(), k.count.to_string()])).collect();
-        let t = format!("{} {prev}→{year}", tr(en, "Chuyển hóa", "Conversion"));
-        y2 = table(&mut out, 410.0, 492.0, 360.0, &t, &[tr(en, "Kết quả", "Outcome"), tr(en, "Số xã", "Communes")], &rows);
-    }
+    let (py, yy) = (p.prev.to_string(), p.year.to_string());
+    table(out, 24.0, 492.0, 360.0, &status_title, &[tr(en, "Trạng thái", "Status"), &py, &yy, "±"], &rows)
+}
 
-    // Drug-free share against the target path.
-    let conn = store.connect()?;
-    let ctx = "reading progress for the report";
-    let mut stmt = conn
-        .prepare("SELECT year, drug_free_pct, quota_count, quota_assigned, quota_recognised FROM province_progress WHERE province_code = ? ORDER BY year")
-        .map_err(Error::store(ctx))?;
-    let progress: Vec<(i32, Option<f64>, Option<i32>, Option<i64>, Option<i64>)> = stmt
-        .query_map([&req.province], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-        .map_err(Error::store(ctx))?
-        .collect::<std::result::Result<_, _>>()
-        .map_err(Error::store(ctx))?;
-    let mut stmt = conn.prepare("SELECT year, target_pct FROM target_path WHERE province_code = ? ORDER BY year").map_err(Error::store(ctx))?;
-    let targets: Vec<(i32, f64)> =
-        stmt.query_map([&req.province], |r| Ok((r.get(0)?, r.get(1)?))).map_err(Error::store(ctx))?.collect::<std::result::Result<_, _>>().map_err(Error::store(ctx))?;
-    let cy = y1.max(y2) + 34.0;
+/// Conversion since last year; returns where the table ends.
+fn conversion_table(out: &mut String, p: &Parts) -> f64 {
+    let Some(c) = &p.conversion else { return 492.0 };
+    let en = p.en;
+    let rows: Vec<(Option<&str>, Vec<String>)> =
+        c.legend.iter().map(|k| (Some(k.color.as_str()), vec![label(k, en).to_string(), k.count.to_string()])).collect();
+    let t = format!("{} {}→{}", tr(en, "Chuyển hóa", "Conversion"), p.prev, p.year);
+    table(out, 410.0, 492.0, 360.0, &t, &[tr(en, "Kết quả", "Outcome"), tr(en, "Số xã", "Communes")], &rows)
+}
+
+/// The drug-free share against the target path to 2030, from `cy` down; returns where it ends.
+fn progress_chart(out: &mut String, p: &Parts, progress: &[progress::Year], targets: &[progress::TargetPoint], cy: f64) -> f64 {
+    let (en, year) = (p.en, p.year);
+    let targets: Vec<(i32, f64)> = targets.iter().map(|t| (t.year, t.target_pct)).collect();
     let (cx, cw, ch) = (24.0, 360.0, 170.0);
     let _ = write!(out, r##"<text x="{cx}" y="{cy}" font-size="12" font-weight="bold" fill="#1a1a1a">{}</text>"##, tr(en, "Tỷ lệ xã không ma túy và lộ trình đến 2030 (%)", "Drug-free share and the path to 2030 (%)"));
-    let first = progress.first().map_or(year, |p| p.0).min(targets.first().map_or(year, |t| t.0));
+    let first = progress.first().map_or(year, |p| p.year).min(targets.first().map_or(year, |t| t.0));
     let last = 2030.max(year);
     let (gx, gy, gw, gh) = (cx + 28.0, cy + 12.0, cw - 36.0, ch - 34.0);
     let px = |y: i32| gx + gw * f64::from(y - first) / f64::from((last - first).max(1));
@@ -151,7 +179,7 @@ pub fn svg(store: &Store, s: &Snapshot, tiles: &TileService, req: &ReportRequest
     if !targets.is_empty() {
         let _ = write!(out, r##"<path id="target-path" d="{}" fill="none" stroke="#b2182b" stroke-width="1.2" stroke-dasharray="4 3"/>"##, line(&targets));
     }
-    let shares: Vec<(i32, f64)> = progress.iter().filter_map(|p| p.1.map(|v| (p.0, v))).collect();
+    let shares: Vec<(i32, f64)> = progress.iter().filter_map(|p| p.drug_free_pct.map(|v| (p.year, v))).collect();
     if !shares.is_empty() {
         let _ = write!(out, r##"<path id="share" d="{}" fill="none" stroke="#2166ac" stroke-width="1.8"/>"##, line(&shares));
         for (y, v) in &shares {
@@ -167,19 +195,23 @@ pub fn svg(store: &Store, s: &Snapshot, tiles: &TileService, req: &ReportRequest
         gy + gh + 24.0,
         tr(en, "lộ trình mục tiêu", "target path")
     );
+    cy + ch
+}
 
-    // Quota and plans.
+/// Quota and plan outcomes, beside the chart.
+fn quota_and_plans(out: &mut String, store: &Store, p: &Parts, progress: &[progress::Year], cy: f64) -> Result<()> {
+    let (en, year, req) = (p.en, p.year, p.req);
     let (qx, mut qy) = (410.0, cy);
     let _ = write!(out, r##"<text x="{qx}" y="{qy}" font-size="12" font-weight="bold" fill="#1a1a1a">{}</text>"##, tr(en, "Chỉ tiêu và kế hoạch", "Quota and plans"));
-    let row = progress.iter().find(|p| p.0 == year);
+    let row = progress.iter().find(|p| p.year == year);
     let mut lines = vec![format!(
         "{} {year}: {} · {}: {} · {}: {}",
         tr(en, "Chỉ tiêu đăng ký", "Registered quota"),
-        row.and_then(|r| r.2).map_or("–".into(), |v| v.to_string()),
+        row.and_then(|r| r.quota_count).map_or("–".into(), |v| v.to_string()),
         tr(en, "xã được giao", "communes assigned"),
-        row.and_then(|r| r.3).map_or("–".into(), |v| v.to_string()),
+        row.and_then(|r| r.quota_assigned).map_or("–".into(), |v| v.to_string()),
         tr(en, "đã công nhận", "recognised"),
-        row.and_then(|r| r.4).map_or("–".into(), |v| v.to_string()),
+        row.and_then(|r| r.quota_recognised).map_or("–".into(), |v| v.to_string()),
     )];
     if req.plans {
         let plans = crate::plans::list(store, Some(&req.province))?;
@@ -196,34 +228,37 @@ pub fn svg(store: &Store, s: &Snapshot, tiles: &TileService, req: &ReportRequest
         qy += 15.0;
         let _ = write!(out, r##"<text x="{qx}" y="{qy}" font-size="9.5" fill="#1a1a1a">{}</text>"##, esc(l));
     }
+    Ok(())
+}
 
-    // Top candidates for next year.
-    let mut ty = cy + ch + 30.0;
-    if req.plans {
-        let adjacency = polygons.neighbours();
-        let names: HashMap<i64, String> = polygons.units.iter().map(|u| (u.id, u.name.clone())).collect();
-        let ranked = candidates::rank(s, &s.rules.candidates, &adjacency, &names, &req.province, year + 1);
-        let rows: Vec<(Option<&str>, Vec<String>)> = ranked
-            .iter()
-            .take(10)
-            .map(|c| {
-                let status = now.legend.iter().find(|k| k.key == c.status).map_or(c.status.clone(), |k| label(k, en).to_string());
-                (None, vec![format!("{}. {} ({})", c.rank, c.name, c.code), status, format!("{:.2}", c.score)])
-            })
-            .collect();
-        let t = format!("{} {}", tr(en, "Xã đề xuất chuyển hóa năm", "Candidates for conversion in"), year + 1);
-        ty = table(&mut out, 24.0, ty, 746.0, &t, &[tr(en, "Xã", "Commune"), tr(en, "Trạng thái", "Status"), tr(en, "Điểm", "Score")], &rows);
-    }
-    let _ = ty;
+/// The top candidates for conversion next year (leaders and above), from `ty` down.
+fn candidates_table(out: &mut String, s: &Snapshot, p: &Parts, ty: f64) {
+    let (en, year, req, now, polygons) = (p.en, p.year, p.req, &p.now, p.polygons);
+    let adjacency = polygons.neighbours();
+    let names: HashMap<i64, String> = polygons.units.iter().map(|u| (u.id, u.name.clone())).collect();
+    let ranked = candidates::rank(s, &s.rules.candidates, &adjacency, &names, &req.province, year + 1);
+    let rows: Vec<(Option<&str>, Vec<String>)> = ranked
+        .iter()
+        .take(10)
+        .map(|c| {
+            let status = now.legend.iter().find(|k| k.key == c.status.as_str()).map_or(c.status.to_string(), |k| label(k, en).to_string());
+            (None, vec![format!("{}. {} ({})", c.rank, c.name, c.code), status, format!("{:.2}", c.score)])
+        })
+        .collect();
+    let t = format!("{} {}", tr(en, "Xã đề xuất chuyển hóa năm", "Candidates for conversion in"), year + 1);
+    table(out, 24.0, ty, 746.0, &t, &[tr(en, "Xã", "Commune"), tr(en, "Trạng thái", "Status"), tr(en, "Điểm", "Score")], &rows);
+}
+
+/// Source line and, for the demo, the synthetic-data notice.
+fn footer(out: &mut String, p: &Parts) {
+    let (en, ph) = (p.en, PAGE.1);
     let _ = write!(
         out,
         r##"<text x="24" y="{}" font-size="8.5" fill="#555555">{}</text>"##,
         ph - 24.0,
         tr(en, "Nguồn: commune-atlas · phân tích chuyển hóa là định nghĩa phân tích, không phải phân loại pháp lý", "Source: commune-atlas · conversion categories are analytical definitions, not legal categories")
     );
-    if req.demo {
+    if p.req.demo {
         let _ = write!(out, r##"<text x="24" y="{}" font-size="10" font-weight="bold" fill="#b2182b">{DEMO_NOTICE}</text>"##, ph - 10.0);
     }
-    out.push_str("</svg>");
-    Ok(out)
 }

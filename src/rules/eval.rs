@@ -14,7 +14,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::{Condition, Criterion, RuleSet, Threshold};
+use super::{BandMode, Condition, Criterion, Op, RuleSet, Threshold};
+use crate::vocab::RouteScope;
 
 /// Three-valued truth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -123,7 +124,7 @@ impl Serialize for Values {
 #[derive(Debug, Clone, Default)]
 pub struct Inputs {
     pub values: Values,
-    pub key_route_scope: Option<String>,
+    pub key_route_scope: Option<RouteScope>,
 }
 
 impl Inputs {
@@ -159,7 +160,7 @@ impl Inputs {
 #[derive(Debug, Clone, Serialize)]
 pub struct CriterionResult {
     pub id: String,
-    pub key_type: String,
+    pub key_type: KeyType,
     pub value: Tri,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub because: Option<Because>,
@@ -170,7 +171,7 @@ pub struct CriterionResult {
 /// One key type's outcome.
 #[derive(Debug, Clone, Serialize)]
 pub struct TypeResult {
-    pub key: String,
+    pub key: KeyType,
     pub min_criteria: u32,
     pub met_min: u32,
     /// `None`: unbounded (the type's criteria are not known).
@@ -179,34 +180,15 @@ pub struct TypeResult {
     pub certain: bool,
 }
 
-/// The computed key type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyType {
-    I,
-    II,
-    III,
-    None,
-    Undetermined,
-}
-
-impl KeyType {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            KeyType::I => "I",
-            KeyType::II => "II",
-            KeyType::III => "III",
-            KeyType::None => "none",
-            KeyType::Undetermined => "undetermined",
-        }
-    }
-    fn from_key(k: &str) -> KeyType {
-        match k {
-            "I" => KeyType::I,
-            "II" => KeyType::II,
-            "III" => KeyType::III,
-            _ => KeyType::None,
-        }
+crate::vocabulary! {
+    /// The computed key type: a key complex area of type I, II or III, not a key area, or — while
+    /// an input or reading leaves more than one outcome possible — undetermined.
+    pub enum KeyType ("key type") {
+        I = "I",
+        II = "II",
+        III = "III",
+        None = "none",
+        Undetermined = "undetermined",
     }
 }
 
@@ -218,7 +200,7 @@ pub struct Evaluation {
     pub types: Vec<TypeResult>,
     pub key_type: KeyType,
     /// Outcomes still possible, highest first (`I`, `II`, `III`, `none`); one entry when decided.
-    pub possible: Vec<String>,
+    pub possible: Vec<KeyType>,
     /// Whether any drug activity is recorded (None: an activity input is missing).
     pub activity: Option<bool>,
     /// True when the activity assumption ruled every key type out.
@@ -259,7 +241,7 @@ impl Evaluation {
 
     /// `I|II` style list of the possible outcomes.
     pub fn between(&self) -> String {
-        self.possible.join("|")
+        self.possible.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("|")
     }
 }
 
@@ -275,7 +257,7 @@ fn fmt_threshold(t: &Threshold) -> String {
 }
 
 /// Compare `v` with a threshold that may be a range; unknown when the range straddles the answer.
-fn compare(v: f64, op: &str, t: &Threshold) -> Tri {
+fn compare(v: f64, op: Op, t: &Threshold) -> Tri {
     let (lo, hi) = t.bounds();
     let decide = |all_true: bool, all_false: bool| {
         if all_true {
@@ -287,31 +269,32 @@ fn compare(v: f64, op: &str, t: &Threshold) -> Tri {
         }
     };
     match op {
-        ">=" => decide(v >= hi, v < lo),
-        ">" => decide(v > hi, v <= lo),
-        "<=" => decide(v <= lo, v > hi),
-        "<" => decide(v < lo, v >= hi),
-        "==" => decide(lo == hi && v == lo, v < lo || v > hi),
-        _ => Tri::Unknown,
+        Op::Ge => decide(v >= hi, v < lo),
+        Op::Gt => decide(v > hi, v <= lo),
+        Op::Le => decide(v <= lo, v > hi),
+        Op::Lt => decide(v < lo, v >= hi),
+        Op::Eq => decide(lo == hi && v == lo, v < lo || v > hi),
+        // A band is two comparisons (see eval_condition).
+        Op::Band => Tri::Unknown,
     }
 }
 
-fn eval_condition(c: &Condition, inputs: &Inputs, band_mode: &str) -> (Tri, Option<Because>, String) {
+fn eval_condition(c: &Condition, inputs: &Inputs, band_mode: BandMode) -> (Tri, Option<Because>, String) {
     let Some(&v) = inputs.values.get(&c.field) else {
         return (Tri::Unknown, Some(Because::Input), format!("{} missing", c.field));
     };
-    if c.op == "band" {
+    if c.op == Op::Band {
         let mut r = Tri::True;
         let mut parts = Vec::new();
         if let Some(low) = &c.low {
-            r = r.and(compare(v, ">=", low));
+            r = r.and(compare(v, Op::Ge, low));
             parts.push(format!("{} ≤", fmt_threshold(low)));
         }
         parts.push(format!("{} {}", c.field, fmt_num(v)));
-        if band_mode == "strict"
+        if band_mode == BandMode::Strict
             && let Some(high) = &c.high
         {
-            r = r.and(compare(v, "<", high));
+            r = r.and(compare(v, Op::Lt, high));
             parts.push(format!("< {}", fmt_threshold(high)));
         }
         let because = (r == Tri::Unknown).then_some(Because::Threshold);
@@ -320,7 +303,7 @@ fn eval_condition(c: &Condition, inputs: &Inputs, band_mode: &str) -> (Tri, Opti
     let Some(t) = &c.value else {
         return (Tri::Unknown, Some(Because::Threshold), format!("{}: no threshold", c.field));
     };
-    let r = compare(v, &c.op, t);
+    let r = compare(v, c.op, t);
     let because = (r == Tri::Unknown).then_some(Because::Threshold);
     (r, because, format!("{} {} {} {}", c.field, fmt_num(v), c.op, fmt_threshold(t)))
 }
@@ -334,7 +317,7 @@ pub fn evaluate(set: &RuleSet, inputs: &Inputs) -> Evaluation {
     let mut results: Vec<CriterionResult> = Vec::new();
     // Plain criteria first; route criteria count them.
     for c in set.criteria.iter().filter(|c| c.route.is_none()) {
-        results.push(eval_plain(c, inputs, &set.band_mode));
+        results.push(eval_plain(c, inputs, set.band_mode));
     }
     for c in set.criteria.iter().filter(|c| c.route.is_some()) {
         results.push(eval_route(c, set, &results, inputs));
@@ -359,7 +342,7 @@ pub fn evaluate(set: &RuleSet, inputs: &Inputs) -> Evaluation {
     for (k, t) in set.types.iter().enumerate() {
         // Each of this type's criteria, by letter; with `higher_type_counts`, meeting the same
         // letter at a higher type counts too (2 locations meet type I (b), hence type II (b)).
-        let higher: Vec<&str> = set.types[..k].iter().map(|h| h.key.as_str()).collect();
+        let higher: Vec<KeyType> = set.types[..k].iter().map(|h| h.key).collect();
         let values: Vec<Tri> = results
             .iter()
             .filter(|r| r.key_type == t.key)
@@ -369,7 +352,7 @@ pub fn evaluate(set: &RuleSet, inputs: &Inputs) -> Evaluation {
                 }
                 results
                     .iter()
-                    .filter(|h| higher.contains(&h.key_type.as_str()) && letter(&h.id) == letter(&r.id))
+                    .filter(|h| higher.contains(&h.key_type) && letter(&h.id) == letter(&r.id))
                     .fold(r.value, |acc, h| acc.or(h.value))
             })
             .collect();
@@ -378,25 +361,25 @@ pub fn evaluate(set: &RuleSet, inputs: &Inputs) -> Evaluation {
         let met_max = t.criteria_known.then_some(met_min + unknown);
         let possible = !ruled_out && met_max.is_none_or(|m| m >= t.min_criteria);
         let certain = !ruled_out && t.criteria_known && met_min >= t.min_criteria;
-        types.push(TypeResult { key: t.key.clone(), min_criteria: t.min_criteria, met_min, met_max, possible, certain });
+        types.push(TypeResult { key: t.key, min_criteria: t.min_criteria, met_min, met_max, possible, certain });
     }
 
     let mut possible = Vec::new();
     let mut decided = false;
     for t in &types {
         if t.certain {
-            possible.push(t.key.clone());
+            possible.push(t.key);
             decided = true;
             break;
         }
         if t.possible {
-            possible.push(t.key.clone());
+            possible.push(t.key);
         }
     }
     if !decided {
-        possible.push("none".to_string());
+        possible.push(KeyType::None);
     }
-    let key_type = if possible.len() == 1 { KeyType::from_key(&possible[0]) } else { KeyType::Undetermined };
+    let key_type = if let [only] = possible[..] { only } else { KeyType::Undetermined };
     Evaluation {
         ruleset_id: set.id.clone(),
         criteria: results,
@@ -408,7 +391,7 @@ pub fn evaluate(set: &RuleSet, inputs: &Inputs) -> Evaluation {
     }
 }
 
-fn eval_plain(c: &Criterion, inputs: &Inputs, band_mode: &str) -> CriterionResult {
+fn eval_plain(c: &Criterion, inputs: &Inputs, band_mode: BandMode) -> CriterionResult {
     let conditions: Vec<&Condition> = c.condition.iter().chain(&c.any_of).collect();
     let mut value = Tri::False;
     let mut because = None;
@@ -424,12 +407,12 @@ fn eval_plain(c: &Criterion, inputs: &Inputs, band_mode: &str) -> CriterionResul
     if value != Tri::Unknown {
         because = None;
     }
-    CriterionResult { id: c.id.clone(), key_type: c.key_type.clone(), value, because, detail: details.join(" or ") }
+    CriterionResult { id: c.id.clone(), key_type: c.key_type, value, because, detail: details.join(" or ") }
 }
 
 fn eval_route(c: &Criterion, set: &RuleSet, plain: &[CriterionResult], inputs: &Inputs) -> CriterionResult {
     let Some(route) = &c.route else {
-        return CriterionResult { id: c.id.clone(), key_type: c.key_type.clone(), value: Tri::Unknown, because: None, detail: String::new() };
+        return CriterionResult { id: c.id.clone(), key_type: c.key_type, value: Tri::Unknown, because: None, detail: String::new() };
     };
     // Criteria of type III or higher, counted by letter: (a) is met if any type's (a) is.
     let mut letters: BTreeMap<&str, Tri> = BTreeMap::new();
@@ -447,10 +430,10 @@ fn eval_route(c: &Criterion, set: &RuleSet, plain: &[CriterionResult], inputs: &
     } else {
         Tri::Unknown
     };
-    let scope = inputs.key_route_scope.as_deref().unwrap_or("unknown");
-    let on = if route.on_route.iter().any(|s| s == scope) {
+    let scope = inputs.key_route_scope.unwrap_or(RouteScope::Unknown);
+    let on = if route.on_route.contains(&scope) {
         Tri::True
-    } else if scope == "unknown" || route.uncertain.iter().any(|s| s == scope) {
+    } else if scope == RouteScope::Unknown || route.uncertain.contains(&scope) {
         Tri::Unknown
     } else {
         Tri::False
@@ -464,7 +447,7 @@ fn eval_route(c: &Criterion, set: &RuleSet, plain: &[CriterionResult], inputs: &
     let fired: BTreeSet<&str> = letters.iter().filter(|(_, v)| **v == Tri::True).map(|(k, _)| *k).collect();
     CriterionResult {
         id: c.id.clone(),
-        key_type: c.key_type.clone(),
+        key_type: c.key_type,
         value,
         because,
         detail: format!(

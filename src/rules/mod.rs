@@ -17,6 +17,7 @@ use include_dir::{Dir, include_dir};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::vocab::RouteScope;
 
 pub use eval::{Evaluation, Inputs, KeyType, Tri, Values, evaluate};
 
@@ -50,12 +51,34 @@ impl Threshold {
     }
 }
 
+crate::vocabulary! {
+    /// How a condition compares its field with its threshold.
+    pub enum Op ("operator") {
+        Ge = ">=",
+        Gt = ">",
+        Le = "<=",
+        Lt = "<",
+        Eq = "==",
+        /// `low` ≤ value < `high` (with [`BandMode::Strict`]; `low` ≤ value with `AtLeast`).
+        Band = "band",
+    }
+}
+
+crate::vocabulary! {
+    /// How a band "from X to under Y" is read.
+    pub enum BandMode ("band mode") {
+        /// Only inside [X, Y) counts.
+        Strict = "strict",
+        /// X or more counts.
+        AtLeast = "at_least",
+    }
+}
+
 /// A comparison on one input field.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Condition {
     pub field: String,
-    /// `>=`, `>`, `<=`, `<`, `==` or `band` (`low` ≤ value < `high`).
-    pub op: String,
+    pub op: Op,
     #[serde(default)]
     pub value: Option<Threshold>,
     #[serde(default)]
@@ -75,10 +98,10 @@ pub struct RouteRule {
     pub min_criteria: u32,
     /// Route scopes that count.
     #[serde(default)]
-    pub on_route: Vec<String>,
+    pub on_route: Vec<RouteScope>,
     /// Route scopes for which the sources do not say whether they count.
     #[serde(default)]
-    pub uncertain: Vec<String>,
+    pub uncertain: Vec<RouteScope>,
 }
 
 /// One criterion of a key type.
@@ -86,7 +109,7 @@ pub struct RouteRule {
 pub struct Criterion {
     pub id: String,
     #[serde(rename = "type")]
-    pub key_type: String,
+    pub key_type: KeyType,
     pub label_vi: String,
     pub label_en: String,
     pub confirmed: Confirmed,
@@ -105,7 +128,7 @@ pub struct Criterion {
 /// A key type and how many of its criteria make it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TypeRule {
-    pub key: String,
+    pub key: KeyType,
     pub min_criteria: u32,
     pub confirmed: Confirmed,
     /// False when the list of this type's criteria is not known.
@@ -136,12 +159,11 @@ pub struct RuleSet {
     pub title_vi: String,
     pub title_en: String,
     pub legal_basis: String,
-    #[serde(deserialize_with = "crate::text::toml_date::required")]
+    #[serde(deserialize_with = "crate::dates::required")]
     pub valid_from: NaiveDate,
     #[serde(default)]
     pub source_url: String,
-    /// `strict` or `at_least`.
-    pub band_mode: String,
+    pub band_mode: BandMode,
     /// Meeting a criterion at a higher type also meets it for a lower type ([Proposal]).
     #[serde(default = "yes")]
     pub higher_type_counts: bool,
@@ -244,7 +266,7 @@ impl Rules {
         let mut status = None;
         let mut targets = None;
         let mut candidates = None;
-        let mut hasher = crate::text::Fnv::default();
+        let mut hasher = crate::hash::Fnv::default();
         for (name, text) in &files {
             hasher.write(name.as_bytes());
             hasher.write(text.as_bytes());
@@ -321,9 +343,6 @@ impl Rules {
 impl RuleSet {
     /// Structural checks a reader of the TOML would otherwise trip over at evaluation time.
     fn check(&self) -> std::result::Result<(), String> {
-        if !matches!(self.band_mode.as_str(), "strict" | "at_least") {
-            return Err(format!("band_mode must be strict or at_least, not '{}'", self.band_mode));
-        }
         for c in &self.criteria {
             if !self.types.iter().any(|t| t.key == c.key_type) {
                 return Err(format!("criterion {} has type {}, which [[types]] does not define", c.id, c.key_type));
@@ -336,17 +355,18 @@ impl RuleSet {
                 let confirmed = cond.confirmed.unwrap_or(c.confirmed);
                 let thresholds = [cond.value, cond.low, cond.high];
                 if confirmed == Confirmed::False && thresholds.iter().flatten().any(|t| matches!(t, Threshold::Exact(_)))
-                    && cond.op != "band"
+                    && cond.op != Op::Band
                 {
                     return Err(format!(
                         "criterion {}: an unconfirmed threshold must be a range [lowest, highest], not a number",
                         c.id
                     ));
                 }
-                match cond.op.as_str() {
-                    ">=" | ">" | "<=" | "<" | "==" if cond.value.is_some() => {}
-                    "band" if cond.low.is_some() || cond.high.is_some() => {}
-                    other => return Err(format!("criterion {}: operator '{other}' needs value (or low/high for band)", c.id)),
+                match cond.op {
+                    Op::Band if cond.low.is_some() || cond.high.is_some() => {}
+                    Op::Band => return Err(format!("criterion {}: operator band needs low and/or high", c.id)),
+                    Op::Ge | Op::Gt | Op::Le | Op::Lt | Op::Eq if cond.value.is_some() => {}
+                    other => return Err(format!("criterion {}: operator '{other}' needs a value", c.id)),
                 }
             }
         }

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::Store;
+use super::{Store, fill, quote_ident, quote_path};
 use crate::error::{Error, Result};
 
 /// What a backup wrote.
@@ -16,10 +16,6 @@ pub struct BackupReport {
     pub path: PathBuf,
     pub bytes: u64,
     pub seconds: f64,
-}
-
-fn sql_path(p: &Path) -> String {
-    p.display().to_string().replace('\'', "''")
 }
 
 fn partial(p: &Path) -> PathBuf {
@@ -37,13 +33,12 @@ pub fn backup(store: &Store, out: &Path) -> Result<BackupReport> {
     let tmp = partial(out);
     let _ = std::fs::remove_file(&tmp);
     let conn = store.connect()?;
-    let name: String = conn.query_row("SELECT current_database()", [], |r| r.get(0)).map_err(Error::store("naming the database"))?;
-    let copy = conn.execute_batch(&format!(
-        "ATTACH '{}' AS atlas_backup; COPY FROM DATABASE \"{}\" TO atlas_backup;",
-        sql_path(&tmp),
-        name.replace('"', "\"\"")
-    ));
-    let detach = conn.execute_batch("DETACH DATABASE IF EXISTS atlas_backup");
+    let name: String =
+        conn.query_row(include_str!("sql/current_database.sql"), [], |r| r.get(0)).map_err(Error::store("naming the database"))?;
+    let copy = conn
+        .execute_batch(&fill(include_str!("sql/backup_attach.sql"), &[("path", &quote_path(&tmp))]))
+        .and_then(|_| conn.execute_batch(&fill(include_str!("sql/backup_copy.sql"), &[("database", &quote_ident(&name))])));
+    let detach = conn.execute_batch(include_str!("sql/backup_detach.sql"));
     if let Err(e) = copy.map_err(Error::store(format!("copying the store to {}", out.display()))).and(
         detach.map_err(Error::store("closing the backup file")),
     ) {
@@ -72,9 +67,10 @@ pub fn restore(from: &Path, db: &Path) -> Result<()> {
     let checked = (|| {
         let store = Store::open(&tmp)?; // brings an older backup's schema up to date
         let conn = store.connect()?;
-        let n: i64 = conn
-            .query_row("SELECT count(*) FROM boundary_version", [], |r| r.get(0))
-            .map_err(Error::store(format!("{} is not a commune-atlas backup", from.display())))?;
+        // Reading the boundary versions proves the copy carries the atlas schema.
+        let n = super::queries::boundary_versions(&conn)
+            .map_err(|e| Error::Refused(format!("{} is not a commune-atlas backup ({e})", from.display())))?
+            .len();
         store.checkpoint()?;
         Ok::<_, Error>(n)
     })();

@@ -1,4 +1,4 @@
-//! Numbered schema migrations, embedded from `src/store/sql/` and applied in order.
+//! Numbered schema migrations, embedded from `src/store/migrations/` and applied in order.
 
 use duckdb::{Connection, params};
 use sha2::{Digest, Sha256};
@@ -14,21 +14,14 @@ pub struct Migration {
 
 /// Every migration, in the order it must be applied. Append only: never edit a released file.
 pub const MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, name: "core_schema", sql: include_str!("sql/0001_core_schema.sql") },
-    Migration { version: 2, name: "views", sql: include_str!("sql/0002_views.sql") },
-    Migration { version: 3, name: "analytics", sql: include_str!("sql/0003_analytics.sql") },
-    Migration { version: 4, name: "routes", sql: include_str!("sql/0004_routes.sql") },
-    Migration { version: 5, name: "plans", sql: include_str!("sql/0005_plans.sql") },
-    Migration { version: 6, name: "access", sql: include_str!("sql/0006_access.sql") },
+    Migration { version: 1, name: "core_schema", sql: include_str!("migrations/0001_core_schema.sql") },
+    Migration { version: 2, name: "views", sql: include_str!("migrations/0002_views.sql") },
+    Migration { version: 3, name: "analytics", sql: include_str!("migrations/0003_analytics.sql") },
+    Migration { version: 4, name: "routes", sql: include_str!("migrations/0004_routes.sql") },
+    Migration { version: 5, name: "plans", sql: include_str!("migrations/0005_plans.sql") },
+    Migration { version: 6, name: "access", sql: include_str!("migrations/0006_access.sql") },
+    Migration { version: 7, name: "progress_decimal", sql: include_str!("migrations/0007_progress_decimal.sql") },
 ];
-
-const BOOKKEEPING: &str = "
-CREATE TABLE IF NOT EXISTS schema_migrations (
-    version     INTEGER PRIMARY KEY,
-    name        VARCHAR NOT NULL,
-    checksum    VARCHAR NOT NULL,
-    applied_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
-)";
 
 fn checksum(sql: &str) -> String {
     let digest = Sha256::digest(sql.as_bytes());
@@ -38,10 +31,10 @@ fn checksum(sql: &str) -> String {
 /// Apply every migration the store has not seen yet; refuse a store whose applied migrations
 /// differ from the binary's (edited by hand, or written by a newer binary).
 pub fn apply(conn: &Connection) -> Result<()> {
-    conn.execute_batch(BOOKKEEPING).map_err(Error::store("creating schema_migrations"))?;
+    conn.execute_batch(include_str!("sql/schema_migrations_create.sql")).map_err(Error::store("creating schema_migrations"))?;
     let applied: Vec<(i32, String)> = {
         let mut stmt = conn
-            .prepare("SELECT version, checksum FROM schema_migrations ORDER BY version")
+            .prepare(include_str!("sql/schema_migrations_list.sql"))
             .map_err(Error::store("reading schema_migrations"))?;
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -70,20 +63,12 @@ pub fn apply(conn: &Connection) -> Result<()> {
             None => {}
         }
         let ctx = format!("applying migration {} ({})", m.version, m.name);
-        conn.execute_batch("BEGIN TRANSACTION").map_err(Error::store(ctx.clone()))?;
-        let step = conn.execute_batch(m.sql).and_then(|_| {
-            conn.execute(
-                "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
-                params![m.version, m.name, sum],
-            )
-        });
-        match step {
-            Ok(_) => conn.execute_batch("COMMIT").map_err(Error::store(ctx))?,
-            Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK");
-                return Err(Error::Store { context: ctx, source: e });
-            }
-        }
+        super::transaction(conn, &ctx, |c| {
+            c.execute_batch(m.sql).map_err(Error::store(ctx.clone()))?;
+            c.execute(include_str!("sql/schema_migrations_insert.sql"), params![m.version, m.name, sum])
+                .map(|_| ())
+                .map_err(Error::store(ctx.clone()))
+        })?;
     }
     Ok(())
 }

@@ -6,10 +6,10 @@
 //! older binary is brought up to date on open and a store edited by hand is noticed.
 
 pub mod backup;
-pub mod export;
 mod migrations;
 pub mod queries;
 pub mod tabular;
+pub mod units;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 pub use migrations::MIGRATIONS;
 pub use queries::{BoundaryVersion, StoreSummary, UnitFilter, VersionUnits};
 pub use tabular::Table;
+pub use units::{Directory, Entry};
 
 /// `atlas_meta.dataset` of a store built from the embedded demo.
 pub const DEMO_DATASET: &str = "synthetic-demo";
@@ -76,7 +77,7 @@ impl Store {
     /// A value from `atlas_meta`.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         let conn = self.connect()?;
-        let mut stmt = conn.prepare("SELECT value FROM atlas_meta WHERE key = ?").map_err(Error::store("reading atlas_meta"))?;
+        let mut stmt = conn.prepare(include_str!("sql/meta_get.sql")).map_err(Error::store("reading atlas_meta"))?;
         let mut rows = stmt.query([key]).map_err(Error::store("reading atlas_meta"))?;
         match rows.next().map_err(Error::store("reading atlas_meta"))? {
             Some(r) => Ok(Some(r.get(0).map_err(Error::store("reading atlas_meta"))?)),
@@ -86,10 +87,7 @@ impl Store {
 
     /// Set a value in `atlas_meta`.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        self.lock()
-            .execute("INSERT OR REPLACE INTO atlas_meta (key, value) VALUES (?, ?)", [key, value])
-            .map(|_| ())
-            .map_err(Error::store("writing atlas_meta"))
+        set_meta(&self.lock(), key, value)
     }
 
     /// True when the store holds the synthetic demo dataset.
@@ -99,6 +97,76 @@ impl Store {
 
     /// Flush the write-ahead log into the database file.
     pub fn checkpoint(&self) -> Result<()> {
-        self.lock().execute_batch("CHECKPOINT").map_err(Error::store("checkpointing"))
+        self.lock().execute_batch(include_str!("sql/checkpoint.sql")).map_err(Error::store("checkpointing"))
     }
+}
+
+/// Set a value in `atlas_meta` on `conn` (inside the caller's transaction, when it has one).
+pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(include_str!("sql/meta_set.sql"), [key, value]).map(|_| ()).map_err(Error::store("writing atlas_meta"))
+}
+
+/// Remove a value from `atlas_meta` on `conn`.
+pub fn delete_meta(conn: &Connection, key: &str) -> Result<()> {
+    conn.execute(include_str!("sql/meta_delete.sql"), [key]).map(|_| ()).map_err(Error::store("writing atlas_meta"))
+}
+
+/// Run `work` in one transaction on `conn`: committed when it returns `Ok`, rolled back when it
+/// fails (and then nothing it did remains). `what` names the work in error messages. A commit
+/// that loses a write-write race with another connection is [`Error::Conflict`]: nothing was
+/// changed and the caller may reload and retry.
+pub fn transaction<T>(conn: &Connection, what: &str, work: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    conn.execute_batch("BEGIN TRANSACTION").map_err(|e| conflict_or_store(what, e))?;
+    match work(conn) {
+        Ok(v) => match conn.execute_batch("COMMIT") {
+            Ok(()) => Ok(v),
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                Err(conflict_or_store(what, e))
+            }
+        },
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// A DuckDB failure as the crate's error: a transaction conflict (DuckDB's error type
+/// `TransactionContext` reporting a conflict) is [`Error::Conflict`], anything else a store error.
+pub fn conflict_or_store(what: &str, e: duckdb::Error) -> Error {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("");
+    if first.starts_with("TransactionContext Error") && first.contains("onflict") {
+        Error::Conflict(format!("another change was committed at the same time ({what}); nothing was changed: reload and retry"))
+    } else {
+        Error::Store { context: what.to_string(), source: e }
+    }
+}
+
+/// A `.sql` template with its `{name}` placeholders filled. Values are SQL the crate makes itself
+/// — identifiers of its own tables, literals quoted with [`quote`] — never text a user typed.
+/// The template's comment lines (its description, `-- example:` and `-- needs:` headers) are
+/// dropped first, so a placeholder named in a comment is never filled into one.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// `text` as an SQL string literal: `it's` → `'it''s'`.
+pub fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// `name` as an SQL identifier: `a"b` → `"a""b"`.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A file path as an SQL string literal.
+pub fn quote_path(path: &Path) -> String {
+    quote(&path.display().to_string())
 }

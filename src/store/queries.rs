@@ -4,6 +4,7 @@ use duckdb::{Connection, params};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::vocab::Level;
 
 /// A boundary version and how many units of each level it holds.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -47,21 +48,11 @@ pub struct YearRows {
     pub rows: i64,
 }
 
-fn count(conn: &Connection, table: &str) -> Result<i64> {
-    // `table` is one of our own table names, never user input.
-    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-        .map_err(Error::store(format!("counting {table}")))
-}
-
 /// Every boundary version, oldest first.
 pub fn boundary_versions(conn: &Connection) -> Result<Vec<BoundaryVersion>> {
     let ctx = "listing boundary versions";
     let mut stmt = conn
-        .prepare(
-            "SELECT id, name, CAST(valid_from AS VARCHAR), CAST(valid_to AS VARCHAR), code_system, source,
-                    provinces, districts, communes, snap_tolerance
-             FROM boundary_version_summary ORDER BY valid_from, id",
-        )
+        .prepare(include_str!("sql/boundary_versions.sql"))
         .map_err(Error::store(ctx))?;
     let rows = stmt
         .query_map([], |r| {
@@ -96,23 +87,27 @@ pub fn boundary_version(conn: &Connection, name: &str) -> Result<BoundaryVersion
 /// A summary of everything the store holds.
 pub fn summary(conn: &Connection) -> Result<StoreSummary> {
     let ctx = "summarising indicator years";
-    let mut stmt = conn
-        .prepare("SELECT year, count(*) FROM indicator GROUP BY year ORDER BY year")
-        .map_err(Error::store(ctx))?;
+    let mut stmt = conn.prepare(include_str!("sql/indicator_years.sql")).map_err(Error::store(ctx))?;
     let years = stmt
         .query_map([], |r| Ok(YearRows { year: r.get::<_, i32>(0)?, rows: r.get(1)? }))
         .map_err(Error::store(ctx))?
         .collect::<Result<Vec<_>, _>>()
         .map_err(Error::store(ctx))?;
+    let counts = conn
+        .query_row(include_str!("sql/store_counts.sql"), [], |r| {
+            Ok([r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?])
+        })
+        .map_err(Error::store("counting what the store holds"))?;
+    let [units, crosswalk_rows, recognition_events, quota_assignments, province_quotas, imports] = counts;
     Ok(StoreSummary {
         boundary_versions: boundary_versions(conn)?,
-        units: count(conn, "admin_unit")?,
+        units,
         indicator_years: years,
-        crosswalk_rows: count(conn, "unit_crosswalk")?,
-        recognition_events: count(conn, "recognition_event")?,
-        quota_assignments: count(conn, "quota_assignment")?,
-        province_quotas: count(conn, "province_quota")?,
-        imports: count(conn, "import_log")?,
+        crosswalk_rows,
+        recognition_events,
+        quota_assignments,
+        province_quotas,
+        imports,
     })
 }
 
@@ -123,8 +118,8 @@ pub struct UnitFilter {
     pub version: Option<String>,
     /// Province code; `None` means every province.
     pub province: Option<String>,
-    /// `province`, `district` or `commune`; `None` means communes.
-    pub level: Option<String>,
+    /// `None` means communes.
+    pub level: Option<Level>,
 }
 
 /// The newest boundary version (latest `valid_from`), if any.
@@ -140,12 +135,7 @@ pub fn units_geojson(conn: &Connection, filter: &UnitFilter, keep: &dyn Fn(i64) 
         None => newest_version(conn)?
             .ok_or_else(|| Error::NotFound("the store holds no boundaries yet; import some first".into()))?,
     };
-    let level = filter.level.as_deref().unwrap_or("commune");
-    if !matches!(level, "province" | "district" | "commune") {
-        return Err(Error::InvalidArgument(format!(
-            "level must be province, district or commune (got '{level}')"
-        )));
-    }
+    let level = filter.level.unwrap_or(Level::Commune);
     let mut out = String::with_capacity(1 << 16);
     out.push_str(r#"{"type":"FeatureCollection","boundary_version":"#);
     out.push_str(&serde_json::to_string(&version.name).unwrap_or_default());
@@ -155,35 +145,17 @@ pub fn units_geojson(conn: &Connection, filter: &UnitFilter, keep: &dyn Fn(i64) 
     Ok(out)
 }
 
-/// Every unit of every boundary version and level as one GeoJSON FeatureCollection (exports).
-pub fn units_geojson_all(conn: &Connection) -> Result<String> {
-    let mut out = String::with_capacity(1 << 20);
-    out.push_str(r#"{"type":"FeatureCollection","features":["#);
-    write_features(conn, None, None, None, &|_| true, &mut out)?;
-    out.push_str("]}");
-    Ok(out)
-}
-
 /// Append the features of the units matching the (optional) version, level and province.
 fn write_features(
     conn: &Connection,
     version_id: Option<i32>,
-    level: Option<&str>,
+    level: Option<Level>,
     province: Option<&str>,
     keep: &dyn Fn(i64) -> bool,
     out: &mut String,
 ) -> Result<()> {
     let ctx = "reading units";
-    let mut stmt = conn
-        .prepare(
-            "SELECT a.unit_id, a.code, a.name, a.unit_type, a.level, a.province_code, a.province_name,
-                    a.district_code, a.district_name, a.area_km2, a.label_lon, a.label_lat, a.geometry, v.name
-             FROM admin_unit a JOIN boundary_version v ON v.id = a.boundary_version_id
-             WHERE (?1 IS NULL OR a.boundary_version_id = ?1) AND (?2 IS NULL OR a.level = ?2)
-               AND (?3 IS NULL OR a.province_code = ?3)
-             ORDER BY a.unit_id",
-        )
-        .map_err(Error::store(ctx))?;
+    let mut stmt = conn.prepare(include_str!("sql/unit_features.sql")).map_err(Error::store(ctx))?;
     let mut rows = stmt.query(params![version_id, level, province]).map_err(Error::store(ctx))?;
     let mut first = true;
     while let Some(r) = rows.next().map_err(Error::store(ctx))? {
@@ -196,7 +168,7 @@ fn write_features(
             "code": r.get::<_, String>(1).map_err(Error::store(ctx))?,
             "name": r.get::<_, String>(2).map_err(Error::store(ctx))?,
             "unit_type": r.get::<_, String>(3).map_err(Error::store(ctx))?,
-            "level": r.get::<_, String>(4).map_err(Error::store(ctx))?,
+            "level": r.get::<_, Level>(4).map_err(Error::store(ctx))?,
             "province_code": r.get::<_, Option<String>>(5).map_err(Error::store(ctx))?,
             "province_name": r.get::<_, Option<String>>(6).map_err(Error::store(ctx))?,
             "district_code": r.get::<_, Option<String>>(7).map_err(Error::store(ctx))?,

@@ -1,5 +1,6 @@
-//! Arbitrary query results as a table of JSON values: what `commune-atlas query` prints and what
-//! the SQL API returns. Types are DuckDB's own names (`BIGINT`, `DATE`, …).
+//! Arbitrary query results as a table of DuckDB values: what `commune-atlas query` prints, what
+//! the SQL API answers (as JSON, CSV or Parquet) and what saved queries return. Values keep their
+//! DuckDB type (a `DECIMAL(18,3)` stays one), and each column carries its full SQL type name.
 
 use duckdb::Connection;
 use duckdb::core::{LogicalTypeHandle, LogicalTypeId};
@@ -9,7 +10,7 @@ use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
 
-/// A result column: its name and DuckDB type.
+/// A result column: its name and DuckDB type as SQL spells it (`DECIMAL(18,3)`, `VARCHAR[]`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Column {
     pub name: String,
@@ -17,11 +18,12 @@ pub struct Column {
     pub data_type: String,
 }
 
-/// A query result held in memory, at most `limit` rows.
-#[derive(Debug, Clone, Serialize)]
+/// A query result held in memory, at most `limit` rows. Serialises as
+/// `{"columns": [{name, type}], "rows": [[JSON values]], "truncated": bool}`.
+#[derive(Debug, Clone)]
 pub struct Table {
     pub columns: Vec<Column>,
-    pub rows: Vec<Vec<Json>>,
+    pub rows: Vec<Vec<Value>>,
     /// More rows existed than the limit allowed.
     pub truncated: bool,
 }
@@ -30,7 +32,29 @@ impl Table {
     /// The rows as JSON objects keyed by column name.
     pub fn into_objects(self) -> Vec<serde_json::Map<String, Json>> {
         let names: Vec<String> = self.columns.into_iter().map(|c| c.name).collect();
-        self.rows.into_iter().map(|r| names.iter().cloned().zip(r).collect()).collect()
+        self.rows.into_iter().map(|r| names.iter().cloned().zip(r.into_iter().map(to_json)).collect()).collect()
+    }
+
+    /// The index of a column by name.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+}
+
+impl Serialize for Table {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Rows<'a>(&'a [Vec<Value>]);
+        impl Serialize for Rows<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().map(|r| r.iter().map(|v| to_json(v.clone())).collect::<Vec<_>>()))
+            }
+        }
+        let mut st = s.serialize_struct("Table", 3)?;
+        st.serialize_field("columns", &self.columns)?;
+        st.serialize_field("rows", &Rows(&self.rows))?;
+        st.serialize_field("truncated", &self.truncated)?;
+        st.end()
     }
 }
 
@@ -57,7 +81,7 @@ pub fn run_params(conn: &Connection, sql: &str, params: &[(&str, &dyn duckdb::To
         let s = rows.as_ref().ok_or_else(|| Error::InvalidArgument("the statement returned no result".into()))?;
         let n = s.column_count();
         let names = s.column_names();
-        let types: Vec<String> = (0..n).map(|i| sql_type_name(&s.column_logical_type(i))).collect();
+        let types: Vec<String> = (0..n).map(|i| sql_type(&s.column_logical_type(i))).collect();
         (names, types)
     };
     let mut out = Vec::new();
@@ -70,7 +94,7 @@ pub fn run_params(conn: &Connection, sql: &str, params: &[(&str, &dyn duckdb::To
         let mut values = Vec::with_capacity(names.len());
         for i in 0..names.len() {
             let v: Value = row.get(i).map_err(Error::store("reading query result"))?;
-            values.push(to_json(v));
+            values.push(v);
         }
         out.push(values);
     }
@@ -78,8 +102,9 @@ pub fn run_params(conn: &Connection, sql: &str, params: &[(&str, &dyn duckdb::To
     Ok(Table { columns, rows: out, truncated })
 }
 
-/// DuckDB's SQL spelling of a result column's type.
-fn sql_type_name(t: &LogicalTypeHandle) -> String {
+/// DuckDB's SQL spelling of a result column's type, in full: `DECIMAL(18,3)`, `VARCHAR[]`,
+/// `STRUCT("a" INTEGER, "b" VARCHAR)`, `MAP(VARCHAR, BIGINT)`.
+pub fn sql_type(t: &LogicalTypeHandle) -> String {
     use LogicalTypeId as T;
     let name = match t.id() {
         T::Boolean => "BOOLEAN",
@@ -94,19 +119,26 @@ fn sql_type_name(t: &LogicalTypeHandle) -> String {
         T::UBigint => "UBIGINT",
         T::Float => "FLOAT",
         T::Double => "DOUBLE",
-        T::Decimal => "DECIMAL",
+        T::Decimal => return format!("DECIMAL({},{})", t.decimal_width(), t.decimal_scale()),
         T::Varchar => "VARCHAR",
         T::Blob => "BLOB",
         T::Date => "DATE",
         T::Time => "TIME",
-        T::Timestamp | T::TimestampS | T::TimestampMs | T::TimestampNs => "TIMESTAMP",
+        T::Timestamp => "TIMESTAMP",
+        T::TimestampS => "TIMESTAMP_S",
+        T::TimestampMs => "TIMESTAMP_MS",
+        T::TimestampNs => "TIMESTAMP_NS",
         T::TimestampTZ => "TIMESTAMP WITH TIME ZONE",
         T::Interval => "INTERVAL",
         T::Uuid => "UUID",
         T::Enum => "ENUM",
-        T::List => "LIST",
-        T::Struct => "STRUCT",
-        T::Map => "MAP",
+        T::List => return format!("{}[]", sql_type(&t.child(0))),
+        T::Struct => {
+            let fields: Vec<String> =
+                (0..t.num_children()).map(|i| format!("\"{}\" {}", t.child_name(i).replace('"', "\"\""), sql_type(&t.child(i)))).collect();
+            return format!("STRUCT({})", fields.join(", "));
+        }
+        T::Map => return format!("MAP({}, {})", sql_type(&t.child(0)), sql_type(&t.child(1))),
         other => return format!("{other:?}").to_uppercase(),
     };
     name.to_string()
@@ -184,11 +216,14 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Render a JSON cell for a text table or CSV: strings bare, null empty.
-pub fn cell_text(v: &Json) -> String {
+/// A cell for a text table or CSV: strings bare, null empty, everything else as in JSON.
+pub fn cell_text(v: &Value) -> String {
     match v {
-        Json::Null => String::new(),
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::Null => String::new(),
+        Value::Text(s) | Value::Enum(s) => s.clone(),
+        other => match to_json(other.clone()) {
+            Json::String(s) => s,
+            j => j.to_string(),
+        },
     }
 }

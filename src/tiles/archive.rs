@@ -52,7 +52,7 @@ pub fn export(layer: &LayerEntry, max_zoom: u8, out: &Path, attribution: &str, m
     });
     let tmp = out.with_extension("pmtiles.partial");
     let file = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
-    let fail = |e: pmtiles::PmtError| Error::InvalidArgument(format!("writing {}: {e}", out.display()));
+    let fail = |e: pmtiles::PmtError| Error::Internal(format!("writing {}: {e}", out.display()));
     let mut writer = PmTilesWriter::new(TileType::Mvt)
         .precompressed(Compression::Gzip)
         .internal_compression(Compression::Gzip)

@@ -21,10 +21,10 @@ pub const BUFFER: f64 = 64.0;
 /// unit at its label point, in the one tile that holds it, so a unit split across tiles is
 /// labelled once rather than once per piece. Below it labels would be unreadable clutter.
 pub fn label_min_zoom(layer: &str) -> u8 {
-    match layer {
-        "provinces" => 5,
-        "districts" => 7,
-        _ => 8,
+    match crate::vocab::Level::from_plural(layer) {
+        Some(crate::vocab::Level::Province) => 5,
+        Some(crate::vocab::Level::District) => 7,
+        Some(crate::vocab::Level::Commune) | None => 8,
     }
 }
 
@@ -40,7 +40,7 @@ pub struct UnitMeta {
 }
 
 /// A unit's geometry as lon/lat polygons (exterior then holes, rings open or closed).
-pub type LonLatPolygons = Vec<Vec<Vec<[f64; 2]>>>;
+pub type LonLatPolygons = crate::geo::stored::Polygons;
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {

@@ -33,14 +33,13 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use duckdb::Connection;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use self::cache::{Encoded, TileCache};
 use self::layer::{LineLayer, LonLatPolygons, PolygonLayer, UnitMeta};
 use crate::error::{Error, Result};
+use crate::hash::Fnv;
 use crate::store::Store;
-use crate::text::Fnv;
+use crate::vocab::{Level, RouteScope};
 
 /// Highest zoom tiles are made for (clients over-zoom beyond it).
 pub const MAX_ZOOM: u8 = 14;
@@ -68,6 +67,8 @@ pub struct LayerEntry {
     pub build_seconds: f64,
     /// `valid_from` of the layer's boundary version (aliases pick the newest).
     pub valid_from: Option<String>,
+    /// The level of a polygon layer (`None` for key routes).
+    pub level: Option<Level>,
     /// What snapping changed: vertices moved, inserted, units touched.
     pub snapped: (usize, usize, usize),
 }
@@ -146,11 +147,11 @@ impl UnitFilter for Everything {
     }
 }
 
-/// The alias `level` (`communes`, `districts`, `provinces`): that level's layer of the newest
-/// boundary version (latest `valid_from`).
-fn newest<'a>(layers: &'a BTreeMap<String, Arc<LayerEntry>>, level: &str) -> Option<&'a Arc<LayerEntry>> {
-    let prefix = format!("{level}.");
-    layers.values().filter(|l| l.id.starts_with(&prefix)).max_by(|a, b| a.valid_from.cmp(&b.valid_from))
+/// The alias `communes`, `districts` or `provinces`: that level's layer of the newest boundary
+/// version (latest `valid_from`).
+fn newest<'a>(layers: &'a BTreeMap<String, Arc<LayerEntry>>, alias: &str) -> Option<&'a Arc<LayerEntry>> {
+    let level = Level::from_plural(alias)?;
+    layers.values().filter(|l| l.level == Some(level)).max_by(|a, b| a.valid_from.cmp(&b.valid_from))
 }
 
 /// Why a tile cannot be served.
@@ -168,43 +169,19 @@ pub struct TileService {
     cache: TileCache,
 }
 
-#[derive(Deserialize)]
-struct RawGeom<'a> {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(borrow)]
-    coordinates: &'a RawValue,
-}
-
-/// Parse a stored Polygon/MultiPolygon GeoJSON geometry into lon/lat polygons.
-fn parse_polygons(text: &str) -> std::result::Result<LonLatPolygons, String> {
-    let g: RawGeom = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    match g.kind.as_str() {
-        "Polygon" => Ok(vec![serde_json::from_str::<Vec<Vec<[f64; 2]>>>(g.coordinates.get()).map_err(|e| e.to_string())?]),
-        "MultiPolygon" => serde_json::from_str(g.coordinates.get()).map_err(|e| e.to_string()),
-        other => Err(format!("unexpected geometry type {other}")),
-    }
-}
-
 /// A layer to build: id, tile layer name, version id and name, level.
 struct Spec {
     id: String,
-    name: &'static str,
     version_id: i32,
     version: String,
     valid_from: String,
-    level: &'static str,
+    level: Level,
     snap: f64,
 }
 
 fn load_units(conn: &Connection, s: &Spec) -> Result<(Vec<UnitMeta>, Vec<LonLatPolygons>, u64)> {
     let ctx = format!("loading {} for tiles", s.id);
-    let mut stmt = conn
-        .prepare(
-            "SELECT unit_id, code, name, province_code, label_lon, label_lat, geometry FROM admin_unit
-             WHERE boundary_version_id = ? AND level = ? ORDER BY unit_id",
-        )
-        .map_err(Error::store(ctx.clone()))?;
+    let mut stmt = conn.prepare(include_str!("sql/layer_units.sql")).map_err(Error::store(ctx.clone()))?;
     let mut rows = stmt.query(duckdb::params![s.version_id, s.level]).map_err(Error::store(ctx.clone()))?;
     let mut metas = Vec::new();
     let mut geoms = Vec::new();
@@ -221,7 +198,7 @@ fn load_units(conn: &Connection, s: &Spec) -> Result<(Vec<UnitMeta>, Vec<LonLatP
             hash.write(part);
             hash.write(&[0]);
         }
-        let polys = parse_polygons(&text).map_err(|e| Error::InvalidArgument(format!("unit {id} geometry: {e}")))?;
+        let polys = crate::geo::stored::polygons(&text).map_err(|e| Error::Corrupt(format!("unit {id} geometry: {e}")))?;
         metas.push(UnitMeta { id, code, name, province, label: mercator::to_world(lon, lat) });
         geoms.push(polys);
     }
@@ -239,12 +216,12 @@ fn build_layer(conn: &Connection, s: &Spec, snap_tol: f64) -> Result<LayerEntry>
     let (metas, geoms, hash) = load_units(conn, s)?;
     let loaded = started.elapsed();
     let features = metas.len();
-    let (layer, report) = PolygonLayer::build(s.name, metas, geoms, snap_tol);
+    let (layer, report) = PolygonLayer::build(s.level.plural(), metas, geoms, snap_tol);
     tracing::debug!(layer = %s.id, load_s = loaded.as_secs_f64(), build_s = (started.elapsed() - loaded).as_secs_f64(), "tile layer built");
     let bounds = bounds_of(layer.bbox);
     Ok(LayerEntry {
         id: s.id.clone(),
-        name: s.name.to_string(),
+        name: s.level.plural().to_string(),
         version: Some(s.version.clone()),
         kind: Kind::Polygons(layer),
         hash,
@@ -252,6 +229,7 @@ fn build_layer(conn: &Connection, s: &Spec, snap_tol: f64) -> Result<LayerEntry>
         features,
         build_seconds: started.elapsed().as_secs_f64(),
         valid_from: Some(s.valid_from.clone()),
+        level: Some(s.level),
         snapped: (report.moved(), report.inserted(), report.units_changed()),
     })
 }
@@ -259,9 +237,7 @@ fn build_layer(conn: &Connection, s: &Spec, snap_tol: f64) -> Result<LayerEntry>
 fn routes_layer(conn: &Connection, communes: Option<&PolygonLayer>) -> Result<Option<LayerEntry>> {
     let ctx = "loading key routes for tiles";
     let started = Instant::now();
-    let mut stmt = conn
-        .prepare("SELECT route_id, name, route_scope, geometry FROM key_route ORDER BY route_id")
-        .map_err(Error::store(ctx))?;
+    let mut stmt = conn.prepare(include_str!("sql/routes.sql")).map_err(Error::store(ctx))?;
     let mut rows = stmt.query([]).map_err(Error::store(ctx))?;
     let mut lines = Vec::new();
     let mut hash = Fnv::default();
@@ -269,16 +245,12 @@ fn routes_layer(conn: &Connection, communes: Option<&PolygonLayer>) -> Result<Op
     while let Some(r) = rows.next().map_err(Error::store(ctx))? {
         let id: i64 = r.get(0).map_err(Error::store(ctx))?;
         let name: String = r.get(1).map_err(Error::store(ctx))?;
-        let scope: String = r.get(2).map_err(Error::store(ctx))?;
+        let scope: RouteScope = r.get(2).map_err(Error::store(ctx))?;
         let text: String = r.get(3).map_err(Error::store(ctx))?;
         hash.write(text.as_bytes());
-        let g: RawGeom = serde_json::from_str(&text).map_err(|e| Error::InvalidArgument(format!("route {id}: {e}")))?;
-        let parts: Vec<Vec<[f64; 2]>> = match g.kind.as_str() {
-            "LineString" => vec![serde_json::from_str(g.coordinates.get()).map_err(|e| Error::InvalidArgument(e.to_string()))?],
-            _ => serde_json::from_str(g.coordinates.get()).map_err(|e| Error::InvalidArgument(e.to_string()))?,
-        };
+        let parts = crate::geo::stored::lines(&text).map_err(|e| Error::Corrupt(format!("route {id} geometry: {e}")))?;
         for p in parts {
-            lines.push((id, name.clone(), scope.clone(), p));
+            lines.push((id, name.clone(), scope.as_str().to_string(), p));
         }
     }
     if lines.is_empty() {
@@ -302,16 +274,9 @@ fn routes_layer(conn: &Connection, communes: Option<&PolygonLayer>) -> Result<Op
         features,
         build_seconds: started.elapsed().as_secs_f64(),
         valid_from: None,
+        level: None,
         snapped: (0, 0, 0),
     }))
-}
-
-fn plural(level: &str) -> &'static str {
-    match level {
-        "province" => "provinces",
-        "district" => "districts",
-        _ => "communes",
-    }
 }
 
 impl TileService {
@@ -323,20 +288,15 @@ impl TileService {
         let versions = crate::store::queries::boundary_versions(&conn)?;
         let mut specs = Vec::new();
         for v in &versions {
-            for (level, n) in [("commune", v.units.commune), ("district", v.units.district), ("province", v.units.province)] {
+            for (level, n) in [(Level::Commune, v.units.commune), (Level::District, v.units.district), (Level::Province, v.units.province)] {
                 if n > 0 {
                     specs.push(Spec {
-                        id: format!("{}.{}", plural(level), v.name),
-                        name: plural(level),
+                        id: format!("{}.{}", level.plural(), v.name),
                         version_id: v.id,
                         version: v.name.clone(),
                         valid_from: v.valid_from.clone(),
                         snap: snap_tol.unwrap_or(v.snap_tolerance),
-                        level: match level {
-                            "province" => "province",
-                            "district" => "district",
-                            _ => "commune",
-                        },
+                        level,
                     });
                 }
             }
@@ -359,7 +319,7 @@ impl TileService {
             for h in handles {
                 match h.join() {
                     Ok(v) => built.extend(v),
-                    Err(_) => built.push(Err(Error::InvalidArgument("a tile layer build thread panicked".into()))),
+                    Err(_) => built.push(Err(Error::Internal("a tile layer build thread panicked".into()))),
                 }
             }
         });

@@ -10,7 +10,7 @@
 //! what was further apart stays as it was (and is measured, not hidden). Repeated points and
 //! spikes created by snapping are removed. Coordinates are lon/lat degrees.
 
-use crate::text::FxHashMap as HashMap;
+use crate::hash::FxHashMap as HashMap;
 
 use super::topology::RingIn;
 

@@ -7,7 +7,7 @@
 //! or a shared boundary meets the coast). Rings are cut at junctions into arcs; an arc and its
 //! reverse are the same arc.
 
-use crate::text::FxHashMap;
+use crate::hash::FxHashMap;
 
 /// A ring of one unit: its points (open: the closing point is implicit), which polygon part it
 /// belongs to and whether it is a hole.

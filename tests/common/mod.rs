@@ -85,6 +85,7 @@ pub fn snapshot(store: &Store) -> String {
         let t = tabular::run(&conn, &format!("SELECT * FROM {table} ORDER BY ALL"), usize::MAX).expect("snapshot");
         let _ = writeln!(out, "## {table} ({} rows)", t.rows.len());
         for r in t.rows {
+            let r: Vec<serde_json::Value> = r.into_iter().map(tabular::to_json).collect();
             let _ = writeln!(out, "{}", serde_json::to_string(&r).unwrap_or_default());
         }
     }
@@ -128,6 +129,8 @@ pub fn realdata(name: &str) -> Option<PathBuf> {
 pub struct Server {
     pub child: std::process::Child,
     pub base: String,
+    /// Everything the server wrote to stderr (its log) so far.
+    pub log: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Drop for Server {
@@ -159,14 +162,23 @@ pub fn serve_with(db: &Path, extra: &[&str]) -> Server {
             break format!("http://{}", rest.split('/').next().unwrap_or_default());
         }
     };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, base }
+    // Keep draining stderr, into the log, so the server never blocks on a full pipe.
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let mut l = sink.lock().unwrap_or_else(|p| p.into_inner());
+            l.push_str(&line);
+            l.push('\n');
+        }
+    });
+    Server { child, base, log }
 }
 
 /// Rule inputs from (indicator, value) pairs and a route scope, with the derived rates.
 pub fn rule_inputs(pairs: &[(&'static str, f64)], scope: &str) -> commune_atlas::rules::Inputs {
-    let mut i = commune_atlas::rules::Inputs { key_route_scope: Some(scope.to_string()), ..Default::default() };
+    let scope = scope.parse().expect("a key route scope");
+    let mut i = commune_atlas::rules::Inputs { key_route_scope: Some(scope), ..Default::default() };
     for (k, v) in pairs {
         i.set(k, Some(*v));
     }
@@ -233,7 +245,7 @@ pub fn commune_boundaries(version: &str, valid_from: chrono::NaiveDate) -> commu
         version: version.into(),
         valid_from,
         valid_to: None,
-        level: "commune".into(),
+        level: commune_atlas::vocab::Level::Commune,
         code_system: Some("synthetic".into()),
         source: None,
         repair: false,

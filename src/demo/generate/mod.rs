@@ -25,6 +25,7 @@ use self::mesh::Mesh;
 use self::names::Namer;
 use self::rng::{Rng, fractal_noise};
 use crate::error::{Error, Result};
+use crate::vocab::Level;
 
 /// How big a country to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +117,7 @@ pub struct UnitDef {
     pub name: String,
     /// Vietnamese type label as written in source files: Xã, Phường, Thị trấn, Đặc khu, Huyện …
     pub type_label: &'static str,
-    pub level: &'static str,
+    pub level: Level,
     pub province_code: String,
     pub province_name: String,
     pub district_code: Option<String>,
@@ -453,218 +454,252 @@ fn build_pre(world: &mut World, p: &Params, land: &[usize], sliver: &[usize], sp
     let mesh = &world.mesh;
     let mut rng = Rng::derive(world.seed, "pre");
     let mut namer_p = Namer::new(Rng::derive(world.seed, "province-names"));
-    let comps = partition::components(mesh, land);
-    let mainland = comps[0].clone();
-    let mut islands: Vec<Vec<usize>> = comps[1..].to_vec();
-    // The island farthest offshore-designated becomes the island district / special zone.
-    let special_idx = special.and_then(|c| {
-        islands
-            .iter()
-            .enumerate()
-            .min_by(|a, b| {
-                let ca = mesh.seeds[a.1[0]];
-                let cb = mesh.seeds[b.1[0]];
-                dist(ca, c).total_cmp(&dist(cb, c))
-            })
-            .map(|(i, _)| i)
-    });
-    let special_cells = special_idx.map(|i| islands.remove(i));
-
-    let mut provinces = partition::grow(mesh, &mainland, p.provinces, &mut rng, &|_| 1.0);
-    attach_islands(mesh, &mut provinces, &islands);
-    // Order provinces north → south, west → east, for stable codes.
-    provinces.sort_by(|a, b| {
-        let ca = mesh.seeds[a[0]];
-        let cb = mesh.seeds[b[0]];
-        cb[1].total_cmp(&ca[1]).then(ca[0].total_cmp(&cb[0]))
-    });
-    let sliver_set: HashSet<usize> = sliver.iter().copied().collect();
-    let total_cells: usize = provinces.iter().map(Vec::len).sum();
-    let mut commune_code = p.commune_code_base;
-    let mut district_code = p.district_code_base;
-    let special_province = special_cells.as_ref().map(|sc| {
-        let c = mesh.seeds[sc[0]];
-        (0..provinces.len())
-            .min_by(|&a, &b| {
-                let da = provinces[a].iter().map(|&x| dist(mesh.seeds[x], c)).fold(f64::INFINITY, f64::min);
-                let db = provinces[b].iter().map(|&x| dist(mesh.seeds[x], c)).fold(f64::INFINITY, f64::min);
-                da.total_cmp(&db)
-            })
-            .unwrap_or(0)
-    });
-    let mut sliver_done = false;
-    let mut pre = Vintage::default();
-    let mut specials = Specials::default();
-    let mut enclave_done = false;
-
+    let (mainland, islands, special_cells) = split_land(mesh, land, special);
+    let provinces = province_cells(mesh, &mainland, &islands, p, &mut rng);
+    let special_province = special_cells.as_ref().map(|sc| nearest_province(mesh, &provinces, sc));
+    let mut b = PreBuild {
+        seed: world.seed,
+        mesh,
+        cell_pop: &world.cell_pop,
+        p,
+        sliver: sliver.iter().copied().collect(),
+        sliver_len: sliver.len(),
+        total_cells: provinces.iter().map(Vec::len).sum(),
+        commune_code: p.commune_code_base,
+        district_code: p.district_code_base,
+        sliver_done: false,
+        enclave_done: false,
+        pre: Vintage::default(),
+        specials: Specials::default(),
+    };
     for (pi, pcells) in provinces.iter().enumerate() {
-        let pcode = format!("{:02}", p.province_code_base + pi);
-        let pbase = namer_p.base();
-        let (ptype, pname) =
-            if pi % 5 == 1 { ("Thành phố", format!("Thành phố {pbase}")) } else { ("Tỉnh", format!("Tỉnh {pbase}")) };
-        let mut namer_d = Namer::new(Rng::derive(world.seed, &format!("district-names-{pcode}")));
-        let mut namer_c = Namer::new(Rng::derive(world.seed, &format!("commune-names-{pcode}")));
-        let mut all_cells = pcells.clone();
-        let k_d = ((p.districts as f64 * pcells.len() as f64 / total_cells as f64).round() as usize).max(2);
-        let pcomps = partition::components(mesh, pcells);
-        let mut districts = partition::grow(mesh, &pcomps[0], k_d, &mut rng, &|_| 1.0);
-        attach_islands(mesh, &mut districts, &pcomps[1..]);
-        districts.sort_by(|a, b| a[0].cmp(&b[0]));
-        let mut district_list: Vec<(Vec<usize>, bool)> = districts.into_iter().map(|d| (d, false)).collect();
-        if special_province == Some(pi)
-            && let Some(sc) = &special_cells
-        {
-            district_list.push((sc.clone(), true));
-            all_cells.extend(sc.iter().copied());
-        }
-        // The district holding the province's most populous cell is its city.
-        let capital_cell = pcells.iter().copied().max_by_key(|&c| (world.cell_pop[c], c)).unwrap_or(pcells[0]);
-        for (dcells, island_district) in &district_list {
-            let dcode = format!("{district_code:03}");
-            district_code += 1;
-            let dbase = namer_d.base();
-            let city = dcells.contains(&capital_cell);
-            let (dtype, dname) = if *island_district {
-                ("Huyện", format!("Huyện {dbase}"))
-            } else if city {
-                ("Thành phố", format!("Thành phố {dbase}"))
-            } else if rng.chance(0.1) {
-                ("Thị xã", format!("Thị xã {dbase}"))
-            } else {
-                ("Huyện", format!("Huyện {dbase}"))
-            };
-            // Communes: the sliver first (if it runs through here), then the rest.
-            let mut rest: Vec<usize> = dcells.clone();
-            let mut groups: Vec<(Vec<usize>, &'static str)> = Vec::new();
-            if !sliver_done {
-                let here: Vec<usize> = dcells.iter().copied().filter(|c| sliver_set.contains(c)).collect();
-                if here.len() * 2 >= sliver.len() {
-                    let comp = partition::components(mesh, &here).into_iter().next().unwrap_or_default();
-                    rest.retain(|c| !comp.contains(c));
-                    groups.push((comp, "sliver"));
-                    sliver_done = true;
-                }
-            }
-            let k_c = if *island_district {
-                2.min(rest.len())
-            } else {
-                ((p.communes as f64 * dcells.len() as f64 / total_cells as f64).round() as usize).max(3)
-            };
-            let mut communes = if *island_district {
-                partition_any(mesh, &rest, k_c, &mut rng)
-            } else {
-                // Big components (the mainland part, or both banks when the sliver cuts the
-                // district) are partitioned; small ones (islands) join the nearest commune.
-                let rcomps = partition::components(mesh, &rest);
-                let (mut big, mut small) = (Vec::new(), Vec::new());
-                for (i, c) in rcomps.into_iter().enumerate() {
-                    if i == 0 || c.len() >= 6 { big.push(c) } else { small.push(c) }
-                }
-                let big_total: usize = big.iter().map(Vec::len).sum();
-                let mut cs = Vec::new();
-                for comp in &big {
-                    let kk = ((k_c as f64 * comp.len() as f64 / big_total.max(1) as f64).round() as usize).max(1);
-                    cs.extend(partition::grow(mesh, comp, kk, &mut rng, &|c| {
-                        // Smaller communes where people are dense.
-                        1.0 + (world.cell_pop[c] as f64 / 4000.0).min(6.0)
-                    }));
-                }
-                attach_islands(mesh, &mut cs, &small);
-                cs
-            };
-            // An enclave: an interior cell of a large commune becomes a ward of its own.
-            if !enclave_done && !*island_district && (city || district_code >= p.district_code_base + 3) {
-                let set_of = |cs: &Vec<usize>| cs.iter().copied().collect::<HashSet<usize>>();
-                let mut found = None;
-                for (ci, cs) in communes.iter().enumerate() {
-                    if cs.len() < 4 {
-                        continue;
-                    }
-                    let set = set_of(cs);
-                    if let Some(&inner) = cs.iter().find(|&&c| mesh.neighbors(c).all(|n| set.contains(&n))) {
-                        found = Some((ci, inner));
-                        break;
-                    }
-                }
-                if let Some((ci, inner)) = found {
-                    communes[ci].retain(|&c| c != inner);
-                    groups.push((vec![inner], "enclave"));
-                    enclave_done = true;
-                }
-            }
-            for cs in communes {
-                groups.push((cs, "normal"));
-            }
-            if *island_district {
-                specials.island_district = Some(dcode.clone());
-            }
-            for (k, (cells, role)) in groups.into_iter().enumerate() {
-                match role {
-                    "enclave" => specials.enclave = Some(format!("{commune_code:05}")),
-                    "sliver" => specials.sliver = Some(format!("{commune_code:05}")),
-                    _ => {}
-                }
-                let base = namer_c.base();
-                let urban = city && (k % 3 != 2 || role == "enclave");
-                let (label, name) = match role {
-                    "enclave" => ("Phường", format!("Phường {base}")),
-                    _ if *island_district => ("Xã", format!("Xã {base}")),
-                    _ if urban || dtype == "Thị xã" && k % 2 == 0 => ("Phường", format!("Phường {base}")),
-                    _ if k == 0 && dtype == "Huyện" => ("Thị trấn", format!("Thị trấn {base}")),
-                    _ => ("Xã", format!("Xã {base}")),
-                };
-                pre.communes.push(UnitDef {
-                    code: format!("{commune_code:05}"),
-                    name,
-                    type_label: label,
-                    level: "commune",
-                    province_code: pcode.clone(),
-                    province_name: pname.clone(),
-                    district_code: Some(dcode.clone()),
-                    district_name: Some(dname.clone()),
-                    cells,
-                    population: 0,
-                    scenario: 0,
-                    predecessors: Vec::new(),
-                });
-                commune_code += 1;
-            }
-            pre.districts.push(UnitDef {
-                code: dcode.clone(),
-                name: dname.clone(),
-                type_label: dtype,
-                level: "district",
-                province_code: pcode.clone(),
-                province_name: pname.clone(),
-                district_code: Some(dcode),
-                district_name: Some(dname),
-                cells: dcells.clone(),
-                population: 0,
-                scenario: 0,
-                predecessors: Vec::new(),
-            });
-        }
-        all_cells.sort_unstable();
-        pre.provinces.push(UnitDef {
-            code: pcode.clone(),
-            name: pname.clone(),
-            type_label: ptype,
-            level: "province",
-            province_code: pcode,
-            province_name: pname,
-            district_code: None,
-            district_name: None,
-            cells: all_cells,
-            population: 0,
-            scenario: 0,
-            predecessors: Vec::new(),
-        });
+        let island = if special_province == Some(pi) { special_cells.as_ref() } else { None };
+        b.province(pi, pcells, island, &mut namer_p, &mut rng);
     }
+    let PreBuild { pre, specials, .. } = b;
     world.pre = pre;
     world.specials = specials;
     clamp_commune_populations(world);
     for u in world.pre.provinces.iter_mut().chain(&mut world.pre.districts).chain(&mut world.pre.communes) {
         u.population = u.cells.iter().map(|&c| world.cell_pop[c]).sum();
+    }
+}
+
+/// The mainland, the other islands, and the island nearest `special` (the future special zone).
+fn split_land(mesh: &Mesh, land: &[usize], special: Option<[f64; 2]>) -> (Vec<usize>, Vec<Vec<usize>>, Option<Vec<usize>>) {
+    let comps = partition::components(mesh, land);
+    let mainland = comps[0].clone();
+    let mut islands: Vec<Vec<usize>> = comps[1..].to_vec();
+    let special_idx = special.and_then(|c| {
+        islands
+            .iter()
+            .enumerate()
+            .min_by(|a, b| dist(mesh.seeds[a.1[0]], c).total_cmp(&dist(mesh.seeds[b.1[0]], c)))
+            .map(|(i, _)| i)
+    });
+    let special_cells = special_idx.map(|i| islands.remove(i));
+    (mainland, islands, special_cells)
+}
+
+/// The pre-reform provinces' cells, ordered north → south, west → east (for stable codes).
+fn province_cells(mesh: &Mesh, mainland: &[usize], islands: &[Vec<usize>], p: &Params, rng: &mut Rng) -> Vec<Vec<usize>> {
+    let mut provinces = partition::grow(mesh, mainland, p.provinces, rng, &|_| 1.0);
+    attach_islands(mesh, &mut provinces, islands);
+    provinces.sort_by(|a, b| {
+        let ca = mesh.seeds[a[0]];
+        let cb = mesh.seeds[b[0]];
+        cb[1].total_cmp(&ca[1]).then(ca[0].total_cmp(&cb[0]))
+    });
+    provinces
+}
+
+/// The province nearest the island `cells`.
+fn nearest_province(mesh: &Mesh, provinces: &[Vec<usize>], cells: &[usize]) -> usize {
+    let c = mesh.seeds[cells[0]];
+    let gap = |p: &Vec<usize>| p.iter().map(|&x| dist(mesh.seeds[x], c)).fold(f64::INFINITY, f64::min);
+    (0..provinces.len()).min_by(|&a, &b| gap(&provinces[a]).total_cmp(&gap(&provinces[b]))).unwrap_or(0)
+}
+
+/// How a group of a district's cells became a pre-reform commune.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Carve {
+    Normal,
+    /// The long, thin commune along the river mouth.
+    Sliver,
+    /// The ward surrounded by another commune.
+    Enclave,
+}
+
+/// The pre-reform vintage under construction: province by province, district by district.
+struct PreBuild<'a> {
+    seed: u64,
+    mesh: &'a Mesh,
+    cell_pop: &'a [i64],
+    p: &'a Params,
+    sliver: HashSet<usize>,
+    sliver_len: usize,
+    total_cells: usize,
+    commune_code: usize,
+    district_code: usize,
+    sliver_done: bool,
+    enclave_done: bool,
+    pre: Vintage,
+    specials: Specials,
+}
+
+impl PreBuild<'_> {
+    /// One province: its districts (and the island district, when it gets it), then itself.
+    fn province(&mut self, pi: usize, pcells: &[usize], island: Option<&Vec<usize>>, namer_p: &mut Namer, rng: &mut Rng) {
+        let (mesh, p) = (self.mesh, self.p);
+        let pcode = format!("{:02}", p.province_code_base + pi);
+        let pbase = namer_p.base();
+        let (ptype, pname) = if pi % 5 == 1 { ("Thành phố", format!("Thành phố {pbase}")) } else { ("Tỉnh", format!("Tỉnh {pbase}")) };
+        let mut namer_d = Namer::new(Rng::derive(self.seed, &format!("district-names-{pcode}")));
+        let mut namer_c = Namer::new(Rng::derive(self.seed, &format!("commune-names-{pcode}")));
+        let mut all_cells = pcells.to_vec();
+        let k_d = ((p.districts as f64 * pcells.len() as f64 / self.total_cells as f64).round() as usize).max(2);
+        let pcomps = partition::components(mesh, pcells);
+        let mut districts = partition::grow(mesh, &pcomps[0], k_d, rng, &|_| 1.0);
+        attach_islands(mesh, &mut districts, &pcomps[1..]);
+        districts.sort_by(|a, b| a[0].cmp(&b[0]));
+        let mut district_list: Vec<(Vec<usize>, bool)> = districts.into_iter().map(|d| (d, false)).collect();
+        if let Some(sc) = island {
+            district_list.push((sc.clone(), true));
+            all_cells.extend(sc.iter().copied());
+        }
+        // The district holding the province's most populous cell is its city.
+        let capital_cell = pcells.iter().copied().max_by_key(|&c| (self.cell_pop[c], c)).unwrap_or(pcells[0]);
+        let province = (pcode.clone(), pname.clone());
+        for (dcells, island_district) in &district_list {
+            self.district(&province, dcells, *island_district, dcells.contains(&capital_cell), &mut namer_d, &mut namer_c, rng);
+        }
+        all_cells.sort_unstable();
+        self.pre.provinces.push(unit(pcode.clone(), pname.clone(), ptype, Level::Province, &province, None, all_cells));
+    }
+
+    /// One district: its type and name, its communes, then itself.
+    #[allow(clippy::too_many_arguments)]
+    fn district(&mut self, province: &(String, String), dcells: &[usize], island_district: bool, city: bool, namer_d: &mut Namer, namer_c: &mut Namer, rng: &mut Rng) {
+        let dcode = format!("{:03}", self.district_code);
+        self.district_code += 1;
+        let dbase = namer_d.base();
+        let (dtype, dname) = if island_district {
+            ("Huyện", format!("Huyện {dbase}"))
+        } else if city {
+            ("Thành phố", format!("Thành phố {dbase}"))
+        } else if rng.chance(0.1) {
+            ("Thị xã", format!("Thị xã {dbase}"))
+        } else {
+            ("Huyện", format!("Huyện {dbase}"))
+        };
+        let groups = self.commune_groups(dcells, island_district, city, rng);
+        if island_district {
+            self.specials.island_district = Some(dcode.clone());
+        }
+        let district = Some((dcode.clone(), dname.clone()));
+        for (k, (cells, carve)) in groups.into_iter().enumerate() {
+            let code = format!("{:05}", self.commune_code);
+            match carve {
+                Carve::Enclave => self.specials.enclave = Some(code.clone()),
+                Carve::Sliver => self.specials.sliver = Some(code.clone()),
+                Carve::Normal => {}
+            }
+            let base = namer_c.base();
+            let urban = city && (k % 3 != 2 || carve == Carve::Enclave);
+            let label = match carve {
+                Carve::Enclave => "Phường",
+                _ if island_district => "Xã",
+                _ if urban || dtype == "Thị xã" && k % 2 == 0 => "Phường",
+                _ if k == 0 && dtype == "Huyện" => "Thị trấn",
+                _ => "Xã",
+            };
+            self.pre.communes.push(unit(code, format!("{label} {base}"), label, Level::Commune, province, district.clone(), cells));
+            self.commune_code += 1;
+        }
+        self.pre.districts.push(unit(dcode.clone(), dname.clone(), dtype, Level::District, province, district, dcells.to_vec()));
+    }
+
+    /// A district's cells cut into communes: the sliver first (if it runs through here), then
+    /// the rest partitioned, with one enclave ward cut out of a large commune once.
+    fn commune_groups(&mut self, dcells: &[usize], island_district: bool, city: bool, rng: &mut Rng) -> Vec<(Vec<usize>, Carve)> {
+        let (mesh, p, cell_pop) = (self.mesh, self.p, self.cell_pop);
+        let mut rest: Vec<usize> = dcells.to_vec();
+        let mut groups: Vec<(Vec<usize>, Carve)> = Vec::new();
+        if !self.sliver_done {
+            let here: Vec<usize> = dcells.iter().copied().filter(|c| self.sliver.contains(c)).collect();
+            if here.len() * 2 >= self.sliver_len {
+                let comp = partition::components(mesh, &here).into_iter().next().unwrap_or_default();
+                rest.retain(|c| !comp.contains(c));
+                groups.push((comp, Carve::Sliver));
+                self.sliver_done = true;
+            }
+        }
+        let k_c = if island_district {
+            2.min(rest.len())
+        } else {
+            ((p.communes as f64 * dcells.len() as f64 / self.total_cells as f64).round() as usize).max(3)
+        };
+        let mut communes = if island_district {
+            partition_any(mesh, &rest, k_c, rng)
+        } else {
+            // Big components (the mainland part, or both banks when the sliver cuts the
+            // district) are partitioned; small ones (islands) join the nearest commune.
+            let rcomps = partition::components(mesh, &rest);
+            let (mut big, mut small) = (Vec::new(), Vec::new());
+            for (i, c) in rcomps.into_iter().enumerate() {
+                if i == 0 || c.len() >= 6 { big.push(c) } else { small.push(c) }
+            }
+            let big_total: usize = big.iter().map(Vec::len).sum();
+            let mut cs = Vec::new();
+            for comp in &big {
+                let kk = ((k_c as f64 * comp.len() as f64 / big_total.max(1) as f64).round() as usize).max(1);
+                // Smaller communes where people are dense.
+                cs.extend(partition::grow(mesh, comp, kk, rng, &|c| 1.0 + (cell_pop[c] as f64 / 4000.0).min(6.0)));
+            }
+            attach_islands(mesh, &mut cs, &small);
+            cs
+        };
+        // An enclave: an interior cell of a large commune becomes a ward of its own.
+        if !self.enclave_done && !island_district && (city || self.district_code >= p.district_code_base + 3) {
+            let found = communes.iter().enumerate().filter(|(_, cs)| cs.len() >= 4).find_map(|(ci, cs)| {
+                let set: HashSet<usize> = cs.iter().copied().collect();
+                cs.iter().find(|&&c| mesh.neighbors(c).all(|n| set.contains(&n))).map(|&inner| (ci, inner))
+            });
+            if let Some((ci, inner)) = found {
+                communes[ci].retain(|&c| c != inner);
+                groups.push((vec![inner], Carve::Enclave));
+                self.enclave_done = true;
+            }
+        }
+        groups.extend(communes.into_iter().map(|cs| (cs, Carve::Normal)));
+        groups
+    }
+}
+
+/// A unit definition before populations and scenarios are known.
+fn unit(
+    code: String,
+    name: String,
+    type_label: &'static str,
+    level: Level,
+    province: &(String, String),
+    district: Option<(String, String)>,
+    cells: Vec<usize>,
+) -> UnitDef {
+    let (district_code, district_name) = district.map_or((None, None), |(c, n)| (Some(c), Some(n)));
+    UnitDef {
+        code,
+        name,
+        type_label,
+        level,
+        province_code: province.0.clone(),
+        province_name: province.1.clone(),
+        district_code,
+        district_name,
+        cells,
+        population: 0,
+        scenario: 0,
+        predecessors: Vec::new(),
     }
 }
 
@@ -751,20 +786,15 @@ fn build_post(world: &mut World, p: &Params) {
     // Provinces: merge old provinces into `provinces_after` groups (at most 3 per group).
     let prov_members: Vec<Vec<usize>> = (0..pre.provinces.len()).map(|i| vec![i]).collect();
     let prov_cells = |m: &[usize]| m.iter().flat_map(|&i| pre.provinces[i].cells.iter().copied()).collect::<Vec<_>>();
-    let new_provinces =
-        merge_groups(prov_members, &prov_cells, mesh, &area, &HashSet::new(), p.provinces_after, 3);
+    let new_provinces = merge_groups(prov_members, &prov_cells, mesh, &area, &HashSet::new(), p.provinces_after, 3);
 
     let mut namer = Namer::new(Rng::derive(world.seed, "post-commune-names"));
     let mut rng = Rng::derive(world.seed, "post");
     let ratio = pre.communes.len() as f64 / p.communes_after as f64;
     let mut post = Vintage::default();
-    // Old commune → index, cell → old commune.
-    let mut cell_old: HashMap<usize, usize> = HashMap::new();
-    for (i, u) in pre.communes.iter().enumerate() {
-        for &c in &u.cells {
-            cell_old.insert(c, i);
-        }
-    }
+    // Cell → old commune.
+    let cell_old: HashMap<usize, usize> =
+        pre.communes.iter().enumerate().flat_map(|(i, u)| u.cells.iter().map(move |&c| (c, i))).collect();
     for members in &new_provinces {
         // The new province keeps the code and name of its largest member.
         let keeper = *members
@@ -775,145 +805,155 @@ fn build_post(world: &mut World, p: &Params) {
                 aa.total_cmp(&ab).then(b.cmp(&a))
             })
             .unwrap_or(&members[0]);
-        let (pcode, pname) = (pre.provinces[keeper].code.clone(), pre.provinces[keeper].name.clone());
+        let province = (pre.provinces[keeper].code.clone(), pre.provinces[keeper].name.clone());
         let codes: HashSet<&str> = members.iter().map(|&i| pre.provinces[i].code.as_str()).collect();
-        let olds: Vec<usize> =
-            (0..pre.communes.len()).filter(|&i| codes.contains(pre.communes[i].province_code.as_str())).collect();
-        // Special communes stay whole: the enclave, the sliver, and the island district becomes
-        // one special zone (đặc khu).
-        let island_district = world.specials.island_district.clone();
-        let keep_whole: Vec<Option<String>> = vec![world.specials.enclave.clone(), world.specials.sliver.clone()];
-        let mut start: Vec<Vec<usize>> = Vec::new();
-        let mut frozen = HashSet::new();
-        let mut island_group = Vec::new();
-        for &o in &olds {
-            if island_district.is_some() && pre.communes[o].district_code == island_district {
-                island_group.push(o);
-            }
-        }
-        if !island_group.is_empty() {
-            frozen.insert(start.len());
-            start.push(island_group.clone());
-        }
-        for &o in &olds {
-            if island_group.contains(&o) {
-                continue;
-            }
-            if keep_whole.contains(&Some(pre.communes[o].code.clone())) {
-                frozen.insert(start.len());
-            }
-            start.push(vec![o]);
-        }
+        let olds: Vec<usize> = (0..pre.communes.len()).filter(|&i| codes.contains(pre.communes[i].province_code.as_str())).collect();
+        let (start, frozen, island_group) = merge_start(world, &olds);
         let target = ((olds.len() as f64 / ratio).round() as usize).max(frozen.len() + 1);
         let old_cells = |m: &[usize]| m.iter().flat_map(|&i| pre.communes[i].cells.iter().copied()).collect::<Vec<_>>();
         let groups = merge_groups(start, &old_cells, mesh, &area, &frozen, target, 5);
-
-        // New communes as cell sets; then move single cells of ~6 % of old communes to a
-        // neighbouring new commune (old commune split between two new ones).
-        let mut new_cells: Vec<Vec<usize>> = groups.iter().map(|g| old_cells(g)).collect();
-        let frozen_cells: HashSet<usize> = groups
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| g.len() == 1 || g.iter().any(|o| island_group.contains(o)))
-            .flat_map(|(_, g)| old_cells(g))
-            .collect();
-        let mut owner: HashMap<usize, usize> = HashMap::new();
-        for (gi, cs) in new_cells.iter().enumerate() {
-            for &c in cs {
-                owner.insert(c, gi);
-            }
-        }
-        for &o in &olds {
-            let u = &pre.communes[o];
-            if u.cells.len() < 3 || !rng.chance(0.06) || u.cells.iter().any(|c| frozen_cells.contains(c)) {
-                continue;
-            }
-            let from = owner[&u.cells[0]];
-            let candidate = u.cells.iter().find_map(|&c| {
-                mesh.neighbors(c)
-                    .filter_map(|n| owner.get(&n).copied())
-                    .find(|&g| g != from && !new_cells[g].iter().any(|x| frozen_cells.contains(x)))
-                    .map(|g| (c, g))
-            });
-            let Some((cell, to)) = candidate else { continue };
-            let mut src: Vec<usize> = new_cells[from].iter().copied().filter(|&x| x != cell).collect();
-            src.sort_unstable();
-            let mut dst = new_cells[to].clone();
-            dst.push(cell);
-            dst.sort_unstable();
-            let rest_of_old: Vec<usize> = u.cells.iter().copied().filter(|&x| x != cell).collect();
-            if partition::components(mesh, &src).len() == 1
-                && partition::components(mesh, &dst).len() == partition::components(mesh, &new_cells[to]).len()
-                && partition::components(mesh, &rest_of_old).len() == 1
-            {
-                new_cells[from] = src;
-                new_cells[to] = dst;
-                owner.insert(cell, to);
-            }
-        }
-        for (gi, cells) in new_cells.into_iter().enumerate() {
-            let g = &groups[gi];
-            // Predecessors: old communes overlapping the new one, largest share first.
-            let mut shares: BTreeMap<usize, f64> = BTreeMap::new();
-            for &c in &cells {
-                *shares.entry(cell_old[&c]).or_insert(0.0) += area(c);
-            }
-            let mut preds: Vec<(usize, f64)> = shares.into_iter().collect();
-            preds.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            let largest = &pre.communes[preds[0].0];
-            let urban = preds.iter().filter(|(o, _)| pre.communes[*o].type_label == "Phường").count() * 2 > preds.len();
+        let new_cells = split_some_old_communes(world, &groups, &olds, &island_group, &mut rng);
+        for (g, cells) in groups.iter().zip(new_cells) {
             let is_island = g.iter().any(|o| island_group.contains(o));
-            let (label, name) = if is_island {
-                ("Đặc khu", format!("Đặc khu {}", namer.base()))
-            } else if g.len() == 1 {
-                (largest.type_label, largest.name.clone())
-            } else if urban {
-                ("Phường", format!("Phường {}", namer.base()))
-            } else {
-                ("Xã", format!("Xã {}", namer.base()))
-            };
-            let label = if label == "Thị trấn" { "Xã" } else { label };
-            let name = name.replacen("Thị trấn ", "Xã ", 1);
-            post.communes.push(UnitDef {
-                code: largest.code.clone(),
-                name,
-                type_label: label,
-                level: "commune",
-                province_code: pcode.clone(),
-                province_name: pname.clone(),
-                district_code: None,
-                district_name: None,
-                population: cells.iter().map(|&c| world.cell_pop[c]).sum(),
-                cells,
-                scenario: 0,
-                predecessors: preds.iter().map(|(o, _)| pre.communes[*o].code.clone()).collect(),
-            });
+            post.communes.push(post_commune(world, &province, g.len(), is_island, cells, &cell_old, &mut namer));
         }
         let mut pcells: Vec<usize> = members.iter().flat_map(|&i| pre.provinces[i].cells.iter().copied()).collect();
         pcells.sort_unstable();
-        post.provinces.push(UnitDef {
-            code: pcode.clone(),
-            name: pname.clone(),
-            type_label: pre.provinces[keeper].type_label,
-            level: "province",
-            province_code: pcode,
-            province_name: pname,
-            district_code: None,
-            district_name: None,
-            population: pcells.iter().map(|&c| world.cell_pop[c]).sum(),
-            cells: pcells,
-            scenario: 0,
-            predecessors: members.iter().map(|&i| pre.provinces[i].code.clone()).collect(),
-        });
+        let mut u = unit(province.0.clone(), province.1.clone(), pre.provinces[keeper].type_label, Level::Province, &province, None, pcells);
+        u.population = u.cells.iter().map(|&c| world.cell_pop[c]).sum();
+        u.predecessors = members.iter().map(|&i| pre.provinces[i].code.clone()).collect();
+        post.provinces.push(u);
     }
     post.provinces.sort_by(|a, b| a.code.cmp(&b.code));
     post.communes.sort_by(|a, b| a.province_code.cmp(&b.province_code).then(a.code.cmp(&b.code)));
+    let links = crosswalk_links(world, &post);
+    world.post = post;
+    world.links = links;
+}
 
-    // Crosswalk links from cell overlap.
+/// The groups old communes start merging from: the island district as one frozen group (it
+/// becomes one special zone), the enclave and the sliver frozen alone, every other commune alone.
+/// Returns the groups, which are frozen, and the island district's old communes.
+fn merge_start(world: &World, olds: &[usize]) -> (Vec<Vec<usize>>, HashSet<usize>, Vec<usize>) {
+    let pre = &world.pre;
+    let island_district = world.specials.island_district.clone();
+    let keep_whole: Vec<Option<String>> = vec![world.specials.enclave.clone(), world.specials.sliver.clone()];
+    let island_group: Vec<usize> =
+        olds.iter().copied().filter(|&o| island_district.is_some() && pre.communes[o].district_code == island_district).collect();
+    let mut start: Vec<Vec<usize>> = Vec::new();
+    let mut frozen = HashSet::new();
+    if !island_group.is_empty() {
+        frozen.insert(start.len());
+        start.push(island_group.clone());
+    }
+    for &o in olds {
+        if island_group.contains(&o) {
+            continue;
+        }
+        if keep_whole.contains(&Some(pre.communes[o].code.clone())) {
+            frozen.insert(start.len());
+        }
+        start.push(vec![o]);
+    }
+    (start, frozen, island_group)
+}
+
+/// New communes as cell sets, after moving one cell of about 6 % of the old communes to a
+/// neighbouring new commune (an old commune split between two new ones), where that keeps
+/// every piece connected.
+fn split_some_old_communes(world: &World, groups: &[Vec<usize>], olds: &[usize], island_group: &[usize], rng: &mut Rng) -> Vec<Vec<usize>> {
+    let (mesh, pre) = (&world.mesh, &world.pre);
+    let old_cells = |m: &[usize]| m.iter().flat_map(|&i| pre.communes[i].cells.iter().copied()).collect::<Vec<_>>();
+    let mut new_cells: Vec<Vec<usize>> = groups.iter().map(|g| old_cells(g)).collect();
+    let frozen_cells: HashSet<usize> = groups
+        .iter()
+        .filter(|g| g.len() == 1 || g.iter().any(|o| island_group.contains(o)))
+        .flat_map(|g| old_cells(g))
+        .collect();
+    let mut owner: HashMap<usize, usize> = HashMap::new();
+    for (gi, cs) in new_cells.iter().enumerate() {
+        for &c in cs {
+            owner.insert(c, gi);
+        }
+    }
+    for &o in olds {
+        let u = &pre.communes[o];
+        if u.cells.len() < 3 || !rng.chance(0.06) || u.cells.iter().any(|c| frozen_cells.contains(c)) {
+            continue;
+        }
+        let from = owner[&u.cells[0]];
+        let candidate = u.cells.iter().find_map(|&c| {
+            mesh.neighbors(c)
+                .filter_map(|n| owner.get(&n).copied())
+                .find(|&g| g != from && !new_cells[g].iter().any(|x| frozen_cells.contains(x)))
+                .map(|g| (c, g))
+        });
+        let Some((cell, to)) = candidate else { continue };
+        let mut src: Vec<usize> = new_cells[from].iter().copied().filter(|&x| x != cell).collect();
+        src.sort_unstable();
+        let mut dst = new_cells[to].clone();
+        dst.push(cell);
+        dst.sort_unstable();
+        let rest_of_old: Vec<usize> = u.cells.iter().copied().filter(|&x| x != cell).collect();
+        if partition::components(mesh, &src).len() == 1
+            && partition::components(mesh, &dst).len() == partition::components(mesh, &new_cells[to]).len()
+            && partition::components(mesh, &rest_of_old).len() == 1
+        {
+            new_cells[from] = src;
+            new_cells[to] = dst;
+            owner.insert(cell, to);
+        }
+    }
+    new_cells
+}
+
+/// One post-reform commune from its cells: the code of its largest predecessor; its name that
+/// predecessor's when it is one old commune whole, else a new one; a special zone for the island
+/// district; wards where most predecessors were wards; no more towns (thị trấn).
+fn post_commune(
+    world: &World,
+    province: &(String, String),
+    members: usize,
+    is_island: bool,
+    cells: Vec<usize>,
+    cell_old: &HashMap<usize, usize>,
+    namer: &mut Namer,
+) -> UnitDef {
+    let pre = &world.pre;
+    let area = |c: usize| world.mesh.cells[c].as_ref().map_or(0.0, |x| x.area);
+    // Predecessors: old communes overlapping the new one, largest share first.
+    let mut shares: BTreeMap<usize, f64> = BTreeMap::new();
+    for &c in &cells {
+        *shares.entry(cell_old[&c]).or_insert(0.0) += area(c);
+    }
+    let mut preds: Vec<(usize, f64)> = shares.into_iter().collect();
+    preds.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let largest = &pre.communes[preds[0].0];
+    let urban = preds.iter().filter(|(o, _)| pre.communes[*o].type_label == "Phường").count() * 2 > preds.len();
+    let (label, name) = if is_island {
+        ("Đặc khu", format!("Đặc khu {}", namer.base()))
+    } else if members == 1 {
+        (largest.type_label, largest.name.clone())
+    } else if urban {
+        ("Phường", format!("Phường {}", namer.base()))
+    } else {
+        ("Xã", format!("Xã {}", namer.base()))
+    };
+    let label = if label == "Thị trấn" { "Xã" } else { label };
+    let name = name.replacen("Thị trấn ", "Xã ", 1);
+    let mut u = unit(largest.code.clone(), name, label, Level::Commune, province, None, cells);
+    u.population = u.cells.iter().map(|&c| world.cell_pop[c]).sum();
+    u.predecessors = preds.iter().map(|(o, _)| pre.communes[*o].code.clone()).collect();
+    u
+}
+
+/// Crosswalk links from cell overlap, with population and area weights.
+fn crosswalk_links(world: &World, post: &Vintage) -> Vec<Link> {
+    let area = |c: usize| world.mesh.cells[c].as_ref().map_or(0.0, |x| x.area);
     let mut links = Vec::new();
     let new_of_cell: HashMap<usize, usize> =
         post.communes.iter().enumerate().flat_map(|(i, u)| u.cells.iter().map(move |&c| (c, i))).collect();
-    for (oi, u) in pre.communes.iter().enumerate() {
+    for (oi, u) in world.pre.communes.iter().enumerate() {
         let mut by_new: BTreeMap<usize, (i64, f64)> = BTreeMap::new();
         for &c in &u.cells {
             let e = by_new.entry(new_of_cell[&c]).or_insert((0, 0.0));
@@ -923,17 +963,10 @@ fn build_post(world: &mut World, p: &Params) {
         let total_area: f64 = u.cells.iter().map(|&c| area(c)).sum();
         let full = by_new.len() == 1;
         for (ni, (pop, a)) in by_new {
-            links.push(Link {
-                old: oi,
-                new: ni,
-                full,
-                weight_population: pop as f64 / u.population as f64,
-                weight_area: a / total_area,
-            });
+            links.push(Link { old: oi, new: ni, full, weight_population: pop as f64 / u.population as f64, weight_area: a / total_area });
         }
     }
-    world.post = post;
-    world.links = links;
+    links
 }
 
 /// Generate and write every file of the dataset into `out`.

@@ -61,7 +61,7 @@ fn feature_line(out: &mut String, u: &UnitDef, g: &MultiPolygon<f64>, post: bool
         props["district_name"] = json!(u.district_name);
     }
     props["population"] = json!(u.population);
-    if post && u.level == "commune" {
+    if post && u.level == crate::vocab::Level::Commune {
         props["predecessor_codes"] = json!(u.predecessors);
     }
     props["synthetic"] = json!(true);
@@ -111,12 +111,12 @@ fn collection(world: &World, units: &[UnitDef], post: bool, what: &str) -> Resul
 
 fn csv(header: &[&str], rows: &[Vec<String>]) -> Result<String> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-    let err = |e: csv::Error| Error::InvalidArgument(format!("writing CSV: {e}"));
+    let err = |e: csv::Error| Error::Internal(format!("writing CSV: {e}"));
     w.write_record(header).map_err(err)?;
     for r in rows {
         w.write_record(r).map_err(err)?;
     }
-    let bytes = w.into_inner().map_err(|e| Error::InvalidArgument(format!("writing CSV: {e}")))?;
+    let bytes = w.into_inner().map_err(|e| Error::Internal(format!("writing CSV: {e}")))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

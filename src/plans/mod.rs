@@ -11,7 +11,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::store::{Store, conflict_or_store, transaction};
+use crate::rules::status::MapStatus;
+use crate::vocab::PlanStatus;
 
 /// A plan with its communes.
 #[derive(Debug, Clone, Serialize)]
@@ -21,7 +23,7 @@ pub struct Plan {
     pub province_code: String,
     pub target_year: i32,
     pub quota: Option<i32>,
-    pub status: String,
+    pub status: PlanStatus,
     pub version: i32,
     pub created_by: String,
     pub updated_by: String,
@@ -37,7 +39,7 @@ pub struct PlanCommune {
     pub note: Option<String>,
     pub added_by: String,
     /// Status in the target year (None before that year has data).
-    pub status_in_target_year: Option<String>,
+    pub status_in_target_year: Option<MapStatus>,
     /// Recognised drug-free in the target year.
     pub converted: bool,
 }
@@ -47,27 +49,17 @@ pub struct PlanCommune {
 pub struct PlanEdit {
     pub name: Option<String>,
     pub quota: Option<i32>,
-    pub status: Option<String>,
+    pub status: Option<PlanStatus>,
 }
 
 fn ctx(what: &str) -> impl FnOnce(duckdb::Error) -> Error + '_ {
-    move |e| {
-        if e.to_string().contains("onflict") {
-            Error::Conflict(format!("another change to this plan was committed at the same time; reload it and retry ({what})"))
-        } else {
-            Error::Store { context: what.to_string(), source: e }
-        }
-    }
+    move |e| conflict_or_store(what, e)
 }
 
 /// Read one plan (with communes) on `conn`.
 fn read(conn: &Connection, id: i64) -> Result<Plan> {
     let mut p = conn
-        .query_row(
-            "SELECT plan_id, name, province_code, target_year, quota, status, version, created_by, updated_by
-             FROM plan WHERE plan_id = ?",
-            [id],
-            |r| {
+        .query_row(include_str!("sql/plan_get.sql"), [id], |r| {
                 Ok(Plan {
                     plan_id: r.get(0)?,
                     name: r.get(1)?,
@@ -80,31 +72,22 @@ fn read(conn: &Connection, id: i64) -> Result<Plan> {
                     updated_by: r.get(8)?,
                     communes: Vec::new(),
                 })
-            },
-        )
+            })
         .map_err(|e| match e {
             duckdb::Error::QueryReturnedNoRows => Error::NotFound(format!("no plan with id {id}")),
             other => Error::Store { context: "reading a plan".into(), source: other },
         })?;
-    let mut stmt = conn
-        .prepare(
-            "SELECT pc.unit_id, u.code, u.name, pc.note, pc.added_by, c.status
-             FROM plan_commune pc JOIN admin_unit u USING (unit_id)
-             JOIN plan p USING (plan_id)
-             LEFT JOIN classification c ON c.unit_id = pc.unit_id AND c.year = p.target_year
-             WHERE pc.plan_id = ? ORDER BY u.code",
-        )
-        .map_err(Error::store("reading plan communes"))?;
+    let mut stmt = conn.prepare(include_str!("sql/plan_communes.sql")).map_err(Error::store("reading plan communes"))?;
     p.communes = stmt
         .query_map([id], |r| {
-            let status: Option<String> = r.get(5)?;
+            let status: Option<MapStatus> = r.get(5)?;
             Ok(PlanCommune {
                 unit_id: r.get(0)?,
                 code: r.get(1)?,
                 name: r.get(2)?,
                 note: r.get(3)?,
                 added_by: r.get(4)?,
-                converted: status.as_deref() == Some("drug_free"),
+                converted: status == Some(MapStatus::DrugFree),
                 status_in_target_year: status,
             })
         })
@@ -123,10 +106,10 @@ pub fn get(store: &Store, id: i64) -> Result<Plan> {
 pub fn list(store: &Store, province: Option<&str>) -> Result<Vec<Plan>> {
     let conn = store.connect()?;
     let mut stmt = conn
-        .prepare("SELECT plan_id FROM plan WHERE ? IS NULL OR province_code = ? ORDER BY plan_id DESC")
+        .prepare(include_str!("sql/plan_ids.sql"))
         .map_err(Error::store("listing plans"))?;
     let ids: Vec<i64> = stmt
-        .query_map(params![province, province], |r| r.get(0))
+        .query_map(params![province], |r| r.get(0))
         .map_err(Error::store("listing plans"))?
         .collect::<std::result::Result<_, _>>()
         .map_err(Error::store("listing plans"))?;
@@ -144,44 +127,32 @@ fn write(
     change: impl FnOnce(&Connection, &Plan) -> Result<()>,
 ) -> Result<Plan> {
     let conn = store.connect()?;
-    conn.execute_batch("BEGIN TRANSACTION").map_err(ctx("starting a plan change"))?;
-    let result = (|| {
-        let before = read(&conn, id)?;
+    transaction(&conn, "changing a plan", |conn| {
+        let before = read(conn, id)?;
         if before.version != expected {
             return Err(Error::Conflict(format!(
                 "plan {id} is at version {} (changed by {}), not {expected}; reload it, then apply your change again",
                 before.version, before.updated_by
             )));
         }
-        change(&conn, &before)?;
+        change(conn, &before)?;
         let n = conn
-            .execute(
-                "UPDATE plan SET version = version + 1, updated_by = ?, updated_at = current_timestamp
-                 WHERE plan_id = ? AND version = ?",
-                params![actor, id, expected],
-            )
+            .execute(include_str!("sql/plan_bump_version.sql"), params![actor, id, expected])
             .map_err(ctx("updating the plan version"))?;
         if n != 1 {
             return Err(Error::Conflict(format!("plan {id} changed meanwhile; reload it and retry")));
         }
-        let after = read(&conn, id)?;
-        audit(&conn, id, actor, action, Some(&before), &after)?;
-        conn.execute_batch("COMMIT").map_err(ctx("committing the plan change"))?;
+        let after = read(conn, id)?;
+        audit(conn, id, actor, action, Some(&before), &after)?;
         Ok(after)
-    })();
-    if result.is_err() {
-        let _ = conn.execute_batch("ROLLBACK");
-    }
-    result
+    })
 }
 
 fn audit(conn: &Connection, id: i64, actor: &str, action: &str, before: Option<&Plan>, after: &Plan) -> Result<()> {
-    let b = before.map(|p| serde_json::to_string(p).unwrap_or_default());
-    let a = serde_json::to_string(after).unwrap_or_default();
-    conn.execute(
-        "INSERT INTO plan_audit (plan_id, actor, action, before, after) VALUES (?, ?, ?, ?, ?)",
-        params![id, actor, action, b, a],
-    )
+    let json = |p: &Plan| serde_json::to_string(p).map_err(|e| Error::Internal(format!("writing plan {id} as JSON: {e}")));
+    let b = before.map(json).transpose()?;
+    let a = json(after)?;
+    conn.execute(include_str!("sql/plan_audit_insert.sql"), params![id, actor, action, b, a])
     .map(|_| ())
     .map_err(ctx("recording the plan audit"))
 }
@@ -223,35 +194,23 @@ pub fn create(store: &Store, name: &str, province: &str, target_year: i32, quota
     }
     let conn = store.connect()?;
     let known: i64 = conn
-        .query_row("SELECT count(*) FROM admin_unit WHERE province_code = ?", [province], |r| r.get(0))
+        .query_row(include_str!("sql/province_unit_count.sql"), [province], |r| r.get(0))
         .map_err(Error::store("checking the province"))?;
     if known == 0 {
         return Err(Error::InvalidArgument(format!("unknown province code '{province}'")));
     }
-    conn.execute_batch("BEGIN TRANSACTION").map_err(ctx("creating a plan"))?;
-    let result = (|| {
+    transaction(&conn, "creating a plan", |conn| {
         let id: i64 = conn
             .query_row(
-                "INSERT INTO plan (name, province_code, target_year, quota, created_by, updated_by)
-                 VALUES (?, ?, ?, ?, ?, ?) RETURNING plan_id",
+                include_str!("sql/plan_insert.sql"),
                 params![name.trim(), province, target_year, quota, actor, actor],
                 |r| r.get(0),
             )
             .map_err(ctx("creating a plan"))?;
-        let after = read(&conn, id)?;
-        audit(&conn, id, actor, "create", None, &after)?;
-        conn.execute_batch("COMMIT").map_err(ctx("committing the new plan"))?;
+        let after = read(conn, id)?;
+        audit(conn, id, actor, "create", None, &after)?;
         Ok(after)
-    })();
-    if result.is_err() {
-        let _ = conn.execute_batch("ROLLBACK");
-    }
-    result
-}
-
-/// Allowed lifecycle moves.
-fn transition_ok(from: &str, to: &str) -> bool {
-    matches!((from, to), ("draft", "submitted") | ("submitted", "draft") | ("submitted", "approved") | ("approved", "closed"))
+    })
 }
 
 /// Change name, quota or status.
@@ -261,9 +220,9 @@ pub fn edit(store: &Store, id: i64, expected: i32, edit: &PlanEdit, actor: &str)
         None => "edit".to_string(),
     };
     write(store, id, expected, actor, &action, |conn, before| {
-        if let Some(to) = &edit.status
-            && to != &before.status
-            && !transition_ok(&before.status, to)
+        if let Some(to) = edit.status
+            && to != before.status
+            && !before.status.may_become(to)
         {
             return Err(Error::InvalidArgument(format!(
                 "a {} plan cannot become {to}; the lifecycle is draft → submitted → approved → closed (submitted may return to draft)",
@@ -278,17 +237,14 @@ pub fn edit(store: &Store, id: i64, expected: i32, edit: &PlanEdit, actor: &str)
         if let Some(name) = &edit.name {
             check_name(name)?;
         }
-        conn.execute(
-            "UPDATE plan SET name = coalesce(?, name), quota = coalesce(?, quota), status = coalesce(?, status) WHERE plan_id = ?",
-            params![edit.name.as_deref().map(str::trim), edit.quota, edit.status, id],
-        )
+        conn.execute(include_str!("sql/plan_update.sql"), params![edit.name.as_deref().map(str::trim), edit.quota, edit.status, id])
         .map(|_| ())
         .map_err(ctx("editing the plan"))
     })
 }
 
 fn must_be_draft(p: &Plan) -> Result<()> {
-    if p.status != "draft" {
+    if p.status != PlanStatus::Draft {
         return Err(Error::InvalidArgument(format!("plan {} is {}; only a draft's communes can change", p.plan_id, p.status)));
     }
     Ok(())
@@ -300,7 +256,7 @@ pub fn add_commune(store: &Store, id: i64, expected: i32, unit_id: i64, note: Op
     write(store, id, expected, actor, &format!("add:{unit_id}"), |conn, before| {
         must_be_draft(before)?;
         let province: Option<String> = conn
-            .query_row("SELECT province_code FROM admin_unit WHERE unit_id = ? AND level = 'commune'", [unit_id], |r| r.get(0))
+            .query_row(include_str!("sql/commune_province.sql"), [unit_id], |r| r.get(0))
             .map_err(|_| Error::NotFound(format!("no commune with unit id {unit_id}")))?;
         if province.as_deref() != Some(before.province_code.as_str()) {
             return Err(Error::InvalidArgument(format!("commune {unit_id} is not in province {}", before.province_code)));
@@ -308,10 +264,7 @@ pub fn add_commune(store: &Store, id: i64, expected: i32, unit_id: i64, note: Op
         if before.communes.iter().any(|c| c.unit_id == unit_id) {
             return Err(Error::InvalidArgument(format!("commune {unit_id} is already in the plan")));
         }
-        conn.execute(
-            "INSERT INTO plan_commune (plan_id, unit_id, note, added_by) VALUES (?, ?, ?, ?)",
-            params![id, unit_id, note, actor],
-        )
+        conn.execute(include_str!("sql/plan_commune_insert.sql"), params![id, unit_id, note, actor])
         .map(|_| ())
         .map_err(ctx("adding a commune to the plan"))
     })
@@ -322,7 +275,7 @@ pub fn set_note(store: &Store, id: i64, expected: i32, unit_id: i64, note: Optio
     check_note(note)?;
     write(store, id, expected, actor, &format!("note:{unit_id}"), |conn, _| {
         let n = conn
-            .execute("UPDATE plan_commune SET note = ? WHERE plan_id = ? AND unit_id = ?", params![note, id, unit_id])
+            .execute(include_str!("sql/plan_commune_note.sql"), params![note, id, unit_id])
             .map_err(ctx("changing a note"))?;
         if n == 0 {
             return Err(Error::NotFound(format!("commune {unit_id} is not in plan {id}")));
@@ -336,7 +289,7 @@ pub fn remove_commune(store: &Store, id: i64, expected: i32, unit_id: i64, actor
     write(store, id, expected, actor, &format!("remove:{unit_id}"), |conn, before| {
         must_be_draft(before)?;
         let n = conn
-            .execute("DELETE FROM plan_commune WHERE plan_id = ? AND unit_id = ?", params![id, unit_id])
+            .execute(include_str!("sql/plan_commune_delete.sql"), params![id, unit_id])
             .map_err(ctx("removing a commune"))?;
         if n == 0 {
             return Err(Error::NotFound(format!("commune {unit_id} is not in plan {id}")));
@@ -349,7 +302,7 @@ pub fn remove_commune(store: &Store, id: i64, expected: i32, unit_id: i64, actor
 pub fn history(store: &Store, id: i64) -> Result<Vec<Value>> {
     let conn = store.connect()?;
     let mut stmt = conn
-        .prepare("SELECT audit_id, CAST(changed_at AS VARCHAR), actor, action, before, after FROM plan_audit WHERE plan_id = ? ORDER BY audit_id")
+        .prepare(include_str!("sql/plan_history.sql"))
         .map_err(Error::store("reading the plan history"))?;
     let rows = stmt
         .query_map([id], |r| {
@@ -375,11 +328,13 @@ fn cell(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// The plan as CSV (for spreadsheets). Texts people typed (plan name, notes, user names) are
 /// kept from running as formulas ([`cell`]).
-pub fn to_csv(p: &Plan) -> String {
+pub fn to_csv(p: &Plan) -> Result<String> {
+    let bad = |e: csv::Error| Error::Internal(format!("writing plan {} as CSV: {e}", p.plan_id));
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["plan", "province_code", "target_year", "status", "unit_code", "unit_name", "note", "added_by", "status_in_target_year", "converted"]);
+    w.write_record(["plan", "province_code", "target_year", "status", "unit_code", "unit_name", "note", "added_by", "status_in_target_year", "converted"])
+        .map_err(bad)?;
     for c in &p.communes {
-        let _ = w.write_record([
+        w.write_record([
             &*cell(&p.name),
             p.province_code.as_str(),
             &p.target_year.to_string(),
@@ -388,9 +343,11 @@ pub fn to_csv(p: &Plan) -> String {
             &*cell(&c.name),
             &*cell(c.note.as_deref().unwrap_or("")),
             &*cell(&c.added_by),
-            c.status_in_target_year.as_deref().unwrap_or(""),
+            c.status_in_target_year.as_ref().map_or("", |s| s.as_str()),
             if c.converted { "true" } else { "false" },
-        ]);
+        ])
+        .map_err(bad)?;
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    let bytes = w.into_inner().map_err(|e| Error::Internal(format!("writing plan {} as CSV: {}", p.plan_id, e.error())))?;
+    String::from_utf8(bytes).map_err(|e| Error::Internal(format!("plan {} CSV is not UTF-8: {e}", p.plan_id)))
 }

@@ -1,7 +1,7 @@
 //! Saved queries: the `.sql` files under `queries/`, each opening with a header of `-- key: value`
 //! lines — `title_vi`, `title_en`, `description`, and `param: NAME TYPE DEFAULT [description]`
 //! (TYPE is INTEGER, DOUBLE, VARCHAR or DATE) — followed by one statement that uses `$NAME`.
-//! They run in the [`crate::sandbox`] like any analyst query.
+//! They run in the [`sandbox`](super::sandbox) like any analyst query.
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,1 @@
+INSERT INTO audit_event (actor, action, target, outcome, detail, duration_ms, rows) VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -1,0 +1,1 @@
+SELECT user_id, disabled FROM atlas_user WHERE name = ?

@@ -1,0 +1,1 @@
+SELECT count(*) FROM atlas_user WHERE name = ?

@@ -1,0 +1,1 @@
+UPDATE atlas_user SET disabled = ? WHERE user_id = ?

@@ -1,0 +1,1 @@
+SELECT count(*) > 0 FROM atlas_user WHERE NOT disabled

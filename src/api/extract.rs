@@ -1,0 +1,106 @@
+//! Request extractors whose refusals are JSON like every other error: [`Query`], [`Path`] and
+//! [`Json`] wrap axum's own and turn their rejections ("Failed to deserialize query string: missing
+//! field `province`", a body that is not JSON, a body over the size limit) into an [`ApiError`]
+//! with the same status and message. [`Json`] also answers as JSON, like `axum::Json`.
+
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+
+fn refused(status: StatusCode, message: String) -> ApiError {
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::NOT_FOUND => "not_found",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    if status.is_server_error() {
+        return ApiError::internal(message);
+    }
+    ApiError::new(status, code, message)
+}
+
+/// The query string, deserialised.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(q) => Ok(Query(q.0)),
+            Err(r) => Err(query_rejection(r)),
+        }
+    }
+}
+
+fn query_rejection(r: QueryRejection) -> ApiError {
+    refused(r.status(), format!("{}; see the endpoint's parameters in the README", r.body_text()))
+}
+
+/// Path segments, deserialised.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(p) => Ok(Path(p.0)),
+            Err(r) => Err(path_rejection(r)),
+        }
+    }
+}
+
+fn path_rejection(r: PathRejection) -> ApiError {
+    refused(r.status(), r.body_text())
+}
+
+/// A JSON request body, deserialised; as an answer, `T` serialised as JSON.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(j) => Ok(Json(j.0)),
+            Err(r) => Err(json_rejection(r)),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> ApiError {
+    refused(r.status(), r.body_text())
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// A raw request body (imports), refused as JSON when it is too large or cannot be read.
+#[derive(Debug, Clone)]
+pub struct Body(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => Ok(Body(b)),
+            Err(r) => Err(bytes_rejection(r)),
+        }
+    }
+}
+
+fn bytes_rejection(r: BytesRejection) -> ApiError {
+    refused(r.status(), r.body_text())
+}

@@ -1,0 +1,3 @@
+-- The source line of each staged row, for messages.
+-- needs: import/sql/stage_create.sql
+ALTER TABLE incoming ADD COLUMN _line BIGINT

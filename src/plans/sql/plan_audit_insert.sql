@@ -1,0 +1,1 @@
+INSERT INTO plan_audit (plan_id, actor, action, before, after) VALUES (?, ?, ?, ?, ?)

@@ -1,0 +1,1 @@
+INSERT INTO plan_commune (plan_id, unit_id, note, added_by) VALUES (?, ?, ?, ?)

@@ -1,0 +1,1 @@
+SELECT count(*) FROM admin_unit WHERE province_code = ?

@@ -1,0 +1,1 @@
+SELECT unit_id, geometry FROM admin_unit

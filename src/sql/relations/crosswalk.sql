@@ -1,0 +1,2 @@
+-- Old unit → new unit across boundary changes, both ends named.
+SELECT * FROM crosswalk_v

@@ -1,0 +1,2 @@
+-- needs: sql/statements/attach_build.sql
+DETACH sandbox_build

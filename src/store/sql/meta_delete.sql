@@ -1,0 +1,1 @@
+DELETE FROM atlas_meta WHERE key = ?

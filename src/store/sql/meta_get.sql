@@ -1,0 +1,1 @@
+SELECT value FROM atlas_meta WHERE key = ?

@@ -1,0 +1,1 @@
+INSERT OR REPLACE INTO atlas_meta (key, value) VALUES (?, ?)
