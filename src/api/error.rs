@@ -37,6 +37,8 @@ impl ApiError {
     /// only the reference.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         let reference = reference();
+        // One line per error, so a log collector keeps the detail with its reference.
+        let detail = detail.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
         tracing::error!(reference = %reference, "internal error: {detail}");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("internal error, reference {reference}"))
     }

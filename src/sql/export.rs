@@ -151,7 +151,7 @@ fn unit_wkb(conn: &Connection) -> Result<()> {
 
 /// A file name for one export under the system's temporary directory.
 fn temp_path(stem: &str, ext: &str) -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join("commune-atlas-export");
+    let dir = std::env::temp_dir().join("commune-atlas-downloads");
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     let unique = crate::access::users::random_token(8)?;
     Ok(dir.join(format!("{stem}-{}-{unique}.{ext}", std::process::id())))

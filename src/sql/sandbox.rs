@@ -86,9 +86,10 @@ impl Drop for Sandbox {
 /// query that outgrows the memory limit fails with "Out of Memory" instead of spilling.
 const NEUTRAL_SETTINGS: &[(&str, &str)] = &[("temp_directory", ""), ("home_directory", "/"), ("extension_directory", "/nonexistent"), ("secret_directory", "/nonexistent")];
 
-/// The name DuckDB opens the built sandbox file by. On Linux the file is opened first, unlinked,
-/// and given to DuckDB as `/proc/self/fd/N`: `duckdb_databases()` then names no server directory
-/// and the file disappears with the process. Elsewhere, the file's own path.
+/// The name DuckDB opens the built sandbox file by. On Linux the file is opened, unlinked, and
+/// given to DuckDB as `/proc/self/fd/N`: with no name left to resolve, `duckdb_databases()` and
+/// every message name no server directory, and the file disappears with the process. Elsewhere,
+/// the file's own path.
 fn open_name(path: &Path) -> Result<(PathBuf, Option<std::fs::File>)> {
     #[cfg(target_os = "linux")]
     {
@@ -96,6 +97,7 @@ fn open_name(path: &Path) -> Result<(PathBuf, Option<std::fs::File>)> {
         let file = std::fs::File::open(path).map_err(Error::io(path))?;
         let name = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
         if name.exists() {
+            std::fs::remove_file(path).map_err(Error::io(path))?;
             return Ok((name, Some(file)));
         }
     }
@@ -130,24 +132,22 @@ impl Sandbox {
             copy?;
             detach.map_err(Error::store("closing the SQL sandbox file"))?;
         }
-        let mut config = Config::default()
+        // Path settings first: once external access is off they can no longer be changed.
+        let mut config = Config::default();
+        for (name, value) in NEUTRAL_SETTINGS {
+            config = config.with(name, value).map_err(Error::store("configuring the SQL sandbox"))?;
+        }
+        let config = config
             .access_mode(duckdb::AccessMode::ReadOnly)
             .and_then(|c| c.enable_autoload_extension(false))
             .and_then(|c| c.with("autoinstall_known_extensions", "false"))
             .and_then(|c| c.max_memory(&limits.memory))
             .and_then(|c| c.threads(limits.threads))
             .and_then(|c| c.enable_external_access(false))
+            .and_then(|c| c.with("lock_configuration", "true"))
             .map_err(Error::store("configuring the SQL sandbox"))?;
-        for (name, value) in NEUTRAL_SETTINGS {
-            config = config.with(name, value).map_err(Error::store("configuring the SQL sandbox"))?;
-        }
-        let config = config.with("lock_configuration", "true").map_err(Error::store("configuring the SQL sandbox"))?;
         let (name, file) = open_name(&path)?;
         let conn = Connection::open_with_flags(&name, config).map_err(Error::store("opening the SQL sandbox"))?;
-        if file.is_some() {
-            // DuckDB holds it open now; nothing needs the name any more.
-            let _ = std::fs::remove_file(&path);
-        }
         Ok(Sandbox { path, file, conn: Mutex::new(conn), limits })
     }
 
