@@ -94,11 +94,7 @@ macro_rules! vocabulary {
 
 crate::vocabulary! {
     /// An administrative level. Districts exist only before the 1 July 2025 reform.
-    pub enum Level ("level") {
-        Province = "province",
-        District = "district",
-        Commune = "commune",
-    }
+    pub enum Level ("level") { Province = "province", District = "district", Commune = "commune" }
 }
 
 impl Level {
@@ -121,11 +117,8 @@ crate::vocabulary! {
     /// Whether, and on which kind of key complex drug route, a commune lies (domain.md §1.2,
     /// §5.2): a designation by the authorities, imported with the indicators.
     pub enum RouteScope ("key route scope") {
-        None = "none",
-        IntraProvincial = "intra_provincial",
-        InterProvincial = "inter_provincial",
-        Transnational = "transnational",
-        Unknown = "unknown",
+        None = "none", IntraProvincial = "intra_provincial", InterProvincial = "inter_provincial",
+        Transnational = "transnational", Unknown = "unknown",
     }
 }
 
@@ -158,34 +151,20 @@ crate::vocabulary! {
 
 crate::vocabulary! {
     /// What an official act does.
-    pub enum RecognitionAction ("recognition action") {
-        Recognize = "recognize",
-        Maintain = "maintain",
-        Revoke = "revoke",
-        Classify = "classify",
-    }
+    pub enum RecognitionAction ("recognition action") { Recognize = "recognize", Maintain = "maintain", Revoke = "revoke", Classify = "classify" }
 }
 
 crate::vocabulary! {
     /// Where an indicator row's figures come from (domain.md §5.2). Apportioned rows are
     /// estimates and never feed the official classification.
-    pub enum DataQuality ("data quality") {
-        Official = "official",
-        Press = "press",
-        Estimate = "estimate",
-        Apportioned = "apportioned",
-    }
+    pub enum DataQuality ("data quality") { Official = "official", Press = "press", Estimate = "estimate", Apportioned = "apportioned" }
 }
 
 crate::vocabulary! {
     /// How an old unit relates to a new one across a boundary change (`unit_crosswalk.relation`).
     pub enum Relation ("crosswalk relation") {
-        Full = "full",
-        Partial = "partial",
-        Merge = "merge",
-        Split = "split",
-        Rename = "rename",
-        Unchanged = "unchanged",
+        Full = "full", Partial = "partial", Merge = "merge",
+        Split = "split", Rename = "rename", Unchanged = "unchanged",
     }
 }
 
@@ -199,12 +178,7 @@ impl Relation {
 crate::vocabulary! {
     /// A conversion plan's lifecycle: draft → submitted → approved → closed (submitted may go
     /// back to draft).
-    pub enum PlanStatus ("plan status") {
-        Draft = "draft",
-        Submitted = "submitted",
-        Approved = "approved",
-        Closed = "closed",
-    }
+    pub enum PlanStatus ("plan status") { Draft = "draft", Submitted = "submitted", Approved = "approved", Closed = "closed" }
 }
 
 impl PlanStatus {

@@ -17,12 +17,7 @@ pub use users::{IssuedToken, User};
 
 crate::vocabulary! {
     /// What a user may do, in increasing order of power (each role includes the ones before it).
-    pub enum Role ("role") {
-        Viewer = "viewer",
-        Leader = "leader",
-        Analyst = "analyst",
-        Admin = "admin",
-    }
+    pub enum Role ("role") { Viewer = "viewer", Leader = "leader", Analyst = "analyst", Admin = "admin" }
 }
 
 impl Role {

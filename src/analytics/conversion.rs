@@ -20,13 +20,8 @@ use crate::vocab::RouteScope;
 crate::vocabulary! {
     /// How a commune's situation changed between two years (domain.md §3; analytical, not legal).
     pub enum Class ("conversion class") {
-        ConvertedToDrugFree = "converted_to_drug_free",
-        Converted = "converted",
-        Maintained = "maintained",
-        Relapsed = "relapsed",
-        Worsened = "worsened",
-        Unchanged = "unchanged",
-        NotComparable = "not_comparable",
+        ConvertedToDrugFree = "converted_to_drug_free", Converted = "converted", Maintained = "maintained", Relapsed = "relapsed",
+        Worsened = "worsened", Unchanged = "unchanged", NotComparable = "not_comparable",
     }
 }
 

@@ -3,7 +3,7 @@
 //! field `province`", a body that is not JSON, a body over the size limit) into an [`ApiError`]
 //! with the same status and message. [`Json`] also answers as JSON, like `axum::Json`.
 
-use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -27,41 +27,33 @@ fn refused(status: StatusCode, message: String) -> ApiError {
     ApiError::new(status, code, message)
 }
 
-/// The query string, deserialised.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Query<T>(pub T);
+/// An extractor from the request head wrapping axum's own, refusing with an [`ApiError`].
+macro_rules! parts_extractor {
+    ($(#[$doc:meta])* $name:ident, $inner:path, $($bound:tt)+) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $name<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
-    type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(q) => Ok(Query(q.0)),
-            Err(r) => Err(query_rejection(r)),
+        impl<T: $($bound)+, S: Send + Sync> FromRequestParts<S> for $name<T> {
+            type Rejection = ApiError;
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+                match <$inner>::from_request_parts(parts, state).await {
+                    Ok(v) => Ok($name(v.0)),
+                    Err(r) => Err(refused(r.status(), r.body_text())),
+                }
+            }
         }
-    }
+    };
 }
 
-fn query_rejection(r: QueryRejection) -> ApiError {
-    refused(r.status(), format!("{}; see the endpoint's parameters in the README", r.body_text()))
-}
-
-/// Path segments, deserialised.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Path<T>(pub T);
-
-impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
-    type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
-            Ok(p) => Ok(Path(p.0)),
-            Err(r) => Err(path_rejection(r)),
-        }
-    }
-}
-
-fn path_rejection(r: PathRejection) -> ApiError {
-    refused(r.status(), r.body_text())
-}
+parts_extractor!(
+    /// The query string, deserialised.
+    Query, axum::extract::Query<T>, DeserializeOwned
+);
+parts_extractor!(
+    /// Path segments, deserialised.
+    Path, axum::extract::Path<T>, DeserializeOwned + Send
+);
 
 /// A JSON request body, deserialised; as an answer, `T` serialised as JSON.
 #[derive(Debug, Clone, Copy, Default)]

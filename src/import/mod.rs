@@ -131,13 +131,8 @@ impl Reporter {
 crate::vocabulary! {
     /// The kinds of file `import` understands.
     pub enum Kind ("import kind") {
-        Boundaries = "boundaries",
-        Indicators = "indicators",
-        Crosswalk = "crosswalk",
-        Recognitions = "recognitions",
-        Quotas = "quotas",
-        Targets = "targets",
-        Routes = "routes",
+        Boundaries = "boundaries", Indicators = "indicators", Crosswalk = "crosswalk", Recognitions = "recognitions",
+        Quotas = "quotas", Targets = "targets", Routes = "routes",
     }
 }
 

@@ -27,13 +27,8 @@ use crate::store::{Store, fill, quote, quote_ident, quote_path};
 crate::vocabulary! {
     /// What can be exported.
     pub enum Dataset ("dataset") {
-        Units = "units",
-        Indicators = "indicators",
-        Classification = "classification",
-        Conversion = "conversion",
-        Progress = "progress",
-        Crosswalk = "crosswalk",
-        Recognitions = "recognitions",
+        Units = "units", Indicators = "indicators", Classification = "classification", Conversion = "conversion",
+        Progress = "progress", Crosswalk = "crosswalk", Recognitions = "recognitions",
     }
 }
 
@@ -59,12 +54,7 @@ impl Dataset {
 
 crate::vocabulary! {
     /// A file format of exported data.
-    pub enum Format ("export format") {
-        Parquet = "parquet",
-        Csv = "csv",
-        Json = "json",
-        GeoJson = "geojson",
-    }
+    pub enum Format ("export format") { Parquet = "parquet", Csv = "csv", Json = "json", GeoJson = "geojson" }
 }
 
 impl Format {
