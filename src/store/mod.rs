@@ -1,9 +1,12 @@
-//! The DuckDB store: opening the database file, applying migrations, and the typed queries the
-//! rest of the crate uses. Nothing outside this module opens DuckDB.
+//! The DuckDB store: opening the database file, applying migrations, transactions, SQL templates,
+//! the unit directory and the typed queries the rest of the crate uses. Nothing outside this
+//! module opens the store (the SQL sandbox and the query-result writer in `crate::sql` open
+//! throw-away databases of their own).
 //!
-//! The schema lives in numbered SQL files under `src/store/sql/`; each is applied once, inside a
-//! transaction, and recorded in `schema_migrations` with its checksum, so a store created by an
-//! older binary is brought up to date on open and a store edited by hand is noticed.
+//! The schema lives in numbered SQL files under `src/store/migrations/`; each is applied once,
+//! inside a transaction, and recorded in `schema_migrations` with its checksum, so a store created
+//! by an older binary is brought up to date on open and a store edited by hand is noticed. The
+//! store's own queries are in `src/store/sql/`.
 
 pub mod backup;
 mod migrations;
