@@ -233,7 +233,7 @@ pub struct Class {
 pub const NO_DATA: &str = "no_data";
 
 /// One class of a categorical metric: key, labels and colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Category {
     pub key: &'static str,
     pub label_vi: &'static str,
@@ -248,12 +248,18 @@ const fn cat(key: &'static str, label_vi: &'static str, label_en: &'static str, 
 /// Labels and colour of a map status: the one place the web legend, static maps, reports and
 /// exports take them from.
 pub const fn status_category(s: MapStatus) -> Category {
+    // ColorBrewer RdBu (9 classes), blue for drug-free to red for type I; purple and grey aside.
     match s {
-        MapStatus::DrugFree => cat(s.as_str(), "Không ma túy (đã công nhận)", "Drug-free (recognised)", "#2166ac"),
-        MapStatus::NoActivity => cat(s.as_str(), "Không ghi nhận hoạt động ma túy", "No recorded drug activity", "#92c5de"),
-        MapStatus::AtRisk => cat(s.as_str(), "Có nguy cơ (loại III / có ma túy)", "At risk (type III / drug activity)", "#fdb863"),
-        MapStatus::Hotspot => cat(s.as_str(), "Trọng điểm phức tạp loại I/II", "Key hotspot (type I/II)", "#b2182b"),
-        MapStatus::Undetermined => cat(s.as_str(), "Chưa xác định (tiêu chí chưa xác nhận)", "Undetermined (criteria unconfirmed)", "#8073ac"),
+        MapStatus::DrugFree => cat(s.as_str(), "Không ma túy (đã công nhận)", "Drug-free (approved)", "#2166ac"),
+        MapStatus::DrugFreeCandidate => {
+            cat(s.as_str(), "Đạt tiêu chí không ma túy — chờ công nhận", "Meets the drug-free criteria — awaiting approval", "#67a9cf")
+        }
+        MapStatus::NoActivity => cat(s.as_str(), "Không ghi nhận hoạt động ma túy", "No recorded drug activity", "#d1e5f0"),
+        MapStatus::NonKey => cat(s.as_str(), "Có ma túy, không phải địa bàn trọng điểm", "Has drugs, not a key area", "#fddbc7"),
+        MapStatus::TypeIii => cat(s.as_str(), "Trọng điểm loại III", "Key area type III", "#f4a582"),
+        MapStatus::TypeIi => cat(s.as_str(), "Trọng điểm loại II", "Key area type II", "#d6604d"),
+        MapStatus::TypeI => cat(s.as_str(), "Trọng điểm loại I", "Key area type I", "#b2182b"),
+        MapStatus::Undetermined => cat(s.as_str(), "Chưa xác định (thiếu số liệu)", "Undetermined (inputs missing)", "#8073ac"),
         MapStatus::NoData => cat(s.as_str(), "Không có số liệu", "No data", "#d9d9d9"),
     }
 }

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::import::{INDICATOR_COLUMNS, Ty};
 use crate::rules::Inputs;
 use crate::store::fill;
-use crate::vocab::{DataQuality, RecognitionAction, RecognitionKind, Relation, ReportedKeyType};
+use crate::vocab::{DataQuality, RecognitionAction, RecognitionKind, Relation, ReportedKeyType, RouteScope};
 
 /// A unit as analytics needs it.
 #[derive(Debug, Clone)]
@@ -48,6 +48,8 @@ pub struct Facts {
     pub predecessors: HashMap<i64, Vec<Link>>,
     /// Old unit → the new units it feeds (with the link relation).
     pub successors: HashMap<i64, Vec<(i64, Relation)>>,
+    /// (province code, year) → the province's key route designation (Art. 5.6).
+    pub province_routes: HashMap<(String, i32), RouteScope>,
 }
 
 /// The numeric indicator columns (rule inputs).
@@ -160,6 +162,11 @@ impl Facts {
         for v in f.predecessors.values_mut() {
             v.sort_by_key(|l| l.old_unit_id);
         }
+
+        let ctx = "loading province route designations";
+        let mut stmt = conn.prepare(include_str!("sql/facts_province_routes.sql")).map_err(Error::store(ctx))?;
+        let rows = stmt.query_map([], |r| Ok(((r.get::<_, String>(0)?, r.get::<_, i32>(1)?), r.get::<_, RouteScope>(2)?))).map_err(Error::store(ctx))?;
+        f.province_routes = rows.collect::<std::result::Result<_, _>>().map_err(Error::store(ctx))?;
         Ok(f)
     }
 }

@@ -10,6 +10,7 @@ pub mod choropleth;
 pub mod conversion;
 pub mod facts;
 pub mod progress;
+pub mod province;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -20,7 +21,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::rules::status::{Basis, MapStatus, Status};
-use crate::rules::{Evaluation, KeyType, Rules, evaluate};
+use crate::rules::{Evaluation, KeyType, Reading, Rules, evaluate};
 use crate::store::{Store, transaction};
 use crate::vocab::{DataQuality, ReportedKeyType};
 
@@ -59,6 +60,8 @@ pub struct Classified {
     pub rates: (Option<f64>, Option<f64>),
     pub review_flag: Option<String>,
     pub note: Option<String>,
+    /// The readings whose opposite setting would change the computed result.
+    pub decisive: Vec<Reading>,
 }
 
 /// Classify one commune-year from its facts.
@@ -71,12 +74,16 @@ pub fn classify(rules: &Rules, facts: &Facts, unit_id: i64, year: i32) -> Option
     }
     let province = facts.units.get(&unit_id).and_then(|u| u.province_code.as_deref());
     let mut note = None;
+    let mut decisive = Vec::new();
     let evaluation = row.and_then(|r| {
         if r.data_quality == DataQuality::Apportioned {
             note = Some("apportioned estimate: not classified under official rules".to_string());
             return None;
         }
-        rules.for_year(province, year).map(|set| evaluate(set, &r.inputs))
+        rules.for_year(province, year).map(|set| {
+            decisive = crate::rules::eval::decisive_readings(set, &r.inputs);
+            evaluate(set, &r.inputs)
+        })
     });
     let status = rules.status.decide(recog, official, evaluation.as_ref());
     let severity = match (status.basis, official, &evaluation) {
@@ -94,7 +101,7 @@ pub fn classify(rules: &Rules, facts: &Facts, unit_id: i64, year: i32) -> Option
     let rates = row.map_or((None, None), |r| {
         (r.inputs.values.get("addict_user_rate_pct").copied(), r.inputs.values.get("arrest_rate_pct").copied())
     });
-    Some(Classified { unit_id, year, status, evaluation, official_key_type: official, severity, rates, review_flag, note })
+    Some(Classified { unit_id, year, status, evaluation, official_key_type: official, severity, rates, review_flag, note, decisive })
 }
 
 /// Classify every commune-year the facts mention.
@@ -105,6 +112,12 @@ pub fn classify_all(rules: &Rules, facts: &Facts) -> Vec<Classified> {
     keys.sort_unstable();
     keys.dedup();
     keys.into_iter().filter_map(|(u, y)| classify(rules, facts, u, y)).collect()
+}
+
+/// Province-level key areas (Art. 5) for every province and year of `classified`.
+fn provinces_of(rules: &Rules, facts: &Facts, classified: &[Classified], versions: &[crate::store::BoundaryVersion]) -> Vec<province::ProvinceResult> {
+    let by_key: HashMap<(i64, i32), &Classified> = classified.iter().map(|c| ((c.unit_id, c.year), c)).collect();
+    province::classify(rules, facts, &by_key, versions, &facts.province_routes)
 }
 
 /// What a refresh did.
@@ -123,6 +136,17 @@ pub struct Snapshot {
     pub facts: Facts,
     pub classified: HashMap<(i64, i32), Classified>,
     pub versions: Vec<crate::store::BoundaryVersion>,
+    /// Province-level key areas (Art. 5) by province and year.
+    pub provinces: Vec<province::ProvinceResult>,
+}
+
+/// The boundary version valid on 31 December of `year` (latest valid_from on or before it).
+pub fn version_for_year(versions: &[crate::store::BoundaryVersion], year: i32) -> Option<&crate::store::BoundaryVersion> {
+    let end = format!("{year}-12-31");
+    versions
+        .iter()
+        .filter(|v| v.valid_from.as_str() <= end.as_str() && v.valid_to.as_deref().is_none_or(|t| t >= end.as_str()))
+        .max_by(|a, b| a.valid_from.cmp(&b.valid_from).then(a.id.cmp(&b.id)))
 }
 
 impl Snapshot {
@@ -132,12 +156,19 @@ impl Snapshot {
         let facts = Facts::load(&conn)?;
         let classified = classify_all(&rules, &facts);
         let versions = crate::store::queries::boundary_versions(&conn)?;
-        Ok(Snapshot::from_parts(rules, facts, classified, versions))
+        let provinces = provinces_of(&rules, &facts, &classified, &versions);
+        Ok(Snapshot::from_parts(rules, facts, classified, versions, provinces))
     }
 
     /// Keep the classification compactly: per-criterion detail is dropped (it is in the
     /// `classification` table, and [`Snapshot::evaluate`] recomputes it for one commune-year).
-    fn from_parts(rules: Rules, facts: Facts, classified: Vec<Classified>, versions: Vec<crate::store::BoundaryVersion>) -> Snapshot {
+    fn from_parts(
+        rules: Rules,
+        facts: Facts,
+        classified: Vec<Classified>,
+        versions: Vec<crate::store::BoundaryVersion>,
+        provinces: Vec<province::ProvinceResult>,
+    ) -> Snapshot {
         let classified = classified
             .into_iter()
             .map(|mut c| {
@@ -147,7 +178,7 @@ impl Snapshot {
                 ((c.unit_id, c.year), c)
             })
             .collect();
-        Snapshot { rules, facts, classified, versions }
+        Snapshot { rules, facts, classified, versions, provinces }
     }
 
     /// The full evaluation (every criterion) of one commune-year.
@@ -164,11 +195,12 @@ impl Snapshot {
 
     /// The boundary version valid on 31 December of `year` (latest valid_from on or before it).
     pub fn version_for_year(&self, year: i32) -> Option<&crate::store::BoundaryVersion> {
-        let end = format!("{year}-12-31");
-        self.versions
-            .iter()
-            .filter(|v| v.valid_from.as_str() <= end.as_str() && v.valid_to.as_deref().is_none_or(|t| t >= end.as_str()))
-            .max_by(|a, b| a.valid_from.cmp(&b.valid_from).then(a.id.cmp(&b.id)))
+        version_for_year(&self.versions, year)
+    }
+
+    /// Province-level results (Art. 5) of one year.
+    pub fn provinces_in(&self, year: i32) -> impl Iterator<Item = &province::ProvinceResult> {
+        self.provinces.iter().filter(move |p| p.year == year)
     }
 
     /// Years with any classification, ascending.
@@ -191,14 +223,16 @@ pub fn refresh(store: &Store, rules: &Rules) -> Result<(RefreshReport, Snapshot)
     let by_key: HashMap<(i64, i32), &Classified> = classified.iter().map(|c| ((c.unit_id, c.year), c)).collect();
     let conversions = conversion::consecutive(rules, &facts, &by_key);
     drop(by_key);
+    let versions = crate::store::queries::boundary_versions(&conn)?;
+    let provinces = provinces_of(rules, &facts, &classified, &versions);
     let refs: Vec<&Classified> = classified.iter().collect();
     transaction(&conn, "refreshing the classification", |conn| {
         write(conn, rules, &facts, &refs, &conversions)?;
+        write_provinces(conn, &provinces)?;
         crate::store::set_meta(conn, "rules_digest", &rules.digest)
     })?;
     let n = classified.len();
-    let versions = crate::store::queries::boundary_versions(&conn)?;
-    let snap = Snapshot::from_parts(rules.clone(), facts, classified, versions);
+    let snap = Snapshot::from_parts(rules.clone(), facts, classified, versions, provinces);
     let report = RefreshReport {
         classified: n,
         conversions: conversions.len(),
@@ -215,6 +249,56 @@ pub fn up_to_date(store: &Store, rules: &Rules) -> Result<(Option<RefreshReport>
         return Ok((None, Snapshot::build(store, rules.clone())?));
     }
     refresh(store, rules).map(|(r, s)| (Some(r), s))
+}
+
+/// A tri-state as stored: `true`, `false`, `unknown`.
+pub fn tri_text(t: crate::rules::Tri) -> &'static str {
+    match t {
+        crate::rules::Tri::True => "true",
+        crate::rules::Tri::False => "false",
+        crate::rules::Tri::Unknown => "unknown",
+    }
+}
+
+/// The readings in force, as stored: their names, comma-separated.
+fn readings_text(r: crate::rules::Readings) -> String {
+    Reading::ALL.iter().filter(|x| r.on(**x)).map(|x| x.as_str()).collect::<Vec<_>>().join(",")
+}
+
+/// Write the province-level results (replacing the old ones).
+fn write_provinces(conn: &Connection, provinces: &[province::ProvinceResult]) -> Result<()> {
+    let ctx = "writing province classification";
+    conn.execute_batch(include_str!("sql/clear_province_classification.sql")).map_err(Error::store(ctx))?;
+    let now = chrono::Utc::now().naive_utc();
+    let mut app = conn.appender("province_classification").map_err(Error::store(ctx))?;
+    for p in provinces {
+        let criteria = serde_json::to_string(&p.evaluation.criteria).map_err(|e| Error::Internal(format!("province criteria as JSON: {e}")))?;
+        app.append_row(duckdb::params![
+            p.province_code,
+            p.year,
+            p.boundary_version,
+            p.evaluation.ruleset_id,
+            tri_text(p.evaluation.key),
+            p.evaluation.met_min,
+            p.evaluation.met_max,
+            p.evaluation.min_criteria,
+            p.communes as i64,
+            p.communes_with_data as i64,
+            p.resident_population,
+            p.addicts_and_users,
+            p.drug_use_locations,
+            p.drug_offenders_arrested,
+            p.plants_destroyed_count,
+            p.plants_destroyed_area_m2,
+            p.type_i_ii_communes as i64,
+            p.route_scope,
+            p.reason_codes(),
+            criteria,
+            Value::Timestamp(duckdb::types::TimeUnit::Microsecond, now.and_utc().timestamp_micros()),
+        ])
+        .map_err(Error::store(ctx))?;
+    }
+    app.flush().map_err(Error::store(ctx))
 }
 
 fn opt_i(v: Option<u32>) -> Value {
@@ -239,10 +323,10 @@ fn write(
             let e = c.evaluation.as_ref();
             let met = |k: usize| e.and_then(|e| e.types.get(k)).map(|t| (t.met_min, t.met_max));
             let (t1, t2, t3) = (met(0), met(1), met(2));
-            let criteria = e
-                .map(|e| serde_json::to_string(&e.criteria))
-                .transpose()
-                .map_err(|err| Error::Internal(format!("writing the criteria of unit {} for {} as JSON: {err}", c.unit_id, c.year)))?;
+            let json_error = |err: serde_json::Error| Error::Internal(format!("writing the criteria of unit {} for {} as JSON: {err}", c.unit_id, c.year));
+            let criteria = e.map(|e| serde_json::to_string(&e.criteria)).transpose().map_err(json_error)?;
+            let drug_free_criteria =
+                e.filter(|e| e.drug_free_check.is_some()).map(|e| serde_json::to_string(&e.drug_free)).transpose().map_err(json_error)?;
             let reason = e.map(Evaluation::reason_codes).or(c.note.clone());
             let values = [
                 Value::BigInt(c.unit_id),
@@ -266,8 +350,12 @@ fn write(
                 c.rates.0.map_or(Value::Null, Value::Double),
                 c.rates.1.map_or(Value::Null, Value::Double),
                 e.and_then(|e| e.activity).map_or(Value::Null, Value::Boolean),
+                e.and_then(|e| e.drug_free_check).map_or(Value::Null, |t| Value::Text(tri_text(t).into())),
+                e.map_or(Value::Null, |e| Value::Text(readings_text(e.readings))),
+                e.map_or(Value::Null, |_| Value::Text(c.decisive.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","))),
                 reason.map_or(Value::Null, Value::Text),
                 criteria.map_or(Value::Null, Value::Text),
+                drug_free_criteria.map_or(Value::Null, Value::Text),
                 c.review_flag.clone().map_or(Value::Null, Value::Text),
                 Value::Timestamp(duckdb::types::TimeUnit::Microsecond, now.and_utc().timestamp_micros()),
             ];

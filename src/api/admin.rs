@@ -120,9 +120,10 @@ pub async fn import(
         "recognitions" => import::import_recognitions,
         "quotas" => import::import_quotas,
         "targets" => import::import_targets,
+        "province_routes" => import::import_province_routes,
         other => {
             return Err(ApiError::not_found(format!(
-                "cannot import '{other}' over HTTP: use indicators, recognitions, quotas or targets (boundaries, crosswalk and routes: stop the server and use `commune-atlas import`)"
+                "cannot import '{other}' over HTTP: use indicators, recognitions, quotas, targets or province_routes (boundaries, crosswalk and routes: stop the server and use `commune-atlas import`)"
             )));
         }
     };

@@ -119,6 +119,38 @@ pub async fn evaluation(
             .collect(),
         _ => Vec::new(),
     };
+    // The drug-free criteria (Art. 6) and the readings (interpretation switches) in force, with the
+    // ones that decided this result.
+    let drug_free: Vec<Value> = match (full.as_ref(), set.and_then(|s| s.drug_free.as_ref())) {
+        (Some(e), Some(rules)) => e
+            .drug_free
+            .iter()
+            .map(|r| {
+                let rule = rules.criteria.iter().find(|x| x.id == r.id);
+                json!({
+                    "id": r.id, "value": r.value, "because": r.because, "detail": r.detail,
+                    "label_vi": rule.map(|x| x.label_vi.as_str()), "label_en": rule.map(|x| x.label_en.as_str()),
+                    "citation": rule.map(|x| x.citation.as_str()),
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let decisive = c.map(|c| c.decisive.clone()).unwrap_or_default();
+    let readings: Vec<Value> = match (full.as_ref(), set) {
+        (Some(e), Some(set)) => set
+            .interpretations
+            .iter()
+            .map(|(r, i)| {
+                json!({
+                    "name": r, "enabled": e.readings.on(*r), "decisive": decisive.contains(r),
+                    "label_vi": i.label_vi, "label_en": i.label_en, "reason": i.reason,
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let period = set.map(|s| s.period());
     // History: this unit's own years, then earlier years rebuilt from its predecessors.
     let mut history = Vec::new();
     for y in s.years() {
@@ -172,6 +204,14 @@ pub async fn evaluation(
         "possible": c.and_then(|c| c.evaluation.as_ref()).map(|e| &e.possible),
         "types": c.and_then(|c| c.evaluation.as_ref()).map(|e| &e.types),
         "reason_codes": full.as_ref().map(|e| e.reason_codes()),
+        "reasons": full.as_ref().map(|e| e.reasons()),
+        "drug_free_check": full.as_ref().and_then(|e| e.drug_free_check),
+        "drug_free": drug_free,
+        "readings": readings,
+        "decided_by": decisive,
+        "period": period.as_ref().map(|p| json!({
+            "start": p.of(year).0, "end": p.of(year).1, "label_vi": p.label(year, false), "label_en": p.label(year, true),
+        })),
         "official_key_type": c.and_then(|c| c.official_key_type),
         "review_flag": c.and_then(|c| c.review_flag.as_deref()),
         "note": c.and_then(|c| c.note.as_deref()),
@@ -246,11 +286,76 @@ pub async fn progress(State(state): State<AppState>, Extension(p): Extension<Pri
 
 pub async fn rules(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let s = state.snapshot();
+    let statuses: Vec<_> = MapStatus::ALL.iter().map(|m| crate::analytics::choropleth::status_category(*m)).collect();
+    // Each year with data as the assessment period of its rule set ("Kỳ 15/12/2025–14/12/2026").
+    let periods: serde_json::Map<String, Value> = s
+        .years()
+        .into_iter()
+        .filter_map(|y| {
+            let p = s.rules.for_year(None, y)?.period();
+            Some((y.to_string(), json!({ "start": p.of(y).0, "end": p.of(y).1, "label_vi": p.label(y, false), "label_en": p.label(y, true) })))
+        })
+        .collect();
     Ok(Json(json!({
         "digest": s.rules.digest,
         "rulesets": s.rules.sets,
         "apply": s.rules.apply,
         "status": s.rules.status,
-        "statuses": MapStatus::ALL,
+        "statuses": statuses,
+        "periods": periods,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProvinceQuery {
+    pub year: Option<i32>,
+}
+
+/// `GET /api/provinces/classification?year=` — each province in scope under Decision 28/2025
+/// Art. 5: the six criteria (tri-state, with the sums they read), how many are met at least and at
+/// most, and whether it is a key complex area (`true`, `false`, `unknown`).
+pub async fn provinces(State(state): State<AppState>, Extension(p): Extension<Principal>, Query(q): Query<ProvinceQuery>) -> ApiResult<Json<Value>> {
+    let s = state.snapshot();
+    let year = pick_year(&s, q.year)?;
+    let mut counts: BTreeMap<&str, usize> = [("true", 0), ("false", 0), ("unknown", 0)].into_iter().collect();
+    let provinces: Vec<Value> = s
+        .provinces_in(year)
+        .filter(|r| p.scope.province(Some(&r.province_code)))
+        .map(|r| {
+            let set = s.rules.set(&r.evaluation.ruleset_id);
+            let labels = |id: &str| set.and_then(|s| s.province.as_ref()).and_then(|pr| pr.criteria.iter().find(|c| c.id == id));
+            let key = crate::analytics::tri_text(r.evaluation.key);
+            *counts.entry(key).or_default() += 1;
+            json!({
+                "province_code": r.province_code,
+                "province_name": state.units.province_name(&r.province_code),
+                "unit_id": state.units.entries().iter().find(|e| e.level == crate::vocab::Level::Province && e.code == r.province_code && e.boundary_version == r.boundary_version).map(|e| e.unit_id),
+                "key_area": key,
+                "met_min": r.evaluation.met_min, "met_max": r.evaluation.met_max, "min_criteria": r.evaluation.min_criteria,
+                "reason_codes": r.reason_codes(),
+                "communes": r.communes, "communes_with_data": r.communes_with_data,
+                "sums": {
+                    "resident_population": r.resident_population, "addicts_and_users": r.addicts_and_users,
+                    "drug_use_locations": r.drug_use_locations, "drug_offenders_arrested": r.drug_offenders_arrested,
+                    "plants_destroyed_count": r.plants_destroyed_count, "plants_destroyed_area_m2": r.plants_destroyed_area_m2,
+                    "type_i_ii_communes": r.type_i_ii_communes,
+                },
+                "route_scope": r.route_scope,
+                "criteria": r.evaluation.criteria.iter().map(|c| {
+                    let rule = labels(&c.id);
+                    json!({
+                        "id": c.id, "value": c.value, "because": c.because, "detail": c.detail,
+                        "label_vi": rule.map(|x| x.label_vi.as_str()), "label_en": rule.map(|x| x.label_en.as_str()),
+                        "citation": rule.map(|x| x.citation.as_str()),
+                    })
+                }).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "year": year,
+        "boundary_version": s.version_for_year(year).map(|v| v.name.clone()),
+        "counts": counts,
+        "provinces": provinces,
     })))
 }

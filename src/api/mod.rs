@@ -177,6 +177,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/conversion", get(analytics::conversion))
         .route("/api/progress", get(analytics::progress))
         .route("/api/rules", get(analytics::rules))
+        .route("/api/provinces/classification", get(analytics::provinces))
         .route("/api/choropleth", get(choropleth::choropleth))
         .route("/api/maps/{file}", get(maps::map))
         .route("/api/reports/{file}", get(maps::report))

@@ -31,9 +31,10 @@ pub fn run(db: &Path, args: ClassifyArgs) -> anyhow::Result<()> {
     for c in snap.classified.values() {
         *by_year.entry(c.year).or_default().entry(c.status.status).or_default() += 1;
     }
-    println!("{:<6}{}", "year", MapStatus::ALL.iter().map(|s| format!("{:>14}", s.as_str())).collect::<String>());
+    let width = |s: &MapStatus| s.as_str().len() + 2;
+    println!("{:<6}{}", "year", MapStatus::ALL.iter().map(|s| format!("{:>w$}", s.as_str(), w = width(s))).collect::<String>());
     for (y, counts) in by_year {
-        println!("{y:<6}{}", MapStatus::ALL.iter().map(|s| format!("{:>14}", counts.get(s).copied().unwrap_or(0))).collect::<String>());
+        println!("{y:<6}{}", MapStatus::ALL.iter().map(|s| format!("{:>w$}", counts.get(s).copied().unwrap_or(0), w = width(s))).collect::<String>());
     }
     Ok(())
 }

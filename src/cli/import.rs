@@ -73,6 +73,13 @@ The routes are one set: importing again needs --replace, which replaces them all
     #[command(after_help = "Example:\n  commune-atlas import targets targets.csv\n\n\
 Columns: province_code, year, quota_count; optional target_share_pct, plan_ref.")]
     Targets(TableArgs),
+
+    /// Provinces designated on a key complex drug route (Decision 28/2025 Art. 5.6), by year.
+    #[command(name = "province-routes", after_help = "Example:\n  commune-atlas import province-routes province_routes.csv\n\n\
+Columns: province_code, year, route_scope (none | intra_provincial | inter_provincial | transnational | unknown), \
+source_ref (the decision that designates the route). Criterion 6 of Art. 5 (a province on an \
+inter-provincial route) reads it; without a row it stays unknown.")]
+    ProvinceRoutes(TableArgs),
 }
 
 /// Options every import takes.
@@ -202,6 +209,7 @@ pub fn run(db: &Path, cmd: ImportCommand) -> anyhow::Result<()> {
         ImportCommand::Quotas(a) => import::import_quotas(&store, &Input::from_path(&a.file)?, &options(&a.common))?,
         ImportCommand::Targets(a) => import::import_targets(&store, &Input::from_path(&a.file)?, &options(&a.common))?,
         ImportCommand::Routes(a) => import::import_routes(&store, &Input::from_path(&a.file)?, &options(&a.common))?,
+        ImportCommand::ProvinceRoutes(a) => import::import_province_routes(&store, &Input::from_path(&a.file)?, &options(&a.common))?,
     };
     for note in &report.notes {
         println!("  {note}");

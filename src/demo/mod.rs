@@ -113,6 +113,7 @@ fn load_with(
             Kind::Quotas => import::import_quotas(store, &input, opts)?,
             Kind::Targets => import::import_targets(store, &input, opts)?,
             Kind::Routes => import::import_routes(store, &input, opts)?,
+            Kind::ProvinceRoutes => import::import_province_routes(store, &input, opts)?,
         };
         reports.push(report);
     }

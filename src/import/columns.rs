@@ -53,8 +53,8 @@ pub const INDICATOR_COLUMNS: &[ColumnSpec] = &[
     },
     col("year", YEAR, true, "năm báo cáo (reporting year)"),
     col("reference_date", Ty::Date, true, "ngày chốt số liệu (reference date)"),
-    col("period_start", Ty::Date, false, "đầu kỳ (default: 1 January of year)"),
-    col("period_end", Ty::Date, false, "cuối kỳ (default: 31 December of year)"),
+    col("period_start", Ty::Date, false, "đầu kỳ đánh giá (default: from the year's rule set: 15/12 of the year before under Decision 28/2025, else 1 January)"),
+    col("period_end", Ty::Date, false, "cuối kỳ đánh giá (default: 14/12 of the year under Decision 28/2025, else 31 December)"),
     col("resident_population", Ty::Int { min: 1, max: i32::MAX as i64 }, true, "dân số đang cư trú (persons)"),
     col("addicts_with_records", N, true, "người nghiện ma túy có hồ sơ quản lý"),
     col("illegal_users_with_records", N, true, "người sử dụng trái phép chất ma túy có hồ sơ quản lý"),
@@ -71,6 +71,14 @@ pub const INDICATOR_COLUMNS: &[ColumnSpec] = &[
     col("new_users_in_period", N, false, "người sử dụng phát sinh mới trong kỳ"),
     col("no_fixed_residence", N, false, "không có nơi cư trú ổn định"),
     col("psychosis_signs", N, false, "có biểu hiện loạn thần (\"ngáo đá\")"),
+    col(
+        "residents_using_not_exempt",
+        N,
+        false,
+        "người hiện cư trú nghiện, sử dụng trái phép chất ma túy, trừ người điều trị thay thế, cai nghiện tại gia đình, cộng đồng, quản lý sau cai (Art. 6.1)",
+    ),
+    col("residents_violating_drug_law", N, false, "người hiện cư trú vi phạm pháp luật về ma túy trên địa bàn (Art. 6.2)"),
+    col("wanted_drug_fugitives_hiding", N, false, "đối tượng bị truy nã do phạm tội về ma túy lẩn trốn trên địa bàn (Art. 6.2)"),
     col("drug_use_locations", N, true, "điểm tổ chức, chứa chấp sử dụng trái phép chất ma túy (count)"),
     col("drug_hotspots_legacy", N, false, "điểm, tụ điểm (tệ nạn) ma túy — pre-2025 concept (count)"),
     col("drug_offenders_arrested", N, true, "người phạm tội về ma túy bị bắt trên địa bàn (persons)"),
@@ -173,6 +181,14 @@ pub const TARGET_COLUMNS: &[ColumnSpec] = &[
     col("quota_count", N, true, "số xã đăng ký đạt không ma túy trong năm"),
     col("target_share_pct", Ty::Float { min: 0.0, max: 100.0 }, false, "tỷ lệ mục tiêu (%)"),
     col("plan_ref", Ty::Text, false, "kế hoạch, e.g. 695/KH-UBND"),
+];
+
+/// Province route designation columns (Decision 28/2025 Art. 5.6).
+pub const PROVINCE_ROUTE_COLUMNS: &[ColumnSpec] = &[
+    col("province_code", Ty::Text, true, "mã tỉnh (2 digits)"),
+    col("year", YEAR, true, "năm (kỳ đánh giá kết thúc trong năm)"),
+    col("route_scope", Ty::Enum(RouteScope::SPELLINGS), true, "tỉnh nằm trên tuyến trọng điểm: none, intra_provincial, inter_provincial, transnational, unknown"),
+    col("source_ref", Ty::Text, true, "văn bản xác định tuyến (e.g. a Ministry decision number)"),
 ];
 
 /// Position of a column in a spec list (a programming error if absent).

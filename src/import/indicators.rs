@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use duckdb::types::Value;
 
 use super::columns::{INDICATOR_COLUMNS as COLS, pos};
@@ -34,7 +34,8 @@ pub fn import_indicators(store: &Store, input: &Input, opts: &ImportOptions) -> 
         let mut progress = Progress::new(opts.progress, table.records.len() as u64, "validating");
         let rows = tabular_file::type_rows(COLS, &table, &map, &mut rep);
         let units = UnitIndex::load(conn, Level::Commune)?;
-        let checked = check_rows(rows, &units, &mut rep, &mut progress);
+        let rules = crate::rules::Rules::embedded()?;
+        let checked = check_rows(rows, &units, &rules, &mut rep, &mut progress);
         progress.finish();
         rep.check()?;
         tracing::debug!(rows = checked.len(), "validated; writing");
@@ -52,7 +53,7 @@ pub fn import_indicators(store: &Store, input: &Input, opts: &ImportOptions) -> 
             .collect();
         let batch = Batch { table: "indicator", columns, key: &["unit_id", "year"], rows };
         let out = write::write(conn, batch, opts.replace, &input.name, opts.progress)?;
-        Ok(Written { rows: out.rows, replaced: out.replaced, notes: Vec::new() })
+        Ok(Written { rows: out.rows, replaced: out.replaced, notes: art6_note(&map) })
     })
 }
 
@@ -65,7 +66,8 @@ pub fn check_csv(bytes: &[u8], name: &str, codes: &[&str]) -> Result<usize> {
     rep.check()?;
     let rows = tabular_file::type_rows(COLS, &table, &map, &mut rep);
     let units = UnitIndex::fixed(Level::Commune, codes);
-    let checked = check_rows(rows, &units, &mut rep, &mut Progress::new(false, 0, "checking"));
+    let rules = crate::rules::Rules::embedded()?;
+    let checked = check_rows(rows, &units, &rules, &mut rep, &mut Progress::new(false, 0, "checking"));
     rep.check()?;
     Ok(checked.len())
 }
@@ -76,7 +78,23 @@ struct Checked {
     row: TypedRow,
 }
 
-fn check_rows(rows: Vec<TypedRow>, units: &UnitIndex, rep: &mut Reporter, progress: &mut Progress) -> Vec<Checked> {
+/// The inputs of the drug-free criteria (Decision 28/2025 Art. 6).
+const ART6_COLUMNS: [&str; 3] = ["residents_using_not_exempt", "residents_violating_drug_law", "wanted_drug_fugitives_hiding"];
+
+/// Said once per file, not per row: which Art. 6 inputs the file lacks.
+fn art6_note(map: &tabular_file::ColumnMap) -> Vec<String> {
+    let missing: Vec<&str> = ART6_COLUMNS.iter().copied().filter(|c| !map.has(pos(COLS, c))).collect();
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "the file has no {} column{}: the drug-free criteria (Decision 28/2025 Art. 6) stay unknown for its rows",
+        missing.join(", "),
+        if missing.len() == 1 { "" } else { "s" }
+    )]
+}
+
+fn check_rows(rows: Vec<TypedRow>, units: &UnitIndex, rules: &crate::rules::Rules, rep: &mut Reporter, progress: &mut Progress) -> Vec<Checked> {
     let k_code = pos(COLS, "unit_code");
     let k_year = pos(COLS, "year");
     let k_ref = pos(COLS, "reference_date");
@@ -94,6 +112,8 @@ fn check_rows(rows: Vec<TypedRow>, units: &UnitIndex, rep: &mut Reporter, progre
     .iter()
     .map(|n| pos(COLS, n))
     .collect();
+    let k_users = pos(COLS, "illegal_users_with_records");
+    let k_not_exempt = pos(COLS, "residents_using_not_exempt");
     let k_area = pos(COLS, "plants_destroyed_area_m2");
     let k_count = pos(COLS, "plants_destroyed_count");
     let k_pcases = pos(COLS, "plant_cases");
@@ -112,8 +132,12 @@ fn check_rows(rows: Vec<TypedRow>, units: &UnitIndex, rep: &mut Reporter, progre
             rep.at(line, col(k_ref), format!("reference_date {reference} is not in year {year}"));
             ok = false;
         }
-        let ps = row.date(k_ps).unwrap_or_else(|| NaiveDate::from_ymd_opt(year as i32, 1, 1).unwrap_or(reference));
-        let pe = row.date(k_pe).unwrap_or_else(|| NaiveDate::from_ymd_opt(year as i32, 12, 31).unwrap_or(reference));
+        // The assessment period of the year's rule set (Decision 28/2025: 15/12 of the year
+        // before to 14/12), unless the file says otherwise.
+        let period = rules.for_year(None, year as i32).map_or(crate::rules::Period::CALENDAR, |s| s.period());
+        let (default_start, default_end) = period.of(year as i32);
+        let ps = row.date(k_ps).unwrap_or(default_start);
+        let pe = row.date(k_pe).unwrap_or(default_end);
         if pe < ps {
             rep.at(line, col(k_pe), format!("period_end {pe} is before period_start {ps}"));
             ok = false;
@@ -129,6 +153,20 @@ fn check_rows(rows: Vec<TypedRow>, units: &UnitIndex, rep: &mut Reporter, progre
                 line,
                 col(k_in_comm),
                 format!("addicts_in_community ({c}) exceeds addicts_with_records ({addicts})"),
+            );
+            ok = false;
+        }
+        let with_records = addicts + row.int(k_users).unwrap_or(0);
+        if let Some(n) = row.int(k_not_exempt)
+            && n > with_records
+        {
+            rep.at(
+                line,
+                col(k_not_exempt),
+                format!(
+                    "residents_using_not_exempt ({n}) exceeds addicts_with_records + illegal_users_with_records ({with_records}): \
+                     they are some of the people with records"
+                ),
             );
             ok = false;
         }

@@ -1,5 +1,5 @@
 //! Importing user files into the store: boundaries (GeoJSON), indicators (CSV or Parquet),
-//! crosswalk, recognition events, quotas and province targets (CSV).
+//! crosswalk, recognition events, quotas, province targets and province route designations (CSV).
 //!
 //! Every import follows the same shape: read the whole file, validate every row and collect the
 //! problems as data ([`Problem`]: file, line, column, reason), and only when there are none write
@@ -132,7 +132,7 @@ crate::vocabulary! {
     /// The kinds of file `import` understands.
     pub enum Kind ("import kind") {
         Boundaries = "boundaries", Indicators = "indicators", Crosswalk = "crosswalk", Recognitions = "recognitions",
-        Quotas = "quotas", Targets = "targets", Routes = "routes",
+        Quotas = "quotas", Targets = "targets", Routes = "routes", ProvinceRoutes = "province_routes",
     }
 }
 
@@ -303,4 +303,4 @@ pub use crosswalk::import_crosswalk;
 pub use indicators::{check_csv as check_indicators_csv, import_indicators};
 pub use recognitions::import_recognitions;
 pub use routes::import_routes;
-pub use targets::{import_quotas, import_targets};
+pub use targets::{import_province_routes, import_quotas, import_targets};

@@ -136,6 +136,13 @@ pub struct ColumnMap {
     pub index: Vec<Option<usize>>,
 }
 
+impl ColumnMap {
+    /// Does the file have the column of spec `k`?
+    pub fn has(&self, k: usize) -> bool {
+        self.index.get(k).is_some_and(Option::is_some)
+    }
+}
+
 /// Match the header against the specs: unknown and duplicate columns, and missing required ones,
 /// are problems.
 pub fn map_columns(specs: &[ColumnSpec], table: &RawTable, rep: &mut Reporter) -> ColumnMap {

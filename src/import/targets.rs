@@ -1,12 +1,13 @@
-//! `import quotas` (communes named in a plan for a year) and `import targets` (a province's
-//! registered yearly quota of communes to make drug-free).
+//! `import quotas` (communes named in a plan for a year), `import targets` (a province's
+//! registered yearly quota of communes to make drug-free) and `import province-routes` (a
+//! province's key route designation, Decision 28/2025 Art. 5.6).
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use duckdb::types::Value;
 
-use super::columns::{QUOTA_COLUMNS, TARGET_COLUMNS, pos};
+use super::columns::{PROVINCE_ROUTE_COLUMNS, QUOTA_COLUMNS, TARGET_COLUMNS, pos};
 use super::tabular_file;
 use super::units::UnitIndex;
 use super::write::{self, Batch};
@@ -51,12 +52,28 @@ pub fn import_quotas(store: &Store, input: &Input, opts: &ImportOptions) -> Resu
 }
 
 pub fn import_targets(store: &Store, input: &Input, opts: &ImportOptions) -> Result<ImportReport> {
-    const COLS: &[super::ColumnSpec] = TARGET_COLUMNS;
-    super::run(store, Kind::Targets, input, opts, |conn| {
+    import_province_rows(store, input, opts, Kind::Targets, TARGET_COLUMNS, "province_quota", "target")
+}
+
+pub fn import_province_routes(store: &Store, input: &Input, opts: &ImportOptions) -> Result<ImportReport> {
+    import_province_rows(store, input, opts, Kind::ProvinceRoutes, PROVINCE_ROUTE_COLUMNS, "province_route", "route designation")
+}
+
+/// A file of one row per province and year (`province_code`, `year`, …) into `table`.
+fn import_province_rows(
+    store: &Store,
+    input: &Input,
+    opts: &ImportOptions,
+    kind: Kind,
+    cols: &'static [super::ColumnSpec],
+    table: &'static str,
+    what: &str,
+) -> Result<ImportReport> {
+    super::run(store, kind, input, opts, |conn| {
         let mut rep = Reporter::new(&input.name);
-        let rows = tabular_file::read_csv_typed(&input.bytes, COLS, &mut rep)?;
+        let rows = tabular_file::read_csv_typed(&input.bytes, cols, &mut rep)?;
         let known = province_codes(conn)?;
-        let (k_prov, k_year) = (pos(COLS, "province_code"), pos(COLS, "year"));
+        let (k_prov, k_year) = (pos(cols, "province_code"), pos(cols, "year"));
         let mut out = Vec::new();
         let mut seen: HashMap<(String, i64), u64> = HashMap::new();
         for row in rows {
@@ -66,14 +83,14 @@ pub fn import_targets(store: &Store, input: &Input, opts: &ImportOptions) -> Res
                 continue;
             }
             if let Some(first) = seen.insert((p.to_string(), year), row.line) {
-                rep.at(row.line, row.columns[k_prov], format!("duplicate target for province {p}, {year} (first on line {first})"));
+                rep.at(row.line, row.columns[k_prov], format!("duplicate {what} for province {p}, {year} (first on line {first})"));
                 continue;
             }
             out.push((row.line, row.values));
         }
         rep.check()?;
-        let columns = COLS.iter().map(|c| c.name).collect();
-        let batch = Batch { table: "province_quota", columns, key: &["province_code", "year"], rows: out };
+        let columns = cols.iter().map(|c| c.name).collect();
+        let batch = Batch { table, columns, key: &["province_code", "year"], rows: out };
         let out = write::write(conn, batch, opts.replace, &input.name, opts.progress)?;
         Ok(Written { rows: out.rows, replaced: out.replaced, notes: Vec::new() })
     })

@@ -1,4 +1,4 @@
-//! Evaluating a rule set on one commune-year, in three-valued logic.
+//! Evaluating a rule set on one commune-year (and on one province-year), in three-valued logic.
 //!
 //! Each criterion is true, false or unknown (an input is missing, an unconfirmed threshold could
 //! go either way, or a route scope is not known to count). Per key type, `met_min` counts the
@@ -7,6 +7,10 @@
 //! `met_min` does. Walking from the highest type down, the result is the first certain type when
 //! every higher one is impossible, `none` when all are impossible, and otherwise `undetermined`
 //! with the outcomes still possible (domain.md §5.3).
+//!
+//! Beside the key type: the drug-free check (Art. 6, all of its criteria), and the readings in
+//! force ([`Readings`]). [`decisive_readings`] says which readings decided a result: those whose
+//! opposite setting would give another outcome.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,7 +18,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::{BandMode, Condition, Criterion, Op, RuleSet, Threshold};
+use super::{Aspect, BandMode, Check, Condition, Criterion, Op, Reading, RuleSet, Threshold};
 use crate::vocab::RouteScope;
 
 /// Three-valued truth.
@@ -168,6 +172,16 @@ pub struct CriterionResult {
     pub detail: String,
 }
 
+/// The outcome of a drug-free or province criterion.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub value: Tri,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub because: Option<Because>,
+    pub detail: String,
+}
+
 /// One key type's outcome.
 #[derive(Debug, Clone, Serialize)]
 pub struct TypeResult {
@@ -182,13 +196,35 @@ pub struct TypeResult {
 
 crate::vocabulary! {
     /// The computed key type: a key complex area of type I, II or III, not a key area, or — while
-    /// an input or reading leaves more than one outcome possible — undetermined.
-    pub enum KeyType ("key type") {
-        I = "I",
-        II = "II",
-        III = "III",
-        None = "none",
-        Undetermined = "undetermined",
+    /// an input leaves more than one outcome possible — undetermined.
+    pub enum KeyType ("key type") { I = "I", II = "II", III = "III", None = "none", Undetermined = "undetermined" }
+}
+
+/// The readings an evaluation runs under: the rule set's settings, or any others (to see which
+/// reading decided a result).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Readings(u8);
+
+impl Readings {
+    /// The settings of `set`'s `[interpretations]`.
+    pub fn of(set: &RuleSet) -> Readings {
+        Reading::ALL.iter().filter(|r| set.reading(**r)).fold(Readings(0), |acc, r| acc.with(*r, true))
+    }
+    fn bit(r: Reading) -> u8 {
+        1 << Reading::ALL.iter().position(|x| *x == r).unwrap_or(0)
+    }
+    pub fn on(self, r: Reading) -> bool {
+        self.0 & Self::bit(r) != 0
+    }
+    pub fn with(self, r: Reading, on: bool) -> Readings {
+        if on { Readings(self.0 | Self::bit(r)) } else { Readings(self.0 & !Self::bit(r)) }
+    }
+}
+
+impl Serialize for Readings {
+    /// As `{reading: enabled}`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(Reading::ALL.iter().map(|r| (r.as_str(), self.on(*r))))
     }
 }
 
@@ -205,6 +241,12 @@ pub struct Evaluation {
     pub activity: Option<bool>,
     /// True when the activity assumption ruled every key type out.
     pub ruled_out_by_activity: bool,
+    /// The drug-free criteria (Art. 6), each with its outcome; empty when the rule set has none.
+    pub drug_free: Vec<CheckResult>,
+    /// Art. 6 on the data: all its criteria hold (`None`: the rule set has no drug-free criteria).
+    pub drug_free_check: Option<Tri>,
+    /// The readings in force.
+    pub readings: Readings,
 }
 
 impl Evaluation {
@@ -213,21 +255,39 @@ impl Evaluation {
         self.criteria.iter().filter(|c| c.value == Tri::True).map(|c| c.id.as_str()).collect()
     }
 
+    /// What decided the result: the true criteria of the decided key type (reading higher types
+    /// as meeting lower ones when that reading is in force), or the drug-free criteria when the
+    /// commune meets Art. 6 and is no key area.
+    pub fn reasons(&self) -> Vec<&str> {
+        match self.key_type {
+            KeyType::I | KeyType::II | KeyType::III => {
+                self.criteria.iter().filter(|c| c.key_type == self.key_type && c.value == Tri::True).map(|c| c.id.as_str()).collect()
+            }
+            KeyType::None if self.drug_free_check == Some(Tri::True) => self.drug_free.iter().map(|c| c.id.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Ids of unknown criteria with the reason, e.g. `II.a unknown(threshold)`.
     pub fn unknowns(&self) -> Vec<String> {
+        let one = |id: &str, b: Option<Because>| format!("{id} unknown({})", b.map_or("?".to_string(), |b| b.to_string()));
         self.criteria
             .iter()
             .filter(|c| c.value == Tri::Unknown)
-            .map(|c| format!("{} unknown({})", c.id, c.because.map_or("?".to_string(), |b| b.to_string())))
+            .map(|c| one(&c.id, c.because))
+            .chain(self.drug_free.iter().filter(|c| c.value == Tri::Unknown).map(|c| one(&c.id, c.because)))
             .collect()
     }
 
-    /// Reason codes as one line: `II.b,II.c true; II.a unknown(threshold)`.
+    /// Reason codes as one line: `II.a,II.b,II.c true; I.dd unknown(route)`.
     pub fn reason_codes(&self) -> String {
-        let fired = self.fired();
+        let mut reasons = self.reasons();
+        if reasons.is_empty() {
+            reasons = self.fired();
+        }
         let mut parts = Vec::new();
-        if !fired.is_empty() {
-            parts.push(format!("{} true", fired.join(",")));
+        if !reasons.is_empty() {
+            parts.push(format!("{} true", reasons.join(",")));
         }
         let unknown = self.unknowns();
         if !unknown.is_empty() {
@@ -243,6 +303,11 @@ impl Evaluation {
     pub fn between(&self) -> String {
         self.possible.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("|")
     }
+
+    /// What a status is made of: the possible outcomes and the drug-free check.
+    fn outcome(&self) -> (&[KeyType], Option<Tri>) {
+        (&self.possible, self.drug_free_check)
+    }
 }
 
 fn fmt_num(v: f64) -> String {
@@ -256,9 +321,27 @@ fn fmt_threshold(t: &Threshold) -> String {
     }
 }
 
-/// Compare `v` with a threshold that may be a range; unknown when the range straddles the answer.
-fn compare(v: f64, op: Op, t: &Threshold) -> Tri {
+/// A value known to lie in `[lo, hi]` (equal ends: known exactly).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval {
+    pub lo: f64,
+    pub hi: f64,
+}
+
+impl Interval {
+    pub fn exact(v: f64) -> Interval {
+        Interval { lo: v, hi: v }
+    }
+    fn text(&self) -> String {
+        if self.lo == self.hi { fmt_num(self.lo) } else if self.hi.is_infinite() { format!("≥ {}", fmt_num(self.lo)) } else { format!("{}…{}", fmt_num(self.lo), fmt_num(self.hi)) }
+    }
+}
+
+/// Compare a value in `[a, b]` with a threshold that may be a range; unknown when the answer is
+/// not the same for every value and threshold.
+fn compare(v: Interval, op: Op, t: &Threshold) -> Tri {
     let (lo, hi) = t.bounds();
+    let (a, b) = (v.lo, v.hi);
     let decide = |all_true: bool, all_false: bool| {
         if all_true {
             Tri::True
@@ -269,28 +352,48 @@ fn compare(v: f64, op: Op, t: &Threshold) -> Tri {
         }
     };
     match op {
-        Op::Ge => decide(v >= hi, v < lo),
-        Op::Gt => decide(v > hi, v <= lo),
-        Op::Le => decide(v <= lo, v > hi),
-        Op::Lt => decide(v < lo, v >= hi),
-        Op::Eq => decide(lo == hi && v == lo, v < lo || v > hi),
+        Op::Ge => decide(a >= hi, b < lo),
+        Op::Gt => decide(a > hi, b <= lo),
+        Op::Le => decide(b <= lo, a > hi),
+        Op::Lt => decide(b < lo, a >= hi),
+        Op::Eq => decide(lo == hi && a == lo && b == lo, b < lo || a > hi),
         // A band is two comparisons (see eval_condition).
         Op::Band => Tri::Unknown,
     }
 }
 
-fn eval_condition(c: &Condition, inputs: &Inputs, band_mode: BandMode) -> (Tri, Option<Because>, String) {
-    let Some(&v) = inputs.values.get(&c.field) else {
+/// How an evaluation reads its inputs: a field's value as an interval (`None`: missing), and the
+/// route designation.
+pub trait Source {
+    fn value(&self, field: &str) -> Option<Interval>;
+    fn route(&self) -> Option<RouteScope>;
+}
+
+impl Source for Inputs {
+    fn value(&self, field: &str) -> Option<Interval> {
+        self.values.get(field).map(|v| Interval::exact(*v))
+    }
+    fn route(&self) -> Option<RouteScope> {
+        self.key_route_scope
+    }
+}
+
+fn eval_condition(c: &Condition, src: &dyn Source, band_mode: BandMode, readings: Readings) -> (Tri, Option<Because>, String) {
+    let Some(v) = src.value(&c.field) else {
         return (Tri::Unknown, Some(Because::Input), format!("{} missing", c.field));
     };
+    // "Some, but below": under the reading, the value must also be above zero.
+    let positive = c.positive_under.is_some_and(|r| readings.on(r));
+    let above_zero = if positive { compare(v, Op::Gt, &Threshold::Exact(0.0)) } else { Tri::True };
+    let zero_note = if positive { "0 < " } else { "" };
     if c.op == Op::Band {
-        let mut r = Tri::True;
+        let mut r = above_zero;
         let mut parts = Vec::new();
         if let Some(low) = &c.low {
             r = r.and(compare(v, Op::Ge, low));
             parts.push(format!("{} ≤", fmt_threshold(low)));
         }
-        parts.push(format!("{} {}", c.field, fmt_num(v)));
+        parts.push(format!("{} {}", c.field, v.text()));
         if band_mode == BandMode::Strict
             && let Some(high) = &c.high
         {
@@ -298,34 +401,109 @@ fn eval_condition(c: &Condition, inputs: &Inputs, band_mode: BandMode) -> (Tri, 
             parts.push(format!("< {}", fmt_threshold(high)));
         }
         let because = (r == Tri::Unknown).then_some(Because::Threshold);
-        return (r, because, parts.join(" "));
+        return (r, because, format!("{zero_note}{}", parts.join(" ")));
     }
     let Some(t) = &c.value else {
         return (Tri::Unknown, Some(Because::Threshold), format!("{}: no threshold", c.field));
     };
-    let r = compare(v, c.op, t);
+    let r = above_zero.and(compare(v, c.op, t));
     let because = (r == Tri::Unknown).then_some(Because::Threshold);
-    (r, because, format!("{} {} {} {}", c.field, fmt_num(v), c.op, fmt_threshold(t)))
+    (r, because, format!("{zero_note}{} {} {} {}", c.field, v.text(), c.op, fmt_threshold(t)))
 }
 
-fn letter(id: &str) -> &str {
-    id.rsplit('.').next().unwrap_or(id)
+/// Conditions combined: any of them (`all = false`) or all of them.
+fn eval_conditions(conds: &[&Condition], all: bool, src: &dyn Source, band_mode: BandMode, readings: Readings) -> (Tri, Option<Because>, String) {
+    let mut value = if all { Tri::True } else { Tri::False };
+    let mut because = None;
+    let mut details = Vec::new();
+    for cond in conds {
+        let (r, b, d) = eval_condition(cond, src, band_mode, readings);
+        value = if all { value.and(r) } else { value.or(r) };
+        if r == Tri::Unknown && because.is_none() {
+            because = b;
+        }
+        details.push(d);
+    }
+    if value != Tri::Unknown {
+        because = None;
+    }
+    (value, because, details.join(if all { " and " } else { " or " }))
 }
 
-/// Evaluate `set` on `inputs`.
+/// Route scopes that count for a rule listing `on_route`, under the readings.
+fn counting_scopes(on_route: &[RouteScope], readings: Readings) -> Vec<RouteScope> {
+    let mut scopes = on_route.to_vec();
+    if readings.on(Reading::TransnationalCountsAsInterProvincial)
+        && scopes.contains(&RouteScope::InterProvincial)
+        && !scopes.contains(&RouteScope::Transnational)
+    {
+        scopes.push(RouteScope::Transnational);
+    }
+    scopes
+}
+
+/// Whether the designation is one of `scopes`: unknown when not designated (or not known to
+/// count), false when designated otherwise.
+fn on_route(scope: Option<RouteScope>, scopes: &[RouteScope], uncertain: &[RouteScope]) -> Tri {
+    let scope = scope.unwrap_or(RouteScope::Unknown);
+    if scopes.contains(&scope) {
+        Tri::True
+    } else if scope == RouteScope::Unknown || uncertain.contains(&scope) {
+        Tri::Unknown
+    } else {
+        Tri::False
+    }
+}
+
+/// Evaluate a drug-free or province criterion.
+pub fn eval_check(c: &Check, src: &dyn Source, band_mode: BandMode, readings: Readings) -> CheckResult {
+    let mut parts: Vec<(Tri, Option<Because>, String)> = Vec::new();
+    if let Some(cond) = &c.condition {
+        parts.push(eval_condition(cond, src, band_mode, readings));
+    }
+    if !c.any_of.is_empty() {
+        parts.push(eval_conditions(&c.any_of.iter().collect::<Vec<_>>(), false, src, band_mode, readings));
+    }
+    if !c.all_of.is_empty() {
+        parts.push(eval_conditions(&c.all_of.iter().collect::<Vec<_>>(), true, src, band_mode, readings));
+    }
+    if !c.route_in.is_empty() {
+        let scopes = counting_scopes(&c.route_in, readings);
+        let v = on_route(src.route(), &scopes, &[]);
+        let scope = src.route().unwrap_or(RouteScope::Unknown);
+        parts.push((v, (v == Tri::Unknown).then_some(Because::Route), format!("route {scope} in {}", scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("|"))));
+    }
+    let value = parts.iter().fold(Tri::True, |acc, p| acc.and(p.0));
+    let because = if value == Tri::Unknown { parts.iter().find_map(|p| p.1) } else { None };
+    CheckResult { id: c.id.clone(), value, because, detail: parts.into_iter().map(|p| p.2).collect::<Vec<_>>().join(" and ") }
+}
+
+/// Evaluate `set` on `inputs` under the set's own readings.
 pub fn evaluate(set: &RuleSet, inputs: &Inputs) -> Evaluation {
+    evaluate_with(set, inputs, Readings::of(set))
+}
+
+/// The index of a key type in the rule set (0 = the highest).
+fn rank_in(set: &RuleSet, k: KeyType) -> usize {
+    set.types.iter().position(|t| t.key == k).unwrap_or(usize::MAX)
+}
+
+/// Evaluate `set` on `inputs` under `readings`.
+pub fn evaluate_with(set: &RuleSet, inputs: &Inputs, readings: Readings) -> Evaluation {
     let mut results: Vec<CriterionResult> = Vec::new();
     // Plain criteria first; route criteria count them.
     for c in set.criteria.iter().filter(|c| c.route.is_none()) {
-        results.push(eval_plain(c, inputs, set.band_mode));
+        results.push(eval_plain(c, inputs, set.band_mode, readings));
     }
+    let plain: Vec<(&Criterion, Tri)> =
+        set.criteria.iter().filter(|c| c.route.is_none()).zip(&results).map(|(c, r)| (c, r.value)).collect();
     for c in set.criteria.iter().filter(|c| c.route.is_some()) {
-        results.push(eval_route(c, set, &results, inputs));
+        results.push(eval_route(c, set, &plain, inputs, readings));
     }
     // Keep the file's order for display.
     results.sort_by_key(|r| set.criteria.iter().position(|c| c.id == r.id));
 
-    let activity = set.activity_required.as_ref().map(|a| {
+    let activity = set.activity_required.as_ref().and_then(|a| {
         let vals: Vec<Option<f64>> = a.fields.iter().map(|f| inputs.values.get(f).copied()).collect();
         if vals.iter().any(|v| v.is_some_and(|x| x > 0.0)) {
             Some(true)
@@ -335,35 +513,9 @@ pub fn evaluate(set: &RuleSet, inputs: &Inputs) -> Evaluation {
             None
         }
     });
-    let ruled_out =
-        set.activity_required.as_ref().is_some_and(|a| a.enabled) && activity.flatten() == Some(false);
+    let ruled_out = set.activity_required.as_ref().is_some_and(|a| a.enabled) && activity == Some(false);
 
-    let mut types = Vec::new();
-    for (k, t) in set.types.iter().enumerate() {
-        // Each of this type's criteria, by letter; with `higher_type_counts`, meeting the same
-        // letter at a higher type counts too (2 locations meet type I (b), hence type II (b)).
-        let higher: Vec<KeyType> = set.types[..k].iter().map(|h| h.key).collect();
-        let values: Vec<Tri> = results
-            .iter()
-            .filter(|r| r.key_type == t.key)
-            .map(|r| {
-                if !set.higher_type_counts {
-                    return r.value;
-                }
-                results
-                    .iter()
-                    .filter(|h| higher.contains(&h.key_type) && letter(&h.id) == letter(&r.id))
-                    .fold(r.value, |acc, h| acc.or(h.value))
-            })
-            .collect();
-        let met_min = values.iter().filter(|v| **v == Tri::True).count() as u32;
-        let unknown = values.iter().filter(|v| **v == Tri::Unknown).count() as u32;
-        let met_max = t.criteria_known.then_some(met_min + unknown);
-        let possible = !ruled_out && met_max.is_none_or(|m| m >= t.min_criteria);
-        let certain = !ruled_out && t.criteria_known && met_min >= t.min_criteria;
-        types.push(TypeResult { key: t.key, min_criteria: t.min_criteria, met_min, met_max, possible, certain });
-    }
-
+    let types = type_results(set, &results, ruled_out, readings);
     let mut possible = Vec::new();
     let mut decided = false;
     for t in &types {
@@ -379,6 +531,27 @@ pub fn evaluate(set: &RuleSet, inputs: &Inputs) -> Evaluation {
     if !decided {
         possible.push(KeyType::None);
     }
+
+    let drug_free: Vec<CheckResult> =
+        set.drug_free.iter().flat_map(|d| &d.criteria).map(|c| eval_check(c, inputs, set.band_mode, readings)).collect();
+    let drug_free_check = set.drug_free.as_ref().map(|_| drug_free.iter().fold(Tri::True, |acc, c| acc.and(c.value)));
+    // A commune meeting Art. 6 is a drug-free candidate, not type III; while Art. 6 is unknown it
+    // may be either.
+    if readings.on(Reading::DrugFreeBeforeTypeIii)
+        && let Some(df) = drug_free_check
+        && let Some(i) = possible.iter().position(|k| *k == KeyType::III)
+    {
+        match df {
+            Tri::True => {
+                possible.remove(i);
+                if !possible.contains(&KeyType::None) {
+                    possible.push(KeyType::None);
+                }
+            }
+            Tri::Unknown if !possible.contains(&KeyType::None) => possible.push(KeyType::None),
+            _ => {}
+        }
+    }
     let key_type = if let [only] = possible[..] { only } else { KeyType::Undetermined };
     Evaluation {
         ruleset_id: set.id.clone(),
@@ -386,43 +559,66 @@ pub fn evaluate(set: &RuleSet, inputs: &Inputs) -> Evaluation {
         types,
         key_type,
         possible,
-        activity: activity.flatten(),
+        activity,
         ruled_out_by_activity: ruled_out,
+        drug_free,
+        drug_free_check,
+        readings,
     }
 }
 
-fn eval_plain(c: &Criterion, inputs: &Inputs, band_mode: BandMode) -> CriterionResult {
+/// Per key type, from the highest: criteria met (at least, at most), possible, certain. With
+/// [`Reading::HigherTypeCounts`], a criterion met at a higher type on the same aspect counts too
+/// (two locations meet type I (b), hence type II (b) although 2 is not "exactly 1").
+fn type_results(set: &RuleSet, results: &[CriterionResult], ruled_out: bool, readings: Readings) -> Vec<TypeResult> {
+    let aspect_of = |id: &str| set.criteria.iter().find(|c| c.id == id).map(|c| c.aspect);
+    let mut types = Vec::new();
+    for (k, t) in set.types.iter().enumerate() {
+        let higher: Vec<KeyType> = set.types[..k].iter().map(|h| h.key).collect();
+        let values: Vec<Tri> = results
+            .iter()
+            .filter(|r| r.key_type == t.key)
+            .map(|r| {
+                if !readings.on(Reading::HigherTypeCounts) {
+                    return r.value;
+                }
+                results
+                    .iter()
+                    .filter(|h| higher.contains(&h.key_type) && aspect_of(&h.id) == aspect_of(&r.id))
+                    .fold(r.value, |acc, h| acc.or(h.value))
+            })
+            .collect();
+        let met_min = values.iter().filter(|v| **v == Tri::True).count() as u32;
+        let unknown = values.iter().filter(|v| **v == Tri::Unknown).count() as u32;
+        let met_max = t.criteria_known.then_some(met_min + unknown);
+        let possible = !ruled_out && met_max.is_none_or(|m| m >= t.min_criteria);
+        let certain = !ruled_out && t.criteria_known && met_min >= t.min_criteria;
+        types.push(TypeResult { key: t.key, min_criteria: t.min_criteria, met_min, met_max, possible, certain });
+    }
+    types
+}
+
+fn eval_plain(c: &Criterion, inputs: &Inputs, band_mode: BandMode, readings: Readings) -> CriterionResult {
     let conditions: Vec<&Condition> = c.condition.iter().chain(&c.any_of).collect();
-    let mut value = Tri::False;
-    let mut because = None;
-    let mut details = Vec::new();
-    for cond in conditions {
-        let (r, b, d) = eval_condition(cond, inputs, band_mode);
-        value = value.or(r);
-        if r == Tri::Unknown && because.is_none() {
-            because = b;
-        }
-        details.push(d);
-    }
-    if value != Tri::Unknown {
-        because = None;
-    }
-    CriterionResult { id: c.id.clone(), key_type: c.key_type, value, because, detail: details.join(" or ") }
+    let (value, because, detail) = eval_conditions(&conditions, false, inputs, band_mode, readings);
+    CriterionResult { id: c.id.clone(), key_type: c.key_type, value, because, detail }
 }
 
-fn eval_route(c: &Criterion, set: &RuleSet, plain: &[CriterionResult], inputs: &Inputs) -> CriterionResult {
+/// "Meets at least N criteria of type T or higher and lies on a counting key route": criteria are
+/// counted by aspect, each aspect once, met when any criterion of that aspect at type T or above is.
+fn eval_route(c: &Criterion, set: &RuleSet, plain: &[(&Criterion, Tri)], inputs: &Inputs, readings: Readings) -> CriterionResult {
     let Some(route) = &c.route else {
         return CriterionResult { id: c.id.clone(), key_type: c.key_type, value: Tri::Unknown, because: None, detail: String::new() };
     };
-    // Criteria of type III or higher, counted by letter: (a) is met if any type's (a) is.
-    let mut letters: BTreeMap<&str, Tri> = BTreeMap::new();
-    for r in plain {
-        let e = letters.entry(letter(&r.id)).or_insert(Tri::False);
-        *e = e.or(r.value);
+    let ceiling = rank_in(set, route.of_type);
+    let mut aspects: BTreeMap<Aspect, Tri> = BTreeMap::new();
+    for (crit, v) in plain.iter().filter(|(crit, _)| rank_in(set, crit.key_type) <= ceiling) {
+        let e = aspects.entry(crit.aspect).or_insert(Tri::False);
+        *e = e.or(*v);
     }
-    let met_min = letters.values().filter(|v| **v == Tri::True).count() as u32;
-    let unbounded = set.types.iter().any(|t| !t.criteria_known);
-    let met_max = met_min + letters.values().filter(|v| **v == Tri::Unknown).count() as u32;
+    let met_min = aspects.values().filter(|v| **v == Tri::True).count() as u32;
+    let unbounded = set.types.iter().filter(|t| rank_in(set, t.key) <= ceiling).any(|t| !t.criteria_known);
+    let met_max = met_min + aspects.values().filter(|v| **v == Tri::Unknown).count() as u32;
     let count = if met_min >= route.min_criteria {
         Tri::True
     } else if !unbounded && met_max < route.min_criteria {
@@ -430,31 +626,90 @@ fn eval_route(c: &Criterion, set: &RuleSet, plain: &[CriterionResult], inputs: &
     } else {
         Tri::Unknown
     };
-    let scope = inputs.key_route_scope.unwrap_or(RouteScope::Unknown);
-    let on = if route.on_route.contains(&scope) {
-        Tri::True
-    } else if scope == RouteScope::Unknown || route.uncertain.contains(&scope) {
-        Tri::Unknown
-    } else {
-        Tri::False
-    };
+    let scopes = counting_scopes(&route.on_route, readings);
+    let on = on_route(inputs.key_route_scope, &scopes, &route.uncertain);
     let value = count.and(on);
     let because = match value {
         Tri::Unknown if on == Tri::Unknown => Some(Because::Route),
         Tri::Unknown => Some(Because::Dependent),
         _ => None,
     };
-    let fired: BTreeSet<&str> = letters.iter().filter(|(_, v)| **v == Tri::True).map(|(k, _)| *k).collect();
+    let fired: BTreeSet<&str> = aspects.iter().filter(|(_, v)| **v == Tri::True).map(|(k, _)| k.as_str()).collect();
+    let scope = inputs.key_route_scope.unwrap_or(RouteScope::Unknown);
     CriterionResult {
         id: c.id.clone(),
         key_type: c.key_type,
         value,
         because,
         detail: format!(
-            "criteria met {} (≥ {} needed: {}), key_route_scope {scope}",
+            "criteria of type {} or higher met: {} (≥ {} needed: {}), key_route_scope {scope}",
+            route.of_type,
             met_min,
             route.min_criteria,
             fired.into_iter().collect::<Vec<_>>().join(",")
         ),
     }
+}
+
+/// The readings that decided `set`'s result on `inputs`: each one whose opposite setting (the
+/// others as in the set) gives other possible outcomes or another drug-free check.
+pub fn decisive_readings(set: &RuleSet, inputs: &Inputs) -> Vec<Reading> {
+    let base = Readings::of(set);
+    let now = evaluate_with(set, inputs, base);
+    set.interpretations
+        .keys()
+        .copied()
+        .filter(|r| {
+            let flipped = evaluate_with(set, inputs, base.with(*r, !base.on(*r)));
+            flipped.outcome() != now.outcome()
+        })
+        .collect()
+}
+
+/// Sums over a province's communes for one year, and its route designation: what Art. 5 reads.
+/// A sum over communes some of which have no figures is known only as a lower bound.
+#[derive(Debug, Clone, Default)]
+pub struct ProvinceInputs {
+    /// Field → interval (sums, rates, the share of type I and II communes).
+    pub values: BTreeMap<&'static str, Interval>,
+    pub route_scope: Option<RouteScope>,
+}
+
+impl Source for ProvinceInputs {
+    fn value(&self, field: &str) -> Option<Interval> {
+        self.values.get(field).copied()
+    }
+    fn route(&self) -> Option<RouteScope> {
+        self.route_scope
+    }
+}
+
+/// A province-year under Art. 5: each criterion, how many are met (at least, at most), and
+/// whether the province is a key complex area (true when at least `min_criteria` are certainly
+/// met, false when they cannot be, unknown between).
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvinceEvaluation {
+    pub ruleset_id: String,
+    pub criteria: Vec<CheckResult>,
+    pub min_criteria: u32,
+    pub met_min: u32,
+    pub met_max: u32,
+    pub key: Tri,
+}
+
+/// Evaluate the province criteria of `set` (None when it has none).
+pub fn evaluate_province(set: &RuleSet, inputs: &ProvinceInputs) -> Option<ProvinceEvaluation> {
+    let p = set.province.as_ref()?;
+    let readings = Readings::of(set);
+    let criteria: Vec<CheckResult> = p.criteria.iter().map(|c| eval_check(c, inputs, set.band_mode, readings)).collect();
+    let met_min = criteria.iter().filter(|c| c.value == Tri::True).count() as u32;
+    let met_max = met_min + criteria.iter().filter(|c| c.value == Tri::Unknown).count() as u32;
+    let key = if met_min >= p.min_criteria {
+        Tri::True
+    } else if met_max < p.min_criteria {
+        Tri::False
+    } else {
+        Tri::Unknown
+    };
+    Some(ProvinceEvaluation { ruleset_id: set.id.clone(), criteria, min_criteria: p.min_criteria, met_min, met_max, key })
 }

@@ -2,10 +2,13 @@
 //! set applies to which year, and how key types map to map statuses. Pure: no I/O beyond reading
 //! the rule files, no store.
 //!
-//! Thresholds the sources confirm are numbers; thresholds they do not confirm are ranges of
-//! plausible values, and a criterion is decided only when its answer is the same for every value
-//! in the range ([`eval`]). That is how an unconfirmed threshold is kept from silently deciding a
-//! status while zero plants is still "below the plant threshold", whatever it turns out to be.
+//! A rule set holds the commune criteria by key type (each with the article and point it comes
+//! from), the drug-free criteria (Decision 28/2025 Art. 6), the province-level criteria (Art. 5),
+//! the assessment period (Art. 7.1) and the **readings** ([`Reading`]) the text leaves open — named
+//! switches, each with its reason, whose values every evaluation records and whose effect on a
+//! result is shown ([`eval::decisive_readings`]). A threshold the sources do not confirm is a range
+//! of plausible values, and a criterion is decided only when its answer is the same for every
+//! value in the range ([`eval`]); a missing input is unknown, never false.
 
 pub mod eval;
 pub mod status;
@@ -19,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::vocab::RouteScope;
 
-pub use eval::{Evaluation, Inputs, KeyType, Tri, Values, evaluate};
+pub use eval::{Evaluation, Inputs, KeyType, ProvinceEvaluation, Readings, Tri, Values, evaluate, evaluate_province};
 
 /// `data/rules/` as built into the binary.
 pub static RULES_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/data/rules");
@@ -74,6 +77,104 @@ crate::vocabulary! {
     }
 }
 
+crate::vocabulary! {
+    /// What a criterion measures. Criteria of different key types on the same aspect are one
+    /// criterion at different levels: with [`Reading::HigherTypeCounts`] meeting it at a higher
+    /// type meets it for the lower ones, and the route criteria count aspects, not criteria.
+    pub enum Aspect ("criterion aspect") {
+        Rate = "rate", Locations = "locations", Arrests = "arrests", Plants = "plants",
+        Addicts = "addicts", Hotspots = "hotspots", Route = "route",
+    }
+}
+
+crate::vocabulary! {
+    /// A reading the decision's text leaves open (domain.md §1.3, §1.5, §5.4): a named switch of the
+    /// rule set, recorded with every evaluation.
+    pub enum Reading ("interpretation") {
+        /// A criterion met at a higher type also counts for the lower types.
+        HigherTypeCounts = "higher_type_counts",
+        /// Type III's "below" criteria count only when the value is above zero.
+        TypeIiiRequiresActivity = "type_iii_requires_activity",
+        /// A transnational key route counts as an inter-provincial one.
+        TransnationalCountsAsInterProvincial = "transnational_counts_as_inter_provincial",
+        /// A commune meeting Art. 6 is a drug-free candidate, not type III.
+        DrugFreeBeforeTypeIii = "drug_free_before_type_iii",
+    }
+}
+
+/// A reading's setting in a rule set, with why it is read so.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Interpretation {
+    pub enabled: bool,
+    /// Why this reading, in one line (shown in the commune panel and the API).
+    pub reason: String,
+    /// The reading as the panel names it: "loại III theo cách hiểu: chỉ tính khi có phát sinh".
+    pub label_vi: String,
+    pub label_en: String,
+}
+
+/// A month and day, written `MM-DD` in the rule files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MonthDay {
+    pub month: u32,
+    pub day: u32,
+}
+
+impl MonthDay {
+    fn parse(s: &str) -> Option<MonthDay> {
+        let (m, d) = s.split_once('-')?;
+        let md = MonthDay { month: m.parse().ok()?, day: d.parse().ok()? };
+        NaiveDate::from_ymd_opt(2024, md.month, md.day).map(|_| md)
+    }
+}
+
+impl Serialize for MonthDay {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{:02}-{:02}", self.month, self.day))
+    }
+}
+
+impl<'de> Deserialize<'de> for MonthDay {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<MonthDay, D::Error> {
+        let s = String::deserialize(d)?;
+        MonthDay::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("expected a month and day MM-DD, got '{s}'")))
+    }
+}
+
+/// The assessment period of a year: from `start` (in the year before, when it falls after `end`)
+/// to `end` of the year (Decision 28/2025 Art. 7.1: 15 December – 14 December).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Period {
+    pub start: MonthDay,
+    pub end: MonthDay,
+    #[serde(default)]
+    pub citation: Option<String>,
+}
+
+impl Period {
+    /// The calendar year, for rule sets that name no period.
+    pub const CALENDAR: Period = Period { start: MonthDay { month: 1, day: 1 }, end: MonthDay { month: 12, day: 31 }, citation: None };
+
+    /// Is `date` inside `year`'s period?
+    pub fn contains(&self, year: i32, date: NaiveDate) -> bool {
+        let (a, b) = self.of(year);
+        (a..=b).contains(&date)
+    }
+
+    /// The first and last day of `year`'s period.
+    pub fn of(&self, year: i32) -> (NaiveDate, NaiveDate) {
+        let start_year = if self.start > self.end { year - 1 } else { year };
+        let day = |y: i32, md: MonthDay| NaiveDate::from_ymd_opt(y, md.month, md.day).unwrap_or_else(|| NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or_default());
+        (day(start_year, self.start), day(year, self.end))
+    }
+
+    /// The period as people write it: `Kỳ 15/12/2025–14/12/2026` / `Period 15/12/2025–14/12/2026`.
+    pub fn label(&self, year: i32, english: bool) -> String {
+        let (a, b) = self.of(year);
+        format!("{} {}–{}", if english { "Period" } else { "Kỳ" }, a.format("%d/%m/%Y"), b.format("%d/%m/%Y"))
+    }
+}
+
 /// A comparison on one input field.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Condition {
@@ -90,12 +191,20 @@ pub struct Condition {
     pub shown: Option<f64>,
     #[serde(default)]
     pub confirmed: Option<Confirmed>,
+    /// Under this reading (when enabled) the value must also be above zero: "below 0.1 %" then
+    /// means "some, but below 0.1 %".
+    #[serde(default)]
+    pub positive_under: Option<Reading>,
 }
 
-/// "Meets at least `min_criteria` criteria of type III or higher and lies on a key route".
+/// "Meets at least `min_criteria` criteria of type `of_type` or higher and lies on a key route".
+/// Criteria are counted by [`Aspect`]; with [`Reading::TransnationalCountsAsInterProvincial`] a
+/// transnational route counts wherever an inter-provincial one does.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RouteRule {
     pub min_criteria: u32,
+    /// Criteria of this type or a higher one count (`II` for type I's (đ), `III` for type II's).
+    pub of_type: KeyType,
     /// Route scopes that count.
     #[serde(default)]
     pub on_route: Vec<RouteScope>,
@@ -115,6 +224,7 @@ pub struct Criterion {
     pub confirmed: Confirmed,
     #[serde(default)]
     pub citation: String,
+    pub aspect: Aspect,
     /// A single comparison (flattened: field, op, value …).
     #[serde(flatten)]
     pub condition: Option<Condition>,
@@ -123,6 +233,46 @@ pub struct Criterion {
     pub any_of: Vec<Condition>,
     #[serde(default)]
     pub route: Option<RouteRule>,
+}
+
+/// A criterion that is not one of a key type's: the drug-free conditions (Art. 6) and the
+/// province criteria (Art. 5). One comparison, or any/all of several, or the route designation
+/// being one of `route_in`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Check {
+    pub id: String,
+    pub label_vi: String,
+    pub label_en: String,
+    pub confirmed: Confirmed,
+    #[serde(default)]
+    pub citation: String,
+    #[serde(flatten)]
+    pub condition: Option<Condition>,
+    #[serde(default)]
+    pub any_of: Vec<Condition>,
+    #[serde(default)]
+    pub all_of: Vec<Condition>,
+    /// True when the route designation is one of these.
+    #[serde(default)]
+    pub route_in: Vec<RouteScope>,
+}
+
+/// The drug-free criteria: all must hold (Art. 6).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DrugFreeRules {
+    #[serde(default)]
+    pub citation: String,
+    pub criteria: Vec<Check>,
+}
+
+/// Province-level key complex areas: at least `min_criteria` of the criteria (Art. 5), computed on
+/// sums over the province's communes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProvinceRules {
+    pub min_criteria: u32,
+    #[serde(default)]
+    pub citation: String,
+    pub criteria: Vec<Check>,
 }
 
 /// A key type and how many of its criteria make it.
@@ -142,7 +292,9 @@ fn yes() -> bool {
     true
 }
 
-/// The assumption that a commune without drug activity is not a key area.
+/// Which inputs record drug activity, and whether a commune with none cannot be a key area (an
+/// assumption for rule sets whose lower types are unknown; `enabled = false` records activity only,
+/// for the map status).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ActivityRequired {
     pub enabled: bool,
@@ -164,13 +316,20 @@ pub struct RuleSet {
     #[serde(default)]
     pub source_url: String,
     pub band_mode: BandMode,
-    /// Meeting a criterion at a higher type also meets it for a lower type ([Proposal]).
-    #[serde(default = "yes")]
-    pub higher_type_counts: bool,
+    /// The assessment period (absent: the calendar year).
+    #[serde(default)]
+    pub period: Option<Period>,
+    /// The readings the text leaves open, by name.
+    #[serde(default)]
+    pub interpretations: BTreeMap<Reading, Interpretation>,
     pub types: Vec<TypeRule>,
     #[serde(default)]
     pub activity_required: Option<ActivityRequired>,
     pub criteria: Vec<Criterion>,
+    #[serde(default)]
+    pub drug_free: Option<DrugFreeRules>,
+    #[serde(default)]
+    pub province: Option<ProvinceRules>,
 }
 
 /// One row of `applicability.toml`.
@@ -347,29 +506,59 @@ impl RuleSet {
             if !self.types.iter().any(|t| t.key == c.key_type) {
                 return Err(format!("criterion {} has type {}, which [[types]] does not define", c.id, c.key_type));
             }
+            if let Some(r) = &c.route
+                && !self.types.iter().any(|t| t.key == r.of_type)
+            {
+                return Err(format!("criterion {}: route.of_type {} is not a type of the rule set", c.id, r.of_type));
+            }
             let conditions: Vec<&Condition> = c.condition.iter().chain(&c.any_of).collect();
             if conditions.is_empty() && c.route.is_none() {
                 return Err(format!("criterion {} has no condition (field/op, any_of or route)", c.id));
             }
-            for cond in conditions {
-                let confirmed = cond.confirmed.unwrap_or(c.confirmed);
-                let thresholds = [cond.value, cond.low, cond.high];
-                if confirmed == Confirmed::False && thresholds.iter().flatten().any(|t| matches!(t, Threshold::Exact(_)))
-                    && cond.op != Op::Band
-                {
-                    return Err(format!(
-                        "criterion {}: an unconfirmed threshold must be a range [lowest, highest], not a number",
-                        c.id
-                    ));
-                }
-                match cond.op {
-                    Op::Band if cond.low.is_some() || cond.high.is_some() => {}
-                    Op::Band => return Err(format!("criterion {}: operator band needs low and/or high", c.id)),
-                    Op::Ge | Op::Gt | Op::Le | Op::Lt | Op::Eq if cond.value.is_some() => {}
-                    other => return Err(format!("criterion {}: operator '{other}' needs a value", c.id)),
-                }
+            check_conditions(&c.id, c.confirmed, &conditions)?;
+        }
+        let checks = self.drug_free.iter().flat_map(|d| &d.criteria).chain(self.province.iter().flat_map(|p| &p.criteria));
+        for c in checks {
+            let conditions: Vec<&Condition> = c.condition.iter().chain(&c.any_of).chain(&c.all_of).collect();
+            if conditions.is_empty() && c.route_in.is_empty() {
+                return Err(format!("criterion {} has no condition (field/op, any_of, all_of or route_in)", c.id));
+            }
+            check_conditions(&c.id, c.confirmed, &conditions)?;
+        }
+        for cond in self.criteria.iter().flat_map(|c| c.condition.iter().chain(&c.any_of)) {
+            if let Some(r) = cond.positive_under
+                && !self.interpretations.contains_key(&r)
+            {
+                return Err(format!("a condition on {} names the reading {r}, which [interpretations] does not set", cond.field));
             }
         }
         Ok(())
     }
+
+    /// Is a reading enabled in this rule set? (A reading the set does not name is off.)
+    pub fn reading(&self, r: Reading) -> bool {
+        self.interpretations.get(&r).is_some_and(|i| i.enabled)
+    }
+
+    /// The assessment period of the rule set (the calendar year when it names none).
+    pub fn period(&self) -> Period {
+        self.period.clone().unwrap_or(Period::CALENDAR)
+    }
+}
+
+fn check_conditions(id: &str, confirmed: Confirmed, conditions: &[&Condition]) -> std::result::Result<(), String> {
+    for cond in conditions {
+        let confirmed = cond.confirmed.unwrap_or(confirmed);
+        let thresholds = [cond.value, cond.low, cond.high];
+        if confirmed == Confirmed::False && thresholds.iter().flatten().any(|t| matches!(t, Threshold::Exact(_))) && cond.op != Op::Band {
+            return Err(format!("criterion {id}: an unconfirmed threshold must be a range [lowest, highest], not a number"));
+        }
+        match cond.op {
+            Op::Band if cond.low.is_some() || cond.high.is_some() => {}
+            Op::Band => return Err(format!("criterion {id}: operator band needs low and/or high")),
+            Op::Ge | Op::Gt | Op::Le | Op::Lt | Op::Eq if cond.value.is_some() => {}
+            other => return Err(format!("criterion {id}: operator '{other}' needs a value")),
+        }
+    }
+    Ok(())
 }

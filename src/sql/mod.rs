@@ -47,6 +47,8 @@ pub const RELATIONS: &[Relation] = &[
     Relation { name: "classification", sql: include_str!("relations/classification.sql"), scope: ScopeBy::Unit },
     Relation { name: "conversion", sql: include_str!("relations/conversion.sql"), scope: ScopeBy::Unit },
     Relation { name: "province_progress", sql: include_str!("relations/province_progress.sql"), scope: ScopeBy::Province },
+    Relation { name: "province_classification", sql: include_str!("relations/province_classification.sql"), scope: ScopeBy::Province },
+    Relation { name: "province_route", sql: include_str!("relations/province_route.sql"), scope: ScopeBy::Province },
     Relation { name: "crosswalk", sql: include_str!("relations/crosswalk.sql"), scope: ScopeBy::NewUnit },
     Relation { name: "recognition_event", sql: include_str!("relations/recognition_event.sql"), scope: ScopeBy::Unit },
     Relation { name: "quota_assignment", sql: include_str!("relations/quota_assignment.sql"), scope: ScopeBy::Unit },

@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 5, name: "plans", sql: include_str!("migrations/0005_plans.sql") },
     Migration { version: 6, name: "access", sql: include_str!("migrations/0006_access.sql") },
     Migration { version: 7, name: "progress_decimal", sql: include_str!("migrations/0007_progress_decimal.sql") },
+    Migration { version: 8, name: "decision_28_as_written", sql: include_str!("migrations/0008_decision_28_as_written.sql") },
 ];
 
 fn checksum(sql: &str) -> String {

@@ -5,7 +5,13 @@
 //! - one province converts steadily toward the national target (≈ 20 % drug-free in 2025,
 //!   ≈ 30 % in 2026), one lags, one converts and then relapses (2024);
 //! - recognition events per year with decision numbers; commune quota assignments and province
-//!   targets for 2025 and 2026.
+//!   targets for 2025 and 2026;
+//! - from 2025, the inputs of the drug-free criteria (Decision 28/2025 Art. 6): approved communes
+//!   meet them; in every province a few quiet communes meet them too but are not yet approved
+//!   (drug-free candidates); in 2026 two approved communes of the lagging province lapse — a
+//!   wanted fugitive hides in one, a drug-use location appears in the other;
+//! - a key route designation for the provinces the route crosses (Art. 5.6), so the province the
+//!   route runs through becomes a province-level key area (Art. 5).
 //!
 //! Years 2019–2024 are on the pre-reform communes, 2025–2026 on the post-reform ones.
 
@@ -105,6 +111,9 @@ pub const INDICATOR_HEADER: &[&str] = &[
     "new_users_in_period",
     "no_fixed_residence",
     "psychosis_signs",
+    "residents_using_not_exempt",
+    "residents_violating_drug_law",
+    "wanted_drug_fugitives_hiding",
     "drug_use_locations",
     "drug_hotspots_legacy",
     "drug_offenders_arrested",
@@ -129,6 +138,20 @@ pub const RECOGNITION_HEADER: &[&str] =
     &["unit_code", "status_type", "value", "year_covered", "decision_no", "decision_date", "issuer", "action", "source_url"];
 pub const QUOTA_HEADER: &[&str] = &["unit_code", "year", "assigned_by_plan", "self_registered"];
 pub const TARGET_HEADER: &[&str] = &["province_code", "year", "quota_count", "target_share_pct", "plan_ref"];
+pub const PROVINCE_ROUTE_HEADER: &[&str] = &["province_code", "year", "route_scope", "source_ref"];
+
+/// What a commune-year's drug-free inputs (Art. 6) tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Art6 {
+    /// As its other figures have them.
+    Ordinary,
+    /// Meets every Art. 6 criterion (approved, or a candidate awaiting approval).
+    Meets,
+    /// Was approved; now a wanted drug fugitive hides there (Art. 6.2 fails).
+    LapsedFugitive,
+    /// Was approved; now a drug-use location has appeared (Art. 6.3 fails).
+    LapsedLocation,
+}
 
 /// All tabular output, as CSV fields.
 #[derive(Debug, Default)]
@@ -137,6 +160,7 @@ pub struct Stories {
     pub recognitions: Vec<Vec<String>>,
     pub quotas: Vec<Vec<String>>,
     pub targets: Vec<Vec<String>>,
+    pub province_routes: Vec<Vec<String>>,
     /// (province code, year) → (recognized communes, communes): the realised shares.
     pub drug_free: Vec<(String, i32, usize, usize)>,
 }
@@ -201,12 +225,33 @@ pub fn tell(world: &World) -> Stories {
         for (pi, p) in vintage.provinces.iter().enumerate() {
             let cs: Vec<&C> = views.iter().filter(|c| c.u.province_code == p.code).collect();
             let scenario = &SCENARIOS[p.scenario];
-            let rec = recognised(&cs, scenario, years.clone());
+            let mut rec = recognised(&cs, scenario, years.clone());
+            let post_vintage = years.start() == &REFORM_YEAR;
+            // Lapses (2026): the two approved communes under most pressure in the lagging
+            // province are not approved again.
+            let lapsed: Vec<usize> = if post_vintage && p.scenario == 1 {
+                let mut prev: Vec<usize> = rec[&REFORM_YEAR].0.clone();
+                prev.sort_by(|&a, &b| cs[b].pressure.total_cmp(&cs[a].pressure).then(a.cmp(&b)));
+                prev.into_iter().take(2).collect()
+            } else {
+                Vec::new()
+            };
+            if let Some(last) = rec.get_mut(&LAST_YEAR) {
+                last.0.retain(|i| !lapsed.contains(i));
+            }
             let mut rng = Rng::derive(world.seed, &format!("story-{}-{}", p.code, years.start()));
             let mut prev: HashSet<usize> = HashSet::new();
             for y in years.clone() {
                 let (set, revoked) = &rec[&y];
                 let set_h: HashSet<usize> = set.iter().copied().collect();
+                // Candidates: the quietest communes not approved meet Art. 6 too (about 8 %).
+                let candidates: HashSet<usize> = if y >= REFORM_YEAR {
+                    let mut rank: Vec<usize> = (0..cs.len()).filter(|i| !set_h.contains(i) && !lapsed.contains(i)).collect();
+                    rank.sort_by(|&a, &b| cs[a].pressure.total_cmp(&cs[b].pressure).then(cs[a].u.code.cmp(&cs[b].u.code)));
+                    rank.into_iter().take(((0.08 * cs.len() as f64).round() as usize).max(1)).collect()
+                } else {
+                    HashSet::new()
+                };
                 st.drug_free.push((p.code.clone(), y, set.len(), cs.len()));
                 let decision = format!("{}/QĐ-UBND", 100 + pi * 7 + ((y - FIRST_YEAR) as usize) * 13);
                 let date = format!("{}-01-{:02}", y + 1, 8 + pi % 20);
@@ -244,7 +289,16 @@ pub fn tell(world: &World) -> Stories {
                     if revoked_h.contains(&i) {
                         factor *= 1.7;
                     }
-                    st.indicators.push(indicator_row(world, c, y, factor, set_h.contains(&i), &source, &mut rng));
+                    let lapse = y == LAST_YEAR && lapsed.contains(&i);
+                    let art6 = match lapsed.iter().position(|l| *l == i) {
+                        Some(0) if lapse => Art6::LapsedFugitive,
+                        Some(_) if lapse => Art6::LapsedLocation,
+                        _ if set_h.contains(&i) || candidates.contains(&i) => Art6::Meets,
+                        _ => Art6::Ordinary,
+                    };
+                    // A lapsed commune keeps the profile of the approved one it was.
+                    let quiet = set_h.contains(&i) || lapse;
+                    st.indicators.push(indicator_row(world, c, y, factor, quiet, art6, &source, &mut rng));
                 }
                 prev = set_h;
             }
@@ -267,18 +321,27 @@ pub fn tell(world: &World) -> Stories {
                     }
                     st.targets.push(vec![p.code.clone(), y.to_string(), n.to_string(), format!("{share}"), plan]);
                 }
+                // The route's designation (Art. 5.6): a province with a commune on the
+                // inter-provincial route is on it, from 2026 (designated by the Ministry for the
+                // period ending 14/12/2026).
+                let on_route = cs.iter().any(|c| dist_to_polyline(c.centroid, &world.route) < 7.0);
+                for y in REFORM_YEAR..=LAST_YEAR {
+                    let scope = if on_route && y == LAST_YEAR { "inter_provincial" } else if on_route { "unknown" } else { "none" };
+                    st.province_routes.push(vec![p.code.clone(), y.to_string(), scope.into(), format!("SYNTHETIC designation {y}")]);
+                }
             }
         }
     }
     st
 }
 
-fn indicator_row(world: &World, c: &C, y: i32, factor: f64, drug_free: bool, source: &str, rng: &mut Rng) -> Vec<String> {
+#[allow(clippy::too_many_arguments)]
+fn indicator_row(world: &World, c: &C, y: i32, factor: f64, drug_free: bool, art6: Art6, source: &str, rng: &mut Rng) -> Vec<String> {
     let growth = 1.009f64.powi(y - REFORM_YEAR);
     let pop: i64 = c.u.cells.iter().map(|&cell| (world.cell_pop[cell] as f64 * growth).round() as i64).sum::<i64>().max(1);
     let pressure = c.pressure * factor;
     let post = y >= REFORM_YEAR;
-    let (rate, locations, hotspots, arrests) = if drug_free {
+    let (rate, mut locations, hotspots, arrests) = if drug_free {
         (0.02 * pressure.min(1.0), 0, 0, 0)
     } else {
         (
@@ -314,10 +377,31 @@ fn indicator_row(world: &World, c: &C, y: i32, factor: f64, drug_free: bool, sou
     };
     let sessions = rng.poisson(12.0 + 6.0 * pressure);
     let opt = |v: i64| v.to_string();
+    // Art. 6 inputs, from 2025, drawn from their own stream so the other figures stay as they were.
+    let mut r6 = Rng::derive(world.seed, &format!("art6-{}-{y}", c.u.code));
+    let exempt = part(0.2) + part(0.12) + part(0.25);
+    let (not_exempt, violating, fugitives) = match art6 {
+        Art6::Meets => {
+            locations = 0;
+            (0, 0, 0)
+        }
+        Art6::LapsedFugitive => (0, 0, 1),
+        Art6::LapsedLocation => {
+            locations = 1;
+            (0, 0, 0)
+        }
+        Art6::Ordinary => (
+            (addicts + users - exempt).max(0),
+            ((arrests as f64) * 0.7).round() as i64 + r6.poisson(0.3 * pressure),
+            r6.poisson(0.03 * pressure),
+        ),
+    };
+    let art6_cell = |v: i64| if post { v.to_string() } else { String::new() };
     vec![
         c.u.code.clone(),
         y.to_string(),
-        format!("{y}-12-31"),
+        // Stocks are counted at the end of the period: 14 December under Decision 28/2025.
+        if post { format!("{y}-12-14") } else { format!("{y}-12-31") },
         pop.to_string(),
         addicts.to_string(),
         users.to_string(),
@@ -334,6 +418,9 @@ fn indicator_row(world: &World, c: &C, y: i32, factor: f64, drug_free: bool, sou
         opt(rng.poisson(users as f64 * 0.2)),
         opt(part(0.05)),
         opt(rng.poisson(addicts as f64 * 0.02)),
+        art6_cell(not_exempt),
+        art6_cell(violating),
+        art6_cell(fugitives),
         locations.to_string(),
         if post { String::new() } else { hotspots.to_string() },
         arrests.to_string(),

@@ -223,6 +223,10 @@ file = "targets.csv"
 [[step]]
 kind = "routes"
 file = "key_routes.geojson"
+
+[[step]]
+kind = "province_routes"
+file = "province_routes.csv"
 "#,
         seed = world.seed,
         scale = world.scale.as_str()
@@ -280,6 +284,7 @@ pub fn all(world: &World, st: &Stories, out: &Path) -> Result<Vec<(String, u64)>
     files.push(("quotas.csv".into(), csv(story::QUOTA_HEADER, &st.quotas)?));
     files.push(("targets.csv".into(), csv(story::TARGET_HEADER, &st.targets)?));
     files.push(("key_routes.geojson".into(), routes(world)));
+    files.push(("province_routes.csv".into(), csv(story::PROVINCE_ROUTE_HEADER, &st.province_routes)?));
     files.push(("manifest.toml".into(), manifest(world)));
     let mut written = Vec::new();
     for (name, text) in files {

@@ -1,0 +1,1 @@
+DELETE FROM province_classification
