@@ -377,7 +377,7 @@ fn the_sql_console_runs_a_query_shows_rows_and_puts_them_on_the_map() {
     let ready = d.eval_async("const done = arguments[arguments.length - 1]; const t0 = Date.now(); (function w() { if (document.querySelector('#sql-text')) done(true); else if (Date.now() - t0 > 20000) done(false); else setTimeout(w, 100); })();");
     assert_eq!(ready, json!(true));
     // Type a query (as a user would: set the text, then Ctrl+Enter in the editor).
-    d.eval("const ta = document.querySelector('#sql-text'); ta.value = \"SELECT unit_id, unit_code, unit_name, status FROM classification WHERE year = 2025 AND status = 'hotspot' ORDER BY unit_code\"; ta.dispatchEvent(new Event('input')); ta.focus();");
+    d.eval("const ta = document.querySelector('#sql-text'); ta.value = \"SELECT unit_id, unit_code, unit_name, status FROM classification WHERE year = 2025 AND status = 'type_ii' ORDER BY unit_code\"; ta.dispatchEvent(new Event('input')); ta.focus();");
     let ta = d.cmd("POST", "/element", json!({ "using": "css selector", "value": "#sql-text" }));
     let el = ta.as_object().unwrap().values().next().unwrap().clone();
     d.cmd("POST", "/actions", json!({ "actions": [{ "type": "key", "id": "kb", "actions": [
@@ -386,8 +386,8 @@ fn the_sql_console_runs_a_query_shows_rows_and_puts_them_on_the_map() {
     let rows = d.eval_async("const done = arguments[arguments.length - 1]; const t0 = Date.now(); (function w() { const n = document.querySelectorAll('#sql-table tr').length; if (n > 1) done(n - 1); else if (Date.now() - t0 > 20000) done(0); else setTimeout(w, 100); })();");
     let n = rows.as_u64().unwrap();
     let api: Value = agent().get(&format!("{}/api/status?year=2025", server.base)).call().unwrap().body_mut().read_json().unwrap();
-    assert_eq!(n as i64, api["counts"]["hotspot"].as_i64().unwrap(), "the grid shows every hotspot row");
-    // Show on map: the hotspots are coloured through feature-state.
+    assert_eq!(n as i64, api["counts"]["type_ii"].as_i64().unwrap(), "the grid shows every type II row");
+    // Show on map: the type II communes are coloured through feature-state.
     d.eval("document.querySelector('#sql-map').click();");
     d.eval_async("const done = arguments[arguments.length - 1]; setTimeout(() => done(true), 1000);");
     let shown = d.eval("return window.atlas.sql.shown;").as_u64().unwrap();

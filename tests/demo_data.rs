@@ -220,7 +220,9 @@ fn the_story_holds_drug_free_shares_follow_the_scenarios() {
         let scenario = vintage.iter().find(|p| &p.code == code).unwrap_or(prov).scenario;
         seen_scenarios.insert(scenario);
         let want = story::SCENARIOS[scenario].shares[(*year - story::FIRST_YEAR) as usize];
-        let got = *recognised as f64 / *total as f64;
+        // In 2026 two approved communes of the lagging province lapse (not approved again).
+        let lapsed = if *year == story::LAST_YEAR && scenario == 1 { 2.0 } else { 0.0 };
+        let got = (*recognised as f64 + lapsed) / *total as f64;
         // Tolerance: rounding to whole communes.
         assert!((got - want).abs() <= 0.5 / *total as f64 + 1e-12, "{code} {year}: {got:.3} vs scenario {want}");
     }
@@ -250,7 +252,7 @@ fn the_generated_files_import_through_the_normal_importer_with_zero_errors() {
     let db = tempfile::tempdir().unwrap();
     let store = Store::open(db.path().join("a.duckdb")).unwrap();
     let reports = commune_atlas::demo::load_dir(&store, d.path(), &ImportOptions::default()).expect("imports cleanly");
-    assert_eq!(reports.len(), 11);
+    assert_eq!(reports.len(), 12);
     let conn = store.connect().unwrap();
     let (versions, years): (i64, i64) = conn
         .query_row("SELECT (SELECT count(*) FROM boundary_version), (SELECT count(DISTINCT year) FROM indicator)", [], |r| {

@@ -84,7 +84,7 @@ fn the_demo_ranking_is_deterministic_and_puts_hotspots_last() {
     assert_eq!(a.iter().map(|c| c.unit_id).collect::<Vec<_>>(), b.iter().map(|c| c.unit_id).collect::<Vec<_>>());
     assert!(a.len() > 50);
     assert!(a.iter().all(|c| c.status != MapStatus::DrugFree), "drug-free communes are not candidates");
-    let hot: Vec<usize> = a.iter().filter(|c| c.status == MapStatus::Hotspot).map(|c| c.rank).collect();
+    let hot: Vec<usize> = a.iter().filter(|c| matches!(c.status, MapStatus::TypeI | MapStatus::TypeIi)).map(|c| c.rank).collect();
     assert!(!hot.is_empty());
     assert!(hot.iter().all(|r| *r > a.len() / 2), "hotspots rank in the lower half: {hot:?} of {}", a.len());
 }
@@ -183,7 +183,7 @@ fn a_plan_shows_which_selected_communes_converted_once_recognitions_are_in() {
         .facts
         .units
         .iter()
-        .find(|(id, u)| u.province_code.as_deref() == Some("99") && s.classified.get(&(**id, 2025)).is_some_and(|c| c.status.status == MapStatus::Hotspot))
+        .find(|(id, u)| u.province_code.as_deref() == Some("99") && s.classified.get(&(**id, 2025)).is_some_and(|c| matches!(c.status.status, MapStatus::TypeI | MapStatus::TypeIi)))
         .map(|(id, _)| *id)
         .unwrap();
     let mut p = plans::create(store, "2025", "99", 2025, Some(3), "t").unwrap();

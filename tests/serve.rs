@@ -279,20 +279,24 @@ fn the_converting_province_is_visible_through_the_api() {
     assert_eq!(shares.len(), 8, "2019–2026");
     assert!(shares.windows(2).all(|w| w[1] > w[0]), "steadily converting: {shares:?}");
     assert!((shares[6] - 20.0).abs() < 1.0 && (shares[7] - 30.0).abs() < 1.0, "≈20 % in 2025, ≈30 % in 2026: {shares:?}");
-    // One commune's evaluation explains itself.
+    // One commune's evaluation explains itself: a drug-free candidate names the criteria of Art. 6
+    // it meets and the reading that made it a candidate rather than type III.
     let (_, _, status_map) = get(&format!("{}/api/status?year=2025", server.base));
-    // A commune that could be type II or not: some criterion of type II is unknown.
-    let id = status_map["undetermined_between"]
+    assert_eq!(status_map["counts"]["undetermined"], 0, "every Decision-28 criterion is confirmed and the demo carries the Art. 6 inputs");
+    let id = status_map["units"]
         .as_object()
         .unwrap()
         .iter()
-        .find(|(_, v)| v.as_str().unwrap().split('|').any(|x| x == "II"))
+        .find(|(_, v)| v.as_str() == Some("drug_free_candidate"))
         .map(|(k, _)| k.clone())
-        .expect("an undetermined commune that could be type II");
+        .expect("a commune meeting the drug-free criteria, awaiting approval");
     let (status, _, ev) = get(&format!("{}/api/units/{id}/evaluation?year=2025", server.base));
     assert_eq!(status, 200);
     assert_eq!(ev["ruleset"]["id"], "QD28_2025");
-    assert!(ev["possible"].as_array().unwrap().len() > 1);
-    assert!(ev["criteria"].as_array().unwrap().iter().any(|c| c["value"] == "unknown"));
+    assert_eq!(ev["drug_free_check"], "true");
+    assert_eq!(ev["reasons"], serde_json::json!(["6.1", "6.2", "6.3"]));
+    assert_eq!(ev["period"]["label_vi"], "Kỳ 15/12/2024–14/12/2025");
+    let decided: Vec<&str> = ev["readings"].as_array().unwrap().iter().filter(|r| r["decisive"] == true).map(|r| r["name"].as_str().unwrap()).collect();
+    assert!(decided.contains(&"drug_free_before_type_iii"), "{decided:?}");
     assert!(ev["history"].as_array().unwrap().len() >= 7, "history continues across the reform");
 }

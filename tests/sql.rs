@@ -155,7 +155,7 @@ fn every_saved_query_returns_rows_and_results_export() {
     assert_eq!(rows, 4620);
     let mut r = agent()
         .post(&format!("{base}/api/sql?format=geojson"))
-        .send_json(json!({ "sql": "SELECT unit_id, unit_code, status FROM classification WHERE year = $y AND status = 'hotspot'", "params": { "y": 2025 } }))
+        .send_json(json!({ "sql": "SELECT unit_id, unit_code, status FROM classification WHERE year = $y AND status = 'type_ii'", "params": { "y": 2025 } }))
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let fc: Value = r.body_mut().read_json().unwrap();

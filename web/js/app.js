@@ -2,7 +2,8 @@
 // slider, legend, commune panel, search, vi/en, and the URL as shareable state.
 import { t, setLang, getLang, translatePage, label, num } from './i18n.js';
 import { AtlasMap } from './map.js';
-import { renderPanel } from './panel.js';
+import { renderPanel, renderProvincePanel } from './panel.js';
+import { loadRules, periodLabel } from './statuses.js';
 import { renderDashboard } from './dashboard.js';
 import { initSearch } from './search.js';
 import { PlansView } from './plans.js';
@@ -49,10 +50,45 @@ function writeUrl(map) {
   history.replaceState(null, '', `#${p}`);
 }
 
-let atlas, health, years = [], lastChoropleth = null, plansView = null, sqlConsole = null;
+let atlas, health, years = [], lastChoropleth = null, plansView = null, sqlConsole = null, lastProvinces = null;
+
+/** Colours of the province view (Art. 5): key area, not, undetermined. */
+const PROVINCE_COLORS = { true: '#b2182b', false: '#92c5de', unknown: '#8073ac' };
+
+function provinceLegendHtml(pc) {
+  const items = ['true', 'false', 'unknown'].map((k) => `<div class="legend-item" data-key="${k}"><span class="swatch" style="background:${PROVINCE_COLORS[k]}"></span><span>${esc(t(`prov.${k}`))}</span><span class="count">${num(pc.counts[k] ?? 0)}</span></div>`).join('');
+  return `<h3>${esc(t('legend.provinces', { period: periodLabel(pc.year) }))}</h3>${items}
+    <p class="legend-meta">${esc(t('legend.version', { version: pc.boundary_version }))}</p>`;
+}
+
+/** The province view: communes take their province's Art. 5 colour; a click opens the province. */
+async function showProvinces() {
+  let pc;
+  try {
+    pc = await api(`/api/provinces/classification?year=${state.year}`);
+  } catch (e) {
+    $('#legend').innerHTML = `<p class="legend-meta">${esc(e.message)}</p>`;
+    return;
+  }
+  const layer = `communes.${pc.boundary_version}`;
+  const colors = {};
+  for (const p of pc.provinces) colors[p.province_code] = PROVINCE_COLORS[p.key_area];
+  atlas.paintByProperty(layer, 'province', colors);
+  lastProvinces = pc;
+  window.atlas.lastProvinces = pc;
+  $('#legend').innerHTML = provinceLegendHtml(pc);
+}
+
+function openProvince(code) {
+  const p = lastProvinces?.provinces.find((x) => x.province_code === code);
+  if (!p) return;
+  const panel = $('#panel');
+  panel.hidden = false;
+  renderProvincePanel(panel, p, { period: periodLabel(lastProvinces.year), onClose: () => { panel.hidden = true; } });
+}
 
 function legendHtml(ch) {
-  const title = ch.metric === 'status' ? t('legend.status', { year: ch.year })
+  const title = ch.metric === 'status' ? t('legend.status', { year: periodLabel(ch.year) })
     : ch.metric === 'conversion' ? t('legend.conversion', { from: ch.from, to: ch.year })
     : t('legend.indicator', { metric: t(`metric.${ch.metric}`), year: ch.year });
   const total = ch.legend.reduce((s, c) => s + c.count, 0);
@@ -64,6 +100,7 @@ function legendHtml(ch) {
 
 async function recolour() {
   if (state.view === 'dashboard') return;
+  if (state.view === 'provinces') return showProvinces();
   if (state.view === 'sql') {
     const ch = await api(`/api/choropleth?year=${state.year}&metric=status`).catch(() => null);
     if (ch) { atlas.showVersion(ch.tile_layer); atlas.paint(ch.tile_layer, {}); }
@@ -113,6 +150,7 @@ function setView(view) {
   $('#plans').hidden = view !== 'plans';
   $('#sql').hidden = view !== 'sql';
   $('#legend').hidden = ['dashboard', 'plans', 'sql'].includes(view);
+  if (view !== 'provinces' && lastProvinces && !$('#panel').hidden && $('#province-criteria')) $('#panel').hidden = true;
   if (view === 'sql') { $('#panel').hidden = true; sqlConsole.render(); }
   if (view === 'plans') $('#panel').hidden = true;
   if (view === 'dashboard') {
@@ -179,6 +217,7 @@ async function main() {
     return;
   }
   renderUser($('#user'));
+  await loadRules(api);
   // Views the user's role does not include are not offered.
   for (const [view, role] of [['plans', 'leader'], ['sql', 'analyst']]) {
     if (!may(role)) document.querySelector(`.views button[data-view="${view}"]`).hidden = true;
@@ -189,6 +228,7 @@ async function main() {
   atlas = new AtlasMap($('#map'), catalog, {
     onClick: async (f) => {
       if (state.view === 'plans' && plansView?.plan?.status === 'draft') { await plansView.add(f.id); return; }
+      if (state.view === 'provinces') { openProvince(f.properties.province); return; }
       openUnit(f.id);
     },
     onHover: (f, ev) => {

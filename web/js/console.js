@@ -26,7 +26,7 @@ export class SqlConsole {
   constructor(el, { api, atlas }) {
     Object.assign(this, { el, api, atlas });
     this.result = null;
-    this.sql = "SELECT unit_id, unit_code, unit_name, province_name, status\nFROM classification\nWHERE year = 2025 AND status = 'hotspot'\nORDER BY unit_code";
+    this.sql = "SELECT unit_id, unit_code, unit_name, province_name, status\nFROM classification\nWHERE year = 2025 AND status IN ('type_i', 'type_ii')\nORDER BY unit_code";
   }
 
   async render() {

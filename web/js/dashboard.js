@@ -3,8 +3,7 @@
 import uPlot from '/web/vendor/uplot/uPlot.esm.js';
 import { t, num, getLang } from './i18n.js';
 import { esc } from './html.js';
-
-const COLORS = { drug_free: '#2166ac', at_risk: '#fdb863', hotspot: '#b2182b', undetermined: '#8073ac', no_data: '#bdbdbd' };
+import { statusColor, statusKeys, statusLabel, periodLabel } from './statuses.js';
 
 export async function renderDashboard(el, { api, state }) {
   const { rows, targets } = await api('/api/progress');
@@ -21,11 +20,12 @@ export async function renderDashboard(el, { api, state }) {
   for (const r of current) {
     const series = byProvince.get(r.province_code).sort((a, b) => a.year - b.year);
     const id = `dash-${String(r.province_code).replace(/[^A-Za-z0-9_-]/g, '_')}`;
-    const counts = ['drug_free', 'at_risk', 'hotspot', 'undetermined', 'no_data'].map((k) => {
-      const n = k === 'no_data' ? r.no_data : r[k];
+    const counts = statusKeys().map((k) => {
+      const n = r[k] ?? 0;
       const w = r.communes ? (100 * n) / r.communes : 0;
-      return `<div class="legend-item"><span class="swatch" style="background:${COLORS[k]}"></span><span>${t(`status.${k}`)}</span>
-        <span style="flex:1;height:.6rem;background:linear-gradient(90deg,${COLORS[k]} ${w}%,transparent ${w}%)"></span><span class="count">${num(n)}</span></div>`;
+      const c = statusColor(k);
+      return `<div class="legend-item" data-key="${esc(k)}"><span class="swatch" style="background:${c}"></span><span>${esc(statusLabel(k))}</span>
+        <span style="flex:1;height:.6rem;background:linear-gradient(90deg,${c} ${w}%,transparent ${w}%)"></span><span class="count">${num(n)}</span></div>`;
     }).join('');
     const onTrack = r.on_track ? `<span class="tri-false">${t('dash.ontrack')}</span>` : `<span class="tri-true">${t('dash.behind')}</span>`;
     const quota = r.quota_count !== null && r.quota_count !== undefined
@@ -34,7 +34,7 @@ export async function renderDashboard(el, { api, state }) {
       <h3>${esc(r.province_name)} (${esc(r.province_code)})</h3>
       <p>${num(r.drug_free)}/${num(r.communes)} = <strong>${num(r.drug_free_pct, 1)} %</strong> · ${t('dash.target')}: ${num(r.target_pct, 1)} % · ${onTrack}</p>
       <div id="${id}"></div><p class="legend-meta"><span style="color:#2166ac">━</span> ${t('dash.share')} · <span>╍</span> ${t('dash.target')}</p>
-      <h4>${t('dash.counts', { year })}</h4>${counts}${quota}
+      <h4>${t('dash.counts', { year: periodLabel(year) })}</h4>${counts}${quota}
       <p><a class="report-link" href="/api/reports/${encodeURIComponent(r.province_code)}.pdf?year=${year}&lang=${getLang()}" download>${t('dash.report')}</a>
        · <a href="/api/maps/status.png?year=${year}&province=${encodeURIComponent(r.province_code)}&lang=${getLang()}" download>${t('dash.map')}</a></p></section>`;
     charts.push([id, series, targets.filter((x) => x.province_code === r.province_code)]);

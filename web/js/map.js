@@ -134,6 +134,10 @@ export class AtlasMap {
   /** Colour communes: `colors` maps unit id → CSS colour. Tiles are not refetched. */
   paint(layerId, colors) {
     this.showVersion(layerId);
+    if (this.byProperty) {
+      this.map.setPaintProperty(`fill:${layerId}`, 'fill-color', ['coalesce', ['feature-state', 'color'], NO_DATA]);
+      this.byProperty = false;
+    }
     const prev = this.stated.get(layerId) ?? new Set();
     for (const id of prev) {
       if (!(id in colors)) this.map.setFeatureState({ source: layerId, sourceLayer: 'communes', id: Number(id) }, { color: null });
@@ -144,6 +148,15 @@ export class AtlasMap {
       now.add(id);
     }
     this.stated.set(layerId, now);
+  }
+
+  /** Colour the communes of `layerId` by a tile property (e.g. `province`): `colors` maps the
+   * property's value → CSS colour. Used to show provinces through their communes. */
+  paintByProperty(layerId, property, colors) {
+    this.showVersion(layerId);
+    const pairs = Object.entries(colors).flat();
+    this.map.setPaintProperty(`fill:${layerId}`, 'fill-color', pairs.length ? ['match', ['get', property], ...pairs, NO_DATA] : NO_DATA);
+    this.byProperty = true;
   }
 
   /** The boundary version of the communes shown. */

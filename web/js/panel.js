@@ -1,12 +1,34 @@
 // The commune panel: identity, status, the rule set's criteria (met / not met / unknown), the
-// year's indicators, and the history chart across the 2025 reform.
+// drug-free criteria (Art. 6), the readings the result rests on, the year's indicators, and the
+// history chart across the 2025 reform. The province panel: Art. 5's six criteria.
 import uPlot from '/web/vendor/uplot/uPlot.esm.js';
 import { t, label, num, getLang } from './i18n.js';
 import { esc } from './html.js';
+import { statusColor, statusLabel } from './statuses.js';
 
-const STATUS_COLOR = { drug_free: '#2166ac', no_activity: '#92c5de', at_risk: '#fdb863', hotspot: '#b2182b', undetermined: '#8073ac', no_data: '#999' };
 const SHOWN = ['resident_population', 'addicts_with_records', 'illegal_users_with_records', 'addict_user_rate_pct', 'drug_use_locations',
-  'drug_offenders_arrested', 'arrest_rate_pct', 'plants_destroyed_count', 'plants_destroyed_area_m2', 'methadone_patients'];
+  'drug_offenders_arrested', 'arrest_rate_pct', 'plants_destroyed_count', 'plants_destroyed_area_m2', 'methadone_patients',
+  'residents_using_not_exempt', 'residents_violating_drug_law', 'wanted_drug_fugitives_hiding'];
+
+const text = (c) => (getLang() === 'en' ? c.label_en : c.label_vi);
+
+/** Criteria as table rows: id, label (with the comparison made and its citation), met or not. */
+function criteriaRows(list) {
+  return (list ?? []).map((c) => `<tr><td>${esc(c.id)}</td><td>${esc(text(c))}
+      ${c.confirmed && c.confirmed !== 'true' ? `<div class="unconfirmed">${c.confirmed === 'false' ? t('panel.unconfirmed') : 'partial'}</div>` : ''}
+      <div class="legend-meta">${esc(c.detail)}${c.citation ? ` · ${esc(c.citation)}` : ''}</div></td><td>${tri(c)}</td></tr>`).join('');
+}
+
+/** The readings in force; those whose opposite would change the result are marked. */
+function readingsHtml(ev, st) {
+  const on = (ev.readings ?? []).filter((r) => r.enabled);
+  if (!on.length) return '';
+  const decisive = on.filter((r) => r.decisive);
+  const lead = decisive.map((r) => `<p class="reading-decided">${esc(t('panel.reading.by', { status: statusLabel(st), reading: text(r) }))}</p>`).join('');
+  const items = on.map((r) => `<li${r.decisive ? ' class="decisive"' : ''}>${esc(text(r))}${r.decisive ? ` — <strong>${t('panel.decided')}</strong>` : ''}
+      <div class="legend-meta">${esc(r.reason)}</div></li>`).join('');
+  return `${lead}<details id="readings"><summary>${t('panel.readings')}</summary><ul>${items}</ul></details>`;
+}
 
 function tri(c) {
   const cls = `tri-${c.value}`;
@@ -17,9 +39,10 @@ function tri(c) {
 
 export function renderPanel(el, ev, info, { onClose, onOpen }) {
   const st = ev.status?.status ?? 'no_data';
-  const criteria = (ev.criteria ?? []).map((c) => `<tr><td>${esc(c.id)}</td><td>${esc(getLang() === 'en' ? c.label_en : c.label_vi)}
-      ${c.confirmed && c.confirmed !== 'true' ? `<div class="unconfirmed">${c.confirmed === 'false' ? t('panel.unconfirmed') : 'partial'}</div>` : ''}
-      <div class="legend-meta">${esc(c.detail)}</div></td><td>${tri(c)}</td></tr>`).join('');
+  const criteria = criteriaRows(ev.criteria);
+  const drugFree = criteriaRows(ev.drug_free);
+  const dfWord = ev.drug_free_check ? t(`panel.drugfree.${ev.drug_free_check}`) : '';
+  const period = ev.period ? (getLang() === 'en' ? ev.period.label_en : ev.period.label_vi) : String(ev.year);
   const ind = ev.indicators ?? {};
   const indicators = SHOWN.filter((k) => k in ind).map((k) => `<tr><td>${t(`metric.${k}`) !== `metric.${k}` ? t(`metric.${k}`) : k}</td><td class="num">${num(ind[k], k.endsWith('_pct') ? 3 : 1)}</td></tr>`).join('');
   const legacy = ev.status?.legacy_label ? ` <span class="unconfirmed">(${t('panel.legacy')})</span>` : '';
@@ -28,12 +51,14 @@ export function renderPanel(el, ev, info, { onClose, onOpen }) {
     <button class="close" aria-label="${t('panel.close')}">×</button>
     <h3 id="panel-name">${esc(info?.name ?? ev.code)}</h3>
     <p>${t('panel.code')}: ${esc(ev.code)} · ${t('panel.type')}: ${t(`type.${info?.unit_type}`)} · ${t('panel.province')}: ${esc(info?.province_name ?? ev.province_code)}</p>
-    <p>${t('panel.status')} ${ev.year}: <span class="badge" style="background:${STATUS_COLOR[st]}">${t(`status.${st}`)}</span>${legacy}</p>
+    <p>${t('panel.status')} <span id="panel-period">${esc(period)}</span>: <span class="badge" data-status="${esc(st)}" style="--swatch:${statusColor(st)}">${esc(statusLabel(st))}</span>${legacy}</p>
     ${ev.key_type ? `<p>${t('panel.keytype')}: <strong>${esc(ev.key_type)}</strong>${ev.possible?.length > 1 ? ` — ${t('panel.possible')}: ${esc(ev.possible.join(' | '))}` : ''}</p>` : ''}
     ${ev.official_key_type ? `<p>${t('panel.official')}: <strong>${esc(ev.official_key_type)}</strong></p>` : ''}
     ${ev.review_flag ? `<p class="tri-true">${t('panel.review')}: ${esc(ev.review_flag)}</p>` : ''}
     ${ev.ruleset ? `<p class="legend-meta">${t('panel.ruleset')}: ${esc(getLang() === 'en' ? ev.ruleset.title_en : ev.ruleset.title_vi)}</p>` : ''}
+    ${readingsHtml(ev, st)}
     ${criteria ? `<h3>${t('panel.criteria')}</h3><table id="criteria">${criteria}</table>` : ''}
+    ${drugFree ? `<h3>${t('panel.drugfree')}: <span class="tri-${esc(ev.drug_free_check)}">${esc(dfWord)}</span></h3><table id="drug-free">${drugFree}</table>` : ''}
     ${indicators ? `<h3>${t('panel.indicators', { year: ev.year })}</h3><table>${indicators}</table>` : ''}
     <h3>${t('panel.history')}</h3><div id="history"></div><div class="legend-meta" id="history-note"></div>
     ${links(ev.predecessors, 'panel.predecessors')}${links(ev.successors, 'panel.successors')}`;
@@ -56,4 +81,18 @@ export function renderPanel(el, ev, info, { onClose, onOpen }) {
       el.querySelector('#history-note').textContent = `${rebuilt.map((r) => r.year).join(', ')}: ${rebuilt.some((r) => r.apportioned) ? t('panel.apportioned') : t('panel.rebuilt')}`;
     }
   }
+}
+
+/** The province panel (Art. 5): the result, the six criteria with the sums they read. */
+export function renderProvincePanel(el, p, { onClose, period }) {
+  const word = t(`prov.${p.key_area}`);
+  el.innerHTML = `
+    <button class="close" aria-label="${t('panel.close')}">×</button>
+    <h3 id="panel-name">${esc(p.province_name ?? p.province_code)}</h3>
+    <p>${t('panel.code')}: ${esc(p.province_code)} · ${esc(period)}</p>
+    <p><span class="badge" data-key-area="${esc(p.key_area)}">${esc(word)}</span></p>
+    <p>${esc(t('prov.met', { min: p.met_min, max: p.met_max }))} · ${esc(t('prov.data', { with: num(p.communes_with_data), all: num(p.communes) }))}</p>
+    <h3>${esc(t('prov.criteria', { min: p.min_criteria }))}</h3>
+    <table id="province-criteria">${criteriaRows(p.criteria)}</table>`;
+  el.querySelector('.close').addEventListener('click', onClose);
 }

@@ -3,6 +3,7 @@
 // lifecycle, CSV export, the printable plan sheet as PDF). Writes carry the plan version: a stale one is refused.
 import { t, num, label, getLang } from './i18n.js';
 import { esc } from './html.js';
+import { statusLabel } from './statuses.js';
 
 const COMPONENTS = ['rate_gap', 'locations', 'arrest_gap', 'trend', 'neighbours'];
 
@@ -117,7 +118,7 @@ export class PlansView {
     const inPlan = new Set((this.plan?.communes ?? []).map((c) => c.unit_id));
     const head = ['score', ...COMPONENTS].map((k) => `<th data-sort="${k}" class="${k === this.sortKey ? 'sorted' : ''}" title="${t(`cand.${k}.long`)}">${t(`cand.${k}`)}</th>`).join('');
     box.innerHTML = `<table id="cand-table"><tr><th>#</th><th>${t('plan.commune')}</th>${head}</tr>
-      ${rows.map((c) => `<tr data-unit="${c.unit_id}" class="${inPlan.has(c.unit_id) ? 'in-plan' : ''}"><td>${c.rank}</td><td>${esc(c.name)}<div class="legend-meta">${t(`status.${c.status}`)}${c.rebuilt ? ' *' : ''}</div></td>
+      ${rows.map((c) => `<tr data-unit="${c.unit_id}" class="${inPlan.has(c.unit_id) ? 'in-plan' : ''}"><td>${c.rank}</td><td>${esc(c.name)}<div class="legend-meta">${esc(statusLabel(c.status))}${c.rebuilt ? ' *' : ''}</div></td>
         <td class="num"><strong>${num(c.score * 100, 0)}</strong></td>
         ${COMPONENTS.map((k) => { const x = c.components.find((y) => y.key === k); return `<td class="num" title="${esc(x?.value ?? '—')}${x && !x.confirmed ? ' (unconfirmed)' : ''}">${num((x?.score ?? 0) * 100, 0)}</td>`; }).join('')}</tr>`).join('')}</table>`;
     for (const th of box.querySelectorAll('th[data-sort]')) th.addEventListener('click', () => { this.sortKey = th.dataset.sort; this.renderTable(); });
