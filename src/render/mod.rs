@@ -109,9 +109,9 @@ pub fn render(
             Metric::Status | Metric::Conversion | Metric::KeyType => tr(en, "Chú giải", "Legend").to_string(),
         },
         source: if en {
-            format!("Source: commune-atlas, rule sets data/rules ({}) · an unconfirmed threshold never decides a status", &s.rules.digest[..12.min(s.rules.digest.len())])
+            format!("Source: commune-atlas, rule sets data/rules ({}) · a missing figure leaves a criterion undetermined, never unmet", &s.rules.digest[..12.min(s.rules.digest.len())])
         } else {
-            format!("Nguồn: commune-atlas, bộ quy tắc data/rules ({}) · ngưỡng chưa xác nhận không tự quyết định trạng thái", &s.rules.digest[..12.min(s.rules.digest.len())])
+            format!("Nguồn: commune-atlas, bộ quy tắc data/rules ({}) · thiếu số liệu thì tiêu chí chưa xác định, không coi là không đạt", &s.rules.digest[..12.min(s.rules.digest.len())])
         },
         total_label: if en { "Communes".into() } else { "Tổng số xã".into() },
         english: en,

@@ -356,8 +356,8 @@ impl Sheet<'_> {
         let ph = PAGE.1;
         let source = tr(
             en,
-            "Nguồn: commune-atlas · trạng thái theo bộ quy tắc data/rules; ngưỡng chưa xác nhận không tự quyết định trạng thái",
-            "Source: commune-atlas · status by the rule sets in data/rules; unconfirmed thresholds never decide a status",
+            "Nguồn: commune-atlas · trạng thái theo bộ quy tắc data/rules; thiếu số liệu thì tiêu chí chưa xác định, không coi là không đạt",
+            "Source: commune-atlas · status by the rule sets in data/rules; a missing figure leaves a criterion undetermined, never unmet",
         );
         let _ = write!(svg, r##"<text x="{LEFT}" y="{}" font-size="8.5" fill="#555555">{}</text>"##, ph - 28.0, esc(source));
         let number = format!("{} {}/{total}", tr(en, "Trang", "Page"), page + 1);

@@ -18,6 +18,8 @@ use crate::tiles::{Kind, TileService};
 
 /// Page size in CSS pixels (A4 portrait at 96 dpi).
 const PAGE: (f64, f64) = (793.7, 1122.52);
+/// Where the tables under the map begin.
+const TABLES_TOP: f64 = 432.0;
 
 /// What the report covers.
 #[derive(Debug, Clone)]
@@ -42,11 +44,19 @@ fn table(s: &mut String, x: f64, y: f64, w: f64, title: &str, header: &[&str], r
         let _ = write!(s, r##"<text x="{}" y="{y}" font-size="9.5" fill="#555555" text-anchor="{anchor}">{}</text>"##, xs[i], esc(h));
     }
     let _ = write!(s, r##"<line x1="{x}" y1="{}" x2="{}" y2="{}" stroke="#999999" stroke-width="0.5"/>"##, y + 4.0, x + w, y + 4.0);
+    // The first column is cut to the room before the first number column (DejaVu Sans at 10 px
+    // averages about 5.6 px a character; numbers take up to 56 px right-aligned).
+    let room = |swatch: bool| {
+        let end = xs.get(1).copied().unwrap_or(x + w) - if cols > 1 { 56.0 } else { 0.0 };
+        ((end - xs[0] - if swatch { 16.0 } else { 0.0 }) / 5.6).max(8.0) as usize
+    };
     for (color, cells) in rows {
         y += 15.0;
         for (i, c) in cells.iter().enumerate() {
             let (cx, anchor) = if i == 0 { (xs[0] + if color.is_some() { 16.0 } else { 0.0 }, "start") } else { (xs[i], "end") };
-            let _ = write!(s, r##"<text x="{cx}" y="{y}" font-size="10" fill="#1a1a1a" text-anchor="{anchor}">{}</text>"##, esc(c));
+            let max = room(color.is_some());
+            let c = if i == 0 && c.chars().count() > max { format!("{}…", c.chars().take(max - 1).collect::<String>()) } else { c.clone() };
+            let _ = write!(s, r##"<text x="{cx}" y="{y}" font-size="10" fill="#1a1a1a" text-anchor="{anchor}">{}</text>"##, esc(&c));
         }
         if let Some(c) = color {
             let _ = write!(s, r##"<rect x="{x}" y="{}" width="11" height="9" fill="{c}" stroke="#999999" stroke-width="0.4"/>"##, y - 8.5);
@@ -70,6 +80,8 @@ struct Parts<'a> {
     before: Option<Choropleth>,
     conversion: Option<Choropleth>,
     polygons: &'a crate::tiles::layer::PolygonLayer,
+    /// "classified under Decision 28/2025/QĐ-TTg, Kỳ 15/12/2025–14/12/2026".
+    ruleset_line: String,
 }
 
 /// The report as SVG (`super::pdf` makes the PDF): title, map, status and conversion tables,
@@ -87,21 +99,31 @@ pub fn svg(store: &Store, s: &Snapshot, tiles: &TileService, req: &ReportRequest
     let conversion = choropleth::compute(s, &Spec { year: Some(year), from: Some(prev), metric: Some("conversion".into()), ..Spec::default() }, &in_province).ok();
     let layer = tiles.layer(&format!("communes.{}", now.boundary_version)).ok_or_else(|| Error::NotFound("no commune layer".into()))?;
     let Kind::Polygons(polygons) = &layer.kind else { return Err(Error::NotFound("no commune polygons".into())) };
-    let parts = Parts { req, en: req.english, year, prev, now, before, conversion, polygons };
+    let ruleset_line = match s.rules.for_year(Some(&req.province), year) {
+        Some(set) => format!(
+            "{} {} · {}",
+            tr(req.english, "phân loại theo", "classified under"),
+            set.legal_basis.split(',').next().unwrap_or(&set.id),
+            set.period().label(year, req.english)
+        ),
+        None => String::new(),
+    };
+    let parts = Parts { req, en: req.english, year, prev, now, before, conversion, polygons, ruleset_line };
 
     let (pw, ph) = PAGE;
     let mut out = String::with_capacity(1 << 20);
     let _ = write!(out, r#"<svg xmlns="http://www.w3.org/2000/svg" width="210mm" height="297mm" viewBox="0 0 {pw} {ph}" font-family="{FONT_FAMILY}">"#);
     let _ = write!(out, r##"<rect width="{pw}" height="{ph}" fill="#ffffff"/>"##);
     head(&mut out, &parts);
-    draw_units(&mut out, polygons, &in_province, &|_| false, &parts.now, (24.0, 66.0, 746.0, 400.0))?;
+    draw_units(&mut out, polygons, &in_province, &|_| false, &parts.now, (24.0, 66.0, 746.0, TABLES_TOP - 92.0))?;
     let tables_end = status_table(&mut out, &parts).max(conversion_table(&mut out, &parts));
     let (progress, targets) = crate::analytics::progress::read(&store.connect()?, Some(&req.province))?;
     let chart_top = tables_end + 34.0;
     let chart_end = progress_chart(&mut out, &parts, &progress, &targets, chart_top);
-    quota_and_plans(&mut out, store, &parts, &progress, chart_top)?;
+    let right_end = quota_and_plans(&mut out, store, &parts, &progress, chart_top)?;
+    let right_end = province_table(&mut out, s, &parts, right_end + 22.0);
     if req.plans {
-        candidates_table(&mut out, s, &parts, chart_end + 30.0);
+        candidates_table(&mut out, s, &parts, chart_end.max(right_end) + 30.0);
     }
     footer(&mut out, &parts);
     out.push_str("</svg>");
@@ -123,7 +145,7 @@ fn head(out: &mut String, p: &Parts) {
         p.now.boundary_version,
         tr(en, "lập ngày", "made"),
         chrono::Utc::now().date_naive(),
-        tr(en, "phân loại theo bộ quy tắc data/rules; ngưỡng chưa xác nhận không tự quyết định trạng thái", "classified by the rule sets in data/rules; unconfirmed thresholds never decide a status")
+        p.ruleset_line
     );
     let _ = write!(out, r##"<text x="24" y="56" font-size="9" fill="#555555">{}</text>"##, esc(&sub));
 }
@@ -143,17 +165,17 @@ fn status_table(out: &mut String, p: &Parts) -> f64 {
         .collect();
     let status_title = if en { "Communes by status".to_string() } else { "Số xã theo trạng thái".to_string() };
     let (py, yy) = (p.prev.to_string(), p.year.to_string());
-    table(out, 24.0, 492.0, 360.0, &status_title, &[tr(en, "Trạng thái", "Status"), &py, &yy, "±"], &rows)
+    table(out, 24.0, TABLES_TOP, 360.0, &status_title, &[tr(en, "Trạng thái", "Status"), &py, &yy, "±"], &rows)
 }
 
 /// Conversion since last year; returns where the table ends.
 fn conversion_table(out: &mut String, p: &Parts) -> f64 {
-    let Some(c) = &p.conversion else { return 492.0 };
+    let Some(c) = &p.conversion else { return TABLES_TOP };
     let en = p.en;
     let rows: Vec<(Option<&str>, Vec<String>)> =
         c.legend.iter().map(|k| (Some(k.color.as_str()), vec![label(k, en).to_string(), k.count.to_string()])).collect();
     let t = format!("{} {}→{}", tr(en, "Chuyển hóa", "Conversion"), p.prev, p.year);
-    table(out, 410.0, 492.0, 360.0, &t, &[tr(en, "Kết quả", "Outcome"), tr(en, "Số xã", "Communes")], &rows)
+    table(out, 410.0, TABLES_TOP, 360.0, &t, &[tr(en, "Kết quả", "Outcome"), tr(en, "Số xã", "Communes")], &rows)
 }
 
 /// The drug-free share against the target path to 2030, from `cy` down; returns where it ends.
@@ -198,8 +220,8 @@ fn progress_chart(out: &mut String, p: &Parts, progress: &[progress::Year], targ
     cy + ch
 }
 
-/// Quota and plan outcomes, beside the chart.
-fn quota_and_plans(out: &mut String, store: &Store, p: &Parts, progress: &[progress::Year], cy: f64) -> Result<()> {
+/// Quota and plan outcomes, beside the chart; returns where they end.
+fn quota_and_plans(out: &mut String, store: &Store, p: &Parts, progress: &[progress::Year], cy: f64) -> Result<f64> {
     let (en, year, req) = (p.en, p.year, p.req);
     let (qx, mut qy) = (410.0, cy);
     let _ = write!(out, r##"<text x="{qx}" y="{qy}" font-size="12" font-weight="bold" fill="#1a1a1a">{}</text>"##, tr(en, "Chỉ tiêu và kế hoạch", "Quota and plans"));
@@ -228,7 +250,37 @@ fn quota_and_plans(out: &mut String, store: &Store, p: &Parts, progress: &[progr
         qy += 15.0;
         let _ = write!(out, r##"<text x="{qx}" y="{qy}" font-size="9.5" fill="#1a1a1a">{}</text>"##, esc(l));
     }
-    Ok(())
+    Ok(qy)
+}
+
+/// The province under Decision 28/2025 Art. 5 (when the year's rule set has it): each criterion
+/// met, not met or unknown, and the result; returns where the table ends.
+fn province_table(out: &mut String, s: &Snapshot, p: &Parts, y: f64) -> f64 {
+    let en = p.en;
+    let Some(r) = s.provinces_in(p.year).find(|r| r.province_code == p.req.province) else { return y };
+    let labels = s.rules.set(&r.evaluation.ruleset_id).and_then(|set| set.province.as_ref());
+    let word = |t: crate::rules::Tri| match t {
+        crate::rules::Tri::True => tr(en, "đạt", "met"),
+        crate::rules::Tri::False => tr(en, "không đạt", "not met"),
+        crate::rules::Tri::Unknown => tr(en, "chưa rõ", "unknown"),
+    };
+    let rows: Vec<(Option<&str>, Vec<String>)> = r
+        .evaluation
+        .criteria
+        .iter()
+        .map(|c| {
+            let label = labels.and_then(|l| l.criteria.iter().find(|x| x.id == c.id)).map_or(c.id.clone(), |x| if en { x.label_en.clone() } else { x.label_vi.clone() });
+            (None, vec![label, word(c.value).to_string()])
+        })
+        .collect();
+    let result = match r.evaluation.key {
+        crate::rules::Tri::True => tr(en, "là địa bàn trọng điểm", "a key area"),
+        crate::rules::Tri::False => tr(en, "không phải địa bàn trọng điểm", "not a key area"),
+        crate::rules::Tri::Unknown => tr(en, "chưa xác định", "undetermined"),
+    };
+    let (met, of) = (r.evaluation.met_min, r.evaluation.criteria.len());
+    let title = if en { format!("Art. 5 (province): {met}/{of} met — {result}") } else { format!("Điều 5 (cấp tỉnh): đạt {met}/{of} — {result}") };
+    table(out, 410.0, y, 360.0, &title, &[tr(en, "Tiêu chí", "Criterion"), tr(en, "Kết quả", "Result")], &rows)
 }
 
 /// The top candidates for conversion next year (leaders and above), from `ty` down.
