@@ -448,3 +448,87 @@ fn a_province_viewer_signs_in_with_their_token_and_sees_only_their_province() {
     assert_eq!(provinces, json!(["98"]));
     d.screenshot("signed-in-viewer");
 }
+
+#[test]
+fn a_steering_committee_reads_why_a_commune_is_type_iii_and_which_provinces_are_key_areas() {
+    ensure_chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::serve(&dir.path().join("atlas.duckdb"));
+    let base = server.base.clone();
+    let status: Value = agent().get(&format!("{base}/api/status?year=2026")).call().unwrap().body_mut().read_json().unwrap();
+    let counts = status["counts"].as_object().unwrap();
+    for st in ["drug_free", "drug_free_candidate", "type_iii", "type_ii", "type_i"] {
+        assert!(counts[st].as_i64().unwrap() > 0, "the demo's 2026 holds {st} communes: {counts:?}");
+    }
+    let type_iii: i64 = status["units"].as_object().unwrap().iter().find(|(_, v)| *v == "type_iii").unwrap().0.parse().unwrap();
+    let d = Driver::start();
+    d.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
+    let poll = |cond: &str| {
+        d.eval_async(&format!(
+            "const done = arguments[arguments.length - 1]; const t0 = Date.now(); (function w() {{ if ({cond}) done(true); else if (Date.now() - t0 > 30000) done(false); else setTimeout(w, 100); }})();"
+        ))
+    };
+
+    // The status legend: every status of the new vocabulary with the API's count for this year.
+    d.goto(&format!("{base}/#view=status&year=2026&unit={type_iii}"));
+    assert_eq!(d.eval_async(WAIT_READY), json!(true));
+    assert_eq!(poll("window.atlas.lastChoropleth && window.atlas.lastChoropleth.year === 2026 && document.querySelector('#legend-total')"), json!(true));
+    let legend = d.eval("return Object.fromEntries([...document.querySelectorAll('#legend .legend-item[data-key]')].map(e => [e.dataset.key, Number(e.querySelector('.count').textContent.replace(/\\D/g, ''))]));");
+    for (st, n) in counts {
+        let shown = legend.get(st).and_then(Value::as_i64).unwrap_or(0);
+        assert_eq!(shown, n.as_i64().unwrap(), "legend count of {st}: {legend}");
+    }
+
+    // The commune from the URL is type III, and its panel names the reading that made it so.
+    assert_eq!(poll("document.querySelector('#panel-name') && document.querySelector('.badge[data-status]')"), json!(true));
+    assert_eq!(d.eval("return document.querySelector('.badge[data-status]').dataset.status;"), json!("type_iii"));
+    let ev: Value = agent().get(&format!("{base}/api/units/{type_iii}/evaluation?year=2026")).call().unwrap().body_mut().read_json().unwrap();
+    let reading = ev["readings"].as_array().unwrap().iter().find(|r| r["name"] == "type_iii_requires_activity").unwrap();
+    assert_eq!(reading["enabled"], json!(true));
+    let named = d.eval("const p = document.querySelector('.reading-decided[data-reading=type_iii_requires_activity]'); return p ? p.textContent : null;");
+    let label_vi = reading["label_vi"].as_str().unwrap();
+    assert!(named.as_str().is_some_and(|t| t.contains(label_vi)), "the panel names the reading '{label_vi}': {named}");
+    assert!(label_vi.contains("loại III"), "{label_vi}");
+    // Its period is written as the assessment period, and the Art. 6 table is there.
+    assert_eq!(d.eval("return document.querySelector('#panel-period').textContent;"), ev["period"]["label_vi"]);
+    assert_eq!(d.eval("return document.querySelectorAll('#drug-free tr').length;"), json!(3), "Art. 6.1–6.3");
+    d.screenshot("11-type-iii-reading");
+
+    // The province view: provinces coloured by Art. 5, the legend counting the API's provinces.
+    d.eval("document.querySelector('[data-view=provinces]').click();");
+    assert_eq!(poll("window.atlas.lastProvinces && document.querySelector('#legend .legend-item[data-key=true]')"), json!(true));
+    d.eval_async(WAIT_IDLE);
+    let pc: Value = agent().get(&format!("{base}/api/provinces/classification?year=2026")).call().unwrap().body_mut().read_json().unwrap();
+    let provinces = pc["provinces"].as_array().unwrap();
+    assert!(provinces.iter().any(|p| p["key_area"] == "true"), "the demo has a key-area province in 2026: {pc}");
+    let shown = d.eval("return Object.fromEntries([...document.querySelectorAll('#legend .legend-item[data-key]')].map(e => [e.dataset.key, Number(e.querySelector('.count').textContent.replace(/\\D/g, ''))]));");
+    for k in ["true", "false", "unknown"] {
+        let want = provinces.iter().filter(|p| p["key_area"] == k).count() as i64;
+        assert_eq!(shown[k].as_i64(), Some(want), "province legend {k}: {shown}");
+    }
+    // Rendered communes carry their province's colour.
+    // (The fill colour as MapLibre evaluated it for each rendered feature.)
+    let painted = d.eval("const a = window.atlas; const hex = (c) => '#' + [c.r, c.g, c.b].map(v => Math.round(v * 255).toString(16).padStart(2, '0')).join(''); \
+        return [...new Set(a.map.queryRenderedFeatures({ layers: ['fill:' + a.atlas.active] }).map(f => f.properties.province + '=' + hex(f.layer.paint['fill-color'])))];");
+    let painted: Vec<&str> = painted.as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(!painted.is_empty());
+    for entry in &painted {
+        let (code, colour) = entry.split_once('=').unwrap();
+        let p = provinces.iter().find(|p| p["province_code"] == code).unwrap();
+        let want = match p["key_area"].as_str().unwrap() { "true" => "#b2182b", "false" => "#92c5de", _ => "#8073ac" };
+        assert_eq!(colour, want, "province {code} ({}) painted", p["key_area"]);
+    }
+    // A click on the map opens the province under the pointer, with Art. 5's six criteria.
+    let under = d.eval("const a = window.atlas; const c = a.map.getContainer(); const f = a.map.queryRenderedFeatures([c.clientWidth / 2, c.clientHeight / 2], { layers: ['fill:' + a.atlas.active] })[0]; return f ? f.properties.province : null;");
+    let code = under.as_str().expect("a commune at the centre").to_string();
+    click_map(&d, 0, 0);
+    assert_eq!(poll("document.querySelector('#province-criteria')"), json!(true));
+    let want = provinces.iter().find(|p| p["province_code"] == code.as_str()).unwrap();
+    assert_eq!(d.eval("return document.querySelector('#panel-name').textContent;"), want["province_name"]);
+    assert_eq!(d.eval("return document.querySelectorAll('#province-criteria tr').length;"), json!(6));
+    assert_eq!(d.eval("return document.querySelector('.badge[data-key-area]').dataset.keyArea;"), want["key_area"]);
+    let ids = d.eval("return [...document.querySelectorAll('#province-criteria tr td:first-child')].map(td => td.textContent);");
+    let want_ids: Vec<Value> = want["criteria"].as_array().unwrap().iter().map(|c| c["id"].clone()).collect();
+    assert_eq!(ids, Value::Array(want_ids));
+    d.screenshot("12-province-view");
+}

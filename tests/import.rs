@@ -169,6 +169,47 @@ fn addicts_by_location_cannot_exceed_addicts_with_records() {
 }
 
 #[test]
+fn residents_using_outside_the_exempt_groups_cannot_exceed_those_with_records() {
+    // 6 addicts + 2 users with records: at most 8 of them can be using outside the exempt groups.
+    let csv = format!("{INDICATOR_HEADER},residents_using_not_exempt\n{},0\n98002,2026,2026-12-31,5000,6,2,0,0,0,0,none,x,9\n", indicator_line("98001", 2026, 1));
+    assert_indicators_rejected(&csv, 3, 13, "residents_using_not_exempt (9) exceeds addicts_with_records + illegal_users_with_records (8)");
+}
+
+#[test]
+fn a_file_without_the_drug_free_inputs_imports_and_says_so_once() {
+    let (_dir, store) = seeded();
+    // The seeded file has none of the Art. 6 columns: its report says so in one note, not per row.
+    let csv = indicators_csv("98", 20, 2026);
+    let report = import::import_indicators(&store, &Input::from_bytes("old-format.csv", csv.as_bytes()), &ImportOptions::default()).unwrap();
+    assert_eq!(report.rows, 20);
+    let art6: Vec<&String> = report.notes.iter().filter(|n| n.contains("Art. 6")).collect();
+    assert_eq!(art6.len(), 1, "one note for the file: {:?}", report.notes);
+    for c in ["residents_using_not_exempt", "residents_violating_drug_law", "wanted_drug_fugitives_hiding"] {
+        assert!(art6[0].contains(c), "the note names {c}: {}", art6[0]);
+    }
+    let conn = store.connect().unwrap();
+    let unknown: i64 = conn
+        .query_row("SELECT count(*) FROM indicator WHERE year = 2026 AND residents_using_not_exempt IS NULL AND residents_violating_drug_law IS NULL AND wanted_drug_fugitives_hiding IS NULL", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(unknown, 20, "missing inputs are stored as unknown, never zero");
+    // A file with one of them is told which two it lacks; the one it has is stored.
+    let with_one = format!("{INDICATOR_HEADER},wanted_drug_fugitives_hiding\n98001,2027,2027-12-14,5000,0,0,0,0,0,0,none,x,0\n");
+    let report = import::import_indicators(&store, &Input::from_bytes("partial.csv", with_one.as_bytes()), &ImportOptions::default()).unwrap();
+    let note = report.notes.iter().find(|n| n.contains("Art. 6")).expect("a note");
+    assert!(note.contains("residents_using_not_exempt, residents_violating_drug_law columns") && !note.contains("wanted"), "{note}");
+    // The Art. 6 check of those rows is unknown (6.1 cannot be read), not false.
+    let rules = commune_atlas::rules::Rules::embedded().unwrap();
+    let (_, snapshot) = commune_atlas::analytics::up_to_date(&store, &rules).unwrap();
+    let checks: std::collections::BTreeSet<String> = snapshot
+        .classified
+        .iter()
+        .filter(|((_, y), _)| *y == 2026)
+        .filter_map(|(_, c)| c.evaluation.as_ref()?.drug_free_check.map(|t| format!("{t:?}")))
+        .collect();
+    assert!(!checks.is_empty() && !checks.contains("True"), "without the inputs no commune meets Art. 6: {checks:?}");
+}
+
+#[test]
 fn an_unknown_column_is_rejected_with_a_suggestion() {
     let csv = format!("{INDICATOR_HEADER},resident_populaton\n{},1\n", indicator_line("98001", 2026, 1));
     assert_indicators_rejected(&csv, 1, 13, "did you mean 'resident_population'?");

@@ -309,18 +309,25 @@ pub async fn rules(State(state): State<AppState>) -> ApiResult<Json<Value>> {
 #[derive(Debug, Deserialize)]
 pub struct ProvinceQuery {
     pub year: Option<i32>,
+    /// One province only (refused when it is out of the user's scope).
+    pub province: Option<String>,
 }
 
 /// `GET /api/provinces/classification?year=` — each province in scope under Decision 28/2025
 /// Art. 5: the six criteria (tri-state, with the sums they read), how many are met at least and at
 /// most, and whether it is a key complex area (`true`, `false`, `unknown`).
 pub async fn provinces(State(state): State<AppState>, Extension(p): Extension<Principal>, Query(q): Query<ProvinceQuery>) -> ApiResult<Json<Value>> {
+    if let Some(code) = q.province.as_deref()
+        && !p.scope.province(Some(code))
+    {
+        return Err(p.scope.refuse(&format!("province {code}")).into());
+    }
     let s = state.snapshot();
     let year = pick_year(&s, q.year)?;
     let mut counts: BTreeMap<&str, usize> = [("true", 0), ("false", 0), ("unknown", 0)].into_iter().collect();
     let provinces: Vec<Value> = s
         .provinces_in(year)
-        .filter(|r| p.scope.province(Some(&r.province_code)))
+        .filter(|r| p.scope.province(Some(&r.province_code)) && q.province.as_deref().is_none_or(|c| c == r.province_code))
         .map(|r| {
             let set = s.rules.set(&r.evaluation.ruleset_id);
             let labels = |id: &str| set.and_then(|s| s.province.as_ref()).and_then(|pr| pr.criteria.iter().find(|c| c.id == id));

@@ -26,7 +26,7 @@ function readingsHtml(ev, st) {
   // The readings the result rests on: those that decided it, and for type III the reading of its
   // "below" criteria.
   const decisive = on.filter((r) => r.decisive || (st === 'type_iii' && r.name === 'type_iii_requires_activity'));
-  const lead = decisive.map((r) => `<p class="reading-decided">${esc(t('panel.reading.by', { status: statusLabel(st), reading: text(r) }))}</p>`).join('');
+  const lead = decisive.map((r) => `<p class="reading-decided" data-reading="${esc(r.name)}"><strong>${esc(t('panel.reading.by'))}</strong> ${esc(text(r))}</p>`).join('');
   const items = on.map((r) => `<li${r.decisive ? ' class="decisive"' : ''}>${esc(text(r))}${r.decisive ? ` — <strong>${t('panel.decided')}</strong>` : ''}
       <div class="legend-meta">${esc(r.reason)}</div></li>`).join('');
   return `${lead}<details id="readings"><summary>${t('panel.readings')}</summary><ul>${items}</ul></details>`;
