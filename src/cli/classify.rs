@@ -36,5 +36,18 @@ pub fn run(db: &Path, args: ClassifyArgs) -> anyhow::Result<()> {
     for (y, counts) in by_year {
         println!("{y:<6}{}", MapStatus::ALL.iter().map(|s| format!("{:>w$}", counts.get(s).copied().unwrap_or(0), w = width(s))).collect::<String>());
     }
+    // Where the decision is silent: how many results the opposite reading would change.
+    let mut decided: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in snap.classified.values() {
+        for r in &c.decisive {
+            *decided.entry(r.as_str()).or_default() += 1;
+        }
+    }
+    if !decided.is_empty() {
+        println!("readings that decided a result (its opposite would change it), in commune-years:");
+        for (reading, n) in decided {
+            println!("  {reading:<42}{n:>7}");
+        }
+    }
     Ok(())
 }
