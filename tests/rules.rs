@@ -496,3 +496,69 @@ fn raising_any_single_indicator_never_lowers_the_key_type_and_lowering_never_rai
     }
     assert_eq!(checked, 6_000);
 }
+
+#[test]
+fn the_readings_found_decisive_are_exactly_those_whose_flip_changes_the_result() {
+    // `decisive_readings` re-evaluates only the readings that can bear on a commune's inputs;
+    // here every reading is flipped on every input, and the two answers must agree.
+    let r = rules();
+    let set = r.set("QD28_2025").unwrap();
+    let fields: [(&str, f64); 9] = [
+        ("addicts_with_records", 120.0),
+        ("illegal_users_with_records", 60.0),
+        ("drug_use_locations", 3.0),
+        ("drug_offenders_arrested", 30.0),
+        ("plants_destroyed_count", 4_000.0),
+        ("plants_destroyed_area_m2", 1_000.0),
+        ("residents_using_not_exempt", 2.0),
+        ("residents_violating_drug_law", 2.0),
+        ("wanted_drug_fugitives_hiding", 1.0),
+    ];
+    let scopes = ["none", "intra_provincial", "inter_provincial", "transnational", "unknown"];
+    let mut state = 0x0dec_2025_u64;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) as f64 / u64::MAX as f64
+    };
+    let base = Readings::of(set);
+    let mut decided: std::collections::BTreeMap<Reading, usize> = Default::default();
+    for _ in 0..4_000 {
+        let scope = scopes[(next() * 5.0) as usize % 5];
+        let mut pairs: Vec<(&'static str, f64)> = vec![("resident_population", (5_000.0 + next() * 30_000.0).round())];
+        for (k, max) in fields {
+            // Each input is zero, missing or some value, about a third of the time each.
+            match (next() * 3.0) as u8 {
+                0 => pairs.push((k, 0.0)),
+                1 => {}
+                _ => pairs.push((k, (next() * max).round())),
+            }
+        }
+        // Users outside the exempt groups are among those with records.
+        let with_records: f64 = pairs.iter().filter(|(k, _)| k.ends_with("_with_records")).map(|(_, v)| v).sum();
+        for p in pairs.iter_mut().filter(|(k, _)| *k == "residents_using_not_exempt") {
+            p.1 = p.1.min(with_records);
+        }
+        let i = inputs(&pairs, scope);
+        let now = evaluate_with(set, &i, base);
+        let every: Vec<Reading> = set
+            .interpretations
+            .keys()
+            .copied()
+            .filter(|r| {
+                let flipped = evaluate_with(set, &i, base.with(*r, !base.on(*r)));
+                (&flipped.possible, flipped.drug_free_check) != (&now.possible, now.drug_free_check)
+            })
+            .collect();
+        assert_eq!(decisive_readings(set, &i), every, "{pairs:?} on {scope}");
+        for r in every {
+            *decided.entry(r).or_default() += 1;
+        }
+    }
+    // The sample exercises every reading: each decided some results.
+    for r in set.interpretations.keys() {
+        assert!(decided.get(r).copied().unwrap_or(0) > 0, "{r} never decided a result: {decided:?}");
+    }
+}

@@ -81,8 +81,9 @@ pub fn classify(rules: &Rules, facts: &Facts, unit_id: i64, year: i32) -> Option
             return None;
         }
         rules.for_year(province, year).map(|set| {
-            decisive = crate::rules::eval::decisive_readings(set, &r.inputs);
-            evaluate(set, &r.inputs)
+            let (evaluation, readings) = crate::rules::eval::explain(set, &r.inputs);
+            decisive = readings;
+            evaluation
         })
     });
     let status = rules.status.decide(recog, official, evaluation.as_ref());

@@ -654,16 +654,44 @@ fn eval_route(c: &Criterion, set: &RuleSet, plain: &[(&Criterion, Tri)], inputs:
 /// The readings that decided `set`'s result on `inputs`: each one whose opposite setting (the
 /// others as in the set) gives other possible outcomes or another drug-free check.
 pub fn decisive_readings(set: &RuleSet, inputs: &Inputs) -> Vec<Reading> {
+    explain(set, inputs).1
+}
+
+/// The evaluation under the set's readings, and the readings that decided it. A reading is
+/// re-evaluated only when it can bear on these inputs (see [`may_matter`]), so most
+/// commune-years are evaluated once.
+pub fn explain(set: &RuleSet, inputs: &Inputs) -> (Evaluation, Vec<Reading>) {
     let base = Readings::of(set);
     let now = evaluate_with(set, inputs, base);
-    set.interpretations
+    let decisive = set
+        .interpretations
         .keys()
         .copied()
-        .filter(|r| {
-            let flipped = evaluate_with(set, inputs, base.with(*r, !base.on(*r)));
-            flipped.outcome() != now.outcome()
-        })
-        .collect()
+        .filter(|r| may_matter(set, inputs, &now, *r) && evaluate_with(set, inputs, base.with(*r, !base.on(*r))).outcome() != now.outcome())
+        .collect();
+    (now, decisive)
+}
+
+/// Whether flipping `reading` can change anything on these inputs, judged on the evaluation
+/// `now` (a necessary condition; `tests/rules.rs` checks it against flipping every reading):
+/// - a higher type's criterion counts for the lower ones only when one of them is not false
+///   (criteria values do not depend on the reading, only the types' counts do);
+/// - "below, but above zero" differs only where such a value is known and zero;
+/// - a transnational route counts differently only on a transnational route;
+/// - a drug-free candidate is preferred to type III only when Art. 6 is not false.
+fn may_matter(set: &RuleSet, inputs: &Inputs, now: &Evaluation, reading: Reading) -> bool {
+    match reading {
+        Reading::HigherTypeCounts => {
+            let lowest = set.types.last().map(|t| t.key);
+            now.criteria.iter().any(|c| Some(c.key_type) != lowest && c.value != Tri::False)
+        }
+        Reading::TypeIiiRequiresActivity => set
+            .commune_conditions()
+            .filter(|c| c.positive_under == Some(reading))
+            .any(|c| inputs.values.get(c.field.as_str()).is_some_and(|v| *v <= 0.0)),
+        Reading::TransnationalCountsAsInterProvincial => inputs.key_route_scope == Some(RouteScope::Transnational),
+        Reading::DrugFreeBeforeTypeIii => now.drug_free_check.is_some_and(|d| d != Tri::False),
+    }
 }
 
 /// Sums over a province's communes for one year, and its route designation: what Art. 5 reads.

@@ -525,7 +525,7 @@ impl RuleSet {
             }
             check_conditions(&c.id, c.confirmed, &conditions)?;
         }
-        for cond in self.criteria.iter().flat_map(|c| c.condition.iter().chain(&c.any_of)) {
+        for cond in self.commune_conditions() {
             if let Some(r) = cond.positive_under
                 && !self.interpretations.contains_key(&r)
             {
@@ -543,6 +543,16 @@ impl RuleSet {
     /// The assessment period of the rule set (the calendar year when it names none).
     pub fn period(&self) -> Period {
         self.period.clone().unwrap_or(Period::CALENDAR)
+    }
+}
+
+impl RuleSet {
+    /// Every comparison a commune-year is evaluated on: the key types' criteria and the drug-free
+    /// criteria (not the province's).
+    pub fn commune_conditions(&self) -> impl Iterator<Item = &Condition> {
+        let criteria = self.criteria.iter().flat_map(|c| c.condition.iter().chain(&c.any_of));
+        let drug_free = self.drug_free.iter().flat_map(|d| &d.criteria).flat_map(|c| c.condition.iter().chain(&c.any_of).chain(&c.all_of));
+        criteria.chain(drug_free)
     }
 }
 
