@@ -1,4 +1,5 @@
-//! Small text helpers for Vietnamese names: accent folding for matching and search.
+//! Small text helpers: accent folding of Vietnamese names for matching and search, and whole
+//! numbers written with thousands separators for messages.
 
 /// Lower-case `s` and strip Vietnamese diacritics (`Thị trấn` → `thi tran`, `Đặc khu` → `dac khu`).
 pub fn fold(s: &str) -> String {
@@ -25,6 +26,19 @@ pub fn key(s: &str) -> String {
     fold(s).chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
+/// `n` with a comma between thousands (`10482` → `10,482`), as messages to people write counts.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,5 +48,12 @@ mod tests {
         assert_eq!(fold("Xã Tân Phú Đông"), "xa tan phu dong");
         assert_eq!(key("Thịtrấn"), key("Thị trấn"));
         assert_eq!(key("ĐẶC KHU"), "dackhu");
+    }
+
+    #[test]
+    fn writes_thousands_with_commas() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(10_482), "10,482");
+        assert_eq!(thousands(1_000_000), "1,000,000");
     }
 }

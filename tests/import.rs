@@ -18,7 +18,7 @@ fn boundary_opts(version: &str) -> BoundaryOptions {
         code_system: Some("synthetic".into()),
         source: Some("test fixture".into()),
         repair: false,
-        snap_tolerance: 0.0,
+        snap_tolerance: Some(0.0),
         props: Default::default(),
     }
 }

@@ -18,7 +18,7 @@ fn opts(repair: bool) -> BoundaryOptions {
         code_system: None,
         source: Some("realdata test".into()),
         repair,
-        snap_tolerance: 0.0,
+        snap_tolerance: Some(0.0),
         props: Default::default(),
     }
 }

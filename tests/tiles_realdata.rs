@@ -34,7 +34,7 @@ fn check(file: &str, repair: bool) {
         code_system: None,
         source: None,
         repair,
-        snap_tolerance: 0.0,
+        snap_tolerance: Some(0.0),
         props: Default::default(),
     };
     import::import_boundaries(&store, &Input::from_path(&path).unwrap(), &b, &ImportOptions::default()).unwrap();

@@ -4,7 +4,7 @@
 //! - `POST /api/admin/users/{name}/disable|enable`, `POST /api/admin/users/{name}/token`;
 //! - `GET /api/admin/audit?action=&actor=&limit=` — the `audit_log` view, newest first;
 //! - `GET /api/admin/backup` — a consistent copy of the store (a DuckDB file), taken while serving;
-//! - `POST /api/import/{indicators|recognitions|quotas|targets}?file=NAME&replace=true` with the
+//! - `POST /api/import/{indicators|recognitions|quotas|targets}?file=NAME&replace=true&skip_invalid=true` with the
 //!   CSV as the body: validated and atomic like the CLI import, then the classification is
 //!   refreshed and served at once.
 
@@ -106,6 +106,9 @@ pub struct ImportQuery {
     pub file: Option<String>,
     #[serde(default)]
     pub replace: bool,
+    /// Import the valid rows and list the others (as `--skip-invalid`).
+    #[serde(default)]
+    pub skip_invalid: bool,
 }
 
 pub async fn import(
@@ -135,7 +138,7 @@ pub async fn import(
     let _one = IMPORTS.lock().await;
     let st = state.clone();
     let (report, refresh, snapshot) = tokio::task::spawn_blocking(move || {
-        let opts = ImportOptions { replace: q.replace, actor: p.name.clone(), progress: false };
+        let opts = ImportOptions { replace: q.replace, actor: p.name.clone(), progress: false, skip_invalid: q.skip_invalid };
         let report = run(&st.store, &Input::from_bytes(name, &body), &opts)?;
         let rules = st.snapshot().rules.clone();
         let (refresh, snapshot) = crate::analytics::refresh(&st.store, &rules)?;

@@ -24,10 +24,18 @@ rebuilt from a constrained Delaunay triangulation of its edges with the odd-even
 2014), so a figure-eight becomes two parts, zero-area spikes disappear, and overlapping parts are \
 resolved. Repaired units are listed at the end and flagged `repaired` in the store.\n\n\
 Real boundary files whose polygons were simplified one by one do not share exact edges: neighbours \
-overlap and leave slivers. --snap-tolerance tells the tile engine to snap neighbours' vertices and \
-edges within that distance before building shared arcs; use about the tolerance the file was \
-simplified with (e.g. 6e-4 for files simplified with Douglas-Peucker 0.0005°). The source geometry in \
-the store is never changed; GET /tiles reports what snapping moved.")]
+overlap and leave slivers. The tile engine (and the province and district outlines the atlas derives) \
+snaps neighbours' vertices and edges together within a tolerance, chosen from the data: how far the \
+vertices on shared boundaries miss their neighbour's edge (0 when they all meet exactly; about 6e-4° \
+for files simplified with Douglas-Peucker 0.0005°). The import says what it chose; --snap-tolerance \
+sets it instead. The source geometry in the store is never changed; GET /tiles reports the tolerance \
+and what snapping moved.\n\n\
+A version can be imported one province file at a time: a file replaces (with --replace) only the \
+provinces it covers. When a version has communes but no province (or, before the reform, district) \
+polygons, the atlas derives them by dissolving the communes on their province_code (district_code) \
+along their shared edges; an imported province file takes their place.\n\n\
+With --skip-invalid the valid features are imported and every skipped one is listed (feature number, \
+code, name, reason).")]
     Boundaries(BoundaryArgs),
 
     /// Per-commune, per-year indicators (CSV or Parquet; columns as in domain.md §5.2).
@@ -94,6 +102,12 @@ pub struct Common {
     /// Never draw progress bars.
     #[arg(long)]
     pub no_progress: bool,
+    /// Import the valid rows (features) and list every skipped one with its reason, instead of
+    /// refusing the whole file. What is kept is still written all or nothing; import_log records
+    /// the import as partial. A problem with the file itself (unreadable, a column missing) still
+    /// refuses it.
+    #[arg(long)]
+    pub skip_invalid: bool,
 }
 
 #[derive(Debug, Args)]
@@ -140,10 +154,11 @@ pub struct BoundaryArgs {
     /// Repair invalid geometry instead of refusing the file (see below).
     #[arg(long)]
     pub repair: bool,
-    /// Snap neighbours' vertices and edges within this many degrees when building map tiles
-    /// (see below). 0 for topologically exact boundaries.
-    #[arg(long, default_value_t = 0.0, value_name = "DEGREES")]
-    pub snap_tolerance: f64,
+    /// Snap neighbours' vertices and edges within this many degrees when building map tiles and
+    /// derived outlines (see below); 0 for topologically exact boundaries. Default: chosen from
+    /// the data.
+    #[arg(long, value_name = "DEGREES")]
+    pub snap_tolerance: Option<f64>,
     /// Property holding the unit code.
     #[arg(long, default_value = "code", value_name = "PROP")]
     pub code_prop: String,
@@ -170,7 +185,7 @@ pub struct BoundaryArgs {
 }
 
 fn options(c: &Common) -> ImportOptions {
-    ImportOptions { replace: c.replace, actor: c.actor.clone(), progress: !c.no_progress }
+    ImportOptions { replace: c.replace, actor: c.actor.clone(), progress: !c.no_progress, skip_invalid: c.skip_invalid }
 }
 
 pub fn run(db: &Path, cmd: ImportCommand) -> anyhow::Result<()> {

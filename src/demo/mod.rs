@@ -96,7 +96,7 @@ fn load_with(
                     code_system: step.code_system.clone(),
                     source: step.source.clone(),
                     repair: false,
-                    snap_tolerance: 0.0,
+                    snap_tolerance: Some(0.0),
                     props: PropertyNames::default(),
                 };
                 import::import_boundaries(store, &input, &b, opts)?

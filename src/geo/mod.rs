@@ -69,7 +69,10 @@ pub fn orient_rfc7946(mp: MultiPolygon<f64>) -> MultiPolygon<f64> {
     mp.orient(Direction::Default)
 }
 
+pub mod dissolve;
+pub mod snap;
 pub mod stored;
+pub mod topology;
 pub mod validity;
 
 /// Why a geometry is not valid (OGC simple-features rules), one entry per finding, in words;

@@ -64,28 +64,32 @@ pub struct BoundaryOptions {
     pub source: Option<String>,
     /// Repair invalid geometry instead of refusing the file.
     pub repair: bool,
-    /// Snapping tolerance (degrees) the tile engine uses for this version; 0 for exact data.
-    pub snap_tolerance: f64,
+    /// Snapping tolerance (degrees) the tile engine and the derived levels use for this version;
+    /// 0 for exact data, `None` to choose it from the data ([`crate::geo::snap::estimate`]).
+    pub snap_tolerance: Option<f64>,
     pub props: PropertyNames,
 }
 
 /// Unit ids are `version id × UNIT_ID_STRIDE + ordinal`.
 pub const UNIT_ID_STRIDE: i64 = 1_000_000;
 
-/// A feature that passed every check.
-struct Unit {
-    line: u64,
-    code: String,
-    name: String,
-    unit_type: &'static str,
-    province_code: Option<String>,
-    province_name: Option<String>,
-    district_code: Option<String>,
-    district_name: Option<String>,
-    geometry: MultiPolygon<f64>,
-    measures: geom::Measures,
-    repaired: bool,
-    properties: String,
+/// A feature that passed every check (or a unit the atlas derived, see [`super::derived`]).
+pub(super) struct Unit {
+    /// 1-based feature index in the file.
+    pub feature: u64,
+    pub code: String,
+    pub name: String,
+    pub unit_type: &'static str,
+    pub province_code: Option<String>,
+    pub province_name: Option<String>,
+    pub district_code: Option<String>,
+    pub district_name: Option<String>,
+    pub geometry: MultiPolygon<f64>,
+    pub measures: geom::Measures,
+    pub repaired: bool,
+    /// Built by dissolving the version's communes, not imported.
+    pub derived: bool,
+    pub properties: String,
 }
 
 #[derive(Deserialize)]
@@ -122,8 +126,10 @@ pub fn import_boundaries(
     if b.version.trim().is_empty() {
         return Err(Error::InvalidArgument("--version must name the boundary version, e.g. vn2025".into()));
     }
-    if !(0.0..0.01).contains(&b.snap_tolerance) {
-        return Err(Error::InvalidArgument(format!("--snap-tolerance must be between 0 and 0.01 degrees, not {}", b.snap_tolerance)));
+    if let Some(t) = b.snap_tolerance
+        && !(0.0..0.01).contains(&t)
+    {
+        return Err(Error::InvalidArgument(format!("--snap-tolerance must be between 0 and 0.01 degrees, not {t}")));
     }
     if let Some(to) = b.valid_to
         && to < b.valid_from
@@ -140,17 +146,18 @@ pub fn import_boundaries(
         )));
     }
     super::run(store, Kind::Boundaries, input, opts, |conn| {
-        let mut rep = Reporter::new(&input.name);
+        let mut rep = opts.reporter(&input.name);
         let units = parse(input, b, opts, &mut rep)?;
         rep.check()?;
         tracing::debug!(units = units.len(), "validated; writing");
         let notes: Vec<String> = units
             .iter()
             .filter(|u| u.repaired)
-            .map(|u| format!("repaired unit {} ({}), line {}", u.code, u.name, u.line))
+            .map(|u| format!("repaired unit {} ({}), feature {}", u.code, u.name, text::thousands(u.feature)))
             .collect();
-        let (written, replaced) = write(conn, &units, b, &code_system, opts.replace, &input.name)?;
-        Ok(Written { rows: written, replaced, notes })
+        let (written, replaced, derived) = write(conn, &units, b, &code_system, opts.replace, &input.name)?;
+        let notes = notes.into_iter().chain(derived).collect();
+        Ok(Written::new(written, replaced, notes, &mut rep))
     })
 }
 
@@ -167,35 +174,41 @@ fn parse(input: &Input, b: &BoundaryOptions, opts: &ImportOptions, rep: &mut Rep
     let text = match std::str::from_utf8(&input.bytes) {
         Ok(t) => t.strip_prefix('\u{feff}').unwrap_or(t),
         Err(e) => {
-            rep.at(1, 0, format!("not valid UTF-8 near byte {}; GeoJSON must be UTF-8", e.valid_up_to()));
+            rep.fatal(1, 0, format!("not valid UTF-8 near byte {}; GeoJSON must be UTF-8", e.valid_up_to()));
             return Ok(Vec::new());
         }
     };
     let top: TopLevel = match serde_json::from_str(text) {
         Ok(t) => t,
         Err(e) => {
-            rep.at(e.line() as u64, e.column() as u64, format!("not valid JSON: {e}"));
+            rep.fatal(e.line() as u64, e.column() as u64, format!("not valid JSON: {e}"));
             return Ok(Vec::new());
         }
     };
     if top.kind.as_deref() != Some("FeatureCollection") {
-        rep.at(1, 1, "expected a GeoJSON FeatureCollection (\"type\": \"FeatureCollection\")");
+        rep.fatal(1, 1, "expected a GeoJSON FeatureCollection (\"type\": \"FeatureCollection\")");
         return Ok(Vec::new());
     }
     let features = top.features.unwrap_or_default();
     if features.is_empty() {
-        rep.at(1, 1, "the FeatureCollection has no features");
+        rep.fatal(1, 1, "the FeatureCollection has no features");
     }
     let lines = Lines::new(text);
     let mut progress = Progress::new(opts.progress, features.len() as u64, "checking");
     let mut units = Vec::with_capacity(features.len());
     let mut codes: HashMap<String, u64> = HashMap::new();
-    for raw in features {
+    for (i, raw) in features.into_iter().enumerate() {
         progress.inc(1);
-        if let Some(u) = parse_feature(raw, &lines, b, rep) {
-            if let Some(first) = codes.insert(u.code.clone(), u.line) {
+        let feature = i as u64 + 1;
+        if let Some(u) = parse_feature(raw, feature, &lines, b, rep) {
+            if let Some(first) = codes.insert(u.code.clone(), u.feature) {
                 let (line, col) = lines.of(raw);
-                rep.at(line, col, format!("duplicate code '{}' ({}); first used on line {first}", u.code, u.name));
+                rep.at_feature(
+                    feature,
+                    line,
+                    col,
+                    format!("duplicate code '{}' ({}); first used by feature {}", u.code, u.name, text::thousands(first)),
+                );
                 continue;
             }
             units.push(u);
@@ -213,17 +226,17 @@ fn prop_text(props: &serde_json::Map<String, serde_json::Value>, key: &str) -> O
     }
 }
 
-fn parse_feature(raw: &RawValue, lines: &Lines, b: &BoundaryOptions, rep: &mut Reporter) -> Option<Unit> {
+fn parse_feature(raw: &RawValue, feature: u64, lines: &Lines, b: &BoundaryOptions, rep: &mut Reporter) -> Option<Unit> {
     let (line, col) = lines.of(raw);
     let f: RawFeature = match serde_json::from_str(raw.get()) {
         Ok(f) => f,
         Err(e) => {
-            rep.at(line, col, format!("not a GeoJSON Feature: {e}"));
+            rep.at_feature(feature, line, col, format!("not a GeoJSON Feature: {e}"));
             return None;
         }
     };
     if f.kind.as_deref() != Some("Feature") {
-        rep.at(line, col, "expected an object with \"type\": \"Feature\"");
+        rep.at_feature(feature, line, col, "expected an object with \"type\": \"Feature\"");
         return None;
     }
     let props = f.properties.unwrap_or_default();
@@ -237,17 +250,17 @@ fn parse_feature(raw: &RawValue, lines: &Lines, b: &BoundaryOptions, rep: &mut R
     );
     let mut ok = true;
     if code.is_none() {
-        rep.at(line, col, format!("{label}: property '{}' (the unit code) is missing or empty; use --code-prop to name another", p.code));
+        rep.at_feature(feature, line, col, format!("{label}: property '{}' (the unit code) is missing or empty; use --code-prop to name another", p.code));
         ok = false;
     }
     if name.is_none() {
-        rep.at(line, col, format!("{label}: property '{}' (the unit name) is missing or empty; use --name-prop to name another", p.name));
+        rep.at_feature(feature, line, col, format!("{label}: property '{}' (the unit name) is missing or empty; use --name-prop to name another", p.name));
         ok = false;
     }
     let type_text = prop_text(&props, &p.unit_type);
     let unit_type = unit_type(b.level, type_text.as_deref(), name.as_deref().unwrap_or(""));
     if unit_type.is_none() {
-        rep.at(
+        rep.at_feature(feature, 
             line,
             col,
             format!(
@@ -264,10 +277,10 @@ fn parse_feature(raw: &RawValue, lines: &Lines, b: &BoundaryOptions, rep: &mut R
         ok = false;
     }
     let Some(graw) = f.geometry else {
-        rep.at(line, col, format!("{label}: geometry is missing or null"));
+        rep.at_feature(feature, line, col, format!("{label}: geometry is missing or null"));
         return None;
     };
-    let geometry = parse_geometry(graw, lines, &label, rep)?;
+    let geometry = parse_geometry(graw, feature, lines, &label, rep)?;
     let geometry = geom::orient_rfc7946(geometry);
     let (gline, gcol) = lines.of(graw);
     let problems = geom::invalidity(&geometry);
@@ -281,12 +294,12 @@ fn parse_feature(raw: &RawValue, lines: &Lines, b: &BoundaryOptions, rep: &mut R
                 fixed
             }
             Err(e) => {
-                rep.at(gline, gcol, format!("{label}: invalid geometry ({}) and {e}", problems.join("; ")));
+                rep.at_feature(feature, gline, gcol, format!("{label}: invalid geometry ({}) and {e}", problems.join("; ")));
                 return None;
             }
         }
     } else {
-        rep.at(
+        rep.at_feature(feature, 
             gline,
             gcol,
             format!(
@@ -297,7 +310,7 @@ fn parse_feature(raw: &RawValue, lines: &Lines, b: &BoundaryOptions, rep: &mut R
         return None;
     };
     let Some(measures) = geom::measures(&geometry) else {
-        rep.at(gline, gcol, format!("{label}: the geometry has no area (no polygon with a ring); its bounding box, area and label point cannot be computed"));
+        rep.at_feature(feature, gline, gcol, format!("{label}: the geometry has no area (no polygon with a ring); its bounding box, area and label point cannot be computed"));
         return None;
     };
     if !ok {
@@ -310,7 +323,7 @@ fn parse_feature(raw: &RawValue, lines: &Lines, b: &BoundaryOptions, rep: &mut R
         province_name = province_name.or_else(|| name.clone());
     }
     Some(Unit {
-        line,
+        feature,
         code: code?,
         name: name?,
         unit_type: unit_type?,
@@ -321,12 +334,13 @@ fn parse_feature(raw: &RawValue, lines: &Lines, b: &BoundaryOptions, rep: &mut R
         geometry,
         measures,
         repaired,
+        derived: false,
         properties: serde_json::Value::Object(props).to_string(),
     })
 }
 
 /// Map a type property (or, failing that, the name's prefix) to the schema's unit type.
-fn unit_type(level: Level, type_text: Option<&str>, name: &str) -> Option<&'static str> {
+pub(super) fn unit_type(level: Level, type_text: Option<&str>, name: &str) -> Option<&'static str> {
     let table: &[(&str, &'static str)] = match level {
         Level::Commune => &[("xa", "xa"), ("phuong", "phuong"), ("thitran", "thi_tran"), ("dackhu", "dac_khu")],
         Level::District => &[("huyen", "huyen"), ("quan", "quan"), ("thixa", "thi_xa"), ("thanhpho", "thanh_pho")],
@@ -341,36 +355,36 @@ fn unit_type(level: Level, type_text: Option<&str>, name: &str) -> Option<&'stat
     table.iter().filter(|(word, _)| folded.starts_with(word)).max_by_key(|(word, _)| word.len()).map(|(_, ty)| *ty)
 }
 
-fn parse_geometry(graw: &RawValue, lines: &Lines, label: &str, rep: &mut Reporter) -> Option<MultiPolygon<f64>> {
+fn parse_geometry(graw: &RawValue, feature: u64, lines: &Lines, label: &str, rep: &mut Reporter) -> Option<MultiPolygon<f64>> {
     let (gline, gcol) = lines.of(graw);
     let g: RawGeometry = match serde_json::from_str(graw.get()) {
         Ok(g) => g,
         Err(e) => {
-            rep.at(gline, gcol, format!("{label}: geometry is not a GeoJSON geometry object: {e}"));
+            rep.at_feature(feature, gline, gcol, format!("{label}: geometry is not a GeoJSON geometry object: {e}"));
             return None;
         }
     };
     let Some(coords) = g.coordinates else {
-        rep.at(gline, gcol, format!("{label}: geometry has no coordinates"));
+        rep.at_feature(feature, gline, gcol, format!("{label}: geometry has no coordinates"));
         return None;
     };
     let polygons: Vec<Vec<&RawValue>> = match g.kind.as_deref() {
         Some("Polygon") => match serde_json::from_str::<Vec<&RawValue>>(coords.get()) {
             Ok(rings) => vec![rings],
             Err(e) => {
-                rep.at(gline, gcol, format!("{label}: Polygon coordinates must be an array of rings: {e}"));
+                rep.at_feature(feature, gline, gcol, format!("{label}: Polygon coordinates must be an array of rings: {e}"));
                 return None;
             }
         },
         Some("MultiPolygon") => match serde_json::from_str::<Vec<Vec<&RawValue>>>(coords.get()) {
             Ok(p) => p,
             Err(e) => {
-                rep.at(gline, gcol, format!("{label}: MultiPolygon coordinates must be an array of polygons: {e}"));
+                rep.at_feature(feature, gline, gcol, format!("{label}: MultiPolygon coordinates must be an array of polygons: {e}"));
                 return None;
             }
         },
         other => {
-            rep.at(
+            rep.at_feature(feature, 
                 gline,
                 gcol,
                 format!("{label}: geometry type {} is not allowed; units must be Polygon or MultiPolygon", other.unwrap_or("(none)")),
@@ -383,7 +397,7 @@ fn parse_geometry(graw: &RawValue, lines: &Lines, label: &str, rep: &mut Reporte
     let mut ok = true;
     for (pi, rings) in polygons.iter().enumerate() {
         if rings.is_empty() {
-            rep.at(gline, gcol, format!("{label}: polygon {} has no rings", pi + 1));
+            rep.at_feature(feature, gline, gcol, format!("{label}: polygon {} has no rings", pi + 1));
             ok = false;
             continue;
         }
@@ -399,7 +413,7 @@ fn parse_geometry(graw: &RawValue, lines: &Lines, label: &str, rep: &mut Reporte
             match parse_ring(rraw) {
                 Ok(r) => parsed.push(r),
                 Err(reason) => {
-                    rep.at(line, col, format!("{what}: {reason}"));
+                    rep.at_feature(feature, line, col, format!("{what}: {reason}"));
                     ok = false;
                 }
             }
@@ -449,8 +463,9 @@ fn parse_ring(raw: &RawValue) -> Result<LineString<f64>, String> {
     Ok(LineString(coords))
 }
 
-/// Create or extend the boundary version and write the units; returns (written, replaced).
-/// Every unit handed in is written, or the import fails: nothing is skipped.
+/// Create or extend the boundary version and write the units, then derive the levels the
+/// version lacks; returns (written, replaced, notes). Every unit handed in is written, or the
+/// import fails: nothing is skipped.
 fn write(
     conn: &Connection,
     units: &[Unit],
@@ -458,16 +473,57 @@ fn write(
     code_system: &str,
     replace: bool,
     file: &str,
-) -> Result<(u64, u64)> {
+) -> Result<(u64, u64, Vec<String>)> {
     let version_id = upsert_version(conn, b, code_system)?;
-    let old_ids = existing_units(conn, version_id, b.level)?;
-    let replaced = clear_for_replacement(conn, units, b, version_id, &old_ids, replace, file)?;
-    let ids = allocate_ids(conn, units, b, version_id, &old_ids)?;
-    append_units(conn, units, &ids, b, version_id, code_system)?;
-    Ok((units.len() as u64, replaced))
+    let old = existing_units(conn, version_id, b.level)?;
+    let replaced = clear_for_replacement(conn, units, b, &old, replace, file)?;
+    // An imported level takes the place of a derived one.
+    super::derived::clear(conn, version_id, b.level)?;
+    let ids = allocate_ids(conn, units, b, version_id, &old)?;
+    append_units(conn, units, &ids, b.level, version_id, code_system)?;
+    let mut notes = Vec::new();
+    if b.snap_tolerance.is_none() {
+        notes.push(choose_tolerance(conn, version_id, b.level)?);
+    }
+    notes.extend(super::derived::derive(conn, version_id, code_system)?);
+    Ok((units.len() as u64, replaced, notes))
 }
 
 const CTX: &str = "writing boundaries";
+
+/// Choose the version's snap tolerance from its units of `level` (all of them, this file's and
+/// earlier ones'); it never shrinks, as the other levels may need it. Returns what to tell the user.
+fn choose_tolerance(conn: &Connection, version_id: i32, level: Level) -> Result<String> {
+    let mut stmt = conn.prepare(include_str!("sql/level_geometry.sql")).map_err(Error::store(CTX))?;
+    let mut rows = stmt.query(params![version_id, level]).map_err(Error::store(CTX))?;
+    let mut units = Vec::new();
+    while let Some(r) = rows.next().map_err(Error::store(CTX))? {
+        let (id, text): (i64, String) = (r.get(0).map_err(Error::store(CTX))?, r.get(1).map_err(Error::store(CTX))?);
+        let polygons = geom::stored::polygons(&text).map_err(|e| Error::Corrupt(format!("unit {id} geometry: {e}")))?;
+        units.push(geom::topology::rings_of(&polygons));
+    }
+    let e = geom::snap::estimate(&units);
+    let tolerance: f64 = conn
+        .query_row(include_str!("sql/version_set_tolerance.sql"), params![e.tolerance, version_id], |r| r.get(0))
+        .map_err(Error::store(CTX))?;
+    Ok(if e.tolerance == 0.0 {
+        format!(
+            "snap tolerance {tolerance}°: the boundaries are topologically exact ({} of {} vertices on shared boundaries meet their neighbour exactly)",
+            text::thousands(e.exact as u64),
+            text::thousands(e.near as u64)
+        )
+    } else {
+        format!(
+            "snap tolerance {tolerance:e}° chosen from the data: of {} vertices on shared boundaries {} meet their neighbour exactly, \
+             {} miss by up to the tolerance and are snapped in tiles and derived outlines, {} miss by more and are left as they are \
+             (--snap-tolerance overrides)",
+            text::thousands(e.near as u64),
+            text::thousands(e.exact as u64),
+            text::thousands((e.near - e.exact - e.beyond) as u64),
+            text::thousands(e.beyond as u64)
+        )
+    })
+}
 
 /// The version's id: a new version, or an existing one with the same `valid_from` that this file
 /// adds a level to (its end, source and tolerance then follow this import).
@@ -484,52 +540,76 @@ fn upsert_version(conn: &Connection, b: &BoundaryOptions, code_system: &str) -> 
             b.version, b.valid_from
         ))),
         Some((id, _)) => {
-            conn.execute(include_str!("sql/version_update.sql"), params![b.valid_to, b.source, b.snap_tolerance, id])
+            conn.execute(include_str!("sql/version_update.sql"), params![b.valid_to, b.source, b.snap_tolerance.unwrap_or(0.0), id])
                 .map_err(Error::store(CTX))?;
             Ok(id)
         }
         None => conn
             .query_row(
                 include_str!("sql/version_insert.sql"),
-                params![b.version, b.valid_from, b.valid_to, code_system, b.source, b.snap_tolerance],
+                params![b.version, b.valid_from, b.valid_to, code_system, b.source, b.snap_tolerance.unwrap_or(0.0)],
                 |r| r.get(0),
             )
             .map_err(Error::store(CTX)),
     }
 }
 
-/// Ids of the units already in this version at this level, by code.
-fn existing_units(conn: &Connection, version_id: i32, level: Level) -> Result<HashMap<String, i64>> {
+/// A unit already stored at this level of the version: its id and province.
+struct Existing {
+    unit_id: i64,
+    province_code: Option<String>,
+}
+
+/// The units already in this version at this level (imported ones), by code.
+fn existing_units(conn: &Connection, version_id: i32, level: Level) -> Result<HashMap<String, Existing>> {
     let mut stmt = conn.prepare(include_str!("sql/unit_ids_of_level.sql")).map_err(Error::store(CTX))?;
-    let rows = stmt.query_map(params![version_id, level], |r| Ok((r.get(0)?, r.get(1)?))).map_err(Error::store(CTX))?;
+    let rows = stmt
+        .query_map(params![version_id, level], |r| Ok((r.get(0)?, Existing { unit_id: r.get(1)?, province_code: r.get(2)? })))
+        .map_err(Error::store(CTX))?;
     rows.collect::<std::result::Result<_, _>>().map_err(Error::store(CTX))
 }
 
-/// Refuse to overwrite units without `replace`; with it, refuse to drop units that stored data
-/// refers to, then delete the level's units (their ids are reused by code). Returns how many
-/// units are replaced.
+/// Make room for the file's units. A file covers the provinces its units name (all of the level
+/// when a unit names none): units of other provinces stay, so a version can be imported one
+/// province file at a time. Units of covered provinces, or with the file's codes, are refused
+/// without `replace`; with it, they are deleted (their ids are reused by code) unless stored
+/// data refers to a unit the file drops. Returns how many units are replaced.
 fn clear_for_replacement(
     conn: &Connection,
     units: &[Unit],
     b: &BoundaryOptions,
-    version_id: i32,
-    old_ids: &HashMap<String, i64>,
+    old: &HashMap<String, Existing>,
     replace: bool,
     file: &str,
 ) -> Result<u64> {
-    let replaced = old_ids.len() as u64;
-    if replaced == 0 {
+    let whole_level = units.iter().any(|u| u.province_code.is_none());
+    let covered: HashSet<&str> = units.iter().filter_map(|u| u.province_code.as_deref()).collect();
+    let new_codes: HashSet<&str> = units.iter().map(|u| u.code.as_str()).collect();
+    let mut replaced: Vec<(&str, &Existing)> = old
+        .iter()
+        .filter(|(code, e)| {
+            whole_level || new_codes.contains(code.as_str()) || e.province_code.as_deref().is_some_and(|p| covered.contains(p))
+        })
+        .map(|(c, e)| (c.as_str(), e))
+        .collect();
+    replaced.sort_by_key(|(_, e)| e.unit_id);
+    if replaced.is_empty() {
         return Ok(0);
     }
     if !replace {
+        let mut provinces: Vec<&str> = replaced.iter().filter_map(|(_, e)| e.province_code.as_deref()).collect();
+        provinces.sort_unstable();
+        provinces.dedup();
         return Err(Error::Refused(format!(
-            "{file}: boundary version '{}' already holds {replaced} {} unit(s); nothing was imported. \
-             Re-run with --replace to replace them (unit ids are kept for unchanged codes).",
-            b.version, b.level
+            "{file}: boundary version '{}' already holds {} {} unit(s) {}; nothing was imported. \
+             Re-run with --replace to replace them (unit ids are kept for unchanged codes; units of other provinces stay).",
+            b.version,
+            replaced.len(),
+            b.level,
+            if provinces.is_empty() { "this file covers".to_string() } else { format!("of province {}", provinces.join(", ")) }
         )));
     }
-    let new_codes: HashSet<&str> = units.iter().map(|u| u.code.as_str()).collect();
-    let vanishing: Vec<i64> = old_ids.iter().filter(|(c, _)| !new_codes.contains(c.as_str())).map(|(_, id)| *id).collect();
+    let vanishing: Vec<i64> = replaced.iter().filter(|(c, _)| !new_codes.contains(c)).map(|(_, e)| e.unit_id).collect();
     let used = referenced(conn, &vanishing)?;
     if !used.is_empty() {
         return Err(Error::Refused(format!(
@@ -538,22 +618,23 @@ fn clear_for_replacement(
             used.join(", ")
         )));
     }
-    conn.execute(include_str!("sql/units_delete_level.sql"), params![version_id, b.level]).map_err(Error::store(CTX))?;
-    Ok(replaced)
+    let ids = Value::List(replaced.iter().map(|(_, e)| Value::BigInt(e.unit_id)).collect());
+    conn.execute(include_str!("sql/units_delete_level.sql"), [ids]).map_err(Error::store(CTX))?;
+    Ok(replaced.len() as u64)
 }
 
 /// One id per unit, in order: the old id of the same code, else the next free ordinal of the
 /// version (`version id × UNIT_ID_STRIDE + ordinal`).
-fn allocate_ids(conn: &Connection, units: &[Unit], b: &BoundaryOptions, version_id: i32, old_ids: &HashMap<String, i64>) -> Result<Vec<i64>> {
+fn allocate_ids(conn: &Connection, units: &[Unit], b: &BoundaryOptions, version_id: i32, old: &HashMap<String, Existing>) -> Result<Vec<i64>> {
     let base = i64::from(version_id) * UNIT_ID_STRIDE;
     let mut next: i64 = conn
         .query_row(include_str!("sql/unit_last_ordinal.sql"), params![i64::from(version_id), UNIT_ID_STRIDE], |r| r.get(0))
         .map_err(Error::store(CTX))?;
-    next = next.max(old_ids.values().map(|id| id - base).max().unwrap_or(0));
+    next = next.max(old.values().map(|e| e.unit_id - base).max().unwrap_or(0));
     units
         .iter()
-        .map(|u| match old_ids.get(&u.code) {
-            Some(id) => Ok(*id),
+        .map(|u| match old.get(&u.code) {
+            Some(e) => Ok(e.unit_id),
             None => {
                 next += 1;
                 if next >= UNIT_ID_STRIDE {
@@ -566,14 +647,14 @@ fn allocate_ids(conn: &Connection, units: &[Unit], b: &BoundaryOptions, version_
 }
 
 /// The columns of `admin_unit` a boundary import fills, in the order [`unit_row`] gives them.
-const UNIT_COLUMNS: [&str; 23] = [
+const UNIT_COLUMNS: [&str; 24] = [
     "unit_id", "boundary_version_id", "code", "code_system", "name", "unit_type", "level", "province_code", "province_name",
     "district_code", "district_name", "geometry", "min_lon", "min_lat", "max_lon", "max_lat", "area_km2", "label_lon", "label_lat",
-    "part_count", "vertex_count", "repaired", "source_properties",
+    "part_count", "vertex_count", "repaired", "derived", "source_properties",
 ];
 
 /// One unit's values for [`UNIT_COLUMNS`].
-fn unit_row(u: &Unit, unit_id: i64, version_id: i32, level: Level, code_system: &str) -> [Value; 23] {
+fn unit_row(u: &Unit, unit_id: i64, version_id: i32, level: Level, code_system: &str) -> [Value; 24] {
     let text = |s: &str| Value::Text(s.to_string());
     let opt = |s: &Option<String>| s.as_deref().map_or(Value::Null, text);
     let m = &u.measures;
@@ -600,14 +681,15 @@ fn unit_row(u: &Unit, unit_id: i64, version_id: i32, level: Level, code_system: 
         Value::Int(i32::try_from(m.parts).unwrap_or(i32::MAX)),
         Value::Int(i32::try_from(m.vertices).unwrap_or(i32::MAX)),
         Value::Boolean(u.repaired),
+        Value::Boolean(u.derived),
         text(&u.properties),
     ]
 }
 
-fn append_units(conn: &Connection, units: &[Unit], ids: &[i64], b: &BoundaryOptions, version_id: i32, code_system: &str) -> Result<()> {
+pub(super) fn append_units(conn: &Connection, units: &[Unit], ids: &[i64], level: Level, version_id: i32, code_system: &str) -> Result<()> {
     let mut app = conn.appender_with_columns("admin_unit", &UNIT_COLUMNS).map_err(Error::store(CTX))?;
     for (u, id) in units.iter().zip(ids) {
-        let values = unit_row(u, *id, version_id, b.level, code_system);
+        let values = unit_row(u, *id, version_id, level, code_system);
         let params: Vec<&dyn ToSql> = values.iter().map(|v| v as &dyn ToSql).collect();
         app.append_row(params.as_slice()).map_err(Error::store(CTX))?;
     }

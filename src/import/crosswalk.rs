@@ -9,7 +9,7 @@ use super::columns::{CROSSWALK_COLUMNS as COLS, pos};
 use super::tabular_file::{self, date_value};
 use super::units::UnitIndex;
 use super::write::{self, Batch};
-use super::{ImportOptions, ImportReport, Input, Kind, Reporter, Written};
+use super::{ImportOptions, ImportReport, Input, Kind, Written};
 use crate::vocab::Level;
 use crate::error::Result;
 use crate::store::Store;
@@ -38,7 +38,7 @@ pub fn import_crosswalk(
     opts: &ImportOptions,
 ) -> Result<ImportReport> {
     super::run(store, Kind::Crosswalk, input, opts, |conn| {
-        let mut rep = Reporter::new(&input.name);
+        let mut rep = opts.reporter(&input.name);
         let rows = tabular_file::read_csv_typed(&input.bytes, COLS, &mut rep)?;
         let units = UnitIndex::load(conn, Level::Commune)?;
         let (k_old, k_new, k_rel, k_eff) =
@@ -159,6 +159,6 @@ pub fn import_crosswalk(
         let rows = links.into_iter().map(|l| (l.line, l.values)).collect();
         let batch = Batch { table: "unit_crosswalk", columns, key: &["old_unit_id", "new_unit_id"], rows };
         let out = write::write(conn, batch, opts.replace, &input.name, opts.progress)?;
-        Ok(Written { rows: out.rows, replaced: out.replaced, notes: Vec::new() })
+        Ok(Written::new(out.rows, out.replaced, Vec::new(), &mut rep))
     })
 }

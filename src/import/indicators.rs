@@ -19,7 +19,7 @@ use crate::store::Store;
 /// `opts.replace`, in which case exactly those rows are replaced.
 pub fn import_indicators(store: &Store, input: &Input, opts: &ImportOptions) -> Result<ImportReport> {
     super::run(store, Kind::Indicators, input, opts, |conn| {
-        let mut rep = Reporter::new(&input.name);
+        let mut rep = opts.reporter(&input.name);
         let is_parquet = input.name.to_ascii_lowercase().ends_with(".parquet");
         let table = if is_parquet {
             let path = input.path.as_ref().ok_or_else(|| {
@@ -53,7 +53,7 @@ pub fn import_indicators(store: &Store, input: &Input, opts: &ImportOptions) -> 
             .collect();
         let batch = Batch { table: "indicator", columns, key: &["unit_id", "year"], rows };
         let out = write::write(conn, batch, opts.replace, &input.name, opts.progress)?;
-        Ok(Written { rows: out.rows, replaced: out.replaced, notes: art6_note(&map) })
+        Ok(Written::new(out.rows, out.replaced, art6_note(&map), &mut rep))
     })
 }
 

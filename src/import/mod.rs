@@ -2,14 +2,21 @@
 //! crosswalk, recognition events, quotas, province targets and province route designations (CSV).
 //!
 //! Every import follows the same shape: read the whole file, validate every row and collect the
-//! problems as data ([`Problem`]: file, line, column, reason), and only when there are none write
-//! everything in **one DuckDB transaction** together with its `import_log` row. A rejected file
-//! changes nothing but adds a `rejected` row to `import_log`; a process killed mid-write leaves the
-//! store as it was, because DuckDB never persists an uncommitted transaction.
+//! problems as data ([`Problem`]: file, line, column — or for GeoJSON the feature — and reason),
+//! and only when there are none write everything in **one DuckDB transaction** together with its
+//! `import_log` row. A rejected file changes nothing but adds a `rejected` row to `import_log`; a
+//! process killed mid-write leaves the store as it was, because DuckDB never persists an
+//! uncommitted transaction.
+//!
+//! With `skip_invalid` (`--skip-invalid`), rows and features with problems are left out on
+//! purpose: the rest is written, still all or nothing, each skipped one is listed in the report,
+//! and `import_log` says `partial` with the count. Problems with the file itself (unreadable,
+//! a header column missing) refuse it either way.
 
 mod boundaries;
 mod columns;
 mod crosswalk;
+mod derived;
 mod indicators;
 mod json_position;
 mod progress;
@@ -46,12 +53,19 @@ pub struct Problem {
     pub file: String,
     pub line: u64,
     pub column: u64,
+    /// In a GeoJSON file, the feature (1-based): what a person can find, where a line and column
+    /// of a one-line file are not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feature: Option<u64>,
     pub reason: String,
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.reason)
+        match self.feature {
+            Some(n) => write!(f, "{}: feature {}: {}", self.file, crate::text::thousands(n), self.reason),
+            None => write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.reason),
+        }
     }
 }
 
@@ -60,6 +74,9 @@ impl fmt::Display for Problem {
 pub struct Problems {
     pub items: Vec<Problem>,
     pub total: usize,
+    /// Every problem is with a row or feature (none with the file itself): `--skip-invalid` would
+    /// import the rest.
+    pub skippable: bool,
 }
 
 impl Problems {
@@ -84,7 +101,7 @@ impl Problems {
 
     /// Sort by position so the message reads top to bottom.
     pub fn sort(&mut self) {
-        self.items.sort_by(|a, b| (a.line, a.column).cmp(&(b.line, b.column)));
+        self.items.sort_by(|a, b| (a.feature, a.line, a.column).cmp(&(b.feature, b.line, b.column)));
     }
 }
 
@@ -103,6 +120,13 @@ impl fmt::Display for Problems {
         if self.total > PROBLEMS_SHOWN {
             writeln!(f, "  … and {} more (first {PROBLEMS_SHOWN} shown)", self.total - PROBLEMS_SHOWN)?;
         }
+        if self.skippable {
+            writeln!(
+                f,
+                "Fix them and import again, or re-run with --skip-invalid (skip_invalid=true over HTTP) to import the \
+                 valid rows and list the skipped ones."
+            )?;
+        }
         Ok(())
     }
 }
@@ -111,20 +135,52 @@ impl fmt::Display for Problems {
 pub(crate) struct Reporter {
     pub file: String,
     pub problems: Problems,
+    /// Leave out rows with problems instead of refusing the file.
+    skip_invalid: bool,
+    /// Problems with the file itself, which refuse it even when skipping.
+    fatal: usize,
 }
 
 impl Reporter {
     pub fn new(file: impl Into<String>) -> Self {
-        Reporter { file: file.into(), problems: Problems::default() }
+        Reporter { file: file.into(), problems: Problems::default(), skip_invalid: false, fatal: 0 }
     }
+    /// Skip rows with problems (`--skip-invalid`) when `on`.
+    pub fn skipping(mut self, on: bool) -> Self {
+        self.skip_invalid = on;
+        self
+    }
+    /// A problem with one row: the row is left out.
     pub fn at(&mut self, line: u64, column: u64, reason: impl Into<String>) {
-        self.problems.push(Problem { file: self.file.clone(), line, column, reason: reason.into() });
+        self.problems.push(Problem { file: self.file.clone(), line, column, feature: None, reason: reason.into() });
     }
-    /// Fail with every problem collected so far, if there are any.
+    /// A problem with one GeoJSON feature (1-based `feature`; `line`/`column` where it starts).
+    pub fn at_feature(&mut self, feature: u64, line: u64, column: u64, reason: impl Into<String>) {
+        self.problems.push(Problem { file: self.file.clone(), line, column, feature: Some(feature), reason: reason.into() });
+    }
+    /// A problem with the file as a whole (unreadable, a required column missing): it is refused
+    /// even when skipping.
+    pub fn fatal(&mut self, line: u64, column: u64, reason: impl Into<String>) {
+        self.fatal += 1;
+        self.at(line, column, reason);
+    }
+    /// Fail with every problem collected so far, if there are any. When skipping, only a
+    /// problem with the file itself fails; the others stay for [`Reporter::skipped`].
     pub fn check(&mut self) -> Result<()> {
+        if self.skip_invalid && self.fatal == 0 {
+            return Ok(());
+        }
         let mut problems = std::mem::take(&mut self.problems);
+        problems.skippable = self.fatal == 0;
         problems.sort();
         problems.into_result()
+    }
+    /// The rows left out (when skipping), sorted.
+    pub fn skipped(&mut self) -> Problems {
+        let mut problems = std::mem::take(&mut self.problems);
+        problems.skippable = true;
+        problems.sort();
+        problems
     }
 }
 
@@ -145,11 +201,20 @@ pub struct ImportOptions {
     pub actor: String,
     /// Draw progress bars on stderr for work that takes more than a second.
     pub progress: bool,
+    /// Import the valid rows and list the others, instead of refusing the file.
+    pub skip_invalid: bool,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        ImportOptions { replace: false, actor: "unknown".into(), progress: false }
+        ImportOptions { replace: false, actor: "unknown".into(), progress: false, skip_invalid: false }
+    }
+}
+
+impl ImportOptions {
+    /// A reporter for `file` that skips invalid rows when these options say so.
+    pub(crate) fn reporter(&self, file: &str) -> Reporter {
+        Reporter::new(file).skipping(self.skip_invalid)
     }
 }
 
@@ -164,6 +229,8 @@ pub struct ImportReport {
     pub replaced: u64,
     /// Things worth telling the user, e.g. repaired units.
     pub notes: Vec<String>,
+    /// Rows or features left out with `skip_invalid`, each with its reason.
+    pub skipped: Problems,
     #[serde(with = "secs")]
     pub elapsed: Duration,
 }
@@ -190,6 +257,15 @@ impl fmt::Display for ImportReport {
         if self.replaced > 0 {
             write!(f, ", replacing {} existing", self.replaced)?;
         }
+        if self.skipped.total > 0 {
+            write!(f, "; skipped {} invalid:", self.skipped.total)?;
+            for p in self.skipped.items.iter().take(PROBLEMS_SHOWN) {
+                write!(f, "\n  {p}")?;
+            }
+            if self.skipped.total > PROBLEMS_SHOWN {
+                write!(f, "\n  … and {} more (all in the JSON report and import_log)", self.skipped.total - PROBLEMS_SHOWN)?;
+            }
+        }
         Ok(())
     }
 }
@@ -199,6 +275,15 @@ pub(crate) struct Written {
     pub rows: u64,
     pub replaced: u64,
     pub notes: Vec<String>,
+    /// What was left out with `skip_invalid`.
+    pub skipped: Problems,
+}
+
+impl Written {
+    /// `rows` written, `replaced` of them replacing, the reporter's skipped rows.
+    pub fn new(rows: u64, replaced: u64, notes: Vec<String>, rep: &mut Reporter) -> Written {
+        Written { rows, replaced, notes, skipped: rep.skipped() }
+    }
 }
 
 /// Input bytes with the name used in messages.
@@ -237,7 +322,12 @@ where
     let conn = store.connect()?;
     let outcome = crate::store::transaction(&conn, "importing", |conn| {
         let w = work(conn)?;
-        log(conn, kind, input, &sha, started, w.rows, "accepted", None, &opts.actor)?;
+        if w.skipped.total > 0 {
+            let summary = summarize(&w.skipped);
+            log(conn, kind, input, &sha, started, (w.rows, w.skipped.total as u64), "partial", Some(&summary), &opts.actor)?;
+        } else {
+            log(conn, kind, input, &sha, started, (w.rows, 0), "accepted", None, &opts.actor)?;
+        }
         // The stored classification no longer matches the data: whoever opens the store next
         // refreshes it, even if this process dies before its own refresh.
         crate::store::delete_meta(conn, "rules_digest")?;
@@ -251,6 +341,7 @@ where
             rows: w.rows,
             replaced: w.replaced,
             notes: w.notes,
+            skipped: w.skipped,
             elapsed: clock.elapsed(),
         }),
         Err(err) => {
@@ -260,7 +351,7 @@ where
                 other => ("failed", other.to_string()),
             };
             // Best effort: the import already failed; a failure to log it must not hide why.
-            if let Err(e) = log(&conn, kind, input, &sha, started, 0, result, Some(&summary), &opts.actor) {
+            if let Err(e) = log(&conn, kind, input, &sha, started, (0, 0), result, Some(&summary), &opts.actor) {
                 tracing::warn!("could not record the failed import in import_log: {e}");
             }
             Err(err)
@@ -284,7 +375,7 @@ fn log(
     input: &Input,
     sha: &str,
     started: chrono::NaiveDateTime,
-    rows: u64,
+    (rows, skipped): (u64, u64),
     outcome: &str,
     summary: Option<&str>,
     actor: &str,
@@ -292,7 +383,7 @@ fn log(
     let finished = chrono::Utc::now().naive_utc();
     conn.execute(
         include_str!("sql/import_log_insert.sql"),
-        params![kind.as_str(), input.name, sha, started, finished, rows as i64, outcome, summary, actor],
+        params![kind.as_str(), input.name, sha, started, finished, rows as i64, skipped as i64, outcome, summary, actor],
     )
     .map(|_| ())
     .map_err(Error::store("writing import_log"))

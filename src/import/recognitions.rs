@@ -10,14 +10,14 @@ use super::columns::{RECOGNITION_COLUMNS as COLS, pos};
 use super::tabular_file;
 use super::units::UnitIndex;
 use super::write::{self, Batch};
-use super::{ImportOptions, ImportReport, Input, Kind, Reporter, Written};
+use super::{ImportOptions, ImportReport, Input, Kind, Written};
 use crate::vocab::Level;
 use crate::error::Result;
 use crate::store::Store;
 
 pub fn import_recognitions(store: &Store, input: &Input, opts: &ImportOptions) -> Result<ImportReport> {
     super::run(store, Kind::Recognitions, input, opts, |conn| {
-        let mut rep = Reporter::new(&input.name);
+        let mut rep = opts.reporter(&input.name);
         let rows = tabular_file::read_csv_typed(&input.bytes, COLS, &mut rep)?;
         let units = UnitIndex::load(conn, Level::Commune)?;
         let (k_code, k_status, k_value, k_year, k_date, k_action) = (
@@ -72,7 +72,7 @@ pub fn import_recognitions(store: &Store, input: &Input, opts: &ImportOptions) -
             rows: out,
         };
         let out = write::write(conn, batch, opts.replace, &input.name, opts.progress)?;
-        Ok(Written { rows: out.rows, replaced: out.replaced, notes: Vec::new() })
+        Ok(Written::new(out.rows, out.replaced, Vec::new(), &mut rep))
     })
 }
 

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::json_position::Lines;
-use super::{ImportOptions, ImportReport, Input, Kind, Reporter, Written};
+use super::{ImportOptions, ImportReport, Input, Kind, Written};
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::vocab::RouteScope;
@@ -23,23 +23,24 @@ struct Fc<'a> {
 
 pub fn import_routes(store: &Store, input: &Input, opts: &ImportOptions) -> Result<ImportReport> {
     super::run(store, Kind::Routes, input, opts, |conn| {
-        let mut rep = Reporter::new(&input.name);
+        let mut rep = opts.reporter(&input.name);
         let text = std::str::from_utf8(&input.bytes).map_err(|_| Error::InvalidArgument(format!("{}: not UTF-8", input.name)))?;
         let lines = Lines::new(text);
         let pos = |raw: &RawValue| lines.of(raw);
         let fc: Fc = match serde_json::from_str(text) {
             Ok(f) => f,
             Err(e) => {
-                rep.at(e.line() as u64, e.column() as u64, format!("not valid JSON: {e}"));
-                return rep.check().map(|_| Written { rows: 0, replaced: 0, notes: Vec::new() });
+                rep.fatal(e.line() as u64, e.column() as u64, format!("not valid JSON: {e}"));
+                return rep.check().map(|_| Written::new(0, 0, Vec::new(), &mut rep));
             }
         };
         if fc.kind.as_deref() != Some("FeatureCollection") {
-            rep.at(1, 1, "expected a GeoJSON FeatureCollection");
+            rep.fatal(1, 1, "expected a GeoJSON FeatureCollection");
         }
         let mut rows = Vec::new();
-        for raw in fc.features.unwrap_or_default() {
+        for (i, raw) in fc.features.unwrap_or_default().into_iter().enumerate() {
             let (line, col) = pos(raw);
+            let feature = i as u64 + 1;
             let f: serde_json::Value = serde_json::from_str(raw.get()).unwrap_or_default();
             let props = f.get("properties").cloned().unwrap_or_default();
             let name = props.get("name").and_then(|v| v.as_str()).unwrap_or("").trim().to_string();
@@ -47,16 +48,16 @@ pub fn import_routes(store: &Store, input: &Input, opts: &ImportOptions) -> Resu
             let g = f.get("geometry").cloned().unwrap_or_default();
             let gtype = g.get("type").and_then(|t| t.as_str()).unwrap_or("");
             if !matches!(gtype, "LineString" | "MultiLineString") {
-                rep.at(line, col, format!("geometry type {gtype:?} is not allowed; routes are LineString or MultiLineString"));
+                rep.at_feature(feature, line, col, format!("geometry type {gtype:?} is not allowed; routes are LineString or MultiLineString"));
                 continue;
             }
             if name.is_empty() {
-                rep.at(line, col, "property 'name' is missing or empty");
+                rep.at_feature(feature, line, col, "property 'name' is missing or empty");
                 continue;
             }
             let scope = match scope.parse::<RouteScope>() {
                 Ok(RouteScope::None) | Err(_) => {
-                    rep.at(line, col, format!("route_scope '{scope}' is not one of: intra_provincial, inter_provincial, transnational, unknown"));
+                    rep.at_feature(feature, line, col, format!("route_scope '{scope}' is not one of: intra_provincial, inter_provincial, transnational, unknown"));
                     continue;
                 }
                 Ok(s) => s,
@@ -75,7 +76,7 @@ pub fn import_routes(store: &Store, input: &Input, opts: &ImportOptions) -> Resu
                 })
             });
             if !ok {
-                rep.at(line, col, format!("route '{name}': each line needs at least 2 positions within lon −180…180, lat −90…90"));
+                rep.at_feature(feature, line, col, format!("route '{name}': each line needs at least 2 positions within lon −180…180, lat −90…90"));
                 continue;
             }
             rows.push((name, scope, g.to_string(), props.to_string()));
@@ -93,6 +94,6 @@ pub fn import_routes(store: &Store, input: &Input, opts: &ImportOptions) -> Resu
             conn.execute(include_str!("sql/route_insert.sql"), params![name, scope, geom, props])
             .map_err(Error::store("writing routes"))?;
         }
-        Ok(Written { rows: rows.len() as u64, replaced: existing as u64, notes: Vec::new() })
+        Ok(Written::new(rows.len() as u64, existing as u64, Vec::new(), &mut rep))
     })
 }

@@ -54,7 +54,7 @@ pub fn read_csv(bytes: &[u8], rep: &mut Reporter) -> RawTable {
             Ok(true) => {}
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                rep.at(line, 0, format!("unreadable CSV: {e}"));
+                rep.fatal(line, 0, format!("unreadable CSV: {e}"));
                 // csv cannot resynchronise reliably after a structural error.
                 break;
             }
@@ -97,7 +97,7 @@ pub fn read_csv(bytes: &[u8], rep: &mut Reporter) -> RawTable {
         records.push(Record { line, fields });
     }
     if header.is_empty() {
-        rep.at(1, 0, "the file is empty: expected a header line and data lines");
+        rep.fatal(1, 0, "the file is empty: expected a header line and data lines");
     }
     RawTable { header, header_line, records }
 }
@@ -152,12 +152,12 @@ pub fn map_columns(specs: &[ColumnSpec], table: &RawTable, rep: &mut Reporter) -
         let found = specs.iter().position(|s| s.name == key || s.aliases.contains(&key.as_str()));
         match found {
             Some(k) if index[k].is_some() => {
-                rep.at(table.header_line, i as u64 + 1, format!("column '{}' appears twice", specs[k].name));
+                rep.fatal(table.header_line, i as u64 + 1, format!("column '{}' appears twice", specs[k].name));
             }
             Some(k) => index[k] = Some(i),
             None => {
                 let hint = suggest(&key, specs).map(|s| format!(" (did you mean '{s}'?)")).unwrap_or_default();
-                rep.at(
+                rep.fatal(
                     table.header_line,
                     i as u64 + 1,
                     format!("unknown column '{name}'{hint}; see `commune-atlas import --help` for the expected columns"),
@@ -167,7 +167,7 @@ pub fn map_columns(specs: &[ColumnSpec], table: &RawTable, rep: &mut Reporter) -
     }
     for (k, spec) in specs.iter().enumerate() {
         if spec.required && spec.default.is_none() && index[k].is_none() {
-            rep.at(table.header_line, 0, format!("missing required column '{}' ({})", spec.name, spec.meaning));
+            rep.fatal(table.header_line, 0, format!("missing required column '{}' ({})", spec.name, spec.meaning));
         }
     }
     ColumnMap { index }

@@ -11,7 +11,7 @@ use super::columns::{PROVINCE_ROUTE_COLUMNS, QUOTA_COLUMNS, TARGET_COLUMNS, pos}
 use super::tabular_file;
 use super::units::UnitIndex;
 use super::write::{self, Batch};
-use super::{ImportOptions, ImportReport, Input, Kind, Reporter, Written};
+use super::{ImportOptions, ImportReport, Input, Kind, Written};
 use crate::vocab::Level;
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -19,7 +19,7 @@ use crate::store::Store;
 pub fn import_quotas(store: &Store, input: &Input, opts: &ImportOptions) -> Result<ImportReport> {
     const COLS: &[super::ColumnSpec] = QUOTA_COLUMNS;
     super::run(store, Kind::Quotas, input, opts, |conn| {
-        let mut rep = Reporter::new(&input.name);
+        let mut rep = opts.reporter(&input.name);
         let rows = tabular_file::read_csv_typed(&input.bytes, COLS, &mut rep)?;
         let units = UnitIndex::load(conn, Level::Commune)?;
         let (k_code, k_year) = (pos(COLS, "unit_code"), pos(COLS, "year"));
@@ -47,7 +47,7 @@ pub fn import_quotas(store: &Store, input: &Input, opts: &ImportOptions) -> Resu
         columns.extend(COLS.iter().skip(1).map(|c| c.name));
         let batch = Batch { table: "quota_assignment", columns, key: &["unit_id", "year"], rows: out };
         let out = write::write(conn, batch, opts.replace, &input.name, opts.progress)?;
-        Ok(Written { rows: out.rows, replaced: out.replaced, notes: Vec::new() })
+        Ok(Written::new(out.rows, out.replaced, Vec::new(), &mut rep))
     })
 }
 
@@ -70,7 +70,7 @@ fn import_province_rows(
     what: &str,
 ) -> Result<ImportReport> {
     super::run(store, kind, input, opts, |conn| {
-        let mut rep = Reporter::new(&input.name);
+        let mut rep = opts.reporter(&input.name);
         let rows = tabular_file::read_csv_typed(&input.bytes, cols, &mut rep)?;
         let known = province_codes(conn)?;
         let (k_prov, k_year) = (pos(cols, "province_code"), pos(cols, "year"));
@@ -92,7 +92,7 @@ fn import_province_rows(
         let columns = cols.iter().map(|c| c.name).collect();
         let batch = Batch { table, columns, key: &["province_code", "year"], rows: out };
         let out = write::write(conn, batch, opts.replace, &input.name, opts.progress)?;
-        Ok(Written { rows: out.rows, replaced: out.replaced, notes: Vec::new() })
+        Ok(Written::new(out.rows, out.replaced, Vec::new(), &mut rep))
     })
 }
 

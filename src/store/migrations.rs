@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 6, name: "access", sql: include_str!("migrations/0006_access.sql") },
     Migration { version: 7, name: "progress_decimal", sql: include_str!("migrations/0007_progress_decimal.sql") },
     Migration { version: 8, name: "decision_28_as_written", sql: include_str!("migrations/0008_decision_28_as_written.sql") },
+    Migration { version: 9, name: "real_boundaries", sql: include_str!("migrations/0009_real_boundaries.sql") },
 ];
 
 fn checksum(sql: &str) -> String {

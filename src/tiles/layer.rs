@@ -10,8 +10,8 @@ use super::clip::{clip_line, clip_ring};
 use super::mercator::{tile_bounds, to_world};
 use super::mvt::{EXTENT, Geometry, LayerBuilder, PropValue};
 use super::simplify::{self, Bands, band_of};
-use super::snap::{SnapReport, snap};
-use super::topology::{RingIn, Topology};
+use crate::geo::snap::{SnapReport, snap};
+use crate::geo::topology::{RingIn, Topology};
 use super::UnitFilter;
 
 /// Buffer around a tile, in tile units, so strokes do not show seams.
@@ -76,22 +76,7 @@ impl PolygonLayer {
     /// Build from units and their lon/lat geometry, snapping neighbours within `snap_tol`
     /// degrees first (0 disables snapping).
     pub fn build(name: &str, units: Vec<UnitMeta>, geometry: Vec<LonLatPolygons>, snap_tol: f64) -> (PolygonLayer, SnapReport) {
-        let mut rings: Vec<Vec<RingIn>> = geometry
-            .iter()
-            .map(|polys| {
-                let mut out = Vec::new();
-                for (pi, poly) in polys.iter().enumerate() {
-                    for (ri, ring) in poly.iter().enumerate() {
-                        let mut pts: Vec<[f64; 2]> = ring.clone();
-                        if pts.len() > 1 && pts.first() == pts.last() {
-                            pts.pop();
-                        }
-                        out.push(RingIn { points: pts, part: pi as u32, hole: ri > 0 });
-                    }
-                }
-                out
-            })
-            .collect();
+        let mut rings: Vec<Vec<RingIn>> = geometry.iter().map(|polys| crate::geo::topology::rings_of(polys)).collect();
         let t0 = std::time::Instant::now();
         let report = snap(&mut rings, snap_tol);
         let t_snap = t0.elapsed();

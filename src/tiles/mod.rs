@@ -24,8 +24,6 @@ pub mod layer;
 pub mod mercator;
 pub mod mvt;
 pub mod simplify;
-pub mod snap;
-pub mod topology;
 
 use std::collections::BTreeMap;
 use std::io::Write;

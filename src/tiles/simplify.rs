@@ -4,7 +4,7 @@
 //! area) or become invalid at a band keeps finer versions of its arcs — for every unit using
 //! them — so no unit vanishes and no gap opens.
 
-use super::topology::Topology;
+use crate::geo::topology::Topology;
 
 /// Zoom bands: the highest zoom of each band. A tile at zoom z uses the first band with
 /// `z <= max`; beyond the last band the last band's geometry is used.

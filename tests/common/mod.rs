@@ -249,7 +249,7 @@ pub fn commune_boundaries(version: &str, valid_from: chrono::NaiveDate) -> commu
         code_system: Some("synthetic".into()),
         source: None,
         repair: false,
-        snap_tolerance: 0.0,
+        snap_tolerance: Some(0.0),
         props: Default::default(),
     }
 }

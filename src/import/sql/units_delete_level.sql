@@ -1,1 +1,2 @@
-DELETE FROM admin_unit WHERE boundary_version_id = ? AND level = ?
+-- The units (a list of ids) a boundary file replaces.
+DELETE FROM admin_unit WHERE list_contains(?::BIGINT[], unit_id)

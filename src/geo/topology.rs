@@ -37,6 +37,33 @@ pub struct Topology {
     pub units: Vec<Vec<RingRef>>,
 }
 
+/// A unit's stored polygons (exterior then holes, rings closed or open) as open rings.
+pub fn rings_of(polygons: &[Vec<Vec<[f64; 2]>>]) -> Vec<RingIn> {
+    let mut out = Vec::new();
+    for (pi, poly) in polygons.iter().enumerate() {
+        for (ri, ring) in poly.iter().enumerate() {
+            let mut points = ring.clone();
+            if points.len() > 1 && points.first() == points.last() {
+                points.pop();
+            }
+            out.push(RingIn { points, part: pi as u32, hole: ri > 0 });
+        }
+    }
+    out
+}
+
+/// Open rings back into polygons (exterior then holes, rings closed), by part.
+pub fn polygons_of(rings: &[RingIn]) -> Vec<Vec<Vec<[f64; 2]>>> {
+    let mut parts: std::collections::BTreeMap<u32, Vec<Vec<[f64; 2]>>> = std::collections::BTreeMap::new();
+    for r in rings.iter().filter(|r| r.points.len() >= 3) {
+        let mut points = r.points.clone();
+        points.push(points[0]);
+        let p = parts.entry(r.part).or_default();
+        if r.hole { p.push(points) } else { p.insert(0, points) }
+    }
+    parts.into_values().filter(|p| !p.is_empty()).collect()
+}
+
 fn key(p: [f64; 2]) -> (u64, u64) {
     // -0.0 and 0.0 are the same point.
     ((p[0] + 0.0).to_bits(), (p[1] + 0.0).to_bits())
