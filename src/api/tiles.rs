@@ -47,6 +47,7 @@ fn describe(l: &LayerEntry) -> Value {
         "bounds": l.bounds,
         "tilejson": format!("/tiles/{}.json", l.id),
         "build_seconds": l.build_seconds,
+        "snap_tolerance": l.snap_tolerance,
         "snapped": { "vertices_moved": l.snapped.0, "vertices_inserted": l.snapped.1, "units_changed": l.snapped.2 },
         "guarded_arcs": match &l.kind { Kind::Polygons(p) => p.bands.guarded, Kind::Lines(_) => 0 },
     })

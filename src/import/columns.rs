@@ -2,7 +2,7 @@
 //! means. Names and ranges follow domain.md §5.2 and match `src/store/migrations/0001_core_schema.sql`
 //! (a test checks the two agree).
 
-use crate::vocab::{DataQuality, RecognitionAction, RecognitionKind, Relation, ReportedKeyType, RouteScope};
+use crate::vocab::{DataQuality, Level, RecognitionAction, RecognitionKind, Relation, ReportedKeyType, RouteScope};
 
 /// The type and allowed range of a column.
 #[derive(Debug, Clone, Copy)]
@@ -121,7 +121,7 @@ pub const CROSSWALK_COLUMNS: &[ColumnSpec] = &[
     col("weight_source", Ty::Text, false, "how the weights were obtained"),
     col("resolution_ref", Ty::Text, false, "nghị quyết sắp xếp, e.g. 1656/NQ-UBTVQH15"),
     col("old_name", Ty::Text, false, "informative"),
-    col("old_level", Ty::Text, false, "informative"),
+    col("old_level", Ty::Enum(Level::SPELLINGS), false, "commune (default), or district/province: the row links that whole old unit"),
     col("old_district_code", Ty::Text, false, "informative"),
     col("old_district_name", Ty::Text, false, "informative"),
     col("old_province_code", Ty::Text, false, "informative"),

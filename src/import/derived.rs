@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use ::geo::{Coord, LineString, MultiPolygon, Polygon};
+use ::geo::{Area, Coord, LineString, MultiPolygon, Polygon};
 use duckdb::{Connection, params};
 
 use super::boundaries::{Unit, append_units, unit_type};
@@ -151,12 +151,15 @@ fn load(conn: &Connection, version_id: i32) -> Result<(f64, Vec<Commune>)> {
     Ok((tolerance, out))
 }
 
-/// The group's outline: the dissolve along shared arcs when it is valid (`true`), else the
-/// polygon union of the members as snapped (`false`: members that still overlap beyond the
-/// tolerance make the dissolved rings cross; the union's vertices are the members' to ~1e-9°).
+/// The group's outline: the dissolve along shared arcs when it is valid and covers exactly the
+/// members' area (`true`), else the polygon union of the members as snapped (`false`: members
+/// that still overlap beyond the tolerance make the dissolved rings cross or double-count; the
+/// union's vertices are the members' to ~1e-9°).
 fn outline(topo: &topology::Topology, snapped: &[MultiPolygon<f64>], members: &[usize]) -> (MultiPolygon<f64>, bool) {
     let dissolved = to_multi(&dissolve::dissolve(topo, members));
-    if geom::invalidity(&dissolved).is_empty() {
+    let members_area: f64 = members.iter().map(|&m| snapped[m].unsigned_area()).sum();
+    let exact = (dissolved.unsigned_area() - members_area).abs() <= 1e-9 * members_area;
+    if exact && geom::invalidity(&dissolved).is_empty() {
         return (dissolved, true);
     }
     let union = ::geo::unary_union(members.iter().map(|&m| &snapped[m]));

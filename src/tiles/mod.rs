@@ -69,6 +69,8 @@ pub struct LayerEntry {
     pub level: Option<Level>,
     /// What snapping changed: vertices moved, inserted, units touched.
     pub snapped: (usize, usize, usize),
+    /// The tolerance the layer was snapped with (degrees; 0: exact data, or key routes).
+    pub snap_tolerance: f64,
 }
 
 impl LayerEntry {
@@ -229,6 +231,7 @@ fn build_layer(conn: &Connection, s: &Spec, snap_tol: f64) -> Result<LayerEntry>
         valid_from: Some(s.valid_from.clone()),
         level: Some(s.level),
         snapped: (report.moved(), report.inserted(), report.units_changed()),
+        snap_tolerance: snap_tol,
     })
 }
 
@@ -274,6 +277,7 @@ fn routes_layer(conn: &Connection, communes: Option<&PolygonLayer>) -> Result<Op
         valid_from: None,
         level: None,
         snapped: (0, 0, 0),
+        snap_tolerance: 0.0,
     }))
 }
 

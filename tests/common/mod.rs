@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use commune_atlas::store::{Store, tabular};
 
+pub mod mvt;
+
 /// The `commune-atlas` binary built for this test run.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_commune-atlas"))
