@@ -47,7 +47,8 @@ fn rejected(result: commune_atlas::Result<import::ImportReport>) -> Problems {
 #[test]
 fn boundaries_and_indicators_round_trip_exactly() {
     let (_dir, store) = seeded();
-    assert_eq!(count(&store, "admin_unit"), 20);
+    assert_eq!(count(&store, "admin_unit WHERE level = 'commune'"), 20);
+    assert_eq!(count(&store, "admin_unit WHERE level = 'province' AND derived"), 1, "the province the communes name");
     assert_eq!(count(&store, "indicator"), 20);
     let conn = store.connect().unwrap();
 
@@ -302,12 +303,12 @@ fn a_unit_whose_area_cannot_be_computed_is_refused_not_skipped() {
     geo = geo.replacen("\n]}", ",\n{\"type\":\"Feature\",\"properties\":{\"code\":\"97999\",\"name\":\"Xã Trống\"},\"geometry\":{\"type\":\"MultiPolygon\",\"coordinates\":[]}}\n]}", 1);
     let p = rejected(import::import_boundaries(&store, &Input::from_bytes("two.geojson", geo.as_bytes()), &boundary_opts("other"), &ImportOptions::default()));
     assert_eq!(p.total, 1, "{p}");
-    assert_eq!(count(&store, "admin_unit"), 20, "nothing of the file was written");
+    assert_eq!(count(&store, "admin_unit WHERE level = 'commune'"), 20, "nothing of the file was written");
     // A file that passes writes exactly what it says it wrote.
     let ok = grid_geojson("97", 2, 3, 106.0, 21.0, 0.1);
     let r = import::import_boundaries(&store, &Input::from_bytes("ok.geojson", ok.as_bytes()), &boundary_opts("other"), &ImportOptions::default()).unwrap();
     assert_eq!(r.rows, 6);
-    assert_eq!(count(&store, "admin_unit"), 26);
+    assert_eq!(count(&store, "admin_unit WHERE level = 'commune'"), 26);
 }
 
 #[test]
@@ -396,4 +397,137 @@ fn the_fuzz_seeds_are_what_they_say_a_valid_file_and_one_with_problems() {
     assert_eq!(invalid[0] & 1, 1);
     let err = commune_atlas::import::check_geojson(&Input::from_bytes("invalid.geojson", &invalid[1..]), &opts).unwrap_err().to_string();
     assert!(err.contains("invalid.geojson"), "{err}");
+}
+
+/// A FeatureCollection of `(code, name, district, [x0, y0, x1, y1])` rectangles in province 98.
+fn rects(units: &[(&str, &str, Option<&str>, [f64; 4])]) -> String {
+    let features: Vec<String> = units
+        .iter()
+        .map(|(code, name, district, [x0, y0, x1, y1])| {
+            let d = district.map(|d| format!(r#","district_code":"{d}","district_name":"Huyện {d}""#)).unwrap_or_default();
+            format!(
+                r#"{{"type":"Feature","properties":{{"code":"{code}","name":"{name}","type":"Xã","province_code":"98","province_name":"Tỉnh Thử Nghiệm"{d}}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}}}"#
+            )
+        })
+        .collect();
+    format!("{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n]}}\n", features.join(",\n"))
+}
+
+#[test]
+fn a_file_with_three_uncoded_units_imports_the_rest_with_skip_invalid_and_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("a.duckdb")).unwrap();
+    let mut geo = grid_geojson("98", 2, 4, 105.0, 21.0, 0.1);
+    for k in [2, 5, 7] {
+        geo = geo.replace(&format!("\"code\":\"98{k:03}\","), "");
+    }
+    let input = Input::from_bytes("uncoded.geojson", geo.as_bytes());
+    let opts = boundary_opts("v");
+    // Without the flag: refused whole, the store unchanged, and the message says the flag exists.
+    let before = snapshot(&store);
+    let p = rejected(import::import_boundaries(&store, &input, &opts, &ImportOptions::default()));
+    assert_eq!(snapshot(&store), before);
+    assert_eq!(p.total, 3);
+    let message = p.to_string();
+    assert!(message.contains("--skip-invalid"), "{message}");
+    // Problems name the feature, not a byte column: "feature 2: unit without code (Xã Thử Nghiệm 2)".
+    assert!(p.items.iter().map(|x| x.feature).eq([Some(2), Some(5), Some(7)]), "{message}");
+    assert!(message.contains("uncoded.geojson: feature 5: unit without code (Xã Thử Nghiệm 5)"), "{message}");
+    // With it: the five others are imported, the three listed, import_log says partial.
+    let skip = ImportOptions { skip_invalid: true, ..Default::default() };
+    let report = import::import_boundaries(&store, &input, &opts, &skip).unwrap();
+    assert_eq!((report.rows, report.skipped.total), (5, 3));
+    assert!(report.to_string().contains("skipped 3 invalid"), "{report}");
+    assert_eq!(count(&store, "admin_unit WHERE level = 'commune'"), 5);
+    let conn = store.connect().unwrap();
+    let (outcome, accepted, skipped, summary): (String, i64, i64, String) = conn
+        .query_row("SELECT outcome, rows_accepted, rows_skipped, error_summary FROM import_log ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap();
+    assert_eq!((outcome.as_str(), accepted, skipped), ("partial", 5, 3));
+    assert!(summary.contains("feature 2") && summary.contains("feature 7"), "{summary}");
+    // A file that is not GeoJSON at all is still refused with the flag.
+    let broken = Input::from_bytes("broken.geojson", b"{\"type\":");
+    assert!(matches!(import::import_boundaries(&store, &broken, &boundary_opts("w"), &skip), Err(Error::Rejected(_))));
+}
+
+#[test]
+fn a_version_is_imported_one_province_file_at_a_time_and_its_provinces_are_derived() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("a.duckdb")).unwrap();
+    let opts = boundary_opts("v");
+    let west = grid_geojson("98", 2, 2, 105.0, 21.0, 0.1);
+    let east = grid_geojson("97", 2, 2, 105.2, 21.0, 0.1).replace("\"province_code\":\"98\"", "\"province_code\":\"97\"").replace("Tỉnh Thử Nghiệm", "Tỉnh Bên Cạnh");
+    import::import_boundaries(&store, &Input::from_bytes("west.geojson", west.as_bytes()), &opts, &ImportOptions::default()).unwrap();
+    let r = import::import_boundaries(&store, &Input::from_bytes("east.geojson", east.as_bytes()), &opts, &ImportOptions::default()).unwrap();
+    assert!(r.notes.iter().any(|n| n == "derived 2 province unit(s) from the communes"), "{:?}", r.notes);
+    let conn = store.connect().unwrap();
+    let provinces: Vec<(String, String, f64, bool)> = {
+        let mut stmt = conn.prepare("SELECT code, name, area_km2, derived FROM admin_unit WHERE level = 'province' ORDER BY code").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(provinces.iter().map(|p| (p.0.as_str(), p.1.as_str(), p.3)).collect::<Vec<_>>(), [("97", "Tỉnh Bên Cạnh", true), ("98", "Tỉnh Thử Nghiệm", true)]);
+    // A derived province is its communes: same area, its outline their outer edges.
+    let communes_98: f64 = conn.query_row("SELECT sum(area_km2) FROM admin_unit WHERE level = 'commune' AND province_code = '98'", [], |r| r.get(0)).unwrap();
+    assert!((provinces[1].2 - communes_98).abs() < 1e-9 * communes_98, "{} vs {communes_98}", provinces[1].2);
+    let outline: String = conn.query_row("SELECT geometry FROM admin_unit WHERE level = 'province' AND code = '98'", [], |r| r.get(0)).unwrap();
+    let g = commune_atlas::geo::from_geojson(&outline).unwrap();
+    assert_eq!((g.0.len(), g.0[0].interiors().len(), g.0[0].exterior().0.len()), (1, 0, 9), "one square of 2 × 2 communes: 8 boundary vertices and the closing one");
+    // Re-importing one province needs --replace and leaves the other alone.
+    let err = import::import_boundaries(&store, &Input::from_bytes("east.geojson", east.as_bytes()), &opts, &ImportOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("of province 97") && err.to_string().contains("other provinces stay"), "{err}");
+    let replace = ImportOptions { replace: true, ..Default::default() };
+    import::import_boundaries(&store, &Input::from_bytes("east.geojson", east.as_bytes()), &opts, &replace).unwrap();
+    assert_eq!(count(&store, "admin_unit WHERE level = 'commune'"), 8);
+    // An imported province layer takes the place of the derived one.
+    let layer = grid_geojson("98", 1, 1, 105.0, 21.0, 0.2).replace("\"code\":\"98001\",\"name\":\"Xã Thử Nghiệm 1\",\"type\":\"Xã\"", "\"code\":\"98\",\"name\":\"Tỉnh Thử Nghiệm\",\"type\":\"Tỉnh\"");
+    let p = commune_atlas::import::BoundaryOptions { level: commune_atlas::vocab::Level::Province, ..boundary_opts("v") };
+    import::import_boundaries(&store, &Input::from_bytes("provinces.geojson", layer.as_bytes()), &p, &ImportOptions::default()).unwrap();
+    assert_eq!(count(&store, "admin_unit WHERE level = 'province' AND derived"), 0);
+    assert_eq!(count(&store, "admin_unit WHERE level = 'province'"), 1);
+}
+
+#[test]
+fn an_old_commune_cut_in_two_gets_the_two_areas_shares_and_a_district_row_links_its_communes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("a.duckdb")).unwrap();
+    // 2019: communes 98001 (cut in 2025), 98002, and district 981's 98003 + 98004.
+    let old = rects(&[
+        ("98001", "Xã Cũ Một", Some("980"), [105.0, 21.0, 105.1, 21.1]),
+        ("98002", "Xã Cũ Hai", Some("980"), [105.1, 21.0, 105.2, 21.1]),
+        ("98003", "Xã Cũ Ba", Some("981"), [105.2, 21.0, 105.3, 21.1]),
+        ("98004", "Xã Cũ Bốn", Some("981"), [105.3, 21.0, 105.4, 21.1]),
+    ]);
+    // 2025: 98001 is cut at 30 % of its width: the west part is new A, the rest joins 98002 in B;
+    // district 981 becomes the special zone C.
+    let new = rects(&[
+        ("98101", "Xã Mới A", None, [105.0, 21.0, 105.03, 21.1]),
+        ("98102", "Xã Mới B", None, [105.03, 21.0, 105.2, 21.1]),
+        ("98103", "Đặc khu Mới C", None, [105.2, 21.0, 105.4, 21.1]),
+    ]);
+    let mut o = boundary_opts("v2019");
+    o.valid_from = NaiveDate::from_ymd_opt(2019, 1, 1).unwrap();
+    o.valid_to = NaiveDate::from_ymd_opt(2025, 6, 30);
+    import::import_boundaries(&store, &Input::from_bytes("old.geojson", old.as_bytes()), &o, &ImportOptions::default()).unwrap();
+    import::import_boundaries(&store, &Input::from_bytes("new.geojson", new.as_bytes()), &boundary_opts("v2025"), &ImportOptions::default()).unwrap();
+    assert_eq!(count(&store, "admin_unit WHERE level = 'district' AND derived"), 2, "districts 980 and 981 derived");
+    let csv = "old_code,old_level,new_code,relation\n98001,commune,98101,partial\n98001,commune,98102,partial\n98002,commune,98102,full\n981,district,98103,full\n";
+    let r = import::import_crosswalk(&store, &Input::from_bytes("xw.csv", csv.as_bytes()), &commune_atlas::import::CrosswalkOptions::default(), &ImportOptions::default()).unwrap();
+    assert_eq!(r.rows, 5, "the district row stands for its two communes");
+    assert!(r.notes.iter().any(|n| n.contains("weights of 1 old unit(s) computed from the area overlay")), "{:?}", r.notes);
+    let conn = store.connect().unwrap();
+    let links: Vec<(String, String, Option<f64>, Option<String>, Option<String>)> = {
+        let mut stmt = conn
+            .prepare("SELECT o.code, n.code, x.weight_area, x.weight_source, x.resolution_ref FROM unit_crosswalk x JOIN admin_unit o ON o.unit_id = x.old_unit_id JOIN admin_unit n ON n.unit_id = x.new_unit_id ORDER BY 1, 2")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let (a, b) = (links[0].2.unwrap(), links[1].2.unwrap());
+    assert!((a - 0.3).abs() < 1e-9 && (b - 0.7).abs() < 1e-9 && (a + b - 1.0).abs() < 1e-12, "shares {a}, {b}");
+    assert_eq!(links[0].3.as_deref(), Some("area overlay"));
+    assert_eq!((links[3].0.as_str(), links[3].1.as_str(), links[3].2), ("98003", "98103", Some(1.0)));
+    assert!(links[4].4.as_deref().is_some_and(|r| r.contains("district 981")), "{:?}", links[4]);
+    // A "full" link the geometry contradicts is reported: 98001 is not inside 98102.
+    let wrong = "old_code,new_code,relation\n98001,98102,full\n";
+    let r = import::import_crosswalk(&store, &Input::from_bytes("wrong.csv", wrong.as_bytes()), &commune_atlas::import::CrosswalkOptions::default(), &ImportOptions { replace: true, ..Default::default() }).unwrap();
+    assert!(r.notes.iter().any(|n| n.contains("98001 → 98102 is 'full' but 70 % of the old unit lies inside")), "{:?}", r.notes);
 }
