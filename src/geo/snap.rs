@@ -178,7 +178,7 @@ pub const SEARCH_RADIUS: f64 = 2e-3;
 /// The misses are counted in quarter-decade bins; from the fullest bin upwards, bins are kept
 /// while they hold at least 30 % of it, and the tolerance is the top of the last one kept,
 /// rounded up to one significant digit (on the real 2025 files: 6e-4°, about 65 m).
-pub fn estimate(units: &[Vec<RingIn>]) -> Estimate {
+pub fn estimate<U: AsRef<[RingIn]>>(units: &[U]) -> Estimate {
     let misses = misses(units);
     let near = misses.len();
     let off: Vec<f64> = misses.into_iter().filter(|d| *d > 0.0).collect();
@@ -202,47 +202,94 @@ pub fn estimate(units: &[Vec<RingIn>]) -> Estimate {
     Estimate { tolerance, near, exact, beyond }
 }
 
-/// For every vertex with another unit's edge within [`SEARCH_RADIUS`], the distance to it.
-fn misses(units: &[Vec<RingIn>]) -> Vec<f64> {
-    #[derive(Clone, Copy)]
-    struct Seg {
-        a: [f64; 2],
-        b: [f64; 2],
-        unit: u32,
-    }
-    impl rstar::RTreeObject for Seg {
-        type Envelope = rstar::AABB<[f64; 2]>;
-        fn envelope(&self) -> Self::Envelope {
-            rstar::AABB::from_corners([self.a[0].min(self.b[0]), self.a[1].min(self.b[1])], [self.a[0].max(self.b[0]), self.a[1].max(self.b[1])])
-        }
-    }
-    let mut segs = Vec::new();
+/// For every vertex with another unit's edge within [`SEARCH_RADIUS`], the distance to it. A
+/// vertex another unit also has is at distance 0 without a search; the others are looked up in
+/// a grid of [`SEARCH_RADIUS`] cells holding the segments near them, on every core.
+fn misses<U: AsRef<[RingIn]>>(units: &[U]) -> Vec<f64> {
+    let bits = |p: [f64; 2]| ((p[0] + 0.0).to_bits(), (p[1] + 0.0).to_bits());
+    // Which unit has each vertex, or u32::MAX when several do.
+    let mut owner: HashMap<(u64, u64), u32> = HashMap::default();
     for (ui, unit) in units.iter().enumerate() {
-        for ring in unit {
-            let n = ring.points.len();
-            for i in 0..n {
-                segs.push(Seg { a: ring.points[i], b: ring.points[(i + 1) % n], unit: ui as u32 });
-            }
-        }
-    }
-    let tree = rstar::RTree::bulk_load(segs);
-    let r = SEARCH_RADIUS;
-    let mut out = Vec::new();
-    for (ui, unit) in units.iter().enumerate() {
-        for ring in unit {
+        for ring in unit.as_ref() {
             for p in &ring.points {
-                let env = rstar::AABB::from_corners([p[0] - r, p[1] - r], [p[0] + r, p[1] + r]);
-                let d = tree
-                    .locate_in_envelope_intersecting(env)
-                    .filter(|s| s.unit as usize != ui)
-                    .map(|s| segment_distance2(*p, s.a, s.b))
-                    .fold(f64::INFINITY, f64::min);
-                if d <= r * r {
-                    out.push(d.sqrt());
+                let o = owner.entry(bits(*p)).or_insert(ui as u32);
+                if *o != ui as u32 {
+                    *o = u32::MAX;
                 }
             }
         }
     }
+    let r = SEARCH_RADIUS;
+    let mut out = Vec::new();
+    let mut lonely: Vec<([f64; 2], u32)> = Vec::new();
+    let mut wanted: HashMap<Cell, Vec<([f64; 2], [f64; 2], u32)>> = HashMap::default();
+    for (ui, unit) in units.iter().enumerate() {
+        for ring in unit.as_ref() {
+            for p in &ring.points {
+                if owner.get(&bits(*p)) == Some(&u32::MAX) {
+                    out.push(0.0);
+                } else {
+                    lonely.push((*p, ui as u32));
+                    let (cx, cy) = cell(*p, r);
+                    for gx in cx - 1..=cx + 1 {
+                        for gy in cy - 1..=cy + 1 {
+                            wanted.entry((gx, gy)).or_default();
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if lonely.is_empty() {
+        return out;
+    }
+    // The segments of every unit, in the cells near a lonely vertex.
+    for (ui, unit) in units.iter().enumerate() {
+        for ring in unit.as_ref() {
+            let n = ring.points.len();
+            for i in 0..n {
+                let (a, b) = (ring.points[i], ring.points[(i + 1) % n]);
+                let (lo, hi) = (cell([a[0].min(b[0]), a[1].min(b[1])], r), cell([a[0].max(b[0]), a[1].max(b[1])], r));
+                if (hi.0 - lo.0 + 1) * (hi.1 - lo.1 + 1) > 10_000 {
+                    // A very long segment: only the cells near lonely vertices matter.
+                    for (c, segs) in wanted.iter_mut() {
+                        if (lo.0..=hi.0).contains(&c.0) && (lo.1..=hi.1).contains(&c.1) {
+                            segs.push((a, b, ui as u32));
+                        }
+                    }
+                    continue;
+                }
+                for gx in lo.0..=hi.0 {
+                    for gy in lo.1..=hi.1 {
+                        if let Some(segs) = wanted.get_mut(&(gx, gy)) {
+                            segs.push((a, b, ui as u32));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let nearest = |(p, ui): &([f64; 2], u32)| {
+        let d = wanted
+            .get(&cell(*p, r))
+            .into_iter()
+            .flatten()
+            .chain({
+                let (cx, cy) = cell(*p, r);
+                (cx - 1..=cx + 1).flat_map(move |gx| (cy - 1..=cy + 1).map(move |gy| (gx, gy))).filter(move |c| *c != (cx, cy)).flat_map(|c| wanted.get(&c).into_iter().flatten())
+            })
+            .filter(|s| s.2 != *ui)
+            .map(|s| segment_distance2(*p, s.0, s.1))
+            .fold(f64::INFINITY, f64::min);
+        (d <= r * r).then(|| d.sqrt())
+    };
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+    let chunk = lonely.len().div_ceil(threads).max(1);
+    let found: Vec<Vec<f64>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = lonely.chunks(chunk).map(|part| scope.spawn(|| part.iter().filter_map(nearest).collect::<Vec<f64>>())).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    });
+    out.extend(found.into_iter().flatten());
     out
 }
 

@@ -147,9 +147,10 @@ pub fn import_boundaries(
     }
     super::run(store, Kind::Boundaries, input, opts, |conn| {
         let mut rep = opts.reporter(&input.name);
+        let t0 = std::time::Instant::now();
         let units = parse(input, b, opts, &mut rep)?;
         rep.check()?;
-        tracing::debug!(units = units.len(), "validated; writing");
+        tracing::debug!(units = units.len(), parse_s = t0.elapsed().as_secs_f64(), "validated; writing");
         let notes: Vec<String> = units
             .iter()
             .filter(|u| u.repaired)
@@ -194,13 +195,12 @@ fn parse(input: &Input, b: &BoundaryOptions, opts: &ImportOptions, rep: &mut Rep
         rep.fatal(1, 1, "the FeatureCollection has no features");
     }
     let lines = Lines::new(text);
-    let mut progress = Progress::new(opts.progress, features.len() as u64, "checking");
+    let parsed = parse_features(&features, &lines, b, opts, rep);
     let mut units = Vec::with_capacity(features.len());
     let mut codes: HashMap<String, u64> = HashMap::new();
-    for (i, raw) in features.into_iter().enumerate() {
-        progress.inc(1);
-        let feature = i as u64 + 1;
-        if let Some(u) = parse_feature(raw, feature, &lines, b, rep) {
+    for (raw, parsed) in features.iter().zip(parsed) {
+        if let Some(u) = parsed {
+            let feature = u.feature;
             if let Some(first) = codes.insert(u.code.clone(), u.feature) {
                 let (line, col) = lines.of(raw);
                 rep.at_feature(
@@ -214,8 +214,56 @@ fn parse(input: &Input, b: &BoundaryOptions, opts: &ImportOptions, rep: &mut Rep
             units.push(u);
         }
     }
-    progress.finish();
     Ok(units)
+}
+
+/// Check every feature, on every core: contiguous chunks, each with its own reporter, merged in
+/// file order. The main thread draws the progress bar.
+fn parse_features(features: &[&RawValue], lines: &Lines, b: &BoundaryOptions, opts: &ImportOptions, rep: &mut Reporter) -> Vec<Option<Unit>> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+    let chunk = features.len().div_ceil(threads).max(64);
+    let done = AtomicU64::new(0);
+    let file = rep.file.clone();
+    let mut progress = Progress::new(opts.progress, features.len() as u64, "checking");
+    let results: Vec<(Vec<Option<Unit>>, Reporter)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = features
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                let (done, file) = (&done, &file);
+                scope.spawn(move || {
+                    let mut r = Reporter::new(file.clone());
+                    let out = part
+                        .iter()
+                        .enumerate()
+                        .map(|(i, raw)| {
+                            let u = parse_feature(raw, (c * chunk + i) as u64 + 1, lines, b, &mut r);
+                            done.fetch_add(1, Ordering::Relaxed);
+                            u
+                        })
+                        .collect();
+                    (out, r)
+                })
+            })
+            .collect();
+        let mut shown = 0;
+        while handles.iter().any(|h| !h.is_finished()) {
+            let now = done.load(Ordering::Relaxed);
+            progress.inc(now - shown);
+            shown = now;
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        progress.inc(done.load(Ordering::Relaxed) - shown);
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    });
+    progress.finish();
+    let mut out = Vec::with_capacity(features.len());
+    for (units, r) in results {
+        rep.absorb(r);
+        out.extend(units);
+    }
+    out
 }
 
 fn prop_text(props: &serde_json::Map<String, serde_json::Value>, key: &str) -> Option<String> {
@@ -480,12 +528,19 @@ fn write(
     // An imported level takes the place of a derived one.
     super::derived::clear(conn, version_id, b.level)?;
     let ids = allocate_ids(conn, units, b, version_id, &old)?;
+    let t0 = std::time::Instant::now();
     append_units(conn, units, &ids, b.level, version_id, code_system)?;
+    let t1 = t0.elapsed();
+    let fresh: Vec<(i64, &Unit)> = ids.iter().copied().zip(units).collect();
+    let level = super::derived::coverage(conn, version_id, b.level, &fresh)?;
     let mut notes = Vec::new();
     if b.snap_tolerance.is_none() {
-        notes.push(choose_tolerance(conn, version_id, b.level)?);
+        notes.push(choose_tolerance(conn, version_id, &level)?);
     }
-    notes.extend(super::derived::derive(conn, version_id, code_system)?);
+    let t2 = t0.elapsed();
+    let communes = if b.level == Level::Commune { level } else { super::derived::coverage(conn, version_id, Level::Commune, &[])? };
+    notes.extend(super::derived::derive(conn, version_id, code_system, &communes)?);
+    tracing::debug!(append_s = t1.as_secs_f64(), tolerance_s = (t2 - t1).as_secs_f64(), derive_s = (t0.elapsed() - t2).as_secs_f64(), "boundaries written");
     Ok((units.len() as u64, replaced, notes))
 }
 
@@ -493,16 +548,11 @@ const CTX: &str = "writing boundaries";
 
 /// Choose the version's snap tolerance from its units of `level` (all of them, this file's and
 /// earlier ones'); it never shrinks, as the other levels may need it. Returns what to tell the user.
-fn choose_tolerance(conn: &Connection, version_id: i32, level: Level) -> Result<String> {
-    let mut stmt = conn.prepare(include_str!("sql/level_geometry.sql")).map_err(Error::store(CTX))?;
-    let mut rows = stmt.query(params![version_id, level]).map_err(Error::store(CTX))?;
-    let mut units = Vec::new();
-    while let Some(r) = rows.next().map_err(Error::store(CTX))? {
-        let (id, text): (i64, String) = (r.get(0).map_err(Error::store(CTX))?, r.get(1).map_err(Error::store(CTX))?);
-        let polygons = geom::stored::polygons(&text).map_err(|e| Error::Corrupt(format!("unit {id} geometry: {e}")))?;
-        units.push(geom::topology::rings_of(&polygons));
-    }
+fn choose_tolerance(conn: &Connection, version_id: i32, level: &[super::derived::Member]) -> Result<String> {
+    let units: Vec<&[geom::topology::RingIn]> = level.iter().map(|m| m.rings.as_slice()).collect();
+    let t = std::time::Instant::now();
     let e = geom::snap::estimate(&units);
+    tracing::debug!(estimate_s = t.elapsed().as_secs_f64(), "snap tolerance estimated");
     let tolerance: f64 = conn
         .query_row(include_str!("sql/version_set_tolerance.sql"), params![e.tolerance, version_id], |r| r.get(0))
         .map_err(Error::store(CTX))?;

@@ -19,11 +19,47 @@ use crate::vocab::Level;
 
 const CTX: &str = "deriving province and district units";
 
-/// A commune as the derivation reads it.
-struct Commune {
-    province: Option<(String, Option<String>)>,
-    district: Option<(String, Option<String>)>,
-    rings: Vec<topology::RingIn>,
+/// A unit of one level of a version as the derivation and the tolerance estimate read it.
+pub struct Member {
+    pub unit_id: i64,
+    pub province: Option<(String, Option<String>)>,
+    pub district: Option<(String, Option<String>)>,
+    pub rings: Vec<topology::RingIn>,
+}
+
+/// The imported units of one level of a version, in unit order (as the tiles snap them): those
+/// just written from memory (`fresh`, with their ids), the others from the store.
+pub fn coverage(conn: &Connection, version_id: i32, level: Level, fresh: &[(i64, &Unit)]) -> Result<Vec<Member>> {
+    let ids = duckdb::types::Value::List(fresh.iter().map(|(id, _)| duckdb::types::Value::BigInt(*id)).collect());
+    let mut stmt = conn.prepare(include_str!("sql/derived_communes.sql")).map_err(Error::store(CTX))?;
+    let mut rows = stmt.query(params![version_id, level, ids]).map_err(Error::store(CTX))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().map_err(Error::store(CTX))? {
+        let id: i64 = r.get(0).map_err(Error::store(CTX))?;
+        let pc: Option<String> = r.get(1).map_err(Error::store(CTX))?;
+        let pn: Option<String> = r.get(2).map_err(Error::store(CTX))?;
+        let dc: Option<String> = r.get(3).map_err(Error::store(CTX))?;
+        let dn: Option<String> = r.get(4).map_err(Error::store(CTX))?;
+        let text: String = r.get(5).map_err(Error::store(CTX))?;
+        let polygons = geom::stored::polygons(&text).map_err(|e| Error::Corrupt(format!("unit {id} geometry: {e}")))?;
+        out.push(Member { unit_id: id, province: pc.map(|c| (c, pn)), district: dc.map(|c| (c, dn)), rings: topology::rings_of(&polygons) });
+    }
+    for (id, u) in fresh {
+        let polygons: Vec<Vec<Vec<[f64; 2]>>> = u
+            .geometry
+            .0
+            .iter()
+            .map(|p| std::iter::once(p.exterior()).chain(p.interiors()).map(|r| r.0.iter().map(|c| [c.x, c.y]).collect()).collect())
+            .collect();
+        out.push(Member {
+            unit_id: *id,
+            province: u.province_code.clone().map(|c| (c, u.province_name.clone())),
+            district: u.district_code.clone().map(|c| (c, u.district_name.clone())),
+            rings: topology::rings_of(&polygons),
+        });
+    }
+    out.sort_by_key(|m| m.unit_id);
+    Ok(out)
 }
 
 /// Remove the derived units of `level` in the version (an imported layer of that level is about
@@ -34,8 +70,9 @@ pub fn clear(conn: &Connection, version_id: i32, level: Level) -> Result<()> {
 
 /// Derive the province and district units the version lacks; returns notes for the import
 /// report (what was derived, what could not be).
-pub fn derive(conn: &Connection, version_id: i32, code_system: &str) -> Result<Vec<String>> {
-    let (tolerance, communes) = load(conn, version_id)?;
+pub fn derive(conn: &Connection, version_id: i32, code_system: &str, communes: &[Member]) -> Result<Vec<String>> {
+    let tolerance: f64 =
+        conn.query_row(include_str!("sql/version_tolerance.sql"), [version_id], |r| r.get(0)).map_err(Error::store(CTX))?;
     let mut notes = Vec::new();
     if communes.is_empty() {
         return Ok(notes);
@@ -54,7 +91,7 @@ pub fn derive(conn: &Connection, version_id: i32, code_system: &str) -> Result<V
         if imported > 0 {
             continue;
         }
-        let key = |c: &Commune| if level == Level::Province { c.province.clone() } else { c.district.clone() };
+        let key = |c: &Member| if level == Level::Province { c.province.clone() } else { c.district.clone() };
         let mut groups: BTreeMap<String, (Option<String>, Vec<usize>)> = BTreeMap::new();
         let mut without = 0;
         for (i, c) in communes.iter().enumerate() {
@@ -125,30 +162,6 @@ pub fn derive(conn: &Connection, version_id: i32, code_system: &str) -> Result<V
         ));
     }
     Ok(notes)
-}
-
-/// The version's snap tolerance and its communes (in unit order, as the tiles take them).
-fn load(conn: &Connection, version_id: i32) -> Result<(f64, Vec<Commune>)> {
-    let tolerance: f64 =
-        conn.query_row(include_str!("sql/version_tolerance.sql"), [version_id], |r| r.get(0)).map_err(Error::store(CTX))?;
-    let mut stmt = conn.prepare(include_str!("sql/derived_communes.sql")).map_err(Error::store(CTX))?;
-    let mut rows = stmt.query([version_id]).map_err(Error::store(CTX))?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().map_err(Error::store(CTX))? {
-        let id: i64 = r.get(0).map_err(Error::store(CTX))?;
-        let pc: Option<String> = r.get(1).map_err(Error::store(CTX))?;
-        let pn: Option<String> = r.get(2).map_err(Error::store(CTX))?;
-        let dc: Option<String> = r.get(3).map_err(Error::store(CTX))?;
-        let dn: Option<String> = r.get(4).map_err(Error::store(CTX))?;
-        let text: String = r.get(5).map_err(Error::store(CTX))?;
-        let polygons = geom::stored::polygons(&text).map_err(|e| Error::Corrupt(format!("unit {id} geometry: {e}")))?;
-        out.push(Commune {
-            province: pc.map(|c| (c, pn)),
-            district: dc.map(|c| (c, dn)),
-            rings: topology::rings_of(&polygons),
-        });
-    }
-    Ok((tolerance, out))
 }
 
 /// The group's outline: the dissolve along shared arcs when it is valid and covers exactly the

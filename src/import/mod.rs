@@ -175,6 +175,16 @@ impl Reporter {
         problems.sort();
         problems.into_result()
     }
+    /// Take over the problems another reporter of the same file collected (work done in
+    /// parallel).
+    pub fn absorb(&mut self, other: Reporter) {
+        self.fatal += other.fatal;
+        let extra = other.problems.total - other.problems.items.len();
+        for p in other.problems.items {
+            self.problems.push(p);
+        }
+        self.problems.total += extra;
+    }
     /// The rows left out (when skipping), sorted.
     pub fn skipped(&mut self) -> Problems {
         let mut problems = std::mem::take(&mut self.problems);
