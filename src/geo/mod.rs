@@ -1,5 +1,7 @@
 //! Geometry on administrative units: validity checks, repair, orientation, measures (bounding
-//! box, geodesic area, label point) and GeoJSON writing. Pure functions on `geo` types, no I/O.
+//! box, geodesic area, label point) and GeoJSON writing; the coverage as shared arcs
+//! ([`topology`]), snapping it clean with a tolerance chosen from the data ([`snap`]) and
+//! dissolving units along their arcs ([`dissolve`]). Pure functions on `geo` types, no I/O.
 
 use ::geo::algorithm::orient::{Direction, Orient};
 use ::geo::{

@@ -222,7 +222,7 @@ fn parse(input: &Input, b: &BoundaryOptions, opts: &ImportOptions, rep: &mut Rep
 fn parse_features(features: &[&RawValue], lines: &Lines, b: &BoundaryOptions, opts: &ImportOptions, rep: &mut Reporter) -> Vec<Option<Unit>> {
     use std::sync::atomic::{AtomicU64, Ordering};
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
-    let chunk = features.len().div_ceil(threads).max(64);
+    let chunk = features.len().div_ceil(threads).max(4);
     let done = AtomicU64::new(0);
     let file = rep.file.clone();
     let mut progress = Progress::new(opts.progress, features.len() as u64, "checking");
@@ -248,11 +248,11 @@ fn parse_features(features: &[&RawValue], lines: &Lines, b: &BoundaryOptions, op
             })
             .collect();
         let mut shown = 0;
-        while handles.iter().any(|h| !h.is_finished()) {
+        while opts.progress && handles.iter().any(|h| !h.is_finished()) {
             let now = done.load(Ordering::Relaxed);
             progress.inc(now - shown);
             shown = now;
-            std::thread::sleep(std::time::Duration::from_millis(50));
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
         progress.inc(done.load(Ordering::Relaxed) - shown);
         handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
