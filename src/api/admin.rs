@@ -109,6 +109,14 @@ pub struct ImportQuery {
     /// Import the valid rows and list the others (as `--skip-invalid`).
     #[serde(default)]
     pub skip_invalid: bool,
+    /// The sheet of a workbook (as `--sheet`).
+    pub sheet: Option<String>,
+    /// The year of every row of a file without a year column (as `--year`).
+    pub year: Option<i64>,
+    /// The province of a file naming communes without a province column (as `--province`).
+    pub province: Option<String>,
+    /// Header mappings "Header=key", separated by `;` (as `--map`).
+    pub map: Option<String>,
 }
 
 pub async fn import(
@@ -131,14 +139,18 @@ pub async fn import(
         }
     };
     if body.is_empty() {
-        return Err(ApiError::bad_request("the request body is empty: send the CSV file as the body"));
+        return Err(ApiError::bad_request("the request body is empty: send the file (CSV, XLSX, XLS or ODS) as the body"));
+    }
+    let mut table = crate::import::TableOptions { sheet: q.sheet, year: q.year, province: q.province, map: Vec::new() };
+    for m in q.map.iter().flat_map(|m| m.split(';')).filter(|m| !m.trim().is_empty()) {
+        table.map.push(crate::import::TableOptions::parse_map(m).map_err(ApiError::bad_request)?);
     }
     let name = q.file.unwrap_or_else(|| format!("upload-{kind}.csv"));
     // One import at a time: each is followed by a refresh of every classification.
     let _one = IMPORTS.lock().await;
     let st = state.clone();
     let (report, refresh, snapshot) = tokio::task::spawn_blocking(move || {
-        let opts = ImportOptions { replace: q.replace, actor: p.name.clone(), progress: false, skip_invalid: q.skip_invalid };
+        let opts = ImportOptions { replace: q.replace, actor: p.name.clone(), progress: false, skip_invalid: q.skip_invalid, table };
         let report = run(&st.store, &Input::from_bytes(name, &body), &opts)?;
         let rules = st.snapshot().rules.clone();
         let (refresh, snapshot) = crate::analytics::refresh(&st.store, &rules)?;
@@ -170,4 +182,42 @@ pub async fn backup(State(state): State<AppState>, Extension(p): Extension<Princ
     let name = format!("attachment; filename=\"atlas-backup-{}.duckdb\"", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
     tracing::info!(bytes = report.bytes, seconds = report.seconds, "backup served");
     Ok(([(axum::http::header::CONTENT_TYPE, "application/octet-stream".to_string()), (axum::http::header::CONTENT_DISPOSITION, name)], bytes).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TemplateQuery {
+    /// Province code or name.
+    pub province: Option<String>,
+    /// Reporting year (default: the current year).
+    pub year: Option<i32>,
+}
+
+/// `GET /api/templates/indicators.xlsx?province=82&year=2025`: the workbook a province fills
+/// in (its communes pre-filled), for the province of the caller's scope.
+pub async fn template(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(file): Path<String>,
+    Query(q): Query<TemplateQuery>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    if file != "indicators.xlsx" {
+        return Err(ApiError::not_found(format!("no template '{file}': use indicators.xlsx")));
+    }
+    let province = q.province.ok_or_else(|| ApiError::bad_request("give the province: ?province=82 (code or name)"))?;
+    let year = q.year.unwrap_or_else(|| chrono::Datelike::year(&chrono::Utc::now().date_naive()));
+    let store = state.store.clone();
+    let t = tokio::task::spawn_blocking(move || import::indicators_template(&store, &province, year)).await??;
+    if !p.scope.province(Some(&t.province_code)) {
+        return Err(p.scope.refuse(&format!("province {}", t.province_code)).into());
+    }
+    let disposition = format!("attachment; filename=\"chi_so_{}_{year}.xlsx\"", t.province_code);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        t.bytes,
+    )
+        .into_response())
 }

@@ -169,6 +169,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/admin/users/{name}/enable", post(admin::enable_user))
         .route("/api/admin/users/{name}/token", post(admin::issue_token))
         .route("/api/admin/audit", get(admin::audit))
+        .route("/api/templates/{file}", get(admin::template))
         .route("/api/admin/backup", get(admin::backup))
         .route("/metrics", get(metrics::metrics))
         .route("/api/units", get(units::units))

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
-use commune_atlas::import::{self, BoundaryOptions, CrosswalkOptions, ImportOptions, Input, PropertyNames};
+use commune_atlas::import::{self, BoundaryOptions, CrosswalkOptions, ImportOptions, Input, PropertyNames, TableOptions};
 use commune_atlas::store::Store;
 
 #[derive(Debug, Subcommand)]
@@ -38,13 +38,23 @@ With --skip-invalid the valid features are imported and every skipped one is lis
 code, name, reason).")]
     Boundaries(BoundaryArgs),
 
-    /// Per-commune, per-year indicators (CSV or Parquet; columns as in domain.md §5.2).
+    /// Per-commune, per-year indicators (CSV, Parquet or a workbook; columns as in domain.md §5.2).
     #[command(after_help = "Example:\n  commune-atlas import indicators indicators_2025.csv\n  \
-commune-atlas import indicators fixes_2024.csv --replace\n\n\
-Required columns: unit_code, year, reference_date, resident_population, addicts_with_records, \
+commune-atlas import indicators fixes_2024.csv --replace\n  \
+commune-atlas import indicators bao_cao_2025.xlsx --province 82 --year 2025\n\n\
+Workbooks (XLSX, XLS, ODS) are read as people make them: the first sheet with a recognisable header \
+(or --sheet), title rows above the header, a two-row header with merged group cells, a column-numbering \
+row, totals rows (skipped and said), numbers written 1.234 / 12,5 and Excel dates. Headers may be \
+Vietnamese or English, with or without diacritics (data/import/aliases.toml lists them; --map for one-off \
+files), and so may coded values (\"Liên tỉnh\", \"Loại II\", \"Có\"). A file may name its communes \
+(\"Xã Tân Thành\", \"P. 1\", \"TT Cao Lộc\") instead of coding them: they are found in the province \
+(--province or a province column) in the boundary version valid on the row's date; an ambiguous or unknown \
+name is refused with the candidates. `commune-atlas template indicators` writes a workbook to fill in.\n\n\
+Required columns: unit_code (or a commune name), year (or --year), resident_population, addicts_with_records, \
 illegal_users_with_records, drug_use_locations, drug_offenders_arrested, plants_destroyed_count, \
 plants_destroyed_area_m2, key_route_scope (none | intra_provincial | inter_provincial | transnational | \
-unknown), source_ref. Optional: period_start, period_end (default: the calendar year), data_quality \
+unknown). Optional: reference_date (default: the end of the year's assessment period), source_ref \
+(default: the file name), period_start, period_end (default: the year's assessment period), data_quality \
 (default official) and the other §5.2 columns (addicts_in_community, methadone_patients, …).\n\n\
 unit_code is the commune's published code, resolved in the boundary version valid on reference_date. \
 Rows whose (unit, year) already exist are refused unless --replace, which replaces exactly those rows. \
@@ -110,18 +120,42 @@ pub struct Common {
     pub skip_invalid: bool,
 }
 
+/// How to read a tabular file (CSV, Parquet, XLSX, XLS, ODS).
+#[derive(Debug, Args)]
+pub struct TableFlags {
+    /// The sheet of a workbook, by name or number (default: the first sheet with a recognisable
+    /// header row).
+    #[arg(long, value_name = "SHEET")]
+    pub sheet: Option<String>,
+    /// The year of every row, for a file without a year column.
+    #[arg(long, value_name = "YEAR")]
+    pub year: Option<i64>,
+    /// The province (code or name) of a file that names its communes and has no province
+    /// column (or of a province-level file without a province_code column).
+    #[arg(long, value_name = "PROVINCE")]
+    pub province: Option<String>,
+    /// Map a header the atlas does not know to a column key, e.g. --map "Cột lạ=addicts_with_records";
+    /// "Header=" ignores that column. Repeat for several.
+    #[arg(long = "map", value_name = "HEADER=KEY", value_parser = TableOptions::parse_map)]
+    pub map: Vec<(String, String)>,
+}
+
 #[derive(Debug, Args)]
 pub struct TableArgs {
-    /// The file to import.
+    /// The file to import (CSV, Parquet for indicators, or a workbook: XLSX, XLS, ODS).
     pub file: PathBuf,
+    #[command(flatten)]
+    pub table: TableFlags,
     #[command(flatten)]
     pub common: Common,
 }
 
 #[derive(Debug, Args)]
 pub struct CrosswalkArgs {
-    /// The CSV file to import.
+    /// The file to import (CSV or a workbook).
     pub file: PathBuf,
+    #[command(flatten)]
+    pub table: TableFlags,
     /// Effective date for rows without an effective_date column.
     #[arg(long, default_value = "2025-07-01", value_name = "DATE")]
     pub effective_date: NaiveDate,
@@ -185,7 +219,12 @@ pub struct BoundaryArgs {
 }
 
 fn options(c: &Common) -> ImportOptions {
-    ImportOptions { replace: c.replace, actor: c.actor.clone(), progress: !c.no_progress, skip_invalid: c.skip_invalid }
+    ImportOptions { replace: c.replace, actor: c.actor.clone(), progress: !c.no_progress, skip_invalid: c.skip_invalid, table: TableOptions::default() }
+}
+
+fn table_options(c: &Common, t: &TableFlags) -> ImportOptions {
+    let table = TableOptions { sheet: t.sheet.clone(), year: t.year, province: t.province.clone(), map: t.map.clone() };
+    ImportOptions { table, ..options(c) }
 }
 
 pub fn run(db: &Path, cmd: ImportCommand) -> anyhow::Result<()> {
@@ -213,18 +252,18 @@ pub fn run(db: &Path, cmd: ImportCommand) -> anyhow::Result<()> {
             };
             import::import_boundaries(&store, &Input::from_path(&a.file)?, &b, &options(&a.common))?
         }
-        ImportCommand::Indicators(a) => import::import_indicators(&store, &Input::from_path(&a.file)?, &options(&a.common))?,
+        ImportCommand::Indicators(a) => import::import_indicators(&store, &Input::from_path(&a.file)?, &table_options(&a.common, &a.table))?,
         ImportCommand::Crosswalk(a) => {
             let xw = CrosswalkOptions { effective_date: a.effective_date };
-            import::import_crosswalk(&store, &Input::from_path(&a.file)?, &xw, &options(&a.common))?
+            import::import_crosswalk(&store, &Input::from_path(&a.file)?, &xw, &table_options(&a.common, &a.table))?
         }
         ImportCommand::Recognitions(a) => {
-            import::import_recognitions(&store, &Input::from_path(&a.file)?, &options(&a.common))?
+            import::import_recognitions(&store, &Input::from_path(&a.file)?, &table_options(&a.common, &a.table))?
         }
-        ImportCommand::Quotas(a) => import::import_quotas(&store, &Input::from_path(&a.file)?, &options(&a.common))?,
-        ImportCommand::Targets(a) => import::import_targets(&store, &Input::from_path(&a.file)?, &options(&a.common))?,
+        ImportCommand::Quotas(a) => import::import_quotas(&store, &Input::from_path(&a.file)?, &table_options(&a.common, &a.table))?,
+        ImportCommand::Targets(a) => import::import_targets(&store, &Input::from_path(&a.file)?, &table_options(&a.common, &a.table))?,
         ImportCommand::Routes(a) => import::import_routes(&store, &Input::from_path(&a.file)?, &options(&a.common))?,
-        ImportCommand::ProvinceRoutes(a) => import::import_province_routes(&store, &Input::from_path(&a.file)?, &options(&a.common))?,
+        ImportCommand::ProvinceRoutes(a) => import::import_province_routes(&store, &Input::from_path(&a.file)?, &table_options(&a.common, &a.table))?,
     };
     for note in &report.notes {
         println!("  {note}");

@@ -11,6 +11,7 @@ mod query;
 mod render;
 mod report;
 mod serve;
+mod template;
 mod users;
 
 use std::path::PathBuf;
@@ -76,6 +77,10 @@ data, or --require-login needs users: create an admin first with \
     /// Import a file into the store (validated, all-or-nothing).
     #[command(subcommand)]
     Import(import::ImportCommand),
+
+    /// Write a workbook to fill in (the indicators of a province's communes).
+    #[command(subcommand)]
+    Template(template::TemplateCommand),
 
     /// Run SQL against the store and print the result.
     #[command(after_help = "Examples:\n  \
@@ -144,6 +149,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(&cli.db, args),
         Command::Import(cmd) => import::run(&cli.db, cmd),
+        Command::Template(cmd) => template::run(&cli.db, cmd),
         Command::Query(args) => query::run(&cli.db, args),
         Command::Info(args) => info::run(&cli.db, args),
         Command::Demo(cmd) => demo::run(&cli.db, cmd),

@@ -18,9 +18,9 @@ pub enum Ty {
 /// One expected column.
 #[derive(Debug, Clone, Copy)]
 pub struct ColumnSpec {
+    /// The column's key (its English header); Vietnamese and other spellings are in
+    /// `data/import/aliases.toml`.
     pub name: &'static str,
-    /// Other accepted header spellings.
-    pub aliases: &'static [&'static str],
     pub ty: Ty,
     /// Must be present and non-empty (unless `default` applies).
     pub required: bool,
@@ -31,7 +31,7 @@ pub struct ColumnSpec {
 }
 
 const fn col(name: &'static str, ty: Ty, required: bool, meaning: &'static str) -> ColumnSpec {
-    ColumnSpec { name, aliases: &[], ty, required, default: None, meaning }
+    ColumnSpec { name, ty, required, default: None, meaning }
 }
 
 const N: Ty = Ty::Int { min: 0, max: i32::MAX as i64 };
@@ -45,14 +45,13 @@ pub const LEGAL_REGIMES: &[&str] = &["pre_256a", "post_256a"];
 pub const INDICATOR_COLUMNS: &[ColumnSpec] = &[
     ColumnSpec {
         name: "unit_code",
-        aliases: &["unit_id", "code", "gso_code"],
         ty: Ty::Text,
         required: true,
         default: None,
         meaning: "mã đơn vị hành chính cấp xã (commune code)",
     },
     col("year", YEAR, true, "năm báo cáo (reporting year)"),
-    col("reference_date", Ty::Date, true, "ngày chốt số liệu (reference date)"),
+    col("reference_date", Ty::Date, false, "ngày chốt số liệu (reference date; default: the end of the year's assessment period)"),
     col("period_start", Ty::Date, false, "đầu kỳ đánh giá (default: from the year's rule set: 15/12 of the year before under Decision 28/2025, else 1 January)"),
     col("period_end", Ty::Date, false, "cuối kỳ đánh giá (default: 14/12 of the year under Decision 28/2025, else 31 December)"),
     col("resident_population", Ty::Int { min: 1, max: i32::MAX as i64 }, true, "dân số đang cư trú (persons)"),
@@ -100,7 +99,6 @@ pub const INDICATOR_COLUMNS: &[ColumnSpec] = &[
     col("source_url", Ty::Text, false, "đường dẫn nguồn"),
     ColumnSpec {
         name: "data_quality",
-        aliases: &[],
         ty: Ty::Enum(DataQuality::SPELLINGS),
         required: true,
         default: Some("official"),
@@ -136,7 +134,6 @@ pub const CROSSWALK_COLUMNS: &[ColumnSpec] = &[
 pub const RECOGNITION_COLUMNS: &[ColumnSpec] = &[
     ColumnSpec {
         name: "unit_code",
-        aliases: &["unit_id", "code"],
         ty: Ty::Text,
         required: true,
         default: None,
@@ -156,7 +153,6 @@ pub const RECOGNITION_COLUMNS: &[ColumnSpec] = &[
 pub const QUOTA_COLUMNS: &[ColumnSpec] = &[
     ColumnSpec {
         name: "unit_code",
-        aliases: &["unit_id", "code"],
         ty: Ty::Text,
         required: true,
         default: None,
@@ -166,7 +162,6 @@ pub const QUOTA_COLUMNS: &[ColumnSpec] = &[
     col("assigned_by_plan", Ty::Text, false, "kế hoạch giao chỉ tiêu, e.g. 695/KH-UBND"),
     ColumnSpec {
         name: "self_registered",
-        aliases: &[],
         ty: Ty::Bool,
         required: true,
         default: Some("false"),

@@ -65,7 +65,9 @@ struct Link {
 pub fn import_crosswalk(store: &Store, input: &Input, xw: &CrosswalkOptions, opts: &ImportOptions) -> Result<ImportReport> {
     super::run(store, Kind::Crosswalk, input, opts, |conn| {
         let mut rep = opts.reporter(&input.name);
-        let rows = tabular_file::read_csv_typed(&input.bytes, COLS, &mut rep)?;
+        let table = tabular_file::read_typed(conn, input, COLS, &opts.table, &mut rep)?;
+        let rows = table.rows;
+        let table_notes = table.notes;
         let communes = UnitIndex::load(conn, Level::Commune)?;
         let wholes = [Level::District, Level::Province].map(|l| UnitIndex::load(conn, l)).into_iter().collect::<Result<Vec<_>>>()?;
         let (k_old, k_new, k_rel, k_eff, k_lvl) =
@@ -140,7 +142,7 @@ pub fn import_crosswalk(store: &Store, input: &Input, xw: &CrosswalkOptions, opt
             }
         }
 
-        let mut notes = Vec::new();
+        let mut notes = table_notes;
         let overlay = Overlay::load(conn, &links)?;
         overlay.fill(&mut links, &mut notes);
         let bad = check_groups(&links, &mut rep);

@@ -12,7 +12,7 @@ use super::write::{self, Batch};
 use super::units::UnitIndex;
 use super::{ImportOptions, ImportReport, Input, Kind, Reporter, Written};
 use crate::vocab::Level;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::Store;
 
 /// Validate and import an indicator file. Existing (unit, year) rows are refused unless
@@ -20,19 +20,9 @@ use crate::store::Store;
 pub fn import_indicators(store: &Store, input: &Input, opts: &ImportOptions) -> Result<ImportReport> {
     super::run(store, Kind::Indicators, input, opts, |conn| {
         let mut rep = opts.reporter(&input.name);
-        let is_parquet = input.name.to_ascii_lowercase().ends_with(".parquet");
-        let table = if is_parquet {
-            let path = input.path.as_ref().ok_or_else(|| {
-                Error::InvalidArgument("Parquet input must be a file on disk".to_string())
-            })?;
-            tabular_file::read_parquet(conn, path)?
-        } else {
-            tabular_file::read_csv(&input.bytes, &mut rep)
-        };
-        let map = tabular_file::map_columns(COLS, &table, &mut rep);
-        rep.check()?;
-        let mut progress = Progress::new(opts.progress, table.records.len() as u64, "validating");
-        let rows = tabular_file::type_rows(COLS, &table, &map, &mut rep);
+        let table = tabular_file::read_typed(conn, input, COLS, &opts.table, &mut rep)?;
+        let (rows, map) = (table.rows, table.map);
+        let mut progress = Progress::new(opts.progress, rows.len() as u64, "validating");
         let units = UnitIndex::load(conn, Level::Commune)?;
         let rules = crate::rules::Rules::embedded()?;
         let checked = check_rows(rows, &units, &rules, &mut rep, &mut progress);
@@ -53,7 +43,9 @@ pub fn import_indicators(store: &Store, input: &Input, opts: &ImportOptions) -> 
             .collect();
         let batch = Batch { table: "indicator", columns, key: &["unit_id", "year"], rows };
         let out = write::write(conn, batch, opts.replace, &input.name, opts.progress)?;
-        Ok(Written::new(out.rows, out.replaced, art6_note(&map), &mut rep))
+        let mut notes = table.notes;
+        notes.extend(art6_note(&map));
+        Ok(Written::new(out.rows, out.replaced, notes, &mut rep))
     })
 }
 
@@ -61,8 +53,11 @@ pub fn import_indicators(store: &Store, input: &Input, opts: &ImportOptions) -> 
 /// of [`import_indicators`] that does not need the stored units. Returns the rows that pass.
 pub fn check_csv(bytes: &[u8], name: &str, codes: &[&str]) -> Result<usize> {
     let mut rep = Reporter::new(name);
-    let table = tabular_file::read_csv(bytes, &mut rep);
-    let map = tabular_file::map_columns(COLS, &table, &mut rep);
+    let mut table = tabular_file::read_csv(bytes, &mut rep);
+    let opts = super::TableOptions::default();
+    let mut map = tabular_file::map_columns(COLS, &table, &opts, &mut rep);
+    tabular_file::complete(COLS, &mut table, &mut map, &opts, name);
+    tabular_file::missing_required(COLS, &table, &map, &mut rep);
     rep.check()?;
     let rows = tabular_file::type_rows(COLS, &table, &map, &mut rep);
     let units = UnitIndex::fixed(Level::Commune, codes);
@@ -124,18 +119,21 @@ fn check_rows(rows: Vec<TypedRow>, units: &UnitIndex, rules: &crate::rules::Rule
         progress.inc(1);
         let line = row.line;
         let col = |k: usize| row.columns[k];
-        let (Some(code), Some(year), Some(reference)) = (row.text(k_code).map(str::to_string), row.int(k_year), row.date(k_ref)) else {
+        let (Some(code), Some(year)) = (row.text(k_code).map(str::to_string), row.int(k_year)) else {
             continue; // typed rows always carry required fields; defensive
         };
+        // The assessment period of the year's rule set (Decision 28/2025: 15/12 of the year
+        // before to 14/12), unless the file says otherwise; figures without a reference date
+        // are taken as of the period's end.
+        let period = rules.for_year(None, year as i32).map_or(crate::rules::Period::CALENDAR, |s| s.period());
+        let (default_start, default_end) = period.of(year as i32);
+        let reference = row.date(k_ref).unwrap_or(default_end);
+        row.values[k_ref] = date_value(reference);
         let mut ok = true;
         if i64::from(reference.year()) != year {
             rep.at(line, col(k_ref), format!("reference_date {reference} is not in year {year}"));
             ok = false;
         }
-        // The assessment period of the year's rule set (Decision 28/2025: 15/12 of the year
-        // before to 14/12), unless the file says otherwise.
-        let period = rules.for_year(None, year as i32).map_or(crate::rules::Period::CALENDAR, |s| s.period());
-        let (default_start, default_end) = period.of(year as i32);
         let ps = row.date(k_ps).unwrap_or(default_start);
         let pe = row.date(k_pe).unwrap_or(default_end);
         if pe < ps {

@@ -1,5 +1,7 @@
-//! Importing user files into the store: boundaries (GeoJSON), indicators (CSV or Parquet),
-//! crosswalk, recognition events, quotas, province targets and province route designations (CSV).
+//! Importing user files into the store: boundaries (GeoJSON), indicators (CSV, Parquet or a
+//! spreadsheet), crosswalk, recognition events, quotas, province targets and province route
+//! designations (CSV or a spreadsheet: XLSX, XLS, ODS). Headers may be Vietnamese or English
+//! (`data/import/aliases.toml`) and communes may be named instead of coded.
 //!
 //! Every import follows the same shape: read the whole file, validate every row and collect the
 //! problems as data ([`Problem`]: file, line, column — or for GeoJSON the feature — and reason),
@@ -13,17 +15,21 @@
 //! and `import_log` says `partial` with the count. Problems with the file itself (unreadable,
 //! a header column missing) refuse it either way.
 
+mod aliases;
 mod boundaries;
 mod columns;
 mod crosswalk;
 mod derived;
 mod indicators;
 mod json_position;
+mod names;
 mod progress;
 mod recognitions;
 mod routes;
+mod sheet;
 mod tabular_file;
 mod targets;
+mod template;
 mod units;
 mod write;
 
@@ -38,7 +44,9 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::store::Store;
 
+pub use aliases::Aliases;
 pub use boundaries::{BoundaryOptions, PropertyNames};
+pub use sheet::column_letters;
 pub use columns::{ColumnSpec, INDICATOR_COLUMNS, Ty};
 pub use tabular_file::{date_value, parse_date};
 pub use crosswalk::CrosswalkOptions;
@@ -57,14 +65,23 @@ pub struct Problem {
     /// of a one-line file are not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<u64>,
+    /// In a spreadsheet, the sheet; `line` is then the row and `column` the column number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// In a spreadsheet, the cell as Excel names it ("F12").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
     pub reason: String,
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.feature {
-            Some(n) => write!(f, "{}: feature {}: {}", self.file, crate::text::thousands(n), self.reason),
-            None => write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.reason),
+        match (self.feature, &self.sheet, &self.cell) {
+            (Some(n), _, _) => write!(f, "{}: feature {}: {}", self.file, crate::text::thousands(n), self.reason),
+            (None, Some(sheet), Some(cell)) => write!(f, "{}:{sheet}!{cell}: {}", self.file, self.reason),
+            (None, Some(sheet), None) if self.line > 0 => write!(f, "{}:{sheet}!row {}: {}", self.file, self.line, self.reason),
+            (None, Some(sheet), None) => write!(f, "{}:{sheet}: {}", self.file, self.reason),
+            (None, None, _) => write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.reason),
         }
     }
 }
@@ -134,6 +151,8 @@ impl fmt::Display for Problems {
 /// Collects problems for one file, knowing its display name.
 pub(crate) struct Reporter {
     pub file: String,
+    /// The sheet being read, for spreadsheets (problems then name cells).
+    pub sheet: Option<String>,
     pub problems: Problems,
     /// Leave out rows with problems instead of refusing the file.
     skip_invalid: bool,
@@ -143,7 +162,7 @@ pub(crate) struct Reporter {
 
 impl Reporter {
     pub fn new(file: impl Into<String>) -> Self {
-        Reporter { file: file.into(), problems: Problems::default(), skip_invalid: false, fatal: 0 }
+        Reporter { file: file.into(), sheet: None, problems: Problems::default(), skip_invalid: false, fatal: 0 }
     }
     /// Skip rows with problems (`--skip-invalid`) when `on`.
     pub fn skipping(mut self, on: bool) -> Self {
@@ -152,11 +171,12 @@ impl Reporter {
     }
     /// A problem with one row: the row is left out.
     pub fn at(&mut self, line: u64, column: u64, reason: impl Into<String>) {
-        self.problems.push(Problem { file: self.file.clone(), line, column, feature: None, reason: reason.into() });
+        let cell = self.sheet.as_ref().filter(|_| line > 0 && column > 0).map(|_| format!("{}{line}", sheet::column_letters(column)));
+        self.problems.push(Problem { file: self.file.clone(), line, column, feature: None, sheet: self.sheet.clone(), cell, reason: reason.into() });
     }
     /// A problem with one GeoJSON feature (1-based `feature`; `line`/`column` where it starts).
     pub fn at_feature(&mut self, feature: u64, line: u64, column: u64, reason: impl Into<String>) {
-        self.problems.push(Problem { file: self.file.clone(), line, column, feature: Some(feature), reason: reason.into() });
+        self.problems.push(Problem { file: self.file.clone(), line, column, feature: Some(feature), sheet: None, cell: None, reason: reason.into() });
     }
     /// A problem with the file as a whole (unreadable, a required column missing): it is refused
     /// even when skipping.
@@ -213,11 +233,39 @@ pub struct ImportOptions {
     pub progress: bool,
     /// Import the valid rows and list the others, instead of refusing the file.
     pub skip_invalid: bool,
+    /// How to read a tabular file: sheet, values from flags, header mapping.
+    pub table: TableOptions,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        ImportOptions { replace: false, actor: "unknown".into(), progress: false, skip_invalid: false }
+        ImportOptions { replace: false, actor: "unknown".into(), progress: false, skip_invalid: false, table: TableOptions::default() }
+    }
+}
+
+/// How to read a tabular file (CSV, Parquet, spreadsheet), beyond what it says itself.
+#[derive(Debug, Clone, Default)]
+pub struct TableOptions {
+    /// The sheet of a workbook, by name or 1-based number (default: the first with a
+    /// recognisable header).
+    pub sheet: Option<String>,
+    /// The year (or year covered) for every row of a file without a year column.
+    pub year: Option<i64>,
+    /// The province (code or name) of a file that names communes without a province column, or
+    /// of a province-level file without a province_code column.
+    pub province: Option<String>,
+    /// One-off header mappings: (header in the file, column key); an empty key ignores the
+    /// column.
+    pub map: Vec<(String, String)>,
+}
+
+impl TableOptions {
+    /// Parse `--map "Header=key"`.
+    pub fn parse_map(s: &str) -> std::result::Result<(String, String), String> {
+        match s.rsplit_once('=') {
+            Some((from, to)) if !from.trim().is_empty() => Ok((from.trim().to_string(), to.trim().to_string())),
+            _ => Err(format!("expected \"Header in the file=column_key\" (or \"Header=\" to ignore it), got '{s}'")),
+        }
     }
 }
 
@@ -405,3 +453,4 @@ pub use indicators::{check_csv as check_indicators_csv, import_indicators};
 pub use recognitions::import_recognitions;
 pub use routes::import_routes;
 pub use targets::{import_province_routes, import_quotas, import_targets};
+pub use template::{Template, indicators as indicators_template};

@@ -18,7 +18,8 @@ use crate::store::Store;
 pub fn import_recognitions(store: &Store, input: &Input, opts: &ImportOptions) -> Result<ImportReport> {
     super::run(store, Kind::Recognitions, input, opts, |conn| {
         let mut rep = opts.reporter(&input.name);
-        let rows = tabular_file::read_csv_typed(&input.bytes, COLS, &mut rep)?;
+        let table = tabular_file::read_typed(conn, input, COLS, &opts.table, &mut rep)?;
+        let (rows, notes) = (table.rows, table.notes);
         let units = UnitIndex::load(conn, Level::Commune)?;
         let (k_code, k_status, k_value, k_year, k_date, k_action) = (
             pos(COLS, "unit_code"),
@@ -72,7 +73,7 @@ pub fn import_recognitions(store: &Store, input: &Input, opts: &ImportOptions) -
             rows: out,
         };
         let out = write::write(conn, batch, opts.replace, &input.name, opts.progress)?;
-        Ok(Written::new(out.rows, out.replaced, Vec::new(), &mut rep))
+        Ok(Written::new(out.rows, out.replaced, notes, &mut rep))
     })
 }
 

@@ -20,7 +20,8 @@ pub fn import_quotas(store: &Store, input: &Input, opts: &ImportOptions) -> Resu
     const COLS: &[super::ColumnSpec] = QUOTA_COLUMNS;
     super::run(store, Kind::Quotas, input, opts, |conn| {
         let mut rep = opts.reporter(&input.name);
-        let rows = tabular_file::read_csv_typed(&input.bytes, COLS, &mut rep)?;
+        let table = tabular_file::read_typed(conn, input, COLS, &opts.table, &mut rep)?;
+        let (rows, notes) = (table.rows, table.notes);
         let units = UnitIndex::load(conn, Level::Commune)?;
         let (k_code, k_year) = (pos(COLS, "unit_code"), pos(COLS, "year"));
         let mut out = Vec::new();
@@ -47,7 +48,7 @@ pub fn import_quotas(store: &Store, input: &Input, opts: &ImportOptions) -> Resu
         columns.extend(COLS.iter().skip(1).map(|c| c.name));
         let batch = Batch { table: "quota_assignment", columns, key: &["unit_id", "year"], rows: out };
         let out = write::write(conn, batch, opts.replace, &input.name, opts.progress)?;
-        Ok(Written::new(out.rows, out.replaced, Vec::new(), &mut rep))
+        Ok(Written::new(out.rows, out.replaced, notes, &mut rep))
     })
 }
 
@@ -71,7 +72,8 @@ fn import_province_rows(
 ) -> Result<ImportReport> {
     super::run(store, kind, input, opts, |conn| {
         let mut rep = opts.reporter(&input.name);
-        let rows = tabular_file::read_csv_typed(&input.bytes, cols, &mut rep)?;
+        let read = tabular_file::read_typed(conn, input, cols, &opts.table, &mut rep)?;
+        let (rows, notes) = (read.rows, read.notes);
         let known = province_codes(conn)?;
         let (k_prov, k_year) = (pos(cols, "province_code"), pos(cols, "year"));
         let mut out = Vec::new();
@@ -92,7 +94,7 @@ fn import_province_rows(
         let columns = cols.iter().map(|c| c.name).collect();
         let batch = Batch { table, columns, key: &["province_code", "year"], rows: out };
         let out = write::write(conn, batch, opts.replace, &input.name, opts.progress)?;
-        Ok(Written::new(out.rows, out.replaced, Vec::new(), &mut rep))
+        Ok(Written::new(out.rows, out.replaced, notes, &mut rep))
     })
 }
 

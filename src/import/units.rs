@@ -36,17 +36,37 @@ fn date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
+/// Every boundary version's validity period.
+pub fn load_versions(conn: &Connection) -> Result<Vec<VersionSpan>> {
+    crate::store::queries::boundary_versions(conn)?
+        .into_iter()
+        .map(|v| {
+            let valid_from = date(&v.valid_from).ok_or_else(|| Error::Corrupt(format!("boundary version {}: valid_from '{}'", v.name, v.valid_from)))?;
+            Ok(VersionSpan { id: v.id, name: v.name, valid_from, valid_to: v.valid_to.as_deref().and_then(date) })
+        })
+        .collect()
+}
+
+/// The boundary version valid on `d`: the latest `valid_from` on or before `d` whose `valid_to`
+/// (if any) is not before `d`.
+pub fn version_at(versions: &[VersionSpan], d: NaiveDate) -> Option<&VersionSpan> {
+    versions.iter().filter(|v| v.valid_from <= d && v.valid_to.is_none_or(|to| to >= d)).max_by_key(|v| (v.valid_from, v.id))
+}
+
+/// Why no version is valid on `d`.
+pub fn no_version_reason(versions: &[VersionSpan], d: NaiveDate) -> String {
+    if versions.is_empty() {
+        "no boundaries are imported yet; import boundaries first".to_string()
+    } else {
+        format!("no boundary version is valid on {d}; import one or adjust --valid-from/--valid-to")
+    }
+}
+
 impl UnitIndex {
     /// Load all units of `level`.
     pub fn load(conn: &Connection, level: Level) -> Result<UnitIndex> {
         let ctx = "loading units for code resolution";
-        let versions: Vec<VersionSpan> = crate::store::queries::boundary_versions(conn)?
-            .into_iter()
-            .map(|v| {
-                let valid_from = date(&v.valid_from).ok_or_else(|| Error::Corrupt(format!("boundary version {}: valid_from '{}'", v.name, v.valid_from)))?;
-                Ok(VersionSpan { id: v.id, name: v.name, valid_from, valid_to: v.valid_to.as_deref().and_then(date) })
-            })
-            .collect::<Result<_>>()?;
+        let versions = load_versions(conn)?;
         let mut stmt = conn.prepare(include_str!("sql/units_of_level.sql")).map_err(Error::store(ctx))?;
         let mut by_version: HashMap<i32, HashMap<String, UnitRef>> = HashMap::new();
         let rows = stmt
@@ -72,20 +92,13 @@ impl UnitIndex {
     /// The boundary version valid on `d`: the latest `valid_from` on or before `d` whose
     /// `valid_to` (if any) is not before `d`.
     pub fn version_at(&self, d: NaiveDate) -> Option<&VersionSpan> {
-        self.versions
-            .iter()
-            .filter(|v| v.valid_from <= d && v.valid_to.is_none_or(|to| to >= d))
-            .max_by_key(|v| (v.valid_from, v.id))
+        version_at(&self.versions, d)
     }
 
     /// Resolve `code` on date `d`, or explain why it cannot be.
     pub fn resolve(&self, code: &str, d: NaiveDate) -> Result<&UnitRef, String> {
         let Some(v) = self.version_at(d) else {
-            return Err(if self.versions.is_empty() {
-                "no boundaries are imported yet; import boundaries first".to_string()
-            } else {
-                format!("no boundary version is valid on {d}; import one or adjust --valid-from/--valid-to")
-            });
+            return Err(no_version_reason(&self.versions, d));
         };
         if let Some(u) = self.by_version.get(&v.id).and_then(|m| m.get(code)) {
             return Ok(u);

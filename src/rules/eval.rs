@@ -124,6 +124,12 @@ impl Serialize for Values {
     }
 }
 
+/// The rates [`Inputs::derive_rates`] adds, and the indicator columns each is computed from.
+pub const RATE_INPUTS: &[(&str, &[&str])] = &[
+    ("addict_user_rate_pct", &["resident_population", "addicts_with_records", "illegal_users_with_records"]),
+    ("arrest_rate_pct", &["resident_population", "drug_offenders_arrested"]),
+];
+
 /// The values a rule set reads: indicator columns and derived rates, plus the route scope.
 #[derive(Debug, Clone, Default)]
 pub struct Inputs {
@@ -140,7 +146,8 @@ impl Inputs {
         self
     }
 
-    /// Add the rates Decision 28/2025 uses (domain.md §5.3), when their inputs are present.
+    /// Add the rates Decision 28/2025 uses (domain.md §5.3), when their inputs are present
+    /// ([`RATE_INPUTS`] lists them).
     pub fn derive_rates(&mut self) -> &mut Self {
         let g = |k: &str| self.values.get(k).copied();
         let (pop, a, u, arr) =
