@@ -9,11 +9,17 @@ use commune_atlas::store::Store;
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// Units from a GeoJSON FeatureCollection of Polygon/MultiPolygon features.
+    /// Units from a GeoJSON FeatureCollection, a Shapefile or a GeoPackage of polygons.
     #[command(after_help = "Examples:\n  \
+commune-atlas import boundaries xa_82.zip --version vn2025 --valid-from 2025-07-01   # Shapefile, CRS from its .prj\n  \
+commune-atlas import boundaries ranh_gioi.gpkg --version vn2025 --valid-from 2025-07-01 --crs vn2000-tm3:105\n  \
 commune-atlas import boundaries communes_2025.geojson --version vn2025 --valid-from 2025-07-01\n  \
 commune-atlas import boundaries communes_2019.geojson --version vn2019 --valid-from 2019-01-01 --valid-to 2025-06-30\n  \
 commune-atlas import boundaries provinces.geojson --version vn2025 --valid-from 2025-07-01 --level province\n\n\
+Shapefiles and GeoPackages may be in WGS 84 or VN-2000 (geographic, UTM 48/49 N, or TM-3 with the \
+province's central meridian); they are converted with the published 7-parameter VN-2000 → WGS 84 \
+transformation (Decision 05/2007/QĐ-BTNMT). The CRS comes from the .prj or the GeoPackage; a file \
+without one is refused until --crs says it. DBF text is decoded in the code page its .cpg names.\n\n\
 Each feature needs a code and a name property (see --code-prop, --name-prop); the type (Xã, Phường, \
 Thị trấn, Đặc khu …) comes from --type-prop or else from the name. Rings must be closed, have at least \
 4 positions and lie within lon −180…180, lat −90…90 (EPSG:4326). Ring orientation is fixed to RFC 7946 \
@@ -165,8 +171,17 @@ pub struct CrosswalkArgs {
 
 #[derive(Debug, Args)]
 pub struct BoundaryArgs {
-    /// The GeoJSON file to import.
+    /// The file to import: GeoJSON (WGS 84), a Shapefile (.shp beside its .dbf, .prj, .cpg, or
+    /// all in a .zip) or a GeoPackage (.gpkg).
     pub file: PathBuf,
+    /// The coordinate system of a Shapefile or GeoPackage, when its .prj / spatial reference
+    /// is missing or wrong: EPSG:<code>, wgs84, vn2000, vn2000-utm48, vn2000-utm49,
+    /// vn2000-tm3:<central meridian, e.g. 105.5> or vn2000-tm3:<province, e.g. "Hà Giang">.
+    #[arg(long, value_name = "CRS", value_parser = commune_atlas::geo::crs::Crs::parse)]
+    pub crs: Option<commune_atlas::geo::crs::Crs>,
+    /// The file's X is the northing and Y the easting (Vietnamese survey convention).
+    #[arg(long)]
+    pub swap_xy: bool,
     /// Name of the boundary version, e.g. vn2025.
     #[arg(long, value_name = "NAME")]
     pub version: String,
@@ -250,7 +265,8 @@ pub fn run(db: &Path, cmd: ImportCommand) -> anyhow::Result<()> {
                     district_name: a.district_name_prop.clone(),
                 },
             };
-            import::import_boundaries(&store, &Input::from_path(&a.file)?, &b, &options(&a.common))?
+            let v = import::VectorOptions { crs: a.crs.clone(), swap_xy: a.swap_xy };
+            import::import_boundary_file(&store, &Input::from_path(&a.file)?, &b, &v, &options(&a.common))?
         }
         ImportCommand::Indicators(a) => import::import_indicators(&store, &Input::from_path(&a.file)?, &table_options(&a.common, &a.table))?,
         ImportCommand::Crosswalk(a) => {

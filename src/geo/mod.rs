@@ -71,6 +71,7 @@ pub fn orient_rfc7946(mp: MultiPolygon<f64>) -> MultiPolygon<f64> {
     mp.orient(Direction::Default)
 }
 
+pub mod crs;
 pub mod dissolve;
 pub mod snap;
 pub mod stored;

@@ -31,6 +31,7 @@ mod tabular_file;
 mod targets;
 mod template;
 mod units;
+mod vector;
 mod write;
 
 use std::fmt;
@@ -448,6 +449,26 @@ fn log(
 }
 
 pub use boundaries::{check_geojson, import_boundaries};
+pub use vector::{VectorOptions, is_vector};
+
+/// Import a boundary file in any format the atlas reads: GeoJSON (WGS84) as it is; a Shapefile
+/// (`.shp` beside its `.dbf`/`.prj`/`.cpg`, or a `.zip`) or a GeoPackage in any CRS of
+/// [`crate::geo::crs`], converted to WGS84 first (said in the report's notes).
+pub fn import_boundary_file(store: &Store, input: &Input, b: &BoundaryOptions, v: &VectorOptions, opts: &ImportOptions) -> Result<ImportReport> {
+    if !vector::is_vector(&input.name, &input.bytes) {
+        if v.crs.as_ref().is_some_and(|c| *c != crate::geo::crs::Crs::WGS84) {
+            return Err(Error::InvalidArgument(format!("{}: GeoJSON is WGS 84 (RFC 7946); --crs applies to Shapefiles and GeoPackages", input.name)));
+        }
+        return import_boundaries(store, input, b, opts);
+    }
+    let converted = vector::to_geojson(input, v)?;
+    let geo = Input { name: input.name.clone(), bytes: converted.geojson.into_bytes().into(), path: None };
+    let mut report = import_boundaries(store, &geo, b, opts)?;
+    let mut notes = converted.notes;
+    notes.append(&mut report.notes);
+    report.notes = notes;
+    Ok(report)
+}
 pub use crosswalk::import_crosswalk;
 pub use indicators::{check_csv as check_indicators_csv, import_indicators};
 pub use recognitions::import_recognitions;
