@@ -269,14 +269,10 @@ fn a_workbook_without_a_year_says_which_flag_to_give() {
     assert!(err.to_string().contains("missing required column 'year'") && err.to_string().contains("--year"), "{err}");
 }
 
-#[test]
-fn the_template_round_trips_download_fill_import_rows_equal() {
-    let (_d, store) = store_with_named_communes();
-    let t = import::indicators_template(&store, "98", 2025).expect("template");
-    assert_eq!((t.province_code.as_str(), t.communes), ("98", 9));
-
-    // Read it back as a user's spreadsheet program would, and fill every commune by program.
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(t.bytes.clone())).expect("a workbook");
+/// Read a template back as a user's spreadsheet program would, check its layout, and fill every
+/// commune by program: the filled workbook and the CSV of the same figures.
+fn fill_template(bytes: &[u8], year: i32, file: &str) -> (Vec<u8>, String) {
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("a workbook");
     assert_eq!(book.sheet_names(), ["Số liệu", "Hướng dẫn"]);
     let range = book.worksheet_range("Số liệu").unwrap();
     let grid: Vec<Vec<Data>> = range.rows().map(<[Data]>::to_vec).collect();
@@ -308,7 +304,7 @@ fn the_template_round_trips_download_fill_import_rows_equal() {
     csv.push_str(",source_ref\n");
     for (i, row) in grid.iter().enumerate().skip(3) {
         let code = row[0].to_string();
-        let mut line = vec![code.clone(), "2025".into(), "2025-12-14".into()];
+        let mut line = vec![code.clone(), year.to_string(), format!("{year}-12-14")];
         for (c, key) in keys.iter().enumerate().skip(4) {
             let value = match key.as_str() {
                 "resident_population" => format!("{}", 4000 + i * 13),
@@ -328,14 +324,49 @@ fn the_template_round_trips_download_fill_import_rows_equal() {
                 _ => value,
             });
         }
-        line.push("chi_so_98_2025.xlsx".into());
+        line.push(file.into());
         csv.push_str(&line.join(","));
         csv.push('\n');
     }
-    let filled = filled.save_to_buffer().unwrap();
+    (filled.save_to_buffer().unwrap(), csv)
+}
+
+#[test]
+fn the_template_round_trips_download_fill_import_rows_equal() {
+    let (_d, store) = store_with_named_communes();
+    let t = import::indicators_template(&store, "98", 2025).expect("template");
+    assert_eq!((t.province_code.as_str(), t.communes), ("98", 9));
+
+    let (filled, csv) = fill_template(&t.bytes, 2025, "chi_so_98_2025.xlsx");
     let r = import::import_indicators(&store, &Input::from_bytes("chi_so_98_2025.xlsx", &filled), &ImportOptions::default()).expect("a filled template imports with zero mapping");
     assert_eq!(r.rows, 9);
     let (_e, other) = store_with_named_communes();
     import::import_indicators(&other, &Input::from_bytes("same.csv", csv.as_bytes()), &ImportOptions::default()).expect("csv");
     assert_eq!(indicator_rows(&store), indicator_rows(&other), "the template's rows equal what was typed");
+}
+
+#[test]
+fn over_http_a_province_downloads_its_template_and_uploads_it_filled() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::serve(&dir.path().join("atlas.duckdb"));
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut resp = agent.get(format!("{}/api/templates/indicators.xlsx?province=98&year=2026", server.base)).call().unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.headers().get("content-type").unwrap().to_str().unwrap(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    let bytes = resp.body_mut().read_to_vec().unwrap();
+    let (filled, _) = fill_template(&bytes, 2026, "chi_so_98_2026.xlsx");
+    let mut resp = agent
+        .post(format!("{}/api/import/indicators?file=chi_so_98_2026.xlsx&replace=true", server.base))
+        .send(&filled[..])
+        .unwrap();
+    let status = resp.status().as_u16();
+    let body: serde_json::Value = serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["import"]["rows"], 50, "every commune of province 98: {body}");
+    assert!(body["import"]["replaced"].as_u64().unwrap() > 0, "the demo's 2026 rows were replaced: {body}");
+
+    let mut resp = agent.get(format!("{}/api/templates/indicators.xlsx?province=Atlantis&year=2026", server.base)).call().unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    let body: serde_json::Value = serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().contains("unknown province 'Atlantis'"), "{body}");
 }
