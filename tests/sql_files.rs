@@ -158,11 +158,22 @@ fn included(file: &Path, code: &str) -> Vec<PathBuf> {
 }
 
 /// The `.sql` files holding statements (migrations are checked by applying them).
-fn statement_files() -> Vec<PathBuf> {
+/// Every statement file the code runs (DuckDB's and, under `sqlite/`, SQLite's).
+fn all_statement_files() -> Vec<PathBuf> {
     let mut all = Vec::new();
     files(&src(), "sql", &mut all);
     all.retain(|p| !p.starts_with(src().join("store/migrations")));
     all
+}
+
+/// Statements in SQLite's dialect (read from GeoPackages), kept in `sqlite/` directories.
+fn is_sqlite(p: &Path) -> bool {
+    p.components().any(|c| c.as_os_str() == "sqlite")
+}
+
+/// The statements run against the DuckDB store.
+fn statement_files() -> Vec<PathBuf> {
+    all_statement_files().into_iter().filter(|p| !is_sqlite(p)).collect()
 }
 
 #[test]
@@ -178,7 +189,7 @@ fn every_sql_file_is_used_by_the_code() {
             }
         }
     }
-    let unused: Vec<String> = statement_files()
+    let unused: Vec<String> = all_statement_files()
         .into_iter()
         .filter(|p| !used.contains(&p.canonicalize().expect("canonical")))
         .map(|p| p.strip_prefix(src()).unwrap_or(&p).display().to_string())
@@ -274,4 +285,24 @@ fn every_statement_prepares_against_a_freshly_migrated_store() {
         }
     }
     assert!(failures.is_empty(), "{} of {} statements do not prepare:\n{}", failures.len(), files.len(), failures.join("\n"));
+}
+
+#[test]
+fn every_sqlite_statement_prepares_against_a_geopackage() {
+    // The core tables of OGC GeoPackage 1.3 (§1.1.2.1, §1.1.3.1, §2.1.5.1) and one layer.
+    let db = rusqlite::Connection::open_in_memory().expect("sqlite");
+    db.execute_batch(
+        "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+         CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT, description TEXT, last_change DATETIME, min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER);
+         CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL);
+         CREATE TABLE communes (fid INTEGER PRIMARY KEY, geom BLOB, code TEXT);",
+    )
+    .expect("schema");
+    let files: Vec<PathBuf> = all_statement_files().into_iter().filter(|p| is_sqlite(p)).collect();
+    assert!(files.len() >= 3, "the GeoPackage statements: {files:?}");
+    for f in files {
+        let (sql, _) = statement(&f);
+        assert!(unfilled(&sql).is_empty(), "{}: placeholders without an example", f.display());
+        db.prepare(&sql).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+    }
 }

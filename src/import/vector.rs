@@ -399,7 +399,7 @@ fn gpkg(input: &Input, opts: &VectorOptions) -> Result<Converted> {
     let sql_err = |e: rusqlite::Error| refuse(file, format!("not a GeoPackage the atlas can read: {e}"));
     let layers: Vec<(String, String, i64)> = {
         let mut st = db
-            .prepare("SELECT c.table_name, g.column_name, g.srs_id FROM gpkg_contents c JOIN gpkg_geometry_columns g USING (table_name) WHERE c.data_type = 'features' ORDER BY c.table_name")
+            .prepare(include_str!("sql/sqlite/gpkg_layers.sql"))
             .map_err(sql_err)?;
         st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(sql_err)?.collect::<std::result::Result<_, _>>().map_err(sql_err)?
     };
@@ -412,7 +412,7 @@ fn gpkg(input: &Input, opts: &VectorOptions) -> Result<Converted> {
         }
     };
     let (org, code, wkt): (Option<String>, Option<i64>, Option<String>) = db
-        .query_row("SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?1", [srs], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row(include_str!("sql/sqlite/gpkg_srs.sql"), [srs], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap_or((None, None, None));
     let from_code = org.filter(|o| o.eq_ignore_ascii_case("epsg")).and(code).and_then(|c| Crs::from_epsg(c as u32));
     let (crs, said) = match (&opts.crs, from_code) {
@@ -422,7 +422,8 @@ fn gpkg(input: &Input, opts: &VectorOptions) -> Result<Converted> {
         }
         _ => choose_crs(file, opts.crs.as_ref(), wkt.as_deref().filter(|w| *w != "undefined"), "the GeoPackage layer")?,
     };
-    let mut st = db.prepare(&format!("SELECT * FROM \"{}\"", table.replace('"', "\"\""))).map_err(sql_err)?;
+    let sql = crate::store::fill(include_str!("sql/sqlite/gpkg_features.sql"), &[("table", &crate::store::quote_ident(&table))]);
+    let mut st = db.prepare(&sql).map_err(sql_err)?;
     let names: Vec<String> = st.column_names().into_iter().map(String::from).collect();
     let geom_at = names.iter().position(|n| n.eq_ignore_ascii_case(&column)).ok_or_else(|| refuse(file, format!("layer {table} has no column {column}")))?;
     let mut pos = Positions { crs, swap: opts.swap_xy, checked: false };
