@@ -532,3 +532,91 @@ fn a_steering_committee_reads_why_a_commune_is_type_iii_and_which_provinces_are_
     assert_eq!(ids, Value::Array(want_ids));
     d.screenshot("12-province-view");
 }
+
+/// Poll `condition` (a JS expression) in the page until it holds, for up to a minute.
+fn wait_for(d: &Driver, condition: &str) -> Value {
+    d.eval_async(&format!(
+        "const done = arguments[arguments.length - 1]; const t0 = Date.now();
+         const tick = () => {{ let v; try {{ v = ({condition}); }} catch (e) {{ v = false; }}
+           if (v) done(v); else if (Date.now() - t0 > 60000) done('timeout: ' + {condition:?}); else setTimeout(tick, 100); }};
+         tick();"
+    ))
+}
+
+#[test]
+fn an_admin_imports_a_workbook_with_a_mapping_step_and_the_map_shows_the_new_figures_without_a_restart() {
+    ensure_chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::serve(&dir.path().join("atlas.duckdb"));
+    let base = server.base.clone();
+    let d = Driver::start();
+    d.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
+    d.goto(&format!("{base}/#view=import"));
+    assert_eq!(d.eval_async(WAIT_READY), json!(true));
+
+    // A commune of the latest year that is not a key area of type I (nor recognised drug-free).
+    let year = d.eval("return window.atlas.state.year;").as_i64().unwrap();
+    let ch: Value = agent().get(&format!("{base}/api/choropleth?year={year}&metric=status")).call().unwrap().body_mut().read_json().unwrap();
+    let (id, before) = ch["units"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, k)| ["type_iii", "non_key", "no_activity", "drug_free_candidate"].contains(&k.as_str().unwrap_or("")))
+        .map(|(id, k)| (id.clone(), k.as_str().unwrap().to_string()))
+        .expect("a commune to change");
+    let unit: Value = agent().get(&format!("{base}/api/search?id={id}")).call().unwrap().body_mut().read_json().unwrap();
+    let code = unit["results"][0]["code"].as_str().unwrap().to_string();
+
+    // The province's workbook: a title row, Vietnamese headers — one the atlas does not know.
+    let path = dir.path().join("bao_cao.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Biểu 01").unwrap();
+    sheet.write_string(0, 0, "BÁO CÁO KẾT QUẢ CÔNG TÁC PHÒNG, CHỐNG MA TÚY").unwrap();
+    let headers = ["Mã xã", "Năm", "Dân số", "Số người nghiện (tổng)", "Người sử dụng trái phép chất ma túy có hồ sơ quản lý",
+        "Điểm tổ chức, chứa chấp sử dụng trái phép chất ma túy", "Người phạm tội về ma túy bị bắt", "Số cây có chứa chất ma túy bị phát hiện, triệt phá",
+        "Diện tích trồng cây có chứa chất ma túy (m²)", "Số vụ trồng cây có chứa chất ma túy", "Tuyến trọng điểm"];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(1, c as u16, *h).unwrap();
+    }
+    sheet.write_string(2, 0, &code).unwrap();
+    for (c, v) in [(1, year as f64), (2, 1000.0), (3, 900.0), (4, 50.0), (5, 40.0), (6, 300.0), (7, 9000.0), (8, 4000.0), (9, 5.0)] {
+        sheet.write_number(2, c, v).unwrap();
+    }
+    sheet.write_string(2, 10, "Liên tỉnh").unwrap();
+    book.save(&path).unwrap();
+
+    // Choose the file as a person does (the file input), and see how it will be read.
+    let input = d.cmd("POST", "/element", json!({ "using": "css selector", "value": "#imp-file" }));
+    let element = input.as_object().unwrap().values().next().unwrap().as_str().unwrap().to_string();
+    d.cmd("POST", &format!("/element/{element}/value"), json!({ "text": path.to_str().unwrap() }));
+    assert_eq!(wait_for(&d, "document.querySelector('#import tr.imp-unknown') !== null"), json!(true), "the unknown header is shown");
+    let unknown = d.eval("return document.querySelector('#import tr.imp-unknown td').textContent;");
+    assert_eq!(unknown, json!("Số người nghiện (tổng)"));
+    assert_eq!(d.eval("return document.querySelector('#imp-check').disabled;"), json!(true), "cannot check with an unknown column");
+    d.screenshot("import-1-unknown-column");
+
+    // Map it, then check everything (nothing written), then import.
+    d.eval("const s = document.querySelector('#import tr.imp-unknown select'); s.value = 'addicts_with_records'; s.dispatchEvent(new Event('change'));");
+    assert_eq!(wait_for(&d, "document.querySelector('#import tr.imp-unknown') === null && !document.querySelector('#imp-check').disabled"), json!(true));
+    let first = d.eval("return [...document.querySelectorAll('#imp-mapping .sql-grid td')].map(e => e.textContent);");
+    assert!(first.as_array().unwrap().iter().any(|v| v == "900"), "the first row as it will be stored: {first}");
+    d.eval("document.querySelector('#imp-replace').click(); document.querySelector('#imp-check').click();");
+    assert_eq!(wait_for(&d, "!document.querySelector('#imp-commit').disabled"), json!(true), "{}", d.eval("return document.querySelector('#imp-msg').textContent;"));
+    let still: Value = agent().get(&format!("{base}/api/choropleth?year={year}&metric=status")).call().unwrap().body_mut().read_json().unwrap();
+    assert_eq!(still["units"][&id], json!(before), "a check writes nothing");
+    d.screenshot("import-2-checked");
+    d.eval("document.querySelector('#imp-commit').click();");
+    assert_eq!(wait_for(&d, "window.atlas.imports === 1"), json!(true), "{}", d.eval("return document.querySelector('#imp-msg').textContent;"));
+    let msg = d.eval("return document.querySelector('#imp-msg').textContent;");
+    assert!(msg.as_str().unwrap().contains("Đã nhập 1 dòng"), "{msg}");
+
+    // The map shows the new figures' status, from the same server, without a restart.
+    let shown = d.eval(&format!("return window.atlas.lastChoropleth.units['{id}'];"));
+    assert_eq!(shown, json!("type_i"), "the imported commune is now type I on the map (was {before})");
+    let colour = d.eval(&format!(
+        "const a = window.atlas; return [(a.map.getFeatureState({{ source: a.atlas.active, sourceLayer: 'communes', id: {id} }}) || {{}}).color, a.lastChoropleth.legend.find(c => c.key === 'type_i').color];"
+    ));
+    assert_eq!(colour[0], colour[1], "painted in the type I colour");
+    d.screenshot("import-3-imported");
+}

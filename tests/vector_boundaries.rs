@@ -305,3 +305,40 @@ fn a_shapefile_without_a_crs_is_refused_with_the_flag_and_swapped_xy_is_said() {
     import::import_boundary_file(&other, &Input::from_path(&swapped).unwrap(), &opts(), &v, &ImportOptions::default()).expect("imports with --swap-xy");
     assert!(max_vertex_distance(&stored(&store), &stored(&other)) < 0.01);
 }
+
+#[test]
+fn boundaries_uploaded_to_a_running_server_are_served_as_tiles_and_found_by_search_without_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::serve(&dir.path().join("atlas.duckdb"));
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let geo = common::grid_geojson("96", 3, 3, 106.0, 20.0, 0.05).replace("Tỉnh Thử Nghiệm", "Tỉnh Tải Lên").replace("\"province_code\":\"98\"", "\"province_code\":\"96\"");
+    let url = |q: &str| format!("{}/api/import/boundaries?file=grid.geojson&version=uploaded&valid_from=2030-01-01{q}", server.base);
+
+    // A dry run checks everything and serves nothing new.
+    let mut r = agent.post(url("&dry_run=true")).send(geo.as_bytes()).unwrap();
+    let body: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{body}");
+    assert_eq!(body["import"]["dry_run"], true);
+    let catalog: Value = agent.get(format!("{}/tiles", server.base)).call().unwrap().body_mut().read_json().unwrap();
+    assert!(!catalog.to_string().contains("communes.uploaded"), "a dry run adds no layer");
+
+    let mut r = agent.post(url("")).send(geo.as_bytes()).unwrap();
+    let body: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{body}");
+    assert_eq!(body["import"]["rows"], 9);
+    let catalog: Value = agent.get(format!("{}/tiles", server.base)).call().unwrap().body_mut().read_json().unwrap();
+    assert!(catalog.to_string().contains("communes.uploaded") && catalog.to_string().contains("provinces.uploaded"), "new layers, derived province included: {catalog}");
+    // The tile over the grid (z8 at 106.05°E, 20.05°N) holds its communes.
+    let (x, y) = (((106.07 + 180.0) / 360.0 * 256.0) as u32, {
+        let lat = 20.07_f64.to_radians();
+        ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * 256.0) as u32
+    });
+    let mut t = agent.get(format!("{}/tiles/communes.uploaded/8/{x}/{y}", server.base)).call().unwrap();
+    assert_eq!(t.status().as_u16(), 200);
+    let bytes = t.body_mut().read_to_vec().unwrap();
+    let tile = mvt_reader::Reader::new(bytes).unwrap();
+    let features = tile.get_features(0).unwrap();
+    assert!(features.len() >= 4, "communes in the tile: {}", features.len());
+    let found: Value = agent.get(format!("{}/api/search?q=Tai%20Len", server.base)).call().unwrap().body_mut().read_json().unwrap();
+    assert!(found["results"].as_array().unwrap().iter().any(|r| r["level"] == "province"), "search finds the new province: {found}");
+}

@@ -4,9 +4,12 @@
 //! - `POST /api/admin/users/{name}/disable|enable`, `POST /api/admin/users/{name}/token`;
 //! - `GET /api/admin/audit?action=&actor=&limit=` — the `audit_log` view, newest first;
 //! - `GET /api/admin/backup` — a consistent copy of the store (a DuckDB file), taken while serving;
-//! - `POST /api/import/{indicators|recognitions|quotas|targets}?file=NAME&replace=true&skip_invalid=true` with the
-//!   CSV as the body: validated and atomic like the CLI import, then the classification is
-//!   refreshed and served at once.
+//! - `POST /api/import/{kind}?file=NAME&replace=true&skip_invalid=true&dry_run=true…` with the file
+//!   as the body (CSV, workbook; boundaries: GeoJSON, zipped Shapefile, GeoPackage): validated and
+//!   atomic like the CLI import, then the classification is refreshed and served at once (after
+//!   boundaries, the tiles and the unit directory too);
+//! - `POST /api/import/{kind}/preview`: the file's columns, their keys and its first rows;
+//! - `GET /api/templates/indicators.xlsx?province=&year=`: the workbook a province fills in.
 
 use axum::extract::{Extension, State};
 use serde::Deserialize;
@@ -109,6 +112,9 @@ pub struct ImportQuery {
     /// Import the valid rows and list the others (as `--skip-invalid`).
     #[serde(default)]
     pub skip_invalid: bool,
+    /// Check everything and write nothing (as `--dry-run`).
+    #[serde(default)]
+    pub dry_run: bool,
     /// The sheet of a workbook (as `--sheet`).
     pub sheet: Option<String>,
     /// The year of every row of a file without a year column (as `--year`).
@@ -117,6 +123,53 @@ pub struct ImportQuery {
     pub province: Option<String>,
     /// Header mappings "Header=key", separated by `;` (as `--map`).
     pub map: Option<String>,
+    /// Crosswalk: the effective date of rows without one (as `--effective-date`).
+    pub effective_date: Option<chrono::NaiveDate>,
+    /// Boundaries: the version, its validity, level, repair, CRS and axis order (as the CLI's
+    /// flags of the same names).
+    pub version: Option<String>,
+    pub valid_from: Option<chrono::NaiveDate>,
+    pub valid_to: Option<chrono::NaiveDate>,
+    pub level: Option<crate::vocab::Level>,
+    #[serde(default)]
+    pub repair: bool,
+    pub snap_tolerance: Option<f64>,
+    pub crs: Option<String>,
+    #[serde(default)]
+    pub swap_xy: bool,
+}
+
+impl ImportQuery {
+    fn table(&self) -> Result<crate::import::TableOptions, ApiError> {
+        let mut table = crate::import::TableOptions { sheet: self.sheet.clone(), year: self.year, province: self.province.clone(), map: Vec::new() };
+        for m in self.map.iter().flat_map(|m| m.split(';')).filter(|m| !m.trim().is_empty()) {
+            table.map.push(crate::import::TableOptions::parse_map(m).map_err(ApiError::bad_request)?);
+        }
+        Ok(table)
+    }
+}
+
+const KINDS: &str = "indicators, recognitions, quotas, targets, province_routes, crosswalk or boundaries";
+
+/// `POST /api/import/{kind}/preview`: how the file will be read — its columns and the keys they
+/// map to, the first rows as they will be stored, header problems. Nothing is checked against
+/// the store or written.
+pub async fn preview(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(kind): Path<String>,
+    Query(q): Query<ImportQuery>,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
+    let kind: import::Kind = kind.parse().map_err(|_| ApiError::not_found(format!("no import kind '{kind}': use {KINDS}")))?;
+    if body.is_empty() {
+        return Err(ApiError::bad_request("the request body is empty: send the file as the body"));
+    }
+    let name = q.file.clone().unwrap_or_else(|| format!("upload-{kind}.csv"));
+    let opts = ImportOptions { actor: p.name.clone(), table: q.table()?, ..ImportOptions::default() };
+    let st = state.clone();
+    let preview = tokio::task::spawn_blocking(move || import::preview(&st.store, kind, &Input::from_bytes(name, &body), &opts)).await??;
+    Ok(Json(json!({ "preview": preview })))
 }
 
 pub async fn import(
@@ -126,37 +179,69 @@ pub async fn import(
     Query(q): Query<ImportQuery>,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
-    let run = match kind.as_str() {
-        "indicators" => import::import_indicators,
-        "recognitions" => import::import_recognitions,
-        "quotas" => import::import_quotas,
-        "targets" => import::import_targets,
-        "province_routes" => import::import_province_routes,
-        other => {
-            return Err(ApiError::not_found(format!(
-                "cannot import '{other}' over HTTP: use indicators, recognitions, quotas, targets or province_routes (boundaries, crosswalk and routes: stop the server and use `commune-atlas import`)"
-            )));
-        }
-    };
+    let kind: import::Kind = kind.parse().map_err(|_| ApiError::not_found(format!("cannot import '{kind}' over HTTP: use {KINDS} (routes: use `commune-atlas import routes`)")))?;
+    if kind == import::Kind::Routes {
+        return Err(ApiError::not_found(format!("cannot import routes over HTTP: use {KINDS}, or `commune-atlas import routes`")));
+    }
     if body.is_empty() {
-        return Err(ApiError::bad_request("the request body is empty: send the file (CSV, XLSX, XLS or ODS) as the body"));
+        return Err(ApiError::bad_request("the request body is empty: send the file (CSV, XLSX, XLS, ODS; boundaries: GeoJSON, zipped Shapefile, GeoPackage) as the body"));
     }
-    let mut table = crate::import::TableOptions { sheet: q.sheet, year: q.year, province: q.province, map: Vec::new() };
-    for m in q.map.iter().flat_map(|m| m.split(';')).filter(|m| !m.trim().is_empty()) {
-        table.map.push(crate::import::TableOptions::parse_map(m).map_err(ApiError::bad_request)?);
-    }
-    let name = q.file.unwrap_or_else(|| format!("upload-{kind}.csv"));
+    let boundaries = match kind {
+        import::Kind::Boundaries => {
+            let version = q.version.clone().filter(|v| !v.trim().is_empty()).ok_or_else(|| ApiError::bad_request("boundaries need ?version= (e.g. vn2025) and ?valid_from="))?;
+            let valid_from = q.valid_from.ok_or_else(|| ApiError::bad_request("boundaries need ?valid_from=YYYY-MM-DD"))?;
+            let crs = q.crs.as_deref().map(crate::geo::crs::Crs::parse).transpose().map_err(ApiError::bad_request)?;
+            let b = import::BoundaryOptions {
+                version,
+                valid_from,
+                valid_to: q.valid_to,
+                level: q.level.unwrap_or(crate::vocab::Level::Commune),
+                code_system: None,
+                source: Some(format!("uploaded by {}", p.name)),
+                repair: q.repair,
+                snap_tolerance: q.snap_tolerance,
+                props: import::PropertyNames::default(),
+            };
+            Some((b, import::VectorOptions { crs, swap_xy: q.swap_xy }))
+        }
+        _ => None,
+    };
+    let name = q.file.clone().unwrap_or_else(|| format!("upload-{kind}.csv"));
+    let opts = ImportOptions { replace: q.replace, actor: p.name.clone(), progress: false, skip_invalid: q.skip_invalid, table: q.table()?, dry_run: q.dry_run };
+    let effective_date = q.effective_date;
     // One import at a time: each is followed by a refresh of every classification.
     let _one = IMPORTS.lock().await;
     let st = state.clone();
-    let (report, refresh, snapshot) = tokio::task::spawn_blocking(move || {
-        let opts = ImportOptions { replace: q.replace, actor: p.name.clone(), progress: false, skip_invalid: q.skip_invalid, table };
-        let report = run(&st.store, &Input::from_bytes(name, &body), &opts)?;
+    let (report, refresh) = tokio::task::spawn_blocking(move || {
+        let input = Input::from_bytes(name, &body);
+        let report = match (kind, &boundaries) {
+            (import::Kind::Boundaries, Some((b, v))) => import::import_boundary_file(&st.store, &input, b, v, &opts)?,
+            (import::Kind::Crosswalk, _) => {
+                let xw = import::CrosswalkOptions { effective_date: effective_date.unwrap_or(import::CrosswalkOptions::default().effective_date) };
+                import::import_crosswalk(&st.store, &input, &xw, &opts)?
+            }
+            (import::Kind::Indicators, _) => import::import_indicators(&st.store, &input, &opts)?,
+            (import::Kind::Recognitions, _) => import::import_recognitions(&st.store, &input, &opts)?,
+            (import::Kind::Quotas, _) => import::import_quotas(&st.store, &input, &opts)?,
+            (import::Kind::Targets, _) => import::import_targets(&st.store, &input, &opts)?,
+            (import::Kind::ProvinceRoutes, _) => import::import_province_routes(&st.store, &input, &opts)?,
+            _ => return Err(crate::Error::InvalidArgument(format!("cannot import {kind} over HTTP"))),
+        };
+        if report.dry_run {
+            return Ok::<_, crate::Error>((report, None));
+        }
+        if kind == import::Kind::Boundaries {
+            // New units: tiles, labels, search and scopes from the store, without a restart.
+            st.reload_boundaries()?;
+        }
         let rules = st.snapshot().rules.clone();
-        let (refresh, snapshot) = crate::analytics::refresh(&st.store, &rules)?;
-        Ok::<_, crate::Error>((report, refresh, snapshot))
+        let refreshed = crate::analytics::refresh(&st.store, &rules)?;
+        Ok((report, Some(refreshed)))
     })
     .await??;
+    let Some((refresh, snapshot)) = refresh else {
+        return Ok(Json(json!({ "import": report })));
+    };
     state.replace_snapshot(snapshot);
     Ok(Json(json!({ "import": report, "classified": refresh.classified, "conversions": refresh.conversions, "seconds": refresh.seconds })))
 }

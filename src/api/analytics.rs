@@ -335,8 +335,8 @@ pub async fn provinces(State(state): State<AppState>, Extension(p): Extension<Pr
             *counts.entry(key).or_default() += 1;
             json!({
                 "province_code": r.province_code,
-                "province_name": state.units.province_name(&r.province_code),
-                "unit_id": state.units.entries().iter().find(|e| e.level == crate::vocab::Level::Province && e.code == r.province_code && e.boundary_version == r.boundary_version).map(|e| e.unit_id),
+                "province_name": state.units().province_name(&r.province_code),
+                "unit_id": state.units().entries().iter().find(|e| e.level == crate::vocab::Level::Province && e.code == r.province_code && e.boundary_version == r.boundary_version).map(|e| e.unit_id),
                 "key_area": key,
                 "met_min": r.evaluation.met_min, "met_max": r.evaluation.met_max, "min_criteria": r.evaluation.min_criteria,
                 "reason_codes": r.reason_codes(),

@@ -40,8 +40,8 @@ pub async fn map(State(state): State<AppState>, Extension(p): Extension<Principa
     let req = MapRequest { view, spec, province: q.province, english: q.lang.as_deref() == Some("en"), format };
     let st = state.clone();
     let bytes = tokio::task::spawn_blocking(move || {
-        let names = |code: &str| st.units.province_name(code).map(String::from);
-        render::render(&st.snapshot(), &st.tiles, &req, &|id| p.scope.unit(id), &names, st.demo)
+        let names = |code: &str| st.units().province_name(code).map(String::from);
+        render::render(&st.snapshot(), &st.tiles(), &req, &|id| p.scope.unit(id), &names, st.demo)
     })
     .await??;
     let name = format!("attachment; filename=\"{view}.{ext}\"");
@@ -64,7 +64,7 @@ pub async fn report(State(state): State<AppState>, Extension(p): Extension<Princ
     if !p.scope.province(Some(code)) {
         return Err(p.scope.refuse(&format!("province {code}")).into());
     }
-    let name = state.units.province_name(code).map(String::from)
+    let name = state.units().province_name(code).map(String::from)
         .ok_or_else(|| ApiError::not_found(format!("no province with code '{code}'")))?;
     let st = state.clone();
     let (code, ext_s) = (code.to_string(), ext.to_string());
@@ -73,7 +73,7 @@ pub async fn report(State(state): State<AppState>, Extension(p): Extension<Princ
         let s = st.snapshot();
         let year = q.year.or_else(|| s.years().last().copied()).ok_or_else(|| crate::Error::NotFound("no indicators yet".into()))?;
         let req = render::report::ReportRequest { province: code, province_name: name, year, english: q.lang.as_deref() == Some("en"), demo: st.demo, plans };
-        let svg = render::report::svg(&st.store, &s, &st.tiles, &req)?;
+        let svg = render::report::svg(&st.store, &s, &st.tiles(), &req)?;
         if ext_s == "svg" { Ok(svg.into_bytes()) } else { render::pdf(&svg) }
     })
     .await??;

@@ -126,7 +126,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         let _ = writeln!(out, "atlas_request_duration_seconds_sum{{class=\"{class}\"}} {}", m.latency_sum_us[c].load(Ordering::Relaxed) as f64 / 1e6);
         let _ = writeln!(out, "atlas_request_duration_seconds_count{{class=\"{class}\"}} {count}");
     }
-    let (tiles, bytes) = state.tiles.cache_stats();
+    let (tiles, bytes) = state.tiles().cache_stats();
     let gauges: [(&str, &str, f64); 6] = [
         ("atlas_requests_in_flight", "Requests being answered now.", m.in_flight.load(Ordering::Relaxed) as f64),
         ("atlas_rate_limited_total", "Requests refused by the per-user rate limit.", m.rate_limited.load(Ordering::Relaxed) as f64),

@@ -55,10 +55,10 @@ pub struct AppState {
     pub demo: bool,
     /// Classification of every commune-year, replaced whole after a refresh.
     pub analytics: Arc<RwLock<Arc<Snapshot>>>,
-    /// Vector tile layers and their cache.
-    pub tiles: Arc<TileService>,
-    /// Every unit's identity: search, labels, names, scopes.
-    pub units: Arc<Directory>,
+    /// Vector tile layers and their cache (reloaded after a boundary import).
+    tiles: Arc<TileService>,
+    /// Every unit's identity: search, labels, names, scopes ([`AppState::units`]).
+    units: Arc<RwLock<Arc<Directory>>>,
     /// The analysts' SQL sandboxes, one per scope (built on first use, rebuilt after data
     /// changes): scope key → (data generation it was built from, sandbox).
     pub sandboxes: Arc<Mutex<HashMap<u64, (u64, Arc<Sandbox>)>>>,
@@ -83,7 +83,7 @@ impl AppState {
             demo,
             analytics: Arc::new(RwLock::new(Arc::new(snapshot))),
             tiles: Arc::new(tiles),
-            units,
+            units: Arc::new(RwLock::new(units)),
             sandboxes: Arc::default(),
             generation: Arc::default(),
             sql_slots: Arc::new(tokio::sync::Semaphore::new(2)),
@@ -129,7 +129,8 @@ impl AppState {
             return s.clone();
         }
         let snap = self.snapshot();
-        let units = self.units.entries().iter().map(|e| UnitRef {
+        let directory = self.units();
+        let units = directory.entries().iter().map(|e| UnitRef {
             id: e.unit_id,
             level: e.level,
             code: e.code.as_str(),
@@ -147,6 +148,27 @@ impl AppState {
         self.data_changed();
     }
 
+    /// The tile layers being served.
+    pub fn tiles(&self) -> &TileService {
+        &self.tiles
+    }
+
+    /// Every unit's identity.
+    pub fn units(&self) -> Arc<Directory> {
+        self.units.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Serve the stored boundaries anew (after a boundary import): tile layers (their cache
+    /// emptied), the unit directory, and the scopes resolved from it.
+    pub fn reload_boundaries(&self) -> crate::Result<()> {
+        self.tiles.reload(&self.store)?;
+        let units = Directory::load(&self.store)?;
+        *self.units.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(units);
+        self.scopes.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.data_changed();
+        Ok(())
+    }
+
     /// The current analytics snapshot.
     pub fn snapshot(&self) -> Arc<Snapshot> {
         match self.analytics.read() {
@@ -160,6 +182,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let imports = Router::new()
         .route("/api/import/{kind}", post(admin::import))
+        .route("/api/import/{kind}/preview", post(admin::preview))
         .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT));
     Router::new()
         .route("/api/health", get(health::health))

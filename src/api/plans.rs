@@ -60,11 +60,11 @@ pub async fn candidates(State(state): State<AppState>, Extension(p): Extension<P
     let s = state.snapshot();
     let year = q.year.unwrap_or_else(|| s.years().last().copied().unwrap_or(2025) + 1);
     let version = s.version_for_year(year).ok_or_else(|| ApiError::not_found(format!("no boundary version is valid in {year}")))?;
-    let adjacency = match state.tiles.layer(&format!("communes.{}", version.name)).as_deref().map(|l| &l.kind) {
+    let adjacency = match state.tiles().layer(&format!("communes.{}", version.name)).as_deref().map(|l| &l.kind) {
         Some(Kind::Polygons(p)) => p.neighbours(),
         _ => HashMap::new(),
     };
-    let names: HashMap<i64, String> = state.units.entries().iter().map(|e| (e.unit_id, e.name.clone())).collect();
+    let names: HashMap<i64, String> = state.units().entries().iter().map(|e| (e.unit_id, e.name.clone())).collect();
     let ranked = candidates::rank(&s, &s.rules.candidates, &adjacency, &names, &q.province, year);
     if ranked.is_empty() && !s.facts.units.values().any(|u| u.province_code.as_deref() == Some(q.province.as_str())) {
         return Err(ApiError::not_found(format!("unknown province code '{}'", q.province)));
@@ -209,13 +209,13 @@ pub async fn sheet_svg(state: State<AppState>, p: Extension<Principal>, id: Path
 
 async fn sheet(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(id): Path<i64>, Query(q): Query<SheetQuery>, pdf: bool) -> ApiResult<impl IntoResponse> {
     let plan = in_scope(&state, &p, id, move |store, _| plans::get(store, id)).await?;
-    let province_name = state.units.province_name(&plan.province_code).map_or_else(|| plan.province_code.clone(), String::from);
+    let province_name = state.units().province_name(&plan.province_code).map_or_else(|| plan.province_code.clone(), String::from);
     let (file, target) = (plan.plan_id, plan.target_year);
     let req = crate::render::plan::PlanSheetRequest { plan, province_name, english: q.lang.as_deref() == Some("en"), demo: state.demo };
     let st = state.clone();
     let page = q.page.unwrap_or(1);
     let bytes = tokio::task::spawn_blocking(move || {
-        let pages = crate::render::plan::pages(&st.snapshot(), &st.tiles, &req)?;
+        let pages = crate::render::plan::pages(&st.snapshot(), &st.tiles(), &req)?;
         if pdf {
             return crate::render::pdf_pages(&pages);
         }

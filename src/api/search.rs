@@ -23,7 +23,8 @@ pub struct SearchQuery {
 
 pub async fn search(State(state): State<AppState>, Extension(p): Extension<Principal>, Query(q): Query<SearchQuery>) -> ApiResult<Json<Value>> {
     if let Some(id) = q.id {
-        let hit = state.units.get(id).ok_or_else(|| ApiError::not_found(format!("no unit with id {id}")))?;
+        let units = state.units();
+        let hit = units.get(id).ok_or_else(|| ApiError::not_found(format!("no unit with id {id}")))?;
         if !p.scope.unit(id) {
             return Err(p.scope.refuse(&format!("unit {id}")).into());
         }
@@ -37,8 +38,8 @@ pub async fn search(State(state): State<AppState>, Extension(p): Extension<Princ
     let limit = q.limit.unwrap_or(20).min(100);
     // Rank: whole-word prefix of the name after its type word, then any substring; newest
     // boundary version first (the index is sorted that way).
-    let mut hits: Vec<(u8, &Entry)> = state
-        .units
+    let units = state.units();
+    let mut hits: Vec<(u8, &Entry)> = units
         .entries()
         .iter()
         .filter(|e| p.scope.unit(e.unit_id))
@@ -61,8 +62,8 @@ pub struct LabelQuery {
 
 pub async fn labels(State(state): State<AppState>, Extension(p): Extension<Principal>, Query(q): Query<LabelQuery>) -> ApiResult<Json<Value>> {
     let level = q.level.unwrap_or(Level::Province);
-    let labels: Vec<Value> = state
-        .units
+    let units = state.units();
+    let labels: Vec<Value> = units
         .entries()
         .iter()
         .filter(|e| e.level == level && q.version.as_ref().is_none_or(|v| &e.boundary_version == v) && p.scope.unit(e.unit_id))

@@ -47,7 +47,7 @@ pub async fn current(state: &AppState, p: &Principal) -> ApiResult<Arc<Sandbox>>
 
 /// Each key route's stretches inside a (non-national) scope, as the scope code wants them.
 fn routes_in_scope(state: &AppState, scope: &Scope) -> Vec<(i64, String)> {
-    match state.tiles.layer("routes").as_deref().map(|l| &l.kind) {
+    match state.tiles().layer("routes").as_deref().map(|l| &l.kind) {
         Some(crate::tiles::Kind::Lines(l)) if !scope.is_all() => l.geojson_within(&|id| scope.unit(id)),
         _ => Vec::new(),
     }

@@ -54,9 +54,9 @@ fn describe(l: &LayerEntry) -> Value {
 }
 
 pub async fn catalog(State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    let (entries, bytes) = state.tiles.cache_stats();
+    let (entries, bytes) = state.tiles().cache_stats();
     Ok(Json(json!({
-        "layers": state.tiles.layers().iter().map(|l| describe(l)).collect::<Vec<_>>(),
+        "layers": state.tiles().layers().iter().map(|l| describe(l)).collect::<Vec<_>>(),
         "cache": { "tiles": entries, "bytes": bytes },
     })))
 }
@@ -64,7 +64,7 @@ pub async fn catalog(State(state): State<AppState>) -> ApiResult<Json<Value>> {
 /// `GET /tiles/{layer}.json`
 pub async fn tilejson(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
     let id = file.strip_suffix(".json").ok_or_else(|| ApiError::not_found(format!("no such resource: /tiles/{file}")))?;
-    let l = state.tiles.layer(id).ok_or_else(|| ApiError::not_found(format!("no tile layer named '{id}'")))?;
+    let l = state.tiles().layer(id).ok_or_else(|| ApiError::not_found(format!("no tile layer named '{id}'")))?;
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
     let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
     let b = l.bounds;
@@ -98,7 +98,7 @@ pub async fn tile(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let (z, x, y) = crate::tiles::parse_coords(&z, &x, &y_file).map_err(ApiError::bad_request)?;
-    let Some(entry) = state.tiles.layer(&layer) else {
+    let Some(entry) = state.tiles().layer(&layer) else {
         return Err(TileError::UnknownLayer(layer).into());
     };
     let immutable = q.v.as_deref() == Some(format!("{:016x}", entry.hash).as_str());
@@ -108,7 +108,7 @@ pub async fn tile(
         (true, false) => "private, max-age=31536000, immutable",
         _ => "no-cache",
     };
-    let tile = state.tiles.tile_of(&entry, z, x, y, p.scope.as_ref())?;
+    let tile = state.tiles().tile_of(&entry, z, x, y, p.scope.as_ref())?;
     let Some(t) = tile else {
         return Ok((StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, cache_control)]).into_response());
     };

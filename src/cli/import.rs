@@ -124,6 +124,10 @@ pub struct Common {
     /// refuses it.
     #[arg(long)]
     pub skip_invalid: bool,
+    /// Check everything an import would do (validation, names, weights, derived units) and
+    /// write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// How to read a tabular file (CSV, Parquet, XLSX, XLS, ODS).
@@ -234,7 +238,7 @@ pub struct BoundaryArgs {
 }
 
 fn options(c: &Common) -> ImportOptions {
-    ImportOptions { replace: c.replace, actor: c.actor.clone(), progress: !c.no_progress, skip_invalid: c.skip_invalid, table: TableOptions::default() }
+    ImportOptions { replace: c.replace, actor: c.actor.clone(), progress: !c.no_progress, skip_invalid: c.skip_invalid, table: TableOptions::default(), dry_run: c.dry_run }
 }
 
 fn table_options(c: &Common, t: &TableFlags) -> ImportOptions {
@@ -285,6 +289,10 @@ pub fn run(db: &Path, cmd: ImportCommand) -> anyhow::Result<()> {
         println!("  {note}");
     }
     println!("{report}");
+    if report.dry_run {
+        println!("dry run: nothing was written");
+        return Ok(());
+    }
     let rules = commune_atlas::rules::Rules::embedded()?;
     let (r, _) = commune_atlas::analytics::refresh(&store, &rules)?;
     println!("classified {} commune-years, {} conversions in {:.2} s", r.classified, r.conversions, r.seconds);

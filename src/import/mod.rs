@@ -196,6 +196,10 @@ impl Reporter {
         problems.sort();
         problems.into_result()
     }
+    /// Was a problem with the file itself found?
+    pub fn has_fatal(&self) -> bool {
+        self.fatal > 0
+    }
     /// Take over the problems another reporter of the same file collected (work done in
     /// parallel).
     pub fn absorb(&mut self, other: Reporter) {
@@ -236,11 +240,14 @@ pub struct ImportOptions {
     pub skip_invalid: bool,
     /// How to read a tabular file: sheet, values from flags, header mapping.
     pub table: TableOptions,
+    /// Validate and write everything, then roll back: what an import would do, nothing kept
+    /// (nor logged).
+    pub dry_run: bool,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        ImportOptions { replace: false, actor: "unknown".into(), progress: false, skip_invalid: false, table: TableOptions::default() }
+        ImportOptions { replace: false, actor: "unknown".into(), progress: false, skip_invalid: false, table: TableOptions::default(), dry_run: false }
     }
 }
 
@@ -292,6 +299,9 @@ pub struct ImportReport {
     pub skipped: Problems,
     #[serde(with = "secs")]
     pub elapsed: Duration,
+    /// A dry run: everything was checked and written, then rolled back.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
 }
 
 mod secs {
@@ -315,6 +325,9 @@ impl fmt::Display for ImportReport {
         )?;
         if self.replaced > 0 {
             write!(f, ", replacing {} existing", self.replaced)?;
+        }
+        if self.dry_run {
+            write!(f, " — dry run, rolled back")?;
         }
         if self.skipped.total > 0 {
             write!(f, "; skipped {} invalid:", self.skipped.total)?;
@@ -379,8 +392,14 @@ where
     let clock = Instant::now();
     let sha = input.sha256();
     let conn = store.connect()?;
+    let mut checked: Option<Written> = None;
     let outcome = crate::store::transaction(&conn, "importing", |conn| {
         let w = work(conn)?;
+        if opts.dry_run {
+            // Everything was validated and written: roll it back.
+            checked = Some(w);
+            return Err(Error::Refused("dry run".into()));
+        }
         if w.skipped.total > 0 {
             let summary = summarize(&w.skipped);
             log(conn, kind, input, &sha, started, (w.rows, w.skipped.total as u64), "partial", Some(&summary), &opts.actor)?;
@@ -393,16 +412,22 @@ where
         tracing::debug!(kind = kind.as_str(), file = %input.name, rows = w.rows, "committing");
         Ok(w)
     });
+    let report = |w: Written, dry_run: bool| ImportReport {
+        kind,
+        file: input.name.clone(),
+        rows: w.rows,
+        replaced: w.replaced,
+        notes: w.notes,
+        skipped: w.skipped,
+        elapsed: clock.elapsed(),
+        dry_run,
+    };
+    if let Some(w) = checked {
+        return Ok(report(w, true));
+    }
     match outcome {
-        Ok(w) => Ok(ImportReport {
-            kind,
-            file: input.name.clone(),
-            rows: w.rows,
-            replaced: w.replaced,
-            notes: w.notes,
-            skipped: w.skipped,
-            elapsed: clock.elapsed(),
-        }),
+        Ok(w) => Ok(report(w, false)),
+        Err(err) if opts.dry_run => Err(err),
         Err(err) => {
             let (result, summary) = match &err {
                 Error::Rejected(p) => ("rejected", summarize(p)),
@@ -450,6 +475,94 @@ fn log(
 
 pub use boundaries::{check_geojson, import_boundaries};
 pub use vector::{VectorOptions, is_vector};
+
+/// One column of a file as the import reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewColumn {
+    /// The header as written (a two-row header as "group › sub").
+    pub header: String,
+    /// The column key it maps to; `None` when unknown (see the problems), `"-"` when ignored.
+    pub key: Option<String>,
+}
+
+/// A column key an import accepts, with its Vietnamese header (for choosing a mapping).
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewKey {
+    pub key: &'static str,
+    pub vi: Option<String>,
+    pub required: bool,
+}
+
+/// What a tabular file will be read as, before anything is checked against the store: its
+/// columns and their keys, the first rows as they will be stored, header problems.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    pub kind: Kind,
+    pub file: String,
+    pub sheet: Option<String>,
+    pub columns: Vec<PreviewColumn>,
+    pub keys: Vec<PreviewKey>,
+    /// The first rows, typed, keyed by column.
+    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    pub total_rows: usize,
+    pub notes: Vec<String>,
+    /// Problems with the header (unknown or missing columns) and with the rows shown.
+    pub problems: Problems,
+}
+
+fn specs_of(kind: Kind) -> Result<&'static [ColumnSpec]> {
+    Ok(match kind {
+        Kind::Indicators => columns::INDICATOR_COLUMNS,
+        Kind::Crosswalk => columns::CROSSWALK_COLUMNS,
+        Kind::Recognitions => columns::RECOGNITION_COLUMNS,
+        Kind::Quotas => columns::QUOTA_COLUMNS,
+        Kind::Targets => columns::TARGET_COLUMNS,
+        Kind::ProvinceRoutes => columns::PROVINCE_ROUTE_COLUMNS,
+        Kind::Boundaries | Kind::Routes => return Err(Error::InvalidArgument(format!("{kind} files are not tables: there is no column preview"))),
+    })
+}
+
+/// Read a tabular file as `import` would and show its columns and first rows (nothing written).
+pub fn preview(store: &Store, kind: Kind, input: &Input, opts: &ImportOptions) -> Result<Preview> {
+    const SHOWN: usize = 10;
+    let specs = specs_of(kind)?;
+    let conn = store.connect()?;
+    let mut rep = Reporter::new(&input.name).skipping(true);
+    let mut table = tabular_file::read_any(&conn, input, specs, &opts.table, &mut rep)?;
+    let mut map = tabular_file::map_columns(specs, &table, &opts.table, &mut rep);
+    let columns = (0..table.header.len())
+        .map(|i| PreviewColumn { header: table.header[i].clone(), key: map.key_of(specs, i, &table) })
+        .collect();
+    let aliases = Aliases::embedded()?;
+    let mut keys: Vec<PreviewKey> = specs.iter().map(|s| PreviewKey { key: s.name, vi: aliases.vietnamese(s.name).map(String::from), required: s.required && s.default.is_none() }).collect();
+    if specs.iter().any(|s| s.name == "unit_code") {
+        keys.extend(["unit_name", "province", "district"].map(|k| PreviewKey { key: k, vi: aliases.vietnamese(k).map(String::from), required: false }));
+    }
+    let total_rows = table.records.len();
+    let mut rows = Vec::new();
+    tabular_file::complete(specs, &mut table, &mut map, &opts.table, &input.name);
+    tabular_file::missing_required(specs, &table, &map, &mut rep);
+    let fatal = rep.has_fatal();
+    if !fatal {
+        table.records.truncate(SHOWN);
+        if map.needs_names(specs) {
+            names::fill_codes(&conn, specs, &mut table, &mut map, &opts.table, &mut rep)?;
+        }
+        for row in tabular_file::type_rows(specs, &table, &map, &mut rep) {
+            let mut m = serde_json::Map::new();
+            m.insert("_row".into(), serde_json::json!(row.line));
+            for (k, v) in row.values.into_iter().enumerate() {
+                if !matches!(v, duckdb::types::Value::Null) {
+                    m.insert(specs[k].name.to_string(), crate::store::tabular::to_json(v));
+                }
+            }
+            rows.push(m);
+        }
+    }
+    let mut problems = rep.skipped();
+    problems.skippable = !fatal;
+    Ok(Preview { kind, file: input.name.clone(), sheet: rep.sheet.clone(), columns, keys, rows, total_rows, notes: std::mem::take(&mut table.notes), problems })
+}
 
 /// Import a boundary file in any format the atlas reads: GeoJSON (WGS84) as it is; a Shapefile
 /// (`.shp` beside its `.dbf`/`.prj`/`.cpg`, or a `.zip`) or a GeoPackage in any CRS of

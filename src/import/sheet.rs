@@ -151,6 +151,10 @@ fn candidate(grid: &[Vec<Option<String>>], numeric: &[Vec<bool>], r: usize, two:
         if numeric.get(r + 1).is_some_and(|n| n.iter().any(|x| *x)) || bottom.iter().all(Option::is_none) {
             return None;
         }
+        // A row with one cell is a title, not the group row of a header.
+        if top.iter().flatten().count() <= 1 {
+            return None;
+        }
         let mut group: Option<String> = None;
         for c in 0..width {
             let t = top.get(c).cloned().flatten();
@@ -240,7 +244,9 @@ pub fn read(bytes: &[u8], sheet: Option<&str>, known: &dyn Fn(&str) -> bool, rep
                     // of English keys under the Vietnamese one, or sub-headers under a title,
                     // holds no numbers, so it is not data).
                     let end = |c: &Candidate| c.first_row + c.rows;
-                    let better = found.as_ref().is_none_or(|f| c.score > f.score || (c.score == f.score && end(&c) > end(f)));
+                    let better = found.as_ref().is_none_or(|f| {
+                        c.score > f.score || (c.score == f.score && (end(&c) > end(f) || (end(&c) == end(f) && c.rows < f.rows)))
+                    });
                     if better && c.score > 0 {
                         found = Some(c);
                     }

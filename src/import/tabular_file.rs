@@ -247,12 +247,30 @@ pub struct ColumnMap {
     pub filled: Vec<String>,
     /// Columns suggested for an unknown header (not reported missing as well).
     pub suggested: Vec<String>,
+    /// File columns whose header is unknown.
+    pub unknown: Vec<usize>,
 }
 
 impl ColumnMap {
     /// Does the file have the column of spec `k`?
     pub fn has(&self, k: usize) -> bool {
         self.index.get(k).is_some_and(Option::is_some)
+    }
+    /// The key file column `i` maps to: a spec, a locator, "-" when ignored, `None` when unknown.
+    pub fn key_of(&self, specs: &[ColumnSpec], i: usize, table: &RawTable) -> Option<String> {
+        if let Some(k) = self.index.iter().position(|x| *x == Some(i)) {
+            return Some(specs[k].name.to_string());
+        }
+        for (loc, at) in [("unit_name", self.name), ("province", self.province), ("district", self.district)] {
+            if at == Some(i) {
+                return Some(loc.to_string());
+            }
+        }
+        if self.unknown.contains(&i) {
+            return None;
+        }
+        let _ = table;
+        Some("-".to_string())
     }
     /// The file names its communes instead of coding them.
     pub fn needs_names(&self, specs: &[ColumnSpec]) -> bool {
@@ -295,7 +313,7 @@ fn resolve_label(aliases: &Aliases, specs: &[ColumnSpec], opts: &TableOptions, l
 /// Match the header against the specs (names, aliases, `--map`): unknown and duplicate columns
 /// are problems. Missing required columns are checked after [`complete`] and name resolution.
 pub fn map_columns(specs: &[ColumnSpec], table: &RawTable, opts: &TableOptions, rep: &mut Reporter) -> ColumnMap {
-    let mut map = ColumnMap { index: vec![None; specs.len()], shown: vec![0; specs.len()], name: None, province: None, district: None, filled: Vec::new(), suggested: Vec::new() };
+    let mut map = ColumnMap { index: vec![None; specs.len()], shown: vec![0; specs.len()], name: None, province: None, district: None, filled: Vec::new(), suggested: Vec::new(), unknown: Vec::new() };
     let Ok(aliases) = Aliases::embedded() else {
         rep.fatal(0, 0, "the embedded alias tables are damaged");
         return map;
@@ -327,6 +345,7 @@ pub fn map_columns(specs: &[ColumnSpec], table: &RawTable, opts: &TableOptions, 
             };
             // The column it probably is is not "missing" as well: one problem, not two.
             map.suggested.extend(near.into_iter().map(|(col, _)| col));
+            map.unknown.push(i);
             rep.fatal(
                 table.header_line,
                 i as u64 + 1,

@@ -48,6 +48,16 @@ impl TileCache {
         &self.shards[(h >> 60) as usize % SHARDS]
     }
 
+    /// Forget every tile (the layers changed).
+    pub fn clear(&self) {
+        for s in &self.shards {
+            let mut s = s.lock().unwrap_or_else(|p| p.into_inner());
+            s.map.clear();
+            s.order.clear();
+            s.bytes = 0;
+        }
+    }
+
     /// A cached tile: `Some(None)` is a cached empty tile.
     pub fn get(&self, k: &Key) -> Option<Option<Arc<Encoded>>> {
         let s = self.shard(k).lock().unwrap_or_else(|p| p.into_inner());

@@ -341,6 +341,16 @@ impl TileService {
         Ok(TileService { layers: RwLock::new(layers), cache: TileCache::new(CACHE_BYTES) })
     }
 
+    /// Build the layers anew from the store (after a boundary import), with the tolerance each
+    /// version recorded, and empty the cache; requests keep being answered meanwhile.
+    pub fn reload(&self, store: &Store) -> Result<()> {
+        let fresh = TileService::load(store, None)?;
+        let layers = fresh.layers.into_inner().unwrap_or_else(|p| p.into_inner());
+        *self.layers.write().unwrap_or_else(|p| p.into_inner()) = layers;
+        self.cache.clear();
+        Ok(())
+    }
+
     /// Use a tile cache of `bytes` (0 turns caching off: every tile is rendered anew).
     pub fn with_cache_bytes(mut self, bytes: usize) -> TileService {
         self.cache = TileCache::new(bytes);

@@ -8,6 +8,7 @@ import { renderDashboard } from './dashboard.js';
 import { initSearch } from './search.js';
 import { PlansView } from './plans.js';
 import { SqlConsole } from './console.js';
+import { ImportView } from './importer.js';
 import { session, loadSession, showLogin, writeHeaders, renderUser, may } from './session.js';
 import { esc } from './html.js';
 
@@ -50,7 +51,7 @@ function writeUrl(map) {
   history.replaceState(null, '', `#${p}`);
 }
 
-let atlas, health, years = [], lastChoropleth = null, plansView = null, sqlConsole = null, lastProvinces = null;
+let atlas, health, years = [], lastChoropleth = null, plansView = null, sqlConsole = null, importView = null, lastProvinces = null;
 
 /** Colours of the province view (Art. 5): key area, not, undetermined. */
 const PROVINCE_COLORS = { true: '#b2182b', false: '#92c5de', unknown: '#8073ac' };
@@ -115,7 +116,8 @@ async function recolour() {
     return;
   }
   const q = new URLSearchParams({ year: state.year });
-  if (state.view === 'status') q.set('metric', 'status');
+  // The import page shows the status map, so new figures show as they land.
+  if (state.view === 'status' || state.view === 'import') q.set('metric', 'status');
   if (state.view === 'conversion') { q.set('metric', 'conversion'); q.set('from', state.from ?? state.year - 1); }
   if (state.view === 'indicator') {
     q.set('metric', state.metric); q.set('method', state.method); q.set('classes', state.classes);
@@ -149,7 +151,9 @@ function setView(view) {
   $('#dashboard').hidden = view !== 'dashboard';
   $('#plans').hidden = view !== 'plans';
   $('#sql').hidden = view !== 'sql';
-  $('#legend').hidden = ['dashboard', 'plans', 'sql'].includes(view);
+  $('#import').hidden = view !== 'import';
+  $('#legend').hidden = ['dashboard', 'plans', 'sql', 'import'].includes(view);
+  if (view === 'import') { $('#panel').hidden = true; importView.render(); }
   if (view !== 'provinces' && lastProvinces && !$('#panel').hidden && $('#province-criteria')) $('#panel').hidden = true;
   if (view === 'sql') { $('#panel').hidden = true; sqlConsole.render(); }
   if (view === 'plans') $('#panel').hidden = true;
@@ -219,10 +223,10 @@ async function main() {
   renderUser($('#user'));
   await loadRules(api);
   // Views the user's role does not include are not offered.
-  for (const [view, role] of [['plans', 'leader'], ['sql', 'analyst']]) {
+  for (const [view, role] of [['plans', 'leader'], ['sql', 'analyst'], ['import', 'admin']]) {
     if (!may(role)) document.querySelector(`.views button[data-view="${view}"]`).hidden = true;
   }
-  if ((state.view === 'plans' && !may('leader')) || (state.view === 'sql' && !may('analyst'))) state.view = 'status';
+  if ((state.view === 'plans' && !may('leader')) || (state.view === 'sql' && !may('analyst')) || (state.view === 'import' && !may('admin'))) state.view = 'status';
   years = health.years;
   const catalog = await api('/tiles');
   atlas = new AtlasMap($('#map'), catalog, {
@@ -246,6 +250,20 @@ async function main() {
   window.atlas.plans = plansView;
   sqlConsole = new SqlConsole($('#sql'), { api, atlas });
   window.atlas.sql = sqlConsole;
+  importView = new ImportView($('#import'), {
+    // New figures: the years on the slider and the map's colours; new boundaries: the page
+    // (the server already serves the new tiles).
+    onImported: async (kind) => {
+      if (kind === 'boundaries') { setTimeout(() => location.reload(), 1500); return; }
+      health = await api('/api/health');
+      years = health.years;
+      $('#year').min = years[0];
+      $('#year').max = years[years.length - 1];
+      await recolour();
+      window.atlas.imports += 1;
+    },
+  });
+  window.atlas.importer = importView;
   atlas.map.on('dataloading', (e) => { if (e.dataType === 'source' && e.tile) window.atlas.tileRequests += 1; });
   atlas.map.on('moveend', () => writeUrl(atlas.map));
   if (state.mapView) {
@@ -280,7 +298,7 @@ async function main() {
 }
 
 // A hook for tests and curious users: the map, the state, the last choropleth, tile requests.
-window.atlas = { state, tileRequests: 0, lastChoropleth: null };
+window.atlas = { state, tileRequests: 0, lastChoropleth: null, imports: 0 };
 window.atlas.ready = main().catch((e) => {
   document.body.insertAdjacentHTML('afterbegin', `<p style="color:#b00;padding:1rem">${esc(e.message)}</p>`);
   throw e;
