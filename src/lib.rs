@@ -35,6 +35,7 @@ pub mod hash;
 pub mod import;
 pub mod plans;
 pub mod render;
+pub mod review;
 pub mod rules;
 pub mod sql;
 pub mod store;

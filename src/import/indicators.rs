@@ -16,37 +16,59 @@ use crate::error::Result;
 use crate::store::Store;
 
 /// Validate and import an indicator file. Existing (unit, year) rows are refused unless
-/// `opts.replace`, in which case exactly those rows are replaced.
+/// `opts.replace`, in which case exactly those rows are replaced. Commune-years under review in
+/// the atlas (a submitted annual-review submission) are refused.
 pub fn import_indicators(store: &Store, input: &Input, opts: &ImportOptions) -> Result<ImportReport> {
-    super::run(store, Kind::Indicators, input, opts, |conn| {
-        let mut rep = opts.reporter(&input.name);
-        let table = tabular_file::read_typed(conn, input, COLS, &opts.table, &mut rep)?;
-        let (rows, map) = (table.rows, table.map);
-        let mut progress = Progress::new(opts.progress, rows.len() as u64, "validating");
-        let units = UnitIndex::load(conn, Level::Commune)?;
-        let rules = crate::rules::Rules::embedded()?;
-        let checked = check_rows(rows, &units, &rules, &mut rep, &mut progress);
-        progress.finish();
-        rep.check()?;
-        tracing::debug!(rows = checked.len(), "validated; writing");
+    super::run(store, Kind::Indicators, input, opts, |conn| work(conn, input, opts))
+}
 
-        let mut columns: Vec<&str> = vec!["unit_id"];
-        columns.extend(COLS.iter().skip(1).map(|c| c.name)); // unit_code is stored as unit_id
-        let rows = checked
-            .into_iter()
-            .map(|c| {
-                let mut values = Vec::with_capacity(columns.len());
-                values.push(Value::BigInt(c.unit_id));
-                values.extend(c.row.values.into_iter().skip(1));
-                (c.row.line, values)
-            })
-            .collect();
-        let batch = Batch { table: "indicator", columns, key: &["unit_id", "year"], rows };
-        let out = write::write(conn, batch, opts.replace, &input.name, opts.progress)?;
-        let mut notes = table.notes;
-        notes.extend(art6_note(&map));
-        Ok(Written::new(out.rows, out.replaced, notes, &mut rep))
+/// [`import_indicators`], running `first` in the same transaction before the rows are checked
+/// and written: an annual-review acceptance changes the submission's state and writes its row
+/// together, or neither.
+pub fn import_indicators_during(store: &Store, input: &Input, opts: &ImportOptions, first: impl FnOnce(&duckdb::Connection) -> Result<()>) -> Result<ImportReport> {
+    super::run(store, Kind::Indicators, input, opts, |conn| {
+        first(conn)?;
+        work(conn, input, opts)
     })
+}
+
+fn work(conn: &duckdb::Connection, input: &Input, opts: &ImportOptions) -> Result<Written> {
+    let mut rep = opts.reporter(&input.name);
+    let table = tabular_file::read_typed(conn, input, COLS, &opts.table, &mut rep)?;
+    let (rows, map) = (table.rows, table.map);
+    let mut progress = Progress::new(opts.progress, rows.len() as u64, "validating");
+    let units = UnitIndex::load(conn, Level::Commune)?;
+    let rules = crate::rules::Rules::embedded()?;
+    let under_review = under_review(conn)?;
+    let checked = check_rows(rows, &units, &rules, &under_review, &mut rep, &mut progress);
+    progress.finish();
+    rep.check()?;
+    tracing::debug!(rows = checked.len(), "validated; writing");
+
+    let mut columns: Vec<&str> = vec!["unit_id"];
+    columns.extend(COLS.iter().skip(1).map(|c| c.name)); // unit_code is stored as unit_id
+    let rows = checked
+        .into_iter()
+        .map(|c| {
+            let mut values = Vec::with_capacity(columns.len());
+            values.push(Value::BigInt(c.unit_id));
+            values.extend(c.row.values.into_iter().skip(1));
+            (c.row.line, values)
+        })
+        .collect();
+    let batch = Batch { table: "indicator", columns, key: &["unit_id", "year"], rows };
+    let out = write::write(conn, batch, opts.replace, &input.name, opts.progress)?;
+    let mut notes = table.notes;
+    notes.extend(art6_note(&map));
+    Ok(Written::new(out.rows, out.replaced, notes, &mut rep))
+}
+
+/// Commune-years submitted in the annual review and not yet accepted or returned.
+fn under_review(conn: &duckdb::Connection) -> Result<std::collections::HashSet<(i64, i64)>> {
+    let ctx = "reading submissions under review";
+    let mut stmt = conn.prepare(include_str!("sql/under_review.sql")).map_err(crate::error::Error::store(ctx))?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))).map_err(crate::error::Error::store(ctx))?;
+    rows.collect::<std::result::Result<_, _>>().map_err(crate::error::Error::store(ctx))
 }
 
 /// Check an indicators CSV without a store, against a fixed set of commune codes: every check
@@ -62,7 +84,7 @@ pub fn check_csv(bytes: &[u8], name: &str, codes: &[&str]) -> Result<usize> {
     let rows = tabular_file::type_rows(COLS, &table, &map, &mut rep);
     let units = UnitIndex::fixed(Level::Commune, codes);
     let rules = crate::rules::Rules::embedded()?;
-    let checked = check_rows(rows, &units, &rules, &mut rep, &mut Progress::new(false, 0, "checking"));
+    let checked = check_rows(rows, &units, &rules, &std::collections::HashSet::new(), &mut rep, &mut Progress::new(false, 0, "checking"));
     rep.check()?;
     Ok(checked.len())
 }
@@ -89,7 +111,14 @@ fn art6_note(map: &tabular_file::ColumnMap) -> Vec<String> {
     )]
 }
 
-fn check_rows(rows: Vec<TypedRow>, units: &UnitIndex, rules: &crate::rules::Rules, rep: &mut Reporter, progress: &mut Progress) -> Vec<Checked> {
+fn check_rows(
+    rows: Vec<TypedRow>,
+    units: &UnitIndex,
+    rules: &crate::rules::Rules,
+    under_review: &std::collections::HashSet<(i64, i64)>,
+    rep: &mut Reporter,
+    progress: &mut Progress,
+) -> Vec<Checked> {
     let k_code = pos(COLS, "unit_code");
     let k_year = pos(COLS, "year");
     let k_ref = pos(COLS, "reference_date");
@@ -202,6 +231,14 @@ fn check_rows(rows: Vec<TypedRow>, units: &UnitIndex, rules: &crate::rules::Rule
                 continue;
             }
         };
+        if under_review.contains(&(unit_id, year)) {
+            rep.at(
+                line,
+                col(k_code),
+                format!("commune '{code}', year {year} is under review in the atlas (submitted by its commune): the province's reviewer accepts or returns it first"),
+            );
+            ok = false;
+        }
         if let Some(first) = seen.insert((unit_id, year), line) {
             rep.at(
                 line,

@@ -583,7 +583,7 @@ pub fn import_boundary_file(store: &Store, input: &Input, b: &BoundaryOptions, v
     Ok(report)
 }
 pub use crosswalk::import_crosswalk;
-pub use indicators::{check_csv as check_indicators_csv, import_indicators};
+pub use indicators::{check_csv as check_indicators_csv, import_indicators, import_indicators_during};
 pub use recognitions::import_recognitions;
 pub use routes::import_routes;
 pub use targets::{import_province_routes, import_quotas, import_targets};

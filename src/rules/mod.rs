@@ -436,6 +436,8 @@ impl Rules {
                 "status.toml" => status = Some(toml::from_str(text).map_err(|e| bad(name, e))?),
                 "targets.toml" => targets = Some(toml::from_str::<TargetsFile>(text).map_err(|e| bad(name, e))?),
                 "candidates.toml" => candidates = Some(toml::from_str::<CandidateConfig>(text).map_err(|e| bad(name, e))?),
+                // The annual review's deadlines: read by `crate::review`, not a rule set.
+                "review.toml" => {}
                 _ => {
                     let set: RuleSet = toml::from_str(text).map_err(|e| bad(name, e))?;
                     set.check().map_err(|m| Error::InvalidArgument(format!("data/rules/{name}: {m}")))?;

@@ -1,0 +1,4 @@
+-- A submission by id (the columns `Submission` reads).
+SELECT id, period_id, unit_id, state, version, figures, self_key_type, self_drug_free, justification, comment, updated_by, CAST(updated_at AS VARCHAR)
+FROM review_submission
+WHERE id = ?

@@ -1,0 +1,143 @@
+//! The annual review, told as the people in it live it: the province opens the 2026 review; a
+//! commune officer drafts the commune's figures, submits; the reviewer returns them with a
+//! comment; the officer corrects and resubmits; the reviewer accepts — and the accepted figures
+//! are the commune's indicator row, exactly as typed. Stale writes change nothing; an import
+//! cannot overwrite figures under review; every step is in the audit trail.
+
+mod common;
+
+use chrono::NaiveDate;
+use commune_atlas::Error;
+use commune_atlas::import::{self, BoundaryOptions, ImportOptions, Input};
+use commune_atlas::review::{self, Draft, PeriodState, SubmissionState};
+use commune_atlas::store::Store;
+use common::*;
+use serde_json::json;
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("atlas.duckdb")).unwrap();
+    let geo = grid_geojson("98", 2, 3, 105.0, 21.0, 0.1);
+    let b = BoundaryOptions {
+        version: "test2025".into(),
+        valid_from: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
+        valid_to: None,
+        level: commune_atlas::vocab::Level::Commune,
+        code_system: Some("synthetic".into()),
+        source: None,
+        repair: false,
+        snap_tolerance: Some(0.0),
+        props: Default::default(),
+    };
+    import::import_boundaries(&store, &Input::from_bytes("grid.geojson", geo.as_bytes()), &b, &ImportOptions::default()).unwrap();
+    (dir, store)
+}
+
+fn unit(store: &Store, code: &str) -> i64 {
+    store.connect().unwrap().query_row("SELECT unit_id FROM admin_unit WHERE code = ?", [code], |r| r.get(0)).unwrap()
+}
+
+fn figures(addicts: i64) -> Draft {
+    let f = json!({
+        "resident_population": 8200, "addicts_with_records": addicts, "illegal_users_with_records": 3,
+        "addicts_in_community": addicts.min(2), "drug_use_locations": 0, "drug_offenders_arrested": 1,
+        "plants_destroyed_count": 0, "plants_destroyed_area_m2": 0, "key_route_scope": "none",
+        "residents_using_not_exempt": 0, "residents_violating_drug_law": 0, "wanted_drug_fugitives_hiding": 0
+    });
+    Draft { figures: f.as_object().unwrap().clone(), self_key_type: Some("none".into()), self_drug_free: Some(addicts == 0), justification: Some("Theo báo cáo của Công an xã".into()) }
+}
+
+#[test]
+fn a_commune_submission_is_returned_corrected_and_accepted_and_becomes_its_indicator_row() {
+    let (_d, store) = store();
+    let period = review::open_period(&store, 2026, Some("98"), None, "admin").unwrap();
+    assert_eq!((period.period_start.as_str(), period.period_end.as_str()), ("2025-12-15", "2026-12-14"), "Art. 7.1");
+    assert_eq!((period.commune_deadline.as_str(), period.province_deadline.as_str(), period.ministry_deadline.as_str()), ("2026-12-10", "2026-12-20", "2026-12-30"));
+    assert_eq!(period.state, PeriodState::Open);
+    let again = review::open_period(&store, 2026, Some("98"), None, "admin").unwrap_err();
+    assert!(again.to_string().contains("already open"), "{again}");
+
+    let commune = unit(&store, "98002");
+    // A draft with an invalid figure is kept as typed (nothing typed is lost) …
+    let mut bad = figures(1);
+    bad.figures.insert("addicts_in_community".into(), json!(5)); // more than addicts_with_records
+    let d1 = review::save_draft(&store, period.id, commune, 0, &bad, "officer-98002").unwrap();
+    assert_eq!((d1.state, d1.version), (SubmissionState::Draft, 1));
+    assert_eq!(review::submission_of(&store, period.id, commune).unwrap().unwrap().draft.figures["addicts_in_community"], json!(5));
+    // … but cannot be submitted: the import's own check says why, and nothing changes.
+    let err = review::submit(&store, d1.id, 1, "officer-98002").unwrap_err();
+    assert!(matches!(err, Error::Rejected(_)) && err.to_string().contains("addicts_in_community (5) exceeds addicts_with_records (1)"), "{err}");
+    assert_eq!(review::submission_of(&store, period.id, commune).unwrap().unwrap().state, SubmissionState::Draft);
+
+    // A stale save (an older tab) changes nothing.
+    let d2 = review::save_draft(&store, period.id, commune, 1, &figures(4), "officer-98002").unwrap();
+    let stale = review::save_draft(&store, period.id, commune, 1, &figures(9), "officer-98002").unwrap_err();
+    assert!(matches!(stale, Error::Conflict(_)), "{stale}");
+    assert_eq!(review::submission_of(&store, period.id, commune).unwrap().unwrap().draft.figures["addicts_with_records"], json!(4));
+
+    let s1 = review::submit(&store, d2.id, d2.version, "officer-98002").unwrap();
+    assert_eq!(s1.state, SubmissionState::Submitted);
+    // While under review, an import of the same commune-year is refused, saying so.
+    let csv = format!("{INDICATOR_HEADER}\n{}\n", indicator_line("98002", 2026, 2));
+    let refused = import::import_indicators(&store, &Input::from_bytes("ind.csv", csv.as_bytes()), &ImportOptions { replace: true, ..Default::default() }).unwrap_err();
+    assert!(refused.to_string().contains("is under review in the atlas"), "{refused}");
+
+    let returned = review::return_submission(&store, s1.id, s1.version, "Số người nghiện chưa khớp với danh sách quản lý", "reviewer-98").unwrap();
+    assert_eq!((returned.state, returned.comment.as_deref()), (SubmissionState::Returned, Some("Số người nghiện chưa khớp với danh sách quản lý")));
+    let corrected = review::save_draft(&store, period.id, commune, returned.version, &figures(6), "officer-98002").unwrap();
+    let s2 = review::submit(&store, corrected.id, corrected.version, "officer-98002").unwrap();
+
+    // Two reviewers accept the same submission: one wins, the other is told and changes nothing.
+    let a = review::accept(&store, s2.id, s2.version, "reviewer-98").unwrap();
+    assert_eq!(a.state, SubmissionState::Accepted);
+    let b = review::accept(&store, s2.id, s2.version, "reviewer-98-b").unwrap_err();
+    assert!(matches!(b, Error::Conflict(_)), "{b}");
+
+    // The accepted figures are the commune's 2026 indicator row, exactly as typed.
+    let conn = store.connect().unwrap();
+    let (addicts, pop, users, ref_date, source): (i64, i64, i64, String, String) = conn
+        .query_row(
+            "SELECT addicts_with_records, resident_population, illegal_users_with_records, CAST(reference_date AS VARCHAR), source_ref FROM indicator WHERE unit_id = ? AND year = 2026",
+            [commune],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .unwrap();
+    assert_eq!((addicts, pop, users, ref_date.as_str()), (6, 8200, 3, "2026-12-14"));
+    assert!(source.contains("annual review 2026"), "{source}");
+
+    // Every step is in the trail, with who did it.
+    let steps: Vec<(String, String)> = conn
+        .prepare("SELECT action, actor FROM review_event ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let actions: Vec<&str> = steps.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(actions, ["open_period", "save_draft", "save_draft", "submit", "return", "save_draft", "submit", "accept"]);
+    assert_eq!(steps.last().unwrap().1, "reviewer-98");
+    let logged: i64 = conn.query_row("SELECT count(*) FROM import_log WHERE file_name LIKE 'annual review 2026%' AND outcome = 'accepted'", [], |r| r.get(0)).unwrap();
+    assert_eq!(logged, 1, "the acceptance's write is in import_log like any import");
+}
+
+#[test]
+fn a_withdrawn_submission_is_a_draft_again_and_a_closed_period_takes_no_more() {
+    let (_d, store) = store();
+    let period = review::open_period(&store, 2026, None, Some(NaiveDate::from_ymd_opt(2026, 12, 5).unwrap()), "admin").unwrap();
+    assert_eq!(period.commune_deadline, "2026-12-05", "the province's own deadline");
+    let late = review::open_period(&store, 2027, None, Some(NaiveDate::from_ymd_opt(2027, 12, 25).unwrap()), "admin").unwrap_err();
+    assert!(late.to_string().contains("by the province's deadline"), "{late}");
+
+    let commune = unit(&store, "98004");
+    let d = review::save_draft(&store, period.id, commune, 0, &figures(0), "officer").unwrap();
+    let s = review::submit(&store, d.id, d.version, "officer").unwrap();
+    let w = review::withdraw(&store, s.id, s.version, "officer").unwrap();
+    assert_eq!(w.state, SubmissionState::Draft);
+    assert!(review::accept(&store, w.id, w.version, "reviewer").unwrap_err().to_string().contains("only one that is submitted"));
+
+    let closed = review::close_period(&store, period.id, period.version, "admin").unwrap();
+    assert_eq!(closed.state, PeriodState::Closed);
+    let err = review::save_draft(&store, period.id, commune, w.version, &figures(1), "officer").unwrap_err();
+    assert!(err.to_string().contains("no longer taken"), "{err}");
+    assert_eq!(count(&store, "indicator"), 0, "nothing was accepted, so no figures were written");
+}
