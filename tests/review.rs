@@ -141,3 +141,115 @@ fn a_withdrawn_submission_is_a_draft_again_and_a_closed_period_takes_no_more() {
     assert!(err.to_string().contains("no longer taken"), "{err}");
     assert_eq!(count(&store, "indicator"), 0, "nothing was accepted, so no figures were written");
 }
+
+mod http {
+    use super::*;
+    use std::time::Duration;
+
+    fn agent() -> ureq::Agent {
+        ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(60))).build().into()
+    }
+
+    /// A JSON request as `token`; the status and the body.
+    fn call(method: &str, url: &str, token: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+        let a = agent();
+        let auth = format!("Bearer {token}");
+        let mut resp = match method {
+            "GET" => a.get(url).header("Authorization", &auth).call(),
+            "PUT" => a.put(url).header("Authorization", &auth).send_json(body.unwrap_or_default()),
+            _ => a.post(url).header("Authorization", &auth).send_json(body.unwrap_or_default()),
+        }
+        .unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+    }
+
+    #[test]
+    fn over_http_each_person_does_only_their_step_and_a_stale_acceptance_is_a_409() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = demo_store(dir.path());
+        // Two communes of province 98 and one of 99, in the newest boundary version.
+        let (a, b, q) = {
+            let store = Store::open(&db).unwrap();
+            let conn = store.connect().unwrap();
+            let pick = |p: &str, n: i64| -> (i64, String) {
+                conn.query_row(
+                    "SELECT unit_id, code FROM admin_unit WHERE level = 'commune' AND province_code = ? AND boundary_version_id = (SELECT max(id) FROM boundary_version) ORDER BY code LIMIT 1 OFFSET ?",
+                    duckdb::params![p, n],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap()
+            };
+            (pick("98", 0), pick("98", 1), pick("99", 0))
+        };
+        let admin = add_user(&db, "admin1", "admin", "*");
+        let officer = add_user(&db, "officer-a", "officer", &a.1);
+        let reviewer = add_user(&db, "reviewer-98", "reviewer", "98");
+        let other_reviewer = add_user(&db, "reviewer-99", "reviewer", "99");
+        let server = common::serve_with(&db, &["--require-login"]);
+        let u = |path: &str| format!("{}{path}", server.base);
+
+        let (st, body) = call("POST", &u("/api/review/periods"), &admin, Some(json!({ "year": 2026, "province_code": "98" })));
+        assert_eq!(st, 200, "{body}");
+        let period = body["period"]["id"].as_i64().unwrap();
+        let (st, _) = call("POST", &u("/api/review/periods"), &officer, Some(json!({ "year": 2027 })));
+        assert_eq!(st, 403, "an officer does not open periods");
+
+        // The officer enters their commune's figures, and nothing else.
+        let draft = json!({ "version": 0, "figures": figures(5).figures, "self_key_type": "III", "self_drug_free": false, "justification": "Có 1 điểm sử dụng" });
+        let (st, body) = call("PUT", &u(&format!("/api/review/periods/{period}/communes/{}", a.0)), &officer, Some(draft.clone()));
+        assert_eq!(st, 200, "{body}");
+        let (st, _) = call("PUT", &u(&format!("/api/review/periods/{period}/communes/{}", b.0)), &officer, Some(draft.clone()));
+        assert_eq!(st, 403, "commune B's form");
+        let (st, _) = call("GET", &u(&format!("/api/review/periods/{period}/communes/{}", b.0)), &officer, None);
+        assert_eq!(st, 403, "commune B's submission");
+        for path in [format!("/api/units/{}/evaluation?year=2026", b.0), "/api/status?year=2026".into(), "/api/choropleth?year=2026&metric=status".into(), "/tiles".into(), format!("/api/review/periods/{period}/queue")] {
+            let (st, _) = call("GET", &u(&path), &officer, None);
+            assert_eq!(st, 403, "an officer sees nothing but their forms: {path}");
+        }
+        let (st, _) = call("POST", &u("/api/sql"), &officer, Some(json!({ "sql": "SELECT * FROM indicator_v" })));
+        assert_eq!(st, 403, "no SQL rows for an officer");
+
+        let sub = body_of(call("GET", &u(&format!("/api/review/periods/{period}/communes/{}", a.0)), &officer, None));
+        let id = sub["submission"]["id"].as_i64().unwrap();
+        let (st, body) = call("POST", &u(&format!("/api/review/submissions/{id}/submit")), &officer, Some(json!({ "version": 1 })));
+        assert_eq!(st, 200, "{body}");
+        let v = body["submission"]["version"].as_i64().unwrap();
+
+        // A reviewer of another province sees and decides nothing here; the officer cannot accept.
+        let (st, _) = call("POST", &u(&format!("/api/review/submissions/{id}/accept")), &other_reviewer, Some(json!({ "version": v })));
+        assert_eq!(st, 403);
+        let (st, body) = call("GET", &u(&format!("/api/review/periods/{period}/queue")), &other_reviewer, None);
+        assert_eq!((st, body["communes"].as_array().map(Vec::len)), (200, Some(0)), "province 99's reviewer sees none of 98's communes: {body}");
+        let (st, _) = call("POST", &u(&format!("/api/review/submissions/{id}/accept")), &officer, Some(json!({ "version": v })));
+        assert_eq!(st, 403, "an officer does not accept their own figures");
+        let (st, _) = call("GET", &u(&format!("/api/review/periods/{period}/communes/{}", q.0)), &reviewer, None);
+        assert_eq!(st, 403, "province 98's reviewer has no business with 99's commune");
+
+        // The reviewer's queue shows the submission; they accept it; a second, stale acceptance is a 409.
+        let (st, body) = call("GET", &u(&format!("/api/review/periods/{period}/queue")), &reviewer, None);
+        assert_eq!(st, 200);
+        let row = body["communes"].as_array().unwrap().iter().find(|c| c["unit_id"] == a.0).cloned().unwrap();
+        assert_eq!(row["state"], "submitted");
+        let (st, body) = call("POST", &u(&format!("/api/review/submissions/{id}/accept")), &reviewer, Some(json!({ "version": v })));
+        assert_eq!(st, 200, "{body}");
+        let (st, body) = call("POST", &u(&format!("/api/review/submissions/{id}/accept")), &reviewer, Some(json!({ "version": v })));
+        assert_eq!(st, 409, "{body}");
+
+        // The accepted figures equal what was typed, read back through the evaluation and SQL.
+        let (st, ev) = call("GET", &u(&format!("/api/units/{}/evaluation?year=2026", a.0)), &admin, None);
+        assert_eq!(st, 200, "{ev}");
+        assert!(ev.to_string().contains("\"addicts_with_records\":5"), "the evaluation reads the accepted figures: {ev}");
+        let (st, rows) = call("POST", &u("/api/sql?format=json"), &admin, Some(json!({ "sql": format!("SELECT addicts_with_records, resident_population FROM indicator WHERE unit_id = {} AND year = 2026", a.0) })));
+        assert_eq!(st, 200, "{rows}");
+        assert!(rows.to_string().contains("8200") && rows.to_string().contains('5'), "{rows}");
+        let (_, audit) = call("GET", &u("/api/admin/audit?action=review_accept"), &admin, None);
+        assert!(audit.to_string().contains("reviewer-98"), "the acceptance is in the audit log with who did it: {audit}");
+    }
+
+    fn body_of((st, body): (u16, serde_json::Value)) -> serde_json::Value {
+        assert_eq!(st, 200, "{body}");
+        body
+    }
+}

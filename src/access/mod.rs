@@ -3,8 +3,10 @@
 //! else decides access.
 //!
 //! Roles are ordered — each includes the ones before it:
-//! viewer (maps, dashboards) < leader (+ candidates, plans) < analyst (+ SQL, exports) <
-//! admin (+ imports, users, audit log).
+//! officer (their communes' review forms only) < viewer (maps, dashboards) < reviewer (+ reviewing
+//! the communes of their provinces) < leader (+ candidates, plans) < analyst (+ SQL, exports) <
+//! admin (+ imports, users, audit log). Reviewing is the reviewer's (and admin's) alone: a leader
+//! or analyst does not review ([`Principal::reviews`]).
 
 pub mod audit;
 pub mod scope;
@@ -17,14 +19,18 @@ pub use users::{IssuedToken, User};
 
 crate::vocabulary! {
     /// What a user may do, in increasing order of power (each role includes the ones before it).
-    pub enum Role ("role") { Viewer = "viewer", Leader = "leader", Analyst = "analyst", Admin = "admin" }
+    pub enum Role ("role") {
+        Officer = "officer", Viewer = "viewer", Reviewer = "reviewer", Leader = "leader", Analyst = "analyst", Admin = "admin",
+    }
 }
 
 impl Role {
     /// What the role adds to the one below it (for `--help` and error messages).
     pub fn grants(self) -> &'static str {
         match self {
+            Role::Officer => "the annual-review forms of the communes in scope (commune codes), nothing else",
             Role::Viewer => "maps, dashboards, commune details",
+            Role::Reviewer => "viewer + reviewing the communes' submissions of the provinces in scope",
             Role::Leader => "viewer + candidates and conversion plans",
             Role::Analyst => "leader + SQL console, saved queries, exports",
             Role::Admin => "analyst + imports, users, audit log",
@@ -61,5 +67,10 @@ impl Principal {
 
     pub fn may(&self, role: Role) -> bool {
         self.role >= role
+    }
+
+    /// May this user return and accept annual-review submissions (of units in scope)?
+    pub fn reviews(&self) -> bool {
+        matches!(self.role, Role::Reviewer | Role::Admin)
     }
 }

@@ -49,7 +49,7 @@ pub fn normalise(spec: &str) -> Result<String> {
     let mut codes: Vec<&str> = s.split(',').map(str::trim).filter(|c| !c.is_empty()).collect();
     if codes.is_empty() || codes.iter().any(|c| !c.chars().all(|ch| ch.is_ascii_alphanumeric())) {
         return Err(Error::InvalidArgument(format!(
-            "scope '{spec}' is not valid: give province codes separated by commas (e.g. 98,99) or * for every province"
+            "scope '{spec}' is not valid: give province codes (e.g. 98,99), commune codes for a commune officer (e.g. 98002,98005), or * for every province"
         )));
     }
     codes.sort_unstable();
@@ -71,15 +71,20 @@ impl Scope {
         let given: BTreeSet<String> = spec.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
         let units: Vec<UnitRef> = units.into_iter().collect();
         let province_of: HashMap<i64, Option<&str>> = units.iter().map(|u| (u.id, u.province())).collect();
-        let mut inside: HashSet<i64> =
-            units.iter().filter(|u| u.province().is_some_and(|p| given.contains(p))).map(|u| u.id).collect();
+        // Provinces by their code; communes (a commune officer's scope) by theirs.
+        let mut inside: HashSet<i64> = units
+            .iter()
+            .filter(|u| u.province().is_some_and(|p| given.contains(p)) || (u.level == Level::Commune && given.contains(u.code)))
+            .map(|u| u.id)
+            .collect();
+        let named_communes: HashSet<i64> = units.iter().filter(|u| u.level == Level::Commune && given.contains(u.code)).map(|u| u.id).collect();
         // Communes that became in-scope communes.
         let via_crosswalk: Vec<i64> = units
             .iter()
             .filter(|u| u.level == Level::Commune && !inside.contains(&u.id))
             .filter(|u| {
                 successors.get(&u.id).is_some_and(|next| {
-                    next.iter().any(|(n, _)| province_of.get(n).copied().flatten().is_some_and(|p| given.contains(p)))
+                    next.iter().any(|(n, _)| named_communes.contains(n) || province_of.get(n).copied().flatten().is_some_and(|p| given.contains(p)))
                 })
             })
             .map(|u| u.id)

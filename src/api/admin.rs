@@ -21,7 +21,9 @@ use super::error::{ApiError, ApiResult};
 use crate::access::{Principal, Role, users};
 use crate::import::{self, ImportOptions, Input};
 
-static IMPORTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// One write of figures at a time (imports, accepted review submissions): each is followed by a
+/// refresh of every classification.
+pub(crate) static IMPORTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 pub async fn users(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let store = state.store.clone();

@@ -126,6 +126,9 @@ pub fn required(method: &Method, path: &str) -> Access {
     let _ = method;
     if under("/api/admin") || under("/api/import") || path == "/metrics" {
         Access::Needs(Role::Admin)
+    } else if under("/api/review") {
+        // Commune officers reach only these; each handler checks the unit and the step.
+        Access::Needs(Role::Officer)
     } else if under("/api/sql") || under("/api/queries") || under("/api/export") {
         Access::Needs(Role::Analyst)
     } else if under("/api/candidates") || under("/api/plans") {

@@ -12,6 +12,7 @@ mod health;
 mod maps;
 pub mod metrics;
 mod plans;
+mod review;
 mod search;
 mod sql;
 mod static_files;
@@ -193,6 +194,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/admin/users/{name}/token", post(admin::issue_token))
         .route("/api/admin/audit", get(admin::audit))
         .route("/api/templates/{file}", get(admin::template))
+        .route("/api/review/periods", get(review::periods).post(review::open))
+        .route("/api/review/periods/{id}/close", post(review::close))
+        .route("/api/review/periods/{id}/queue", get(review::queue))
+        .route("/api/review/periods/{id}/communes/{unit}", get(review::commune).put(review::save))
+        .route("/api/review/submissions/{id}/{step}", post(review::step))
         .route("/api/admin/backup", get(admin::backup))
         .route("/metrics", get(metrics::metrics))
         .route("/api/units", get(units::units))

@@ -242,6 +242,30 @@ fn submission_by_id(conn: &Connection, id: i64) -> Result<Submission> {
     .unwrap_or_else(|| Err(Error::NotFound(format!("no review submission {id}"))))
 }
 
+/// Every submission of a period.
+pub fn submissions(store: &Store, period_id: i32) -> Result<Vec<Submission>> {
+    let conn = store.connect()?;
+    let ctx = "reading review submissions";
+    let ids: Vec<i64> = conn
+        .prepare(include_str!("sql/submissions_of_period.sql"))
+        .map_err(Error::store(ctx))?
+        .query_map([period_id], |r| r.get(0))
+        .map_err(Error::store(ctx))?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(Error::store(ctx))?;
+    ids.into_iter().map(|id| submission_by_id(&conn, id)).collect()
+}
+
+/// A period by id.
+pub fn period_by_id(store: &Store, id: i32) -> Result<Period> {
+    period(&store.connect()?, id)
+}
+
+/// A submission by id.
+pub fn submission(store: &Store, id: i64) -> Result<Submission> {
+    submission_by_id(&store.connect()?, id)
+}
+
 /// The submission of `unit` for `period`, if there is one.
 pub fn submission_of(store: &Store, period_id: i32, unit_id: i64) -> Result<Option<Submission>> {
     let conn = store.connect()?;

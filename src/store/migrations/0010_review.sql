@@ -61,3 +61,39 @@ CREATE TABLE review_event (
     after          VARCHAR,
     comment        VARCHAR
 );
+
+-- Two roles for the review: `officer` (commune police: their communes' forms, nothing else; a
+-- scope of commune codes) and `reviewer` (provincial police: every commune of their provinces).
+-- Order of the others unchanged: officer < viewer < reviewer < leader < analyst < admin. DuckDB
+-- cannot change a CHECK in place: the table is rebuilt with its rows.
+CREATE TABLE atlas_user_v10 (
+    user_id     INTEGER PRIMARY KEY DEFAULT nextval('atlas_user_id_seq'),
+    name        VARCHAR NOT NULL UNIQUE CHECK (regexp_full_match(name, '[A-Za-z0-9._@-]{1,64}')),
+    role        VARCHAR NOT NULL CHECK (role IN ('officer', 'viewer', 'reviewer', 'leader', 'analyst', 'admin')),
+    scope       VARCHAR NOT NULL CHECK (scope = '*' OR regexp_full_match(scope, '[A-Za-z0-9]+(,[A-Za-z0-9]+)*')),
+    disabled    BOOLEAN NOT NULL DEFAULT false,
+    created_by  VARCHAR NOT NULL,
+    created_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+INSERT INTO atlas_user_v10 SELECT user_id, name, role, scope, disabled, created_by, created_at FROM atlas_user;
+DROP TABLE atlas_user;
+ALTER TABLE atlas_user_v10 RENAME TO atlas_user;
+
+-- The audit timeline gains the review's steps.
+DROP VIEW audit_log;
+CREATE VIEW audit_log AS
+SELECT event_at, actor, action, target, outcome, detail, duration_ms, rows
+FROM audit_event
+UNION ALL
+SELECT coalesce(finished_at, started_at), actor, 'import', kind || ' ' || file_name,
+       CASE outcome WHEN 'accepted' THEN 'ok' ELSE outcome END, error_summary,
+       epoch_ms(coalesce(finished_at, started_at)) - epoch_ms(started_at), rows_accepted
+FROM import_log
+UNION ALL
+SELECT changed_at, actor, 'plan_' || action, 'plan ' || plan_id, 'ok', after, NULL, NULL
+FROM plan_audit
+UNION ALL
+SELECT done_at, actor, 'review_' || action,
+       coalesce('submission ' || submission_id, 'review period ' || period_id), 'ok',
+       coalesce(before || ' → ', '') || coalesce(after, '') || coalesce(' — ' || comment, ''), NULL, NULL
+FROM review_event;

@@ -1,0 +1,183 @@
+//! The annual review over HTTP (Decision 28/2025 Art. 7; [`crate::review`]). Who may do which
+//! step is decided here: commune officers (role `officer`, scope = their commune codes) enter and
+//! submit their communes' figures; reviewers (role `reviewer`, the provincial police) return and
+//! accept the submissions of the communes in their scope; admins open and close periods and may
+//! do every step. A stale version answers 409 and changes nothing.
+//! - `GET  /api/review/periods`; `POST /api/review/periods {year, province_code?, commune_deadline?}` (admin);
+//!   `POST /api/review/periods/{id}/close {version}` (admin);
+//! - `GET  /api/review/periods/{id}/queue` (reviewer, admin): every commune in scope with its state;
+//! - `GET|PUT /api/review/periods/{id}/communes/{unit}` — the commune's submission; PUT saves the
+//!   draft `{version, figures, self_key_type, self_drug_free, justification}` (officer, admin);
+//! - `POST /api/review/submissions/{id}/{submit|withdraw}` `{version}` (officer, admin);
+//!   `POST /api/review/submissions/{id}/{return|accept}` `{version, comment}` (reviewer, admin).
+
+use axum::extract::{Extension, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use super::extract::{Json, Path};
+use crate::access::{Principal, Role};
+use crate::review::{self, Draft, Period};
+use crate::vocab::Level;
+
+/// Does the period cover this unit (its province, or every province)?
+fn covers(state: &AppState, period: &Period, unit: i64) -> bool {
+    let units = state.units();
+    let Some(e) = units.get(unit) else { return false };
+    e.level == Level::Commune && period.province_code.as_ref().is_none_or(|p| e.province_code.as_ref() == Some(p))
+}
+
+/// The officer of this commune (or an admin) — who enters and submits its figures.
+fn enters(p: &Principal, unit: i64) -> Result<(), ApiError> {
+    if (p.role == Role::Officer || p.role == Role::Admin) && p.scope.unit(unit) {
+        return Ok(());
+    }
+    Err(ApiError::from(crate::Error::Forbidden(format!("only the commune's officer enters its figures (unit {unit} is not in {}'s scope, or the role is not officer)", p.name))))
+}
+
+/// A reviewer of this commune's province (or an admin).
+fn reviews(p: &Principal, unit: i64) -> Result<(), ApiError> {
+    if p.reviews() && p.scope.unit(unit) {
+        return Ok(());
+    }
+    Err(ApiError::from(crate::Error::Forbidden(format!("only a reviewer of the commune's province reviews it (unit {unit} is not in {}'s scope, or the role is not reviewer)", p.name))))
+}
+
+/// Anyone of the review for this unit: its officer, a reviewer of its province, an admin.
+fn sees(p: &Principal, unit: i64) -> Result<(), ApiError> {
+    enters(p, unit).or_else(|_| reviews(p, unit))
+}
+
+pub async fn periods(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let store = state.store.clone();
+    let list = tokio::task::spawn_blocking(move || review::periods(&store)).await??;
+    let deadlines = review::Deadlines::embedded()?;
+    Ok(Json(json!({ "periods": list, "citations": deadlines.citations })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewPeriod {
+    pub year: i32,
+    pub province_code: Option<String>,
+    pub commune_deadline: Option<chrono::NaiveDate>,
+}
+
+pub async fn open(State(state): State<AppState>, Extension(p): Extension<Principal>, Json(n): Json<NewPeriod>) -> ApiResult<Json<Value>> {
+    if p.role != Role::Admin {
+        return Err(crate::Error::Forbidden("only an admin opens a review period".into()).into());
+    }
+    let store = state.store.clone();
+    let period = tokio::task::spawn_blocking(move || review::open_period(&store, n.year, n.province_code.as_deref(), n.commune_deadline, &p.name)).await??;
+    Ok(Json(json!({ "period": period })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Versioned {
+    pub version: i32,
+    pub comment: Option<String>,
+}
+
+pub async fn close(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(id): Path<i32>, Json(v): Json<Versioned>) -> ApiResult<Json<Value>> {
+    if p.role != Role::Admin {
+        return Err(crate::Error::Forbidden("only an admin closes a review period".into()).into());
+    }
+    let store = state.store.clone();
+    let period = tokio::task::spawn_blocking(move || review::close_period(&store, id, v.version, &p.name)).await??;
+    Ok(Json(json!({ "period": period })))
+}
+
+pub async fn queue(State(state): State<AppState>, Extension(p): Extension<Principal>, Path(id): Path<i32>) -> ApiResult<Json<Value>> {
+    if !p.reviews() {
+        return Err(crate::Error::Forbidden("the review queue is the reviewers'".into()).into());
+    }
+    let store = state.store.clone();
+    let (period, subs) = tokio::task::spawn_blocking(move || Ok::<_, crate::Error>((review::period_by_id(&store, id)?, review::submissions(&store, id)?))).await??;
+    let units = state.units();
+    let newest = units.entries().iter().filter(|e| e.level == Level::Commune && e.valid_from <= period.period_end).map(|e| e.valid_from.clone()).max();
+    let rows: Vec<Value> = units
+        .entries()
+        .iter()
+        .filter(|e| e.level == Level::Commune && Some(&e.valid_from) == newest.as_ref() && covers(&state, &period, e.unit_id) && p.scope.unit(e.unit_id))
+        .map(|e| {
+            let s = subs.iter().find(|s| s.unit_id == e.unit_id);
+            json!({
+                "unit_id": e.unit_id, "code": e.code, "name": e.name,
+                "state": s.map_or("not_started", |s| s.state.as_str()),
+                "submission": s.map(|s| json!({ "id": s.id, "version": s.version, "self_key_type": s.draft.self_key_type, "self_drug_free": s.draft.self_drug_free, "updated_at": s.updated_at })),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "period": period, "communes": rows })))
+}
+
+pub async fn commune(State(state): State<AppState>, Extension(p): Extension<Principal>, Path((id, unit)): Path<(i32, i64)>) -> ApiResult<Json<Value>> {
+    sees(&p, unit)?;
+    let store = state.store.clone();
+    let (period, sub) = tokio::task::spawn_blocking(move || Ok::<_, crate::Error>((review::period_by_id(&store, id)?, review::submission_of(&store, id, unit)?))).await??;
+    if !covers(&state, &period, unit) {
+        return Err(ApiError::not_found(format!("review period {id} does not cover unit {unit}")));
+    }
+    Ok(Json(json!({ "period": period, "unit_id": unit, "submission": sub })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SaveDraft {
+    /// The version saved last (0 for the first draft).
+    pub version: i32,
+    #[serde(flatten)]
+    pub draft: Draft,
+}
+
+pub async fn save(State(state): State<AppState>, Extension(p): Extension<Principal>, Path((id, unit)): Path<(i32, i64)>, Json(d): Json<SaveDraft>) -> ApiResult<Json<Value>> {
+    enters(&p, unit)?;
+    let store = state.store.clone();
+    let period = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || review::period_by_id(&store, id)).await??
+    };
+    if !covers(&state, &period, unit) {
+        return Err(ApiError::not_found(format!("review period {id} does not cover unit {unit}")));
+    }
+    let s = tokio::task::spawn_blocking(move || review::save_draft(&store, id, unit, d.version, &d.draft, &p.name)).await??;
+    Ok(Json(json!({ "submission": s })))
+}
+
+/// `POST /api/review/submissions/{id}/{step}`.
+pub async fn step(State(state): State<AppState>, Extension(p): Extension<Principal>, Path((id, step)): Path<(i64, String)>, Json(v): Json<Versioned>) -> ApiResult<Json<Value>> {
+    let store = state.store.clone();
+    let current = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || review::submission(&store, id)).await??
+    };
+    match step.as_str() {
+        "submit" | "withdraw" => enters(&p, current.unit_id)?,
+        "return" | "accept" => reviews(&p, current.unit_id)?,
+        other => return Err(ApiError::not_found(format!("no review step '{other}': use submit, withdraw, return or accept"))),
+    }
+    let accepting = step == "accept";
+    // Accepted figures are written like an import: one at a time, then every classification refreshed.
+    let _one = if accepting { Some(super::admin::IMPORTS.lock().await) } else { None };
+    let st = state.clone();
+    let (s, snapshot) = tokio::task::spawn_blocking(move || {
+        let s = match step.as_str() {
+            "submit" => review::submit(&st.store, id, v.version, &p.name)?,
+            "withdraw" => review::withdraw(&st.store, id, v.version, &p.name)?,
+            "return" => review::return_submission(&st.store, id, v.version, v.comment.as_deref().unwrap_or(""), &p.name)?,
+            _ => review::accept(&st.store, id, v.version, &p.name)?,
+        };
+        let snapshot = if accepting {
+            let rules = st.snapshot().rules.clone();
+            Some(crate::analytics::refresh(&st.store, &rules)?.1)
+        } else {
+            None
+        };
+        Ok::<_, crate::Error>((s, snapshot))
+    })
+    .await??;
+    if let Some(snapshot) = snapshot {
+        state.replace_snapshot(snapshot);
+    }
+    Ok(Json(json!({ "submission": s })))
+}
