@@ -620,3 +620,114 @@ fn an_admin_imports_a_workbook_with_a_mapping_step_and_the_map_shows_the_new_fig
     assert_eq!(colour[0], colour[1], "painted in the type I colour");
     d.screenshot("import-3-imported");
 }
+
+#[test]
+fn a_commune_officer_on_a_phone_fills_submits_corrects_and_the_accepted_figures_reach_the_map() {
+    ensure_chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::demo_store(dir.path());
+    let (unit, code) = {
+        let store = commune_atlas::store::Store::open(&db).unwrap();
+        let conn = store.connect().unwrap();
+        conn.query_row(
+            "SELECT unit_id, code FROM admin_unit WHERE level = 'commune' AND province_code = '98' AND boundary_version_id = (SELECT max(id) FROM boundary_version) ORDER BY code LIMIT 1",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        )
+        .unwrap()
+    };
+    let admin = common::add_user(&db, "admin1", "admin", "*");
+    let officer = common::add_user(&db, "officer-1", "officer", &code);
+    let reviewer = common::add_user(&db, "reviewer-98", "reviewer", "98");
+    let server = common::serve_with(&db, &["--require-login"]);
+    let base = server.base.clone();
+    let post = |path: &str, token: &str, body: Value| -> (u16, Value) {
+        let mut r = agent().post(&format!("{base}{path}")).header("Authorization", &format!("Bearer {token}")).send_json(body).unwrap();
+        let st = r.status().as_u16();
+        (st, r.body_mut().read_json().unwrap_or(Value::Null))
+    };
+    let (st, body) = post("/api/review/periods", &admin, json!({ "year": 2026, "province_code": "98" }));
+    assert_eq!(st, 200, "{body}");
+
+    let d = Driver::start();
+    d.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
+    d.cmd("POST", "/window/rect", json!({ "width": 390, "height": 844 }));
+    d.goto(&format!("{base}/"));
+    assert_eq!(wait_for(&d, "!document.getElementById('login').hidden"), json!(true));
+    d.eval(&format!("document.getElementById('login-token').value = '{officer}'; document.querySelector('#login form').requestSubmit();"));
+    assert_eq!(wait_for(&d, "document.querySelector('#rf-form') !== null && document.querySelector('#rf-type') !== null"), json!(true), "the officer's form, with its live result");
+    assert_eq!(d.eval("return document.querySelector('main').hidden;"), json!(true), "no map for an officer");
+    d.screenshot("review-1-phone-form");
+
+    let type_now = "return document.querySelector('#rf-type').dataset.type;";
+    let set = |key: &str, v: &str| {
+        d.eval(&format!("const i = document.getElementById('rf-{key}'); i.value = '{v}'; i.dispatchEvent(new Event('input', {{ bubbles: true }}));"));
+    };
+    for (k, v) in [("resident_population", "10000"), ("addicts_with_records", "4"), ("illegal_users_with_records", "2"), ("drug_use_locations", "0"),
+        ("drug_offenders_arrested", "1"), ("plants_destroyed_count", "0"), ("plants_destroyed_area_m2", "0"), ("residents_using_not_exempt", "1"),
+        ("residents_violating_drug_law", "0"), ("wanted_drug_fugitives_hiding", "0")] {
+        set(k, v);
+    }
+    d.eval("const s = document.getElementById('rf-self-type'); s.value = 'III'; s.dispatchEvent(new Event('change'));");
+    // An invalid value shows its message beside the field and blocks the submission.
+    set("addicts_in_community", "9");
+    assert_eq!(wait_for(&d, "document.getElementById('rf-addicts_in_community-msg').textContent.length > 0"), json!(true));
+    let msg = d.eval("return document.getElementById('rf-addicts_in_community-msg').textContent;");
+    assert!(msg.as_str().unwrap().contains("Vượt quá"), "{msg}");
+    assert_eq!(d.eval("return document.getElementById('rf-submit').disabled;"), json!(true));
+    d.screenshot("review-2-invalid");
+    set("addicts_in_community", "2");
+    assert_eq!(wait_for(&d, "!document.getElementById('rf-submit').disabled"), json!(true));
+
+    // The live type changes as figures cross the thresholds: a type III commune (little activity),
+    // then the rate of people with records, locations and arrests above type I's (Art. 4.1 a–c).
+    let settle = "const done = arguments[arguments.length - 1]; setTimeout(() => done(true), 1200);";
+    d.eval_async(settle);
+    let before = d.eval(type_now);
+    set("addicts_with_records", "60");
+    set("illegal_users_with_records", "10");
+    set("drug_use_locations", "12");
+    set("drug_offenders_arrested", "80");
+    d.eval_async(settle);
+    let after = d.eval(type_now);
+    assert_ne!(before, after, "the live type moves");
+    assert_ne!(after, json!("undetermined"), "with every input typed (the route on record) the type is decided");
+    d.screenshot("review-3-live-type");
+
+    // The draft survives a reload (autosaved, and kept in this browser meanwhile).
+    d.eval_async("const done = arguments[arguments.length - 1]; setTimeout(() => done(true), 2000);");
+    d.goto(&format!("{base}/"));
+    assert_eq!(wait_for(&d, "document.getElementById('rf-drug_use_locations') !== null && document.getElementById('rf-drug_use_locations').value === '12'"), json!(true), "the draft came back");
+    d.eval("document.getElementById('rf-submit').click();");
+    assert_eq!(wait_for(&d, "document.getElementById('rf-state').className.includes('rf-submitted')"), json!(true), "{}", d.eval("return document.getElementById('rf-msg').textContent;"));
+    d.screenshot("review-4-submitted");
+
+    // The reviewer returns it with a comment; the officer sees it, corrects and resubmits.
+    let sub: Value = agent().get(&format!("{base}/api/review/periods/1/communes/{unit}")).header("Authorization", &format!("Bearer {reviewer}")).call().unwrap().body_mut().read_json().unwrap();
+    let (id, v) = (sub["submission"]["id"].as_i64().unwrap(), sub["submission"]["version"].as_i64().unwrap());
+    let (st, body) = post(&format!("/api/review/submissions/{id}/return"), &reviewer, json!({ "version": v, "comment": "Số vụ bắt giữ chưa khớp sổ theo dõi" }));
+    assert_eq!(st, 200, "{body}");
+    d.goto(&format!("{base}/"));
+    assert_eq!(wait_for(&d, "document.getElementById('rf-comment') !== null"), json!(true));
+    assert!(d.eval("return document.getElementById('rf-comment').textContent;").as_str().unwrap().contains("chưa khớp sổ theo dõi"));
+    d.screenshot("review-5-returned");
+    set("drug_offenders_arrested", "70");
+    d.eval_async("const done = arguments[arguments.length - 1]; setTimeout(() => done(true), 600);");
+    d.eval("document.getElementById('rf-submit').click();");
+    assert_eq!(wait_for(&d, "document.getElementById('rf-state').className.includes('rf-submitted')"), json!(true), "{}", d.eval("return document.getElementById('rf-msg').textContent;"));
+
+    // Accepted: the figures are the commune's 2026 row, and the status map shows their status.
+    let sub: Value = agent().get(&format!("{base}/api/review/periods/1/communes/{unit}")).header("Authorization", &format!("Bearer {reviewer}")).call().unwrap().body_mut().read_json().unwrap();
+    let v = sub["submission"]["version"].as_i64().unwrap();
+    let (st, body) = post(&format!("/api/review/submissions/{id}/accept"), &reviewer, json!({ "version": v }));
+    assert_eq!(st, 200, "{body}");
+    let ch: Value = agent().get(&format!("{base}/api/choropleth?year=2026&metric=status")).header("Authorization", &format!("Bearer {admin}")).call().unwrap().body_mut().read_json().unwrap();
+    let shown = ch["units"][unit.to_string()].as_str().unwrap_or_default().to_string();
+    let want = match after.as_str().unwrap() { "I" => "type_i", "II" => "type_ii", "III" => "type_iii", other => panic!("a key type, not {other}") };
+    assert_eq!(shown, want, "the status map shows the accepted figures' type");
+    let ev: Value = agent().get(&format!("{base}/api/units/{unit}/evaluation?year=2026")).header("Authorization", &format!("Bearer {admin}")).call().unwrap().body_mut().read_json().unwrap();
+    assert!(ev.to_string().contains("\"drug_offenders_arrested\":70"), "the accepted figures equal what was typed: {ev}");
+    d.goto(&format!("{base}/"));
+    assert_eq!(wait_for(&d, "document.getElementById('rf-state') !== null && document.getElementById('rf-state').className.includes('rf-accepted')"), json!(true));
+    d.screenshot("review-6-accepted");
+}

@@ -181,3 +181,62 @@ pub async fn step(State(state): State<AppState>, Extension(p): Extension<Princip
     }
     Ok(Json(json!({ "submission": s })))
 }
+
+/// `GET /api/review/form`: the form's groups and fields.
+pub async fn form() -> ApiResult<Json<Value>> {
+    Ok(Json(json!({ "groups": review::form::groups()? })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EvaluateBody {
+    pub year: i32,
+    pub unit_id: i64,
+    #[serde(default)]
+    pub figures: serde_json::Map<String, Value>,
+}
+
+/// `POST /api/review/evaluate {year, unit_id, figures}`: the live result of typed figures.
+pub async fn evaluate(State(state): State<AppState>, Extension(p): Extension<Principal>, Json(b): Json<EvaluateBody>) -> ApiResult<Json<Value>> {
+    sees(&p, b.unit_id)?;
+    let province = state.units().get(b.unit_id).and_then(|e| e.province_code.clone());
+    Ok(Json(json!({ "evaluation": review::form::evaluate(b.year, province.as_deref(), &b.figures)? })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MineQuery {
+    pub province: Option<String>,
+}
+
+/// `GET /api/review/mine`: the open periods and the communes the caller enters or reviews, each
+/// with its submission and last year's status.
+pub async fn mine(State(state): State<AppState>, Extension(p): Extension<Principal>, super::extract::Query(q): super::extract::Query<MineQuery>) -> ApiResult<Json<Value>> {
+    let store = state.store.clone();
+    let periods: Vec<Period> = tokio::task::spawn_blocking(move || review::periods(&store)).await??.into_iter().filter(|x| x.state == review::PeriodState::Open).collect();
+    let units = state.units();
+    let snap = state.snapshot();
+    let newest = units.entries().iter().filter(|e| e.level == Level::Commune).map(|e| e.valid_from.clone()).max();
+    let everything = p.scope.spec == "*";
+    let mut communes = Vec::new();
+    for e in units.entries().iter().filter(|e| e.level == Level::Commune && Some(&e.valid_from) == newest.as_ref() && p.scope.unit(e.unit_id)) {
+        if everything && q.province.as_deref().is_none_or(|pr| e.province_code.as_deref() != Some(pr)) {
+            continue; // a national user names the province
+        }
+        if sees(&p, e.unit_id).is_err() {
+            continue;
+        }
+        let store = state.store.clone();
+        let (unit, period_ids): (i64, Vec<i32>) = (e.unit_id, periods.iter().filter(|x| covers(&state, x, e.unit_id)).map(|x| x.id).collect());
+        let subs = tokio::task::spawn_blocking(move || period_ids.iter().map(|id| review::submission_of(&store, *id, unit)).collect::<Result<Vec<_>, _>>()).await??;
+        let year = periods.first().map(|x| x.year);
+        let last = |year: i32| snap.classified.get(&(e.unit_id, year - 1)).map(|c| c.status.status.as_str());
+        // The route designation is the authorities': the latest one on record, shown read-only.
+        let route = snap.facts.indicators.iter().filter(|((u, y), _)| *u == e.unit_id && year.is_none_or(|py| *y <= py)).max_by_key(|((_, y), _)| *y).and_then(|(_, r)| r.inputs.key_route_scope);
+        communes.push(json!({
+            "unit_id": e.unit_id, "code": e.code, "name": e.name, "province_code": e.province_code,
+            "submissions": subs.into_iter().flatten().collect::<Vec<_>>(),
+            "last_status": year.and_then(last),
+            "key_route_scope": route,
+        }));
+    }
+    Ok(Json(json!({ "user": p.name, "role": p.role, "periods": periods, "communes": communes })))
+}

@@ -10,6 +10,8 @@
 //! Who may do which step (commune officers, province reviewers) is decided by the HTTP layer;
 //! this module records who did it.
 
+pub mod form;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use duckdb::{Connection, OptionalExt, params};
 use serde::{Deserialize, Serialize};

@@ -9,6 +9,7 @@ import { initSearch } from './search.js';
 import { PlansView } from './plans.js';
 import { SqlConsole } from './console.js';
 import { ImportView } from './importer.js';
+import { OfficerPage } from './form.js';
 import { session, loadSession, showLogin, writeHeaders, renderUser, may } from './session.js';
 import { esc } from './html.js';
 
@@ -221,6 +222,7 @@ async function main() {
     return;
   }
   renderUser($('#user'));
+  if (session.role === 'officer') return officerMode();
   await loadRules(api);
   // Views the user's role does not include are not offered.
   for (const [view, role] of [['plans', 'leader'], ['sql', 'analyst'], ['import', 'admin']]) {
@@ -295,6 +297,19 @@ async function main() {
   setView(state.view);
   if (state.unit) openUnit(state.unit);
   await new Promise((resolve) => atlas.map.once('idle', resolve));
+}
+
+/** A commune officer sees their communes' review forms and nothing else (no map: its data is not theirs). */
+async function officerMode() {
+  for (const sel of ['.views', '.search', '#print', 'main']) $(sel).hidden = true;
+  const el = $('#officer-page');
+  el.hidden = false;
+  const page = new OfficerPage(el, { api });
+  window.atlas.form = page;
+  $('#lang').addEventListener('click', () => { applyLang(getLang() === 'vi' ? 'en' : 'vi'); page.render(); });
+  setLang(state.lang);
+  translatePage();
+  await page.load();
 }
 
 // A hook for tests and curious users: the map, the state, the last choropleth, tile requests.
