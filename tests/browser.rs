@@ -731,3 +731,83 @@ fn a_commune_officer_on_a_phone_fills_submits_corrects_and_the_accepted_figures_
     assert_eq!(wait_for(&d, "document.getElementById('rf-state') !== null && document.getElementById('rf-state').className.includes('rf-accepted')"), json!(true));
     d.screenshot("review-6-accepted");
 }
+
+#[test]
+fn a_province_reviewer_returns_and_accepts_on_the_review_page_and_the_map_shows_the_review_state() {
+    ensure_chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::demo_store(dir.path());
+    let (unit, code) = {
+        let store = commune_atlas::store::Store::open(&db).unwrap();
+        let conn = store.connect().unwrap();
+        conn.query_row(
+            "SELECT unit_id, code FROM admin_unit WHERE level = 'commune' AND province_code = '98' AND boundary_version_id = (SELECT max(id) FROM boundary_version) ORDER BY code LIMIT 1 OFFSET 3",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        )
+        .unwrap()
+    };
+    let admin = common::add_user(&db, "admin1", "admin", "*");
+    let officer = common::add_user(&db, "officer-4", "officer", &code);
+    let reviewer = common::add_user(&db, "reviewer-98", "reviewer", "98");
+    let server = common::serve_with(&db, &["--require-login"]);
+    let base = server.base.clone();
+    let call = |method: &str, path: &str, token: &str, body: Value| -> (u16, Value) {
+        let url = format!("{base}{path}");
+        let auth = format!("Bearer {token}");
+        let mut r = match method {
+            "PUT" => agent().put(&url).header("Authorization", &auth).send_json(body),
+            _ => agent().post(&url).header("Authorization", &auth).send_json(body),
+        }
+        .unwrap();
+        let st = r.status().as_u16();
+        (st, r.body_mut().read_json().unwrap_or(Value::Null))
+    };
+    assert_eq!(call("POST", "/api/review/periods", &admin, json!({ "year": 2026, "province_code": "98" })).0, 200);
+    let figures = json!({ "resident_population": 9000, "addicts_with_records": 3, "illegal_users_with_records": 1, "drug_use_locations": 0,
+        "drug_offenders_arrested": 0, "plants_destroyed_count": 0, "plants_destroyed_area_m2": 0, "key_route_scope": "none",
+        "residents_using_not_exempt": 0, "residents_violating_drug_law": 0, "wanted_drug_fugitives_hiding": 0 });
+    // The officer claims type III although the figures say otherwise: a disagreement, listed first.
+    let (st, body) = call("PUT", &format!("/api/review/periods/1/communes/{unit}"), &officer, json!({ "version": 0, "figures": figures, "self_key_type": "I", "justification": "Theo sổ theo dõi" }));
+    assert_eq!(st, 200, "{body}");
+    let id = body["submission"]["id"].as_i64().unwrap();
+    assert_eq!(call("POST", &format!("/api/review/submissions/{id}/submit"), &officer, json!({ "version": 1 })).0, 200);
+
+    let d = Driver::start();
+    d.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
+    d.goto(&format!("{base}/#view=review"));
+    assert_eq!(wait_for(&d, "!document.getElementById('login').hidden"), json!(true));
+    d.eval(&format!("document.getElementById('login-token').value = '{reviewer}'; document.querySelector('#login form').requestSubmit();"));
+    assert_eq!(wait_for(&d, "window.atlas && window.atlas.map !== undefined && window.atlas.review !== undefined"), json!(true), "signed in, the page reloads");
+    assert_eq!(d.eval_async(WAIT_READY), json!(true));
+    assert_eq!(wait_for(&d, "document.querySelector('#review .rv-queue tbody tr') !== null"), json!(true), "the queue");
+    let first = d.eval("const r = document.querySelector('#review .rv-queue tbody tr'); return [Number(r.dataset.unit), r.className];");
+    assert_eq!(first[0], json!(unit), "the submitted commune comes first");
+    assert_eq!(first[1], json!("rv-disagree"), "its self-assessment disagrees with its figures");
+    // The map is coloured by review state: the submitted commune in the submitted colour.
+    let colour = d.eval(&format!("const a = window.atlas; return (a.map.getFeatureState({{ source: a.atlas.active, sourceLayer: 'communes', id: {unit} }}) || {{}}).color;"));
+    assert_eq!(colour, json!("#fd8d3c"));
+    d.eval(&format!("document.querySelector('[data-open=\"{unit}\"]').click();"));
+    assert_eq!(wait_for(&d, "document.querySelector('#rv-detail .rv-side') !== null"), json!(true), "the submission beside last year's figures");
+    d.screenshot("review-7-queue-and-detail");
+
+    // Returning needs a comment; with one, the commune is returned.
+    d.eval("document.getElementById('rv-return').click();");
+    assert!(d.eval("return document.getElementById('rv-msg').textContent;").as_str().unwrap().contains("Ghi rõ"));
+    d.eval("document.getElementById('rv-comment').value = 'Xã tự xác định loại I không khớp số liệu'; document.getElementById('rv-return').click();");
+    assert_eq!(wait_for(&d, &format!("window.atlas.review.queue.find(c => c.unit_id === {unit}).state === 'returned'")), json!(true));
+
+    // The officer corrects the self-assessment and resubmits; the reviewer accepts on the page.
+    let (st, body) = call("PUT", &format!("/api/review/periods/1/communes/{unit}"), &officer, json!({ "version": 3, "figures": figures, "self_key_type": "III", "justification": "Đã sửa" }));
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(call("POST", &format!("/api/review/submissions/{id}/submit"), &officer, json!({ "version": 4 })).0, 200);
+    d.eval("window.atlas.review.render();");
+    assert_eq!(wait_for(&d, &format!("window.atlas.review.queue.find(c => c.unit_id === {unit}).state === 'submitted' && document.getElementById('rv-accept') !== null")), json!(true));
+    d.eval("document.getElementById('rv-accept').click();");
+    assert_eq!(wait_for(&d, &format!("window.atlas.review.queue.find(c => c.unit_id === {unit}).state === 'accepted'")), json!(true), "{}", d.eval("return document.getElementById('rv-msg').textContent;"));
+    let colour = d.eval(&format!("const a = window.atlas; return (a.map.getFeatureState({{ source: a.atlas.active, sourceLayer: 'communes', id: {unit} }}) || {{}}).color;"));
+    assert_eq!(colour, json!("#74c476"), "accepted on the map");
+    d.screenshot("review-8-accepted");
+    let ev: Value = agent().get(&format!("{base}/api/units/{unit}/evaluation?year=2026")).header("Authorization", &format!("Bearer {admin}")).call().unwrap().body_mut().read_json().unwrap();
+    assert!(ev.to_string().contains("\"resident_population\":9000"), "the accepted figures are the commune's row: {ev}");
+}

@@ -96,19 +96,40 @@ pub async fn queue(State(state): State<AppState>, Extension(p): Extension<Princi
     let (period, subs) = tokio::task::spawn_blocking(move || Ok::<_, crate::Error>((review::period_by_id(&store, id)?, review::submissions(&store, id)?))).await??;
     let units = state.units();
     let newest = units.entries().iter().filter(|e| e.level == Level::Commune && e.valid_from <= period.period_end).map(|e| e.valid_from.clone()).max();
-    let rows: Vec<Value> = units
-        .entries()
-        .iter()
-        .filter(|e| e.level == Level::Commune && Some(&e.valid_from) == newest.as_ref() && covers(&state, &period, e.unit_id) && p.scope.unit(e.unit_id))
-        .map(|e| {
-            let s = subs.iter().find(|s| s.unit_id == e.unit_id);
-            json!({
-                "unit_id": e.unit_id, "code": e.code, "name": e.name,
-                "state": s.map_or("not_started", |s| s.state.as_str()),
-                "submission": s.map(|s| json!({ "id": s.id, "version": s.version, "self_key_type": s.draft.self_key_type, "self_drug_free": s.draft.self_drug_free, "updated_at": s.updated_at })),
-            })
-        })
-        .collect();
+    let snap = state.snapshot();
+    let mut rows: Vec<Value> = Vec::new();
+    for e in units.entries().iter().filter(|e| e.level == Level::Commune && Some(&e.valid_from) == newest.as_ref() && covers(&state, &period, e.unit_id) && p.scope.unit(e.unit_id)) {
+        let s = subs.iter().find(|s| s.unit_id == e.unit_id);
+        // What the figures make of the commune, what it says of itself, and last year's status.
+        let computed = match s {
+            Some(s) => review::form::evaluate(period.year, e.province_code.as_deref(), &s.draft.figures)?.get("key_type").cloned(),
+            None => None,
+        };
+        let last_status = snap.classified.get(&(e.unit_id, period.year - 1)).map(|c| c.status.status.as_str());
+        let last_figures = snap.facts.indicators.get(&(e.unit_id, period.year - 1)).map(|r| serde_json::to_value(&r.inputs.values).unwrap_or_default());
+        let self_type = s.and_then(|s| s.draft.self_key_type.clone());
+        let disagrees = match (&computed, &self_type) {
+            (Some(c), Some(t)) => c.as_str() != Some(t.as_str()),
+            _ => false,
+        };
+        let state_name = s.map_or("not_started", |s| s.state.as_str());
+        rows.push(json!({
+            "unit_id": e.unit_id, "code": e.code, "name": e.name,
+            "state": state_name,
+            "computed_key_type": computed, "self_key_type": self_type, "disagrees": disagrees,
+            "last_status": last_status, "last_figures": last_figures,
+            "submission": s,
+        }));
+    }
+    // Submitted first (disagreements before agreements), then the rest by state and code.
+    let rank = |r: &Value| match r["state"].as_str() {
+        Some("submitted") => if r["disagrees"] == true { 0 } else { 1 },
+        Some("returned") => 2,
+        Some("draft") => 3,
+        Some("not_started") => 4,
+        _ => 5,
+    };
+    rows.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a["code"].as_str().cmp(&b["code"].as_str())));
     Ok(Json(json!({ "period": period, "communes": rows })))
 }
 

@@ -10,6 +10,7 @@ import { PlansView } from './plans.js';
 import { SqlConsole } from './console.js';
 import { ImportView } from './importer.js';
 import { OfficerPage } from './form.js';
+import { ReviewView } from './review.js';
 import { session, loadSession, showLogin, writeHeaders, renderUser, may } from './session.js';
 import { esc } from './html.js';
 
@@ -52,7 +53,7 @@ function writeUrl(map) {
   history.replaceState(null, '', `#${p}`);
 }
 
-let atlas, health, years = [], lastChoropleth = null, plansView = null, sqlConsole = null, importView = null, lastProvinces = null;
+let atlas, health, years = [], lastChoropleth = null, plansView = null, sqlConsole = null, importView = null, reviewView = null, lastProvinces = null;
 
 /** Colours of the province view (Art. 5): key area, not, undetermined. */
 const PROVINCE_COLORS = { true: '#b2182b', false: '#92c5de', unknown: '#8073ac' };
@@ -108,6 +109,12 @@ async function recolour() {
     if (ch) { atlas.showVersion(ch.tile_layer); atlas.paint(ch.tile_layer, {}); }
     return;
   }
+  if (state.view === 'review') {
+    const ch = await api(`/api/choropleth?year=${state.year}&metric=status`).catch(() => null);
+    if (ch) atlas.showVersion(ch.tile_layer);
+    await reviewView.render();
+    return;
+  }
   if (state.view === 'plans') {
     const target = Math.min(state.year + 1, 2035);
     const ch = await api(`/api/choropleth?year=${years.includes(target) ? target : state.year}&metric=status`).catch(() => null);
@@ -153,7 +160,9 @@ function setView(view) {
   $('#plans').hidden = view !== 'plans';
   $('#sql').hidden = view !== 'sql';
   $('#import').hidden = view !== 'import';
-  $('#legend').hidden = ['dashboard', 'plans', 'sql', 'import'].includes(view);
+  $('#review').hidden = view !== 'review';
+  $('#legend').hidden = ['dashboard', 'plans', 'sql', 'import', 'review'].includes(view);
+  if (view === 'review') $('#panel').hidden = true;
   if (view === 'import') { $('#panel').hidden = true; importView.render(); }
   if (view !== 'provinces' && lastProvinces && !$('#panel').hidden && $('#province-criteria')) $('#panel').hidden = true;
   if (view === 'sql') { $('#panel').hidden = true; sqlConsole.render(); }
@@ -228,6 +237,10 @@ async function main() {
   for (const [view, role] of [['plans', 'leader'], ['sql', 'analyst'], ['import', 'admin']]) {
     if (!may(role)) document.querySelector(`.views button[data-view="${view}"]`).hidden = true;
   }
+  // Reviewing is the reviewers' (and admins'), not every higher role's.
+  const reviews = ['reviewer', 'admin'].includes(session.role) || !session.authenticated;
+  if (!reviews) document.querySelector('.views button[data-view="review"]').hidden = true;
+  if (state.view === 'review' && !reviews) state.view = 'status';
   if ((state.view === 'plans' && !may('leader')) || (state.view === 'sql' && !may('analyst')) || (state.view === 'import' && !may('admin'))) state.view = 'status';
   years = health.years;
   const catalog = await api('/tiles');
@@ -266,6 +279,8 @@ async function main() {
     },
   });
   window.atlas.importer = importView;
+  reviewView = new ReviewView($('#review'), { api, send, atlas });
+  window.atlas.review = reviewView;
   atlas.map.on('dataloading', (e) => { if (e.dataType === 'source' && e.tile) window.atlas.tileRequests += 1; });
   atlas.map.on('moveend', () => writeUrl(atlas.map));
   if (state.mapView) {

@@ -1,0 +1,99 @@
+// The province's review page (reviewers): the queue of the province's communes with their state
+// (submitted ones first, those whose self-assessment disagrees with their figures first of all),
+// the map coloured by review state, and a commune's submission beside last year's figures, to
+// return with a comment or accept.
+import { t, num } from './i18n.js';
+import { esc } from './html.js';
+
+// Light enough for dark text on every swatch (contrast above 4.5 : 1).
+export const STATE_COLOURS = { not_started: '#d9d9d9', draft: '#9ecae1', submitted: '#fd8d3c', returned: '#fb6a4a', accepted: '#74c476' };
+
+export class ReviewView {
+  constructor(el, { api, send, atlas }) {
+    Object.assign(this, { el, api, send, atlas });
+    this.period = null;
+    this.filter = '';
+    this.open = null;
+  }
+
+  async render() {
+    const [{ periods }, { groups }] = await Promise.all([this.api('/api/review/periods'), this.fields ? { groups: this.fields } : this.api('/api/review/form')]);
+    this.fields = groups;
+    const open = periods.filter((p) => p.state !== 'approved');
+    if (!open.length) { this.el.innerHTML = `<h3>${t('rv.title')}</h3><p>${t('rv.none')}</p>`; return; }
+    this.period = open.find((p) => p.id === this.period?.id) ?? open[0];
+    const q = await this.api(`/api/review/periods/${this.period.id}/queue`);
+    this.queue = q.communes;
+    const counts = {};
+    for (const c of this.queue) counts[c.state] = (counts[c.state] ?? 0) + 1;
+    const rows = this.queue.filter((c) => !this.filter || c.state === this.filter).map((c) => `
+      <tr data-unit="${c.unit_id}" class="${c.disagrees ? 'rv-disagree' : ''}">
+        <td><button type="button" class="link" data-open="${c.unit_id}">${esc(c.name)}</button></td>
+        <td><span class="badge" style="background:${STATE_COLOURS[c.state]};color:#111">${esc(t(`rf.state.${c.state}`))}</span></td>
+        <td>${c.self_key_type ? esc(t(`rf.type.${c.self_key_type}`)) : '—'}</td>
+        <td>${c.computed_key_type ? esc(t(`rf.type.${c.computed_key_type}`)) : '—'}</td>
+        <td>${c.last_status ? esc(t(`status.${c.last_status}`)) : '—'}</td></tr>`).join('');
+    this.el.innerHTML = `
+      <h3>${t('rv.title')} — ${this.period.year}</h3>
+      <p class="legend-meta">${esc(t('rv.deadlines', { commune: this.period.commune_deadline, province: this.period.province_deadline }))}</p>
+      <p class="legend-meta" id="rv-counts">${Object.entries(STATE_COLOURS).map(([s, col]) => `<span class="swatch" style="background:${col}"></span> ${esc(t(`rf.state.${s}`))}: ${num(counts[s] ?? 0)}`).join(' · ')}</p>
+      <div class="row"><label for="rv-filter">${t('rv.filter')}</label>
+        <select id="rv-filter"><option value="">${t('rv.all')}</option>${Object.keys(STATE_COLOURS).map((s) => `<option value="${s}" ${s === this.filter ? 'selected' : ''}>${esc(t(`rf.state.${s}`))}</option>`).join('')}</select></div>
+      <div class="sql-grid"><table class="rv-queue"><thead><tr><th>${t('rv.commune')}</th><th>${t('rv.state')}</th><th>${t('rv.self')}</th><th>${t('rv.computed')}</th><th>${t('rv.last')}</th></tr></thead><tbody>${rows}</tbody></table></div>
+      <div id="rv-detail"></div>
+      <p id="rv-msg" class="legend-meta" role="status" aria-live="polite"></p>`;
+    this.el.querySelector('#rv-filter').addEventListener('change', (e) => { this.filter = e.target.value; this.render(); });
+    for (const b of this.el.querySelectorAll('[data-open]')) b.addEventListener('click', () => this.show(Number(b.dataset.open)));
+    this.paint();
+    if (this.open) this.show(this.open);
+  }
+
+  /** The map by review state. */
+  paint() {
+    if (!this.atlas?.active) return;
+    const colors = {};
+    for (const c of this.queue ?? []) colors[c.unit_id] = STATE_COLOURS[c.state];
+    this.atlas.paint(this.atlas.active, colors);
+  }
+
+  show(unit) {
+    this.open = unit;
+    const c = this.queue.find((x) => x.unit_id === unit);
+    const box = this.el.querySelector('#rv-detail');
+    if (!c) { box.innerHTML = ''; return; }
+    const s = c.submission;
+    const figures = s?.figures ?? {};
+    const last = c.last_figures ?? {};
+    const rows = this.fields.flatMap((g) => g.fields).map((f) => {
+      const now = figures[f.key];
+      const before = last[f.key];
+      const changed = now !== undefined && before !== undefined && Number(now) !== Number(before);
+      return `<tr class="${changed ? 'rv-changed' : ''}"><td>${esc(f.vi)}</td><td class="num">${now === undefined ? '—' : esc(typeof now === 'number' ? num(now, 2) : t(`route.${now}`))}</td><td class="num">${before === undefined ? '—' : esc(num(before, 2))}</td></tr>`;
+    }).join('');
+    box.innerHTML = `<h4>${esc(c.name)} (${esc(c.code)}) · ${esc(t(`rf.state.${c.state}`))}</h4>
+      ${s ? `<p>${t('rv.selfSays')}: <strong>${s.self_key_type ? esc(t(`rf.type.${s.self_key_type}`)) : '—'}</strong>${s.self_drug_free ? ` · ${t('rv.claimsFree')}` : ''}${c.disagrees ? ` <span class="rv-warn">${t('rv.disagrees', { type: t(`rf.type.${c.computed_key_type}`) })}</span>` : ''}</p>
+      ${s.justification ? `<p class="legend-meta">${esc(s.justification)}</p>` : ''}` : `<p>${t('rv.nothing')}</p>`}
+      <div class="sql-grid"><table class="rv-side"><thead><tr><th></th><th>${this.period.year}</th><th>${this.period.year - 1}</th></tr></thead><tbody>${rows}</tbody></table></div>
+      ${s?.state === 'submitted' ? `
+        <label for="rv-comment">${t('rv.comment')}</label><textarea id="rv-comment" rows="2"></textarea>
+        <div class="row"><button type="button" id="rv-return">${t('rv.return')}</button><button type="button" id="rv-accept">${t('rv.accept')}</button></div>` : ''}`;
+    box.querySelector('#rv-return')?.addEventListener('click', () => this.step('return'));
+    box.querySelector('#rv-accept')?.addEventListener('click', () => this.step('accept'));
+  }
+
+  async step(name) {
+    const c = this.queue.find((x) => x.unit_id === this.open);
+    const comment = this.el.querySelector('#rv-comment')?.value.trim() ?? '';
+    const msg = this.el.querySelector('#rv-msg');
+    if (name === 'return' && !comment) { msg.textContent = t('rv.needComment'); msg.classList.add('error'); return; }
+    try {
+      await this.send('POST', `/api/review/submissions/${c.submission.id}/${name}`, { version: c.submission.version, comment: comment || undefined });
+      await this.render();
+      this.el.querySelector('#rv-msg').textContent = t(`rv.done.${name}`, { name: c.name });
+      this.onChanged?.();
+    } catch (e) {
+      msg.textContent = e.status === 409 ? t('rv.stale') : e.message;
+      msg.classList.add('error');
+    }
+  }
+}
