@@ -250,3 +250,92 @@ fn an_import_onto_a_full_disk_fails_with_a_clear_error_and_leaves_the_store_inta
     let after = snapshot(&Store::open(check.join("atlas.duckdb")).expect("the store opens"));
     assert!(after == before, "the failed import changed the store");
 }
+
+#[test]
+fn a_server_killed_during_review_submissions_and_acceptances_keeps_every_acknowledged_step_and_half_applies_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_store(dir.path());
+    let communes: Vec<i64> = current_communes(&db, "98").into_iter().take(40).collect();
+    let period = {
+        let store = Store::open(&db).unwrap();
+        commune_atlas::review::open_period(&store, 2026, Some("98"), None, "admin").unwrap().id
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(10))).build().into();
+    // submission id → (state, version) last acknowledged by the server.
+    let mut acknowledged: std::collections::HashMap<i64, (String, i64)> = Default::default();
+    let mut next = 0usize;
+    for (round, kill_ms) in [400u64, 900, 1500, 2200, 3000, 4000].into_iter().enumerate() {
+        let server = serve(&db);
+        let base = server.base.clone();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let todo: Vec<i64> = communes.iter().skip(next).take(6).copied().collect();
+        next += todo.len();
+        let writer = {
+            let (agent, stop) = (agent.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut acked: Vec<(i64, String, i64)> = Vec::new();
+                'units: for unit in todo {
+                    let figures = serde_json::json!({ "resident_population": 7000, "addicts_with_records": 3 + round as i64, "illegal_users_with_records": 1,
+                        "drug_use_locations": 0, "drug_offenders_arrested": 1, "plants_destroyed_count": 0, "plants_destroyed_area_m2": 0, "key_route_scope": "none" });
+                    let draft = serde_json::json!({ "version": 0, "figures": figures, "self_key_type": "III" });
+                    let Ok(mut r) = agent.put(&format!("{base}/api/review/periods/{period}/communes/{unit}")).send_json(draft) else { break };
+                    if r.status().as_u16() != 200 { break }
+                    let Ok(s) = r.body_mut().read_json::<serde_json::Value>() else { break };
+                    let (id, mut v) = (s["submission"]["id"].as_i64().unwrap_or(0), s["submission"]["version"].as_i64().unwrap_or(0));
+                    acked.push((id, "draft".into(), v));
+                    for step in ["submit", "accept"] {
+                        if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                            break 'units;
+                        }
+                        match agent.post(&format!("{base}/api/review/submissions/{id}/{step}")).send_json(serde_json::json!({ "version": v })) {
+                            Ok(mut r) if r.status().as_u16() == 200 => {
+                                let s: serde_json::Value = r.body_mut().read_json().unwrap_or_default();
+                                v = s["submission"]["version"].as_i64().unwrap_or(v + 1);
+                                acked.push((id, s["submission"]["state"].as_str().unwrap_or("").to_string(), v));
+                            }
+                            _ => break 'units,
+                        }
+                    }
+                }
+                acked
+            })
+        };
+        std::thread::sleep(Duration::from_millis(kill_ms));
+        let mut server = server;
+        server.child.kill().unwrap(); // SIGKILL
+        let _ = server.child.wait();
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        for (id, state, v) in writer.join().unwrap() {
+            acknowledged.insert(id, (state, v));
+        }
+        // The store opens. Every acknowledged step is there (at most one unacknowledged step more),
+        // and no acceptance is half-applied: accepted ⇔ the commune-year's row came from it.
+        let store = Store::open(&db).expect("the store opens after the server was killed");
+        let conn = store.connect().unwrap();
+        let subs: Vec<(i64, i64, String, i64)> = conn
+            .prepare("SELECT id, unit_id, state, version FROM review_submission")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for (id, unit, state, version) in &subs {
+            if let Some((acked_state, acked_v)) = acknowledged.get(id) {
+                assert!(*version == *acked_v || *version == *acked_v + 1, "round {round}: submission {id} at v{version} ({state}), acknowledged v{acked_v} ({acked_state})");
+                if acked_state == "accepted" {
+                    assert_eq!(state, "accepted", "round {round}: an acknowledged acceptance was lost");
+                }
+            }
+            let from_review: i64 = conn
+                .query_row("SELECT count(*) FROM indicator WHERE unit_id = ? AND year = 2026 AND source_ref LIKE ?", duckdb::params![unit, format!("annual review 2026, submission {id} %")], |r| r.get(0))
+                .unwrap();
+            assert_eq!(state == "accepted", from_review == 1, "round {round}: submission {id} is {state} but its row {} there", if from_review == 1 { "is" } else { "is not" });
+        }
+        let accepted_events: i64 = conn.query_row("SELECT count(*) FROM review_event WHERE action = 'accept'", [], |r| r.get(0)).unwrap();
+        let accepted = subs.iter().filter(|s| s.2 == "accepted").count() as i64;
+        assert_eq!(accepted_events, accepted, "round {round}: one audit event per acceptance");
+    }
+    let accepted = acknowledged.values().filter(|(s, _)| s == "accepted").count();
+    eprintln!("{} submissions acknowledged, {accepted} acceptances acknowledged across 6 kills", acknowledged.len());
+    assert!(accepted >= 3, "acceptances were under way when the server died: {acknowledged:?}");
+}
