@@ -23,8 +23,7 @@ use crate::review::{self, Draft, Period};
 use crate::vocab::Level;
 
 /// Does the period cover this unit (its province, or every province)?
-fn covers(state: &AppState, period: &Period, unit: i64) -> bool {
-    let units = state.units();
+fn covers(units: &crate::store::units::Directory, period: &Period, unit: i64) -> bool {
     let Some(e) = units.get(unit) else { return false };
     e.level == Level::Commune && period.province_code.as_ref().is_none_or(|p| e.province_code.as_ref() == Some(p))
 }
@@ -98,7 +97,7 @@ pub async fn queue(State(state): State<AppState>, Extension(p): Extension<Princi
     let newest = units.entries().iter().filter(|e| e.level == Level::Commune && e.valid_from <= period.period_end).map(|e| e.valid_from.clone()).max();
     let snap = state.snapshot();
     let mut rows: Vec<Value> = Vec::new();
-    for e in units.entries().iter().filter(|e| e.level == Level::Commune && Some(&e.valid_from) == newest.as_ref() && covers(&state, &period, e.unit_id) && p.scope.unit(e.unit_id)) {
+    for e in units.entries().iter().filter(|e| e.level == Level::Commune && Some(&e.valid_from) == newest.as_ref() && covers(&units, &period, e.unit_id) && p.scope.unit(e.unit_id)) {
         let s = subs.iter().find(|s| s.unit_id == e.unit_id);
         // What the figures make of the commune, what it says of itself, and last year's status.
         let computed = match s {
@@ -137,7 +136,7 @@ pub async fn commune(State(state): State<AppState>, Extension(p): Extension<Prin
     sees(&p, unit)?;
     let store = state.store.clone();
     let (period, sub) = tokio::task::spawn_blocking(move || Ok::<_, crate::Error>((review::period_by_id(&store, id)?, review::submission_of(&store, id, unit)?))).await??;
-    if !covers(&state, &period, unit) {
+    if !covers(&state.units(), &period, unit) {
         return Err(ApiError::not_found(format!("review period {id} does not cover unit {unit}")));
     }
     Ok(Json(json!({ "period": period, "unit_id": unit, "submission": sub })))
@@ -158,7 +157,7 @@ pub async fn save(State(state): State<AppState>, Extension(p): Extension<Princip
         let store = store.clone();
         tokio::task::spawn_blocking(move || review::period_by_id(&store, id)).await??
     };
-    if !covers(&state, &period, unit) {
+    if !covers(&state.units(), &period, unit) {
         return Err(ApiError::not_found(format!("review period {id} does not cover unit {unit}")));
     }
     let s = tokio::task::spawn_blocking(move || review::save_draft(&store, id, unit, d.version, &d.draft, &p.name)).await??;
@@ -237,27 +236,32 @@ pub async fn mine(State(state): State<AppState>, Extension(p): Extension<Princip
     let snap = state.snapshot();
     let newest = units.entries().iter().filter(|e| e.level == Level::Commune).map(|e| e.valid_from.clone()).max();
     let everything = p.scope.spec == "*";
-    let mut communes = Vec::new();
-    for e in units.entries().iter().filter(|e| e.level == Level::Commune && Some(&e.valid_from) == newest.as_ref() && p.scope.unit(e.unit_id)) {
-        if everything && q.province.as_deref().is_none_or(|pr| e.province_code.as_deref() != Some(pr)) {
-            continue; // a national user names the province
-        }
-        if sees(&p, e.unit_id).is_err() {
-            continue;
-        }
-        let store = state.store.clone();
-        let (unit, period_ids): (i64, Vec<i32>) = (e.unit_id, periods.iter().filter(|x| covers(&state, x, e.unit_id)).map(|x| x.id).collect());
-        let subs = tokio::task::spawn_blocking(move || period_ids.iter().map(|id| review::submission_of(&store, *id, unit)).collect::<Result<Vec<_>, _>>()).await??;
-        let year = periods.first().map(|x| x.year);
-        let last = |year: i32| snap.classified.get(&(e.unit_id, year - 1)).map(|c| c.status.status.as_str());
-        // The route designation is the authorities': the latest one on record, shown read-only.
-        let route = snap.facts.indicators.iter().filter(|((u, y), _)| *u == e.unit_id && year.is_none_or(|py| *y <= py)).max_by_key(|((_, y), _)| *y).and_then(|(_, r)| r.inputs.key_route_scope);
-        communes.push(json!({
-            "unit_id": e.unit_id, "code": e.code, "name": e.name, "province_code": e.province_code,
-            "submissions": subs.into_iter().flatten().collect::<Vec<_>>(),
-            "last_status": year.and_then(last),
-            "key_route_scope": route,
-        }));
-    }
+    let mine: Vec<&crate::store::units::Entry> = units
+        .entries()
+        .iter()
+        .filter(|e| e.level == Level::Commune && Some(&e.valid_from) == newest.as_ref() && p.scope.unit(e.unit_id))
+        // A national user names the province.
+        .filter(|e| !everything || q.province.as_deref().is_some_and(|pr| e.province_code.as_deref() == Some(pr)))
+        .filter(|e| sees(&p, e.unit_id).is_ok())
+        .collect();
+    // Every submission of these communes in the open periods, read in one blocking task.
+    let wanted: Vec<(i32, i64)> = mine.iter().flat_map(|e| periods.iter().filter(|x| covers(&units, x, e.unit_id)).map(|x| (x.id, e.unit_id))).collect();
+    let store = state.store.clone();
+    let subs = tokio::task::spawn_blocking(move || wanted.iter().map(|(id, unit)| review::submission_of(&store, *id, *unit)).collect::<Result<Vec<_>, _>>()).await??;
+    let year = periods.first().map(|x| x.year);
+    let last = |unit: i64, year: i32| snap.classified.get(&(unit, year - 1)).map(|c| c.status.status.as_str());
+    let communes: Vec<Value> = mine
+        .iter()
+        .map(|e| {
+            // The route designation is the authorities': the latest one on record, shown read-only.
+            let route = snap.facts.indicators.iter().filter(|((u, y), _)| *u == e.unit_id && year.is_none_or(|py| *y <= py)).max_by_key(|((_, y), _)| *y).and_then(|(_, r)| r.inputs.key_route_scope);
+            json!({
+                "unit_id": e.unit_id, "code": e.code, "name": e.name, "province_code": e.province_code,
+                "submissions": subs.iter().flatten().filter(|s| s.unit_id == e.unit_id).collect::<Vec<_>>(),
+                "last_status": year.and_then(|y| last(e.unit_id, y)),
+                "key_route_scope": route,
+            })
+        })
+        .collect();
     Ok(Json(json!({ "user": p.name, "role": p.role, "periods": periods, "communes": communes })))
 }

@@ -531,7 +531,7 @@ pub fn preview(store: &Store, kind: Kind, input: &Input, opts: &ImportOptions) -
     let mut table = tabular_file::read_any(&conn, input, specs, &opts.table, &mut rep)?;
     let mut map = tabular_file::map_columns(specs, &table, &opts.table, &mut rep);
     let columns = (0..table.header.len())
-        .map(|i| PreviewColumn { header: table.header[i].clone(), key: map.key_of(specs, i, &table) })
+        .map(|i| PreviewColumn { header: table.header[i].clone(), key: map.key_of(specs, i) })
         .collect();
     let aliases = Aliases::embedded()?;
     let mut keys: Vec<PreviewKey> = specs.iter().map(|s| PreviewKey { key: s.name, vi: aliases.vietnamese(s.name).map(String::from), required: s.required && s.default.is_none() }).collect();

@@ -257,7 +257,7 @@ impl ColumnMap {
         self.index.get(k).is_some_and(Option::is_some)
     }
     /// The key file column `i` maps to: a spec, a locator, "-" when ignored, `None` when unknown.
-    pub fn key_of(&self, specs: &[ColumnSpec], i: usize, table: &RawTable) -> Option<String> {
+    pub fn key_of(&self, specs: &[ColumnSpec], i: usize) -> Option<String> {
         if let Some(k) = self.index.iter().position(|x| *x == Some(i)) {
             return Some(specs[k].name.to_string());
         }
@@ -269,7 +269,6 @@ impl ColumnMap {
         if self.unknown.contains(&i) {
             return None;
         }
-        let _ = table;
         Some("-".to_string())
     }
     /// The file names its communes instead of coding them.
