@@ -622,7 +622,7 @@ fn an_admin_imports_a_workbook_with_a_mapping_step_and_the_map_shows_the_new_fig
 }
 
 #[test]
-fn a_commune_officer_on_a_phone_fills_submits_corrects_and_the_accepted_figures_reach_the_map() {
+fn the_whole_review_loop_an_officer_on_a_phone_and_a_reviewer_at_a_desk_until_the_map_shows_the_accepted_figures() {
     ensure_chromium();
     let dir = tempfile::tempdir().unwrap();
     let db = common::demo_store(dir.path());
@@ -702,29 +702,59 @@ fn a_commune_officer_on_a_phone_fills_submits_corrects_and_the_accepted_figures_
     assert_eq!(wait_for(&d, "document.getElementById('rf-state').className.includes('rf-submitted')"), json!(true), "{}", d.eval("return document.getElementById('rf-msg').textContent;"));
     d.screenshot("review-4-submitted");
 
-    // The reviewer returns it with a comment; the officer sees it, corrects and resubmits.
-    let sub: Value = agent().get(&format!("{base}/api/review/periods/1/communes/{unit}")).header("Authorization", &format!("Bearer {reviewer}")).call().unwrap().body_mut().read_json().unwrap();
-    let (id, v) = (sub["submission"]["id"].as_i64().unwrap(), sub["submission"]["version"].as_i64().unwrap());
-    let (st, body) = post(&format!("/api/review/submissions/{id}/return"), &reviewer, json!({ "version": v, "comment": "Số vụ bắt giữ chưa khớp sổ theo dõi" }));
-    assert_eq!(st, 200, "{body}");
+    // The reviewer, on a desktop, signs in: the header says one submission waits; the review
+    // page lists it; they return it with a comment.
+    let r = Driver::start();
+    r.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
+    r.goto(&format!("{base}/#view=review"));
+    assert_eq!(wait_for(&r, "!document.getElementById('login').hidden"), json!(true));
+    r.eval(&format!("document.getElementById('login-token').value = '{reviewer}'; document.querySelector('#login form').requestSubmit();"));
+    assert_eq!(wait_for(&r, "window.atlas && window.atlas.map !== undefined && window.atlas.review !== undefined"), json!(true), "signed in, the page reloads");
+    assert_eq!(r.eval_async(WAIT_READY), json!(true));
+    assert_eq!(wait_for(&r, "!document.getElementById('inbox').hidden && document.getElementById('inbox').dataset.waiting === '1'"), json!(true), "the header: one submission waits for the reviewer");
+    assert_eq!(wait_for(&r, &format!("document.querySelector('[data-open=\"{unit}\"]') !== null")), json!(true), "the submission is in the queue");
+    r.eval(&format!("document.querySelector('[data-open=\"{unit}\"]').click();"));
+    assert_eq!(wait_for(&r, "document.getElementById('rv-return') !== null"), json!(true));
+    r.eval("document.getElementById('rv-comment').value = 'Số vụ bắt giữ chưa khớp sổ theo dõi'; document.getElementById('rv-return').click();");
+    assert_eq!(wait_for(&r, &format!("window.atlas.review.queue.find(c => c.unit_id === {unit}).state === 'returned'")), json!(true), "{}", r.eval("return document.getElementById('rv-msg').textContent;"));
+    assert_eq!(wait_for(&r, "document.getElementById('inbox').hidden"), json!(true), "nothing waits for the reviewer any more");
+    r.screenshot("review-5a-reviewer-returned");
+
+    // The officer sees it returned (in the header and with the comment), corrects and resubmits.
     d.goto(&format!("{base}/"));
     assert_eq!(wait_for(&d, "document.getElementById('rf-comment') !== null"), json!(true));
     assert!(d.eval("return document.getElementById('rf-comment').textContent;").as_str().unwrap().contains("chưa khớp sổ theo dõi"));
+    assert_eq!(wait_for(&d, "!document.getElementById('inbox').hidden && document.getElementById('inbox').dataset.returned === '1'"), json!(true), "the header: one submission returned to the officer");
     d.screenshot("review-5-returned");
     set("drug_offenders_arrested", "70");
     d.eval_async("const done = arguments[arguments.length - 1]; setTimeout(() => done(true), 600);");
     d.eval("document.getElementById('rf-submit').click();");
     assert_eq!(wait_for(&d, "document.getElementById('rf-state').className.includes('rf-submitted')"), json!(true), "{}", d.eval("return document.getElementById('rf-msg').textContent;"));
+    assert_eq!(wait_for(&d, "document.getElementById('inbox').hidden"), json!(true), "nothing returned any more");
 
-    // Accepted: the figures are the commune's 2026 row, and the status map shows their status.
-    let sub: Value = agent().get(&format!("{base}/api/review/periods/1/communes/{unit}")).header("Authorization", &format!("Bearer {reviewer}")).call().unwrap().body_mut().read_json().unwrap();
-    let v = sub["submission"]["version"].as_i64().unwrap();
-    let (st, body) = post(&format!("/api/review/submissions/{id}/accept"), &reviewer, json!({ "version": v }));
-    assert_eq!(st, 200, "{body}");
-    let ch: Value = agent().get(&format!("{base}/api/choropleth?year=2026&metric=status")).header("Authorization", &format!("Bearer {admin}")).call().unwrap().body_mut().read_json().unwrap();
-    let shown = ch["units"][unit.to_string()].as_str().unwrap_or_default().to_string();
+    // The reviewer accepts on the page; the dashboard's review progress counts it; the status map
+    // shows the status of the accepted figures.
+    r.eval("window.atlas.review.render();");
+    assert_eq!(wait_for(&r, &format!("window.atlas.review.queue.find(c => c.unit_id === {unit}).state === 'submitted' && document.getElementById('rv-accept') !== null")), json!(true));
+    r.eval("document.getElementById('rv-accept').click();");
+    assert_eq!(wait_for(&r, &format!("window.atlas.review.queue.find(c => c.unit_id === {unit}).state === 'accepted'")), json!(true), "{}", r.eval("return document.getElementById('rv-msg').textContent;"));
+    r.screenshot("review-6a-reviewer-accepted");
+    r.eval("document.querySelector('.views button[data-view=\"dashboard\"]').click();");
+    assert_eq!(wait_for(&r, "document.querySelector('.rv-progress tr[data-province=\"98\"] td[data-col=\"accepted\"]') !== null"), json!(true), "the review's progress on the dashboard");
+    assert_eq!(r.eval("return document.querySelector('.rv-progress tr[data-province=\"98\"] td[data-col=\"accepted\"]').textContent;"), json!("1"));
+    let days = r.eval("return Number(document.querySelector('.rv-progress [data-days]').dataset.days);").as_i64().unwrap();
+    assert_eq!(days, (chrono::NaiveDate::from_ymd_opt(2026, 12, 10).unwrap() - chrono::Utc::now().date_naive()).num_days(), "days to the communes' deadline");
+    r.screenshot("review-6b-dashboard-progress");
+    r.eval("document.querySelector('.views button[data-view=\"status\"]').click();");
+    assert_eq!(wait_for(&r, &format!("window.atlas.lastChoropleth && window.atlas.lastChoropleth.metric === 'status' && window.atlas.lastChoropleth.year === 2026 && window.atlas.lastChoropleth.units['{unit}'] !== undefined")), json!(true));
     let want = match after.as_str().unwrap() { "I" => "type_i", "II" => "type_ii", "III" => "type_iii", other => panic!("a key type, not {other}") };
-    assert_eq!(shown, want, "the status map shows the accepted figures' type");
+    let shown = r.eval(&format!(
+        "const a = window.atlas, ch = a.lastChoropleth, key = ch.units['{unit}'];
+         return [key, (a.map.getFeatureState({{ source: a.atlas.active, sourceLayer: 'communes', id: {unit} }}) || {{}}).color, ch.legend.find(l => l.key === key).color];"
+    ));
+    assert_eq!(shown[0], json!(want), "the status map shows the accepted figures' type");
+    assert_eq!(shown[1], shown[2], "painted in that status's colour");
+    r.screenshot("review-6c-status-map");
     let ev: Value = agent().get(&format!("{base}/api/units/{unit}/evaluation?year=2026")).header("Authorization", &format!("Bearer {admin}")).call().unwrap().body_mut().read_json().unwrap();
     assert!(ev.to_string().contains("\"drug_offenders_arrested\":70"), "the accepted figures equal what was typed: {ev}");
     d.goto(&format!("{base}/"));

@@ -67,6 +67,9 @@ fn a_commune_submission_is_returned_corrected_and_accepted_and_becomes_its_indic
     // … but cannot be submitted: the import's own check says why, and nothing changes.
     let err = review::submit(&store, d1.id, 1, "officer-98002").unwrap_err();
     assert!(matches!(err, Error::Rejected(_)) && err.to_string().contains("addicts_in_community (5) exceeds addicts_with_records (1)"), "{err}");
+    // … located by the form's field (what the officer can find), not a line of a file they never saw.
+    let Error::Rejected(problems) = &err else { unreachable!() };
+    assert_eq!((problems.items[0].file.as_str(), problems.items[0].field.as_deref()), ("the form", Some("addicts_in_community")), "{problems:?}");
     assert_eq!(review::submission_of(&store, period.id, commune).unwrap().unwrap().state, SubmissionState::Draft);
 
     // A stale save (an older tab) changes nothing.
@@ -142,6 +145,28 @@ fn a_withdrawn_submission_is_a_draft_again_and_a_closed_period_takes_no_more() {
     assert_eq!(count(&store, "indicator"), 0, "nothing was accepted, so no figures were written");
 }
 
+#[test]
+fn past_the_commune_deadline_what_was_not_submitted_is_overdue_and_the_days_count_down() {
+    let (_d, store) = store();
+    let period = review::open_period(&store, 2026, Some("98"), None, "admin").unwrap();
+    let units: Vec<i64> = ["98001", "98002", "98003", "98004"].iter().map(|c| unit(&store, c)).collect();
+    let submitted = review::save_draft(&store, period.id, units[0], 0, &figures(1), "officer").unwrap();
+    review::submit(&store, submitted.id, submitted.version, "officer").unwrap();
+    review::save_draft(&store, period.id, units[1], 0, &figures(2), "officer").unwrap();
+    let subs = review::submissions(&store, period.id).unwrap();
+    let communes: Vec<review::progress::Commune> = units.iter().map(|&u| review::progress::Commune { unit_id: u, province_code: "98", province_name: "Tỉnh 98" }).collect();
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+
+    let before = review::progress::tally(&period, &communes, &subs, day(12, 2));
+    assert_eq!((before.days_to_commune_deadline, before.days_to_province_deadline, before.days_to_ministry_deadline), (8, 18, 28));
+    let p = &before.provinces[0];
+    assert_eq!((p.communes, p.not_started, p.draft, p.submitted, p.overdue), (4, 2, 1, 1, 0), "before the deadline nothing is overdue");
+    let on_the_day = review::progress::tally(&period, &communes, &subs, day(12, 10));
+    assert_eq!((on_the_day.days_to_commune_deadline, on_the_day.provinces[0].overdue), (0, 0), "the deadline day still counts");
+    let after = review::progress::tally(&period, &communes, &subs, day(12, 11));
+    assert_eq!((after.days_to_commune_deadline, after.provinces[0].overdue), (-1, 3), "the draft and the two not started are overdue; the submitted one is not");
+}
+
 mod http {
     use super::*;
     use std::time::Duration;
@@ -183,6 +208,7 @@ mod http {
             };
             (pick("98", 0), pick("98", 1), pick("99", 0))
         };
+        let communes_98 = common::current_communes(&db, "98").len() as i64;
         let admin = add_user(&db, "admin1", "admin", "*");
         let officer = add_user(&db, "officer-a", "officer", &a.1);
         let reviewer = add_user(&db, "reviewer-98", "reviewer", "98");
@@ -217,6 +243,22 @@ mod http {
         assert_eq!(st, 200, "{body}");
         let v = body["submission"]["version"].as_i64().unwrap();
 
+        // The progress of the review: the reviewer has one submission waiting, the province's tally
+        // counts it; the officer's tally is their commune alone; province 99 is not in this period.
+        let (st, prog) = call("GET", &u("/api/review/progress"), &reviewer, None);
+        assert_eq!(st, 200, "{prog}");
+        assert_eq!(prog["waiting"], 1, "{prog}");
+        let p98 = &prog["periods"][0]["provinces"][0];
+        assert_eq!((p98["province_code"].as_str(), p98["communes"].as_i64(), p98["submitted"].as_i64(), p98["not_started"].as_i64()), (Some("98"), Some(communes_98), Some(1), Some(communes_98 - 1)), "{prog}");
+        let today = chrono::Utc::now().date_naive();
+        let deadline = NaiveDate::from_ymd_opt(2026, 12, 10).unwrap();
+        assert_eq!(prog["periods"][0]["days_to_commune_deadline"].as_i64(), Some((deadline - today).num_days()));
+        assert_eq!(p98["overdue"].as_i64(), Some(if today > deadline { communes_98 - 1 } else { 0 }), "overdue: past the deadline and not submitted");
+        let (_, mine) = call("GET", &u("/api/review/progress"), &officer, None);
+        assert_eq!((mine["waiting"].as_i64(), mine["periods"][0]["provinces"][0]["communes"].as_i64(), mine["periods"][0]["provinces"][0]["submitted"].as_i64()), (Some(0), Some(1), Some(1)), "{mine}");
+        let (_, other) = call("GET", &u("/api/review/progress"), &other_reviewer, None);
+        assert_eq!((other["waiting"].as_i64(), other["periods"].as_array().map(Vec::len)), (Some(0), Some(0)), "{other}");
+
         // A reviewer of another province sees and decides nothing here; the officer cannot accept.
         let (st, _) = call("POST", &u(&format!("/api/review/submissions/{id}/accept")), &other_reviewer, Some(json!({ "version": v })));
         assert_eq!(st, 403);
@@ -236,6 +278,8 @@ mod http {
         assert_eq!(st, 200, "{body}");
         let (st, body) = call("POST", &u(&format!("/api/review/submissions/{id}/accept")), &reviewer, Some(json!({ "version": v })));
         assert_eq!(st, 409, "{body}");
+        let (_, prog) = call("GET", &u("/api/review/progress"), &reviewer, None);
+        assert_eq!((prog["waiting"].as_i64(), prog["periods"][0]["provinces"][0]["accepted"].as_i64()), (Some(0), Some(1)), "{prog}");
 
         // The accepted figures equal what was typed, read back through the evaluation and SQL.
         let (st, ev) = call("GET", &u(&format!("/api/units/{}/evaluation?year=2026", a.0)), &admin, None);

@@ -198,6 +198,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/review/form", get(review::form))
         .route("/api/review/evaluate", post(review::evaluate))
         .route("/api/review/mine", get(review::mine))
+        .route("/api/review/progress", get(review::progress))
         .route("/api/review/periods/{id}/close", post(review::close))
         .route("/api/review/periods/{id}/queue", get(review::queue))
         .route("/api/review/periods/{id}/communes/{unit}", get(review::commune).put(review::save))

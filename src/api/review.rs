@@ -6,6 +6,8 @@
 //! - `GET  /api/review/periods`; `POST /api/review/periods {year, province_code?, commune_deadline?}` (admin);
 //!   `POST /api/review/periods/{id}/close {version}` (admin);
 //! - `GET  /api/review/periods/{id}/queue` (reviewer, admin): every commune in scope with its state;
+//! - `GET  /api/review/progress` (everyone of the review): per period and province of the caller's
+//!   scope, communes by state, overdue, days to the deadlines; and what waits for the caller;
 //! - `GET|PUT /api/review/periods/{id}/communes/{unit}` — the commune's submission; PUT saves the
 //!   draft `{version, figures, self_key_type, self_drug_free, justification}` (officer, admin);
 //! - `POST /api/review/submissions/{id}/{submit|withdraw}` `{version}` (officer, admin);
@@ -26,6 +28,13 @@ use crate::vocab::Level;
 fn covers(units: &crate::store::units::Directory, period: &Period, unit: i64) -> bool {
     let Some(e) = units.get(unit) else { return false };
     e.level == Level::Commune && period.province_code.as_ref().is_none_or(|p| e.province_code.as_ref() == Some(p))
+}
+
+/// The communes a period covers: those of its province (or every province) in the newest
+/// boundary version in force at the end of the period.
+fn period_communes<'a>(units: &'a crate::store::units::Directory, period: &'a Period) -> impl Iterator<Item = &'a crate::store::units::Entry> + 'a {
+    let newest = units.entries().iter().filter(|e| e.level == Level::Commune && e.valid_from <= period.period_end).map(|e| e.valid_from.clone()).max();
+    units.entries().iter().filter(move |e| e.level == Level::Commune && Some(&e.valid_from) == newest.as_ref() && covers(units, period, e.unit_id))
 }
 
 /// The officer of this commune (or an admin) — who enters and submits its figures.
@@ -94,10 +103,9 @@ pub async fn queue(State(state): State<AppState>, Extension(p): Extension<Princi
     let store = state.store.clone();
     let (period, subs) = tokio::task::spawn_blocking(move || Ok::<_, crate::Error>((review::period_by_id(&store, id)?, review::submissions(&store, id)?))).await??;
     let units = state.units();
-    let newest = units.entries().iter().filter(|e| e.level == Level::Commune && e.valid_from <= period.period_end).map(|e| e.valid_from.clone()).max();
     let snap = state.snapshot();
     let mut rows: Vec<Value> = Vec::new();
-    for e in units.entries().iter().filter(|e| e.level == Level::Commune && Some(&e.valid_from) == newest.as_ref() && covers(&units, &period, e.unit_id) && p.scope.unit(e.unit_id)) {
+    for e in period_communes(&units, &period).filter(|e| p.scope.unit(e.unit_id)) {
         let s = subs.iter().find(|s| s.unit_id == e.unit_id);
         // What the figures make of the commune, what it says of itself, and last year's status.
         let computed = match s {
@@ -264,4 +272,40 @@ pub async fn mine(State(state): State<AppState>, Extension(p): Extension<Princip
         })
         .collect();
     Ok(Json(json!({ "user": p.name, "role": p.role, "periods": periods, "communes": communes })))
+}
+
+/// `GET /api/review/progress`: every period that is not approved, with per province (of the
+/// caller's scope) the communes by state, how many are overdue and the days to each deadline; and
+/// what waits for the caller — a reviewer the submissions to review, an officer the ones returned.
+pub async fn progress(State(state): State<AppState>, Extension(p): Extension<Principal>) -> ApiResult<Json<Value>> {
+    let store = state.store.clone();
+    let (periods, subs) = tokio::task::spawn_blocking(move || {
+        let periods: Vec<Period> = review::periods(&store)?.into_iter().filter(|x| x.state != review::PeriodState::Approved).collect();
+        let subs = periods.iter().map(|x| review::submissions(&store, x.id)).collect::<Result<Vec<_>, _>>()?;
+        Ok::<_, crate::Error>((periods, subs))
+    })
+    .await??;
+    let units = state.units();
+    let today = chrono::Utc::now().date_naive();
+    let (mut waiting, mut returned) = (0usize, 0usize);
+    let mut out = Vec::new();
+    for (period, subs) in periods.iter().zip(&subs) {
+        let communes: Vec<review::progress::Commune> = period_communes(&units, period)
+            // Counts only: everyone sees the tallies of their scope (an officer, of their communes).
+            .filter(|e| p.scope.unit(e.unit_id))
+            .map(|e| review::progress::Commune { unit_id: e.unit_id, province_code: e.province_code.as_deref().unwrap_or(""), province_name: e.province_name.as_deref().unwrap_or("") })
+            .collect();
+        let visible: std::collections::HashSet<i64> = communes.iter().map(|c| c.unit_id).collect();
+        for s in subs.iter().filter(|s| visible.contains(&s.unit_id)) {
+            match s.state {
+                review::SubmissionState::Submitted if reviews(&p, s.unit_id).is_ok() => waiting += 1,
+                review::SubmissionState::Returned if enters(&p, s.unit_id).is_ok() => returned += 1,
+                _ => {}
+            }
+        }
+        if !communes.is_empty() {
+            out.push(review::progress::tally(period, &communes, subs, today));
+        }
+    }
+    Ok(Json(json!({ "today": today, "periods": out, "waiting": waiting, "returned": returned })))
 }

@@ -72,11 +72,18 @@ pub struct Problem {
     /// In a spreadsheet, the cell as Excel names it ("F12").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cell: Option<String>,
+    /// In a submitted review form, the figure (indicator column) the problem is with, so the form
+    /// shows it beside that field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
     pub reason: String,
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(field) = &self.field {
+            return write!(f, "{}: {field}: {}", self.file, self.reason);
+        }
         match (self.feature, &self.sheet, &self.cell) {
             (Some(n), _, _) => write!(f, "{}: feature {}: {}", self.file, crate::text::thousands(n), self.reason),
             (None, Some(sheet), Some(cell)) => write!(f, "{}:{sheet}!{cell}: {}", self.file, self.reason),
@@ -173,11 +180,11 @@ impl Reporter {
     /// A problem with one row: the row is left out.
     pub fn at(&mut self, line: u64, column: u64, reason: impl Into<String>) {
         let cell = self.sheet.as_ref().filter(|_| line > 0 && column > 0).map(|_| format!("{}{line}", sheet::column_letters(column)));
-        self.problems.push(Problem { file: self.file.clone(), line, column, feature: None, sheet: self.sheet.clone(), cell, reason: reason.into() });
+        self.problems.push(Problem { file: self.file.clone(), line, column, feature: None, sheet: self.sheet.clone(), cell, field: None, reason: reason.into() });
     }
     /// A problem with one GeoJSON feature (1-based `feature`; `line`/`column` where it starts).
     pub fn at_feature(&mut self, feature: u64, line: u64, column: u64, reason: impl Into<String>) {
-        self.problems.push(Problem { file: self.file.clone(), line, column, feature: Some(feature), sheet: None, cell: None, reason: reason.into() });
+        self.problems.push(Problem { file: self.file.clone(), line, column, feature: Some(feature), sheet: None, cell: None, field: None, reason: reason.into() });
     }
     /// A problem with the file as a whole (unreadable, a required column missing): it is refused
     /// even when skipping.

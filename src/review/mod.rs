@@ -11,6 +11,7 @@
 //! this module records who did it.
 
 pub mod form;
+pub mod progress;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use duckdb::{Connection, OptionalExt, params};
@@ -359,6 +360,18 @@ fn as_indicator_csv(conn: &Connection, s: &Submission, year: i32) -> Result<Stri
     String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))
 }
 
+/// The import's problems with a submission, located by the form's field instead of the one-row
+/// file's column (what the officer can find), in the form's words.
+fn by_field(e: Error, csv: &str) -> Error {
+    let Error::Rejected(mut problems) = e else { return e };
+    let header: Vec<String> = csv.lines().next().map(|h| h.split(',').map(str::to_string).collect()).unwrap_or_default();
+    for p in &mut problems.items {
+        p.field = usize::try_from(p.column).ok().and_then(|c| c.checked_sub(1)).and_then(|c| header.get(c)).cloned();
+        p.file = "the form".into();
+    }
+    Error::Rejected(problems)
+}
+
 /// Move submission `id` (at `expected_version`) to `to`, from one of `from`; for `accept`, the
 /// figures are written as the period's indicator row in the same transaction.
 fn step(store: &Store, id: i64, expected_version: i32, from: &[SubmissionState], to: SubmissionState, action: &str, comment: Option<&str>, actor: &str) -> Result<Submission> {
@@ -378,7 +391,7 @@ fn step(store: &Store, id: i64, expected_version: i32, from: &[SubmissionState],
         // Every check an import makes, on this one row, nothing kept.
         let csv = as_indicator_csv(&conn, &s, p.year)?;
         let opts = ImportOptions { actor: actor.to_string(), replace: true, dry_run: true, ..ImportOptions::default() };
-        crate::import::import_indicators(store, &Input::from_bytes(format!("submission {id}"), csv.as_bytes()), &opts)?;
+        crate::import::import_indicators(store, &Input::from_bytes(format!("submission {id}"), csv.as_bytes()), &opts).map_err(|e| by_field(e, &csv))?;
     }
     let states: Vec<String> = from.iter().map(|f| f.as_str().to_string()).collect();
     let list = format!("[{}]", states.iter().map(|s| crate::store::quote(s)).collect::<Vec<_>>().join(", "));

@@ -10,7 +10,7 @@ import { PlansView } from './plans.js';
 import { SqlConsole } from './console.js';
 import { ImportView } from './importer.js';
 import { OfficerPage } from './form.js';
-import { ReviewView } from './review.js';
+import { ReviewView, renderInbox } from './review.js';
 import { session, loadSession, showLogin, writeHeaders, renderUser, may } from './session.js';
 import { esc } from './html.js';
 
@@ -311,6 +311,11 @@ async function main() {
   setYear(year);
   setView(state.view);
   if (state.unit) openUnit(state.unit);
+  // What waits for this person (a reviewer's submissions to review), kept current.
+  const inbox = () => renderInbox($('#inbox'), { api, onOpen: () => setView('review') });
+  reviewView.onChanged = inbox;
+  inbox();
+  setInterval(inbox, 60_000);
   await new Promise((resolve) => atlas.map.once('idle', resolve));
 }
 
@@ -321,6 +326,11 @@ async function officerMode() {
   el.hidden = false;
   const page = new OfficerPage(el, { api });
   window.atlas.form = page;
+  // What was returned to this officer; the button goes to the returned commune's form.
+  const inbox = () => renderInbox($('#inbox'), { api, onOpen: () => page.openReturned() });
+  page.onChanged = inbox;
+  inbox();
+  setInterval(inbox, 60_000);
   $('#lang').addEventListener('click', () => { applyLang(getLang() === 'vi' ? 'en' : 'vi'); page.render(); });
   setLang(state.lang);
   translatePage();

@@ -1,19 +1,21 @@
-// Province dashboard: drug-free share per year against the target path (≥ 50 % in 2030),
+// Province dashboard: the annual review's progress while a period is open; drug-free share per year against the target path (≥ 50 % in 2030),
 // communes by status, quota progress, and the provinces that moved most since last year.
 import uPlot from '/web/vendor/uplot/uPlot.esm.js';
 import { t, num, getLang } from './i18n.js';
 import { esc } from './html.js';
 import { statusColor, statusKeys, statusLabel, periodLabel } from './statuses.js';
+import { progressHtml } from './review.js';
 
 export async function renderDashboard(el, { api, state }) {
-  const { rows, targets } = await api('/api/progress');
+  // The review's progress (if a period is open) comes first: it is what is happening now.
+  const [{ rows, targets }, review] = await Promise.all([api('/api/progress'), api('/api/review/progress').catch(() => null)]);
   const byProvince = new Map();
   for (const r of rows) {
     if (!byProvince.has(r.province_code)) byProvince.set(r.province_code, []);
     byProvince.get(r.province_code).push(r);
   }
   const year = state.year;
-  let html = `<h3>${t('dash.title')}</h3>`;
+  let html = `${progressHtml(review)}<h3>${t('dash.title')}</h3>`;
   const charts = [];
   // Provinces valid in the selected year (the reform merges some).
   const current = rows.filter((r) => r.year === year);

@@ -210,10 +210,28 @@ export class OfficerPage {
   async step(name) {
     const r = await fetch(`/api/review/submissions/${this.submission.id}/${name}`, { method: 'POST', headers: writeHeaders(), body: JSON.stringify({ version: this.submission.version }) });
     const out = await r.json().catch(() => ({}));
-    if (!r.ok) { this.message(out?.error?.message ?? `${r.status}`, true); return; }
+    if (!r.ok) {
+      // The server's checks (the importer's, in full) beside the fields they are about.
+      const located = (out?.error?.details?.items ?? []).filter((p) => p.field && this.el.querySelector(`#rf-${p.field}-msg`));
+      for (const p of located) {
+        this.el.querySelector(`#rf-${p.field}-msg`).textContent = p.reason;
+        this.el.querySelector(`#rf-${p.field}`)?.setAttribute('aria-invalid', 'true');
+      }
+      if (located.length) this.el.querySelector(`#rf-${located[0].field}`)?.focus();
+      this.message(located.length ? t('rf.fixFields', { n: located.length }) : out?.error?.message ?? `${r.status}`, true);
+      return;
+    }
     this.submission = out.submission;
     localStorage.removeItem(this.key());
     await this.load();
     this.message(t(`rf.done.${name}`));
+    this.onChanged?.();
+  }
+
+  /** Open the first commune whose submission was returned (the header's button). */
+  openReturned() {
+    const c = this.mine?.communes.find((x) => x.submissions.some((s) => s.state === 'returned'));
+    if (c && c.unit_id !== this.unit?.unit_id) { this.unit = c; this.load(); }
+    this.el.querySelector('#rf-comment')?.scrollIntoView({ block: 'center' });
   }
 }

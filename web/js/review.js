@@ -97,3 +97,50 @@ export class ReviewView {
     }
   }
 }
+
+/**
+ * The header's count of what waits for the signed-in person: a reviewer the submissions to
+ * review, an officer the ones returned to them. Hidden when nothing waits.
+ */
+export async function renderInbox(el, { api, onOpen }) {
+  const p = await api('/api/review/progress').catch(() => null);
+  const n = p ? (p.waiting || p.returned) : 0;
+  el.hidden = !n;
+  if (!n) return p;
+  el.textContent = p.waiting ? t('rv.inbox.waiting', { n: num(p.waiting) }) : t('rv.inbox.returned', { n: num(p.returned) });
+  el.dataset.waiting = String(p.waiting);
+  el.dataset.returned = String(p.returned);
+  el.onclick = () => onOpen?.(p.waiting ? 'review' : 'form');
+  return p;
+}
+
+/** Days to a deadline in words: "8 days left", "today", "3 days overdue". */
+function daysLeft(d) {
+  if (d > 0) return t('rv.daysLeft', { n: num(d) });
+  if (d === 0) return t('rv.today');
+  return t('rv.daysLate', { n: num(-d) });
+}
+
+/** The dashboard's section: per open period and province, communes by review state and overdue. */
+export function progressHtml(progress) {
+  if (!progress?.periods?.length) return '';
+  return progress.periods.map((pp) => {
+    const late = pp.days_to_commune_deadline < 0;
+    const rows = pp.provinces.map((r) => {
+      const bar = ['accepted', 'submitted', 'returned', 'draft', 'not_started'].map((s) => {
+        const w = r.communes ? (100 * r[s]) / r.communes : 0;
+        return w ? `<span style="width:${w}%;background:${STATE_COLOURS[s]}" title="${esc(t(`rf.state.${s}`))}: ${num(r[s])}"></span>` : '';
+      }).join('');
+      return `<tr data-province="${esc(r.province_code)}"><th scope="row">${esc(r.province_name || r.province_code)}
+        <div class="rv-bar" role="img" aria-label="${esc(t('rv.barLabel', { accepted: num(r.accepted), communes: num(r.communes) }))}">${bar}</div></th>
+        <td class="num">${num(r.communes)}</td><td class="num" data-col="submitted">${num(r.submitted + r.accepted)}</td><td class="num" data-col="accepted">${num(r.accepted)}</td>
+        <td class="num">${num(r.returned)}</td><td class="num ${r.overdue ? 'rv-overdue' : ''}" data-col="overdue">${num(r.overdue)}</td></tr>`;
+    }).join('');
+    return `<section class="rv-progress" data-period="${pp.period.id}">
+      <h3>${esc(t('rv.progress', { year: pp.period.year }))}</h3>
+      <p class="${late ? 'rv-overdue' : ''}">${esc(t('rv.communeDeadline', { date: pp.period.commune_deadline }))}: <strong data-days="${pp.days_to_commune_deadline}">${esc(daysLeft(pp.days_to_commune_deadline))}</strong>
+        · ${esc(t('rv.provinceDeadline', { date: pp.period.province_deadline }))}: ${esc(daysLeft(pp.days_to_province_deadline))}</p>
+      <div class="sql-grid"><table class="rv-tally"><thead><tr><th>${t('dash.province')}</th><th>${t('rv.communes')}</th><th>${t('rv.submitted')}</th><th>${t('rv.accepted')}</th><th>${t('rf.state.returned')}</th><th>${t('rv.overdue')}</th></tr></thead>
+      <tbody>${rows}</tbody></table></div></section>`;
+  }).join('');
+}
