@@ -841,3 +841,54 @@ fn a_province_reviewer_returns_and_accepts_on_the_review_page_and_the_map_shows_
     let ev: Value = agent().get(&format!("{base}/api/units/{unit}/evaluation?year=2026")).header("Authorization", &format!("Bearer {admin}")).call().unwrap().body_mut().read_json().unwrap();
     assert!(ev.to_string().contains("\"resident_population\":9000"), "the accepted figures are the commune's row: {ev}");
 }
+
+#[test]
+fn a_commune_officers_figures_survive_an_expired_session_and_are_saved_after_signing_in_again() {
+    ensure_chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::demo_store(dir.path());
+    let code: String = {
+        let store = commune_atlas::store::Store::open(&db).unwrap();
+        let conn = store.connect().unwrap();
+        conn.query_row(
+            "SELECT code FROM admin_unit WHERE level = 'commune' AND province_code = '98' AND boundary_version_id = (SELECT max(id) FROM boundary_version) ORDER BY code LIMIT 1 OFFSET 7",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let admin = common::add_user(&db, "admin1", "admin", "*");
+    let officer = common::add_user(&db, "officer-8", "officer", &code);
+    // Sign-ins last 6 seconds on this server.
+    let server = common::serve_with(&db, &["--require-login", "--session-ttl", "6s"]);
+    let base = server.base.clone();
+    let st = agent().post(&format!("{base}/api/review/periods")).header("Authorization", &format!("Bearer {admin}")).send_json(json!({ "year": 2026, "province_code": "98" })).unwrap().status().as_u16();
+    assert_eq!(st, 200);
+
+    let d = Driver::start();
+    d.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
+    d.cmd("POST", "/window/rect", json!({ "width": 390, "height": 844 }));
+    let sign_in = || {
+        assert_eq!(wait_for(&d, "!document.getElementById('login').hidden"), json!(true));
+        d.eval(&format!("document.getElementById('login-token').value = '{officer}'; document.querySelector('#login form').requestSubmit();"));
+        assert_eq!(wait_for(&d, "document.getElementById('rf-resident_population') !== null"), json!(true), "the officer's form");
+    };
+    d.goto(&format!("{base}/"));
+    sign_in();
+    // The session runs out while the officer is still typing.
+    d.eval_async("const done = arguments[arguments.length - 1]; setTimeout(() => done(true), 7000);");
+    d.eval("const i = document.getElementById('rf-resident_population'); i.value = '12345'; i.dispatchEvent(new Event('input', { bubbles: true }));");
+    assert_eq!(wait_for(&d, "document.getElementById('rf-msg').textContent.includes('Phiên đăng nhập đã hết')"), json!(true), "the autosave says the session expired and the figures are kept");
+    d.screenshot("review-9-session-expired");
+
+    // A reload asks to sign in again; the figures come back from this browser and are saved.
+    d.goto(&format!("{base}/"));
+    sign_in();
+    assert_eq!(d.eval("return document.getElementById('rf-resident_population').value;"), json!("12345"), "nothing typed was lost");
+    assert_eq!(d.eval("return document.getElementById('rf-restored') !== null;"), json!(true), "the officer is told their unsaved figures were restored");
+    d.eval("document.getElementById('rf-save').click();");
+    assert_eq!(wait_for(&d, "document.getElementById('rf-msg').textContent.length > 0 && !document.getElementById('rf-msg').classList.contains('error')"), json!(true), "{}", d.eval("return document.getElementById('rf-msg').textContent;"));
+    let units = agent().get(&format!("{base}/api/review/periods/1/queue")).header("Authorization", &format!("Bearer {admin}")).call().unwrap().body_mut().read_json::<Value>().unwrap();
+    let mine = units["communes"].as_array().unwrap().iter().find(|c| c["code"] == code.as_str()).cloned().unwrap();
+    assert_eq!(mine["submission"]["figures"]["resident_population"], json!(12345), "the draft reached the server: {mine}");
+}

@@ -38,6 +38,27 @@ pub struct ServeArgs {
     /// Requests per second each signed-in user may make (0: no limit); bursts up to 4× that.
     #[arg(long, default_value_t = 100.0, value_name = "N")]
     pub rate_limit: f64,
+    /// How long a browser sign-in lasts: a number with s, m or h ("12h", "30m", "90s"). After it,
+    /// the user signs in again; a commune officer's unsaved figures stay in their browser.
+    #[arg(long, default_value = "12h", value_name = "DURATION", value_parser = parse_duration)]
+    pub session_ttl: std::time::Duration,
+}
+
+/// "90s", "30m", "12h" (a bare number is seconds).
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (n, unit) = s.find(|c: char| !c.is_ascii_digit()).map_or((s, ""), |i| s.split_at(i));
+    let n: u64 = n.parse().map_err(|_| format!("'{s}' is not a duration: write e.g. 90s, 30m or 12h"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        other => return Err(format!("unknown unit '{other}' in '{s}': use s, m or h")),
+    };
+    if secs == 0 {
+        return Err("a session must last at least a second".into());
+    }
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
@@ -122,7 +143,7 @@ pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
         rate_per_sec: args.rate_limit,
         burst: args.rate_limit * 4.0,
         read_only: args.read_only,
-        ..AuthConfig::default()
+        session_ttl: args.session_ttl,
     };
     let state = AppState::new(Arc::new(store), demo, snapshot, tiles, auth)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
