@@ -34,7 +34,11 @@ fn call(method: &str, url: &str, token: Option<&str>, body: Option<&Value>) -> (
             r.call()
         }
         (m, b) => {
-            let mut r = if m == "PATCH" { a.patch(url) } else { a.post(url) };
+            let mut r = match m {
+                "PATCH" => a.patch(url),
+                "PUT" => a.put(url),
+                _ => a.post(url),
+            };
             if let Some(h) = &auth {
                 r = r.header("Authorization", h);
             }
@@ -177,10 +181,20 @@ fn every_endpoint_answers_each_role_as_expected_and_never_shows_another_province
     let db = common::demo_store(dir.path());
     let (secrets, in_unit, out_unit) = Secrets::load(&db);
     assert!(secrets.codes.len() > 100 && secrets.ids.len() > 100, "province 99 has communes to keep secret");
+    // Two communes of province 98 (the officer's own, A, and another, B).
+    let (code_a, unit_b): (String, i64) = {
+        let store = commune_atlas::store::Store::open(&db).unwrap();
+        let conn = store.connect().unwrap();
+        let code_a = conn.query_row("SELECT code FROM unit WHERE unit_id = ?", [in_unit], |r| r.get(0)).unwrap();
+        let b = conn.query_row("SELECT unit_id FROM unit WHERE level = 'commune' AND province_code = '98' AND boundary_version = (SELECT boundary_version FROM unit WHERE unit_id = ?) AND unit_id <> ? ORDER BY unit_id LIMIT 1", [in_unit, in_unit], |r| r.get(0)).unwrap();
+        (code_a, b)
+    };
     let mut tokens: BTreeMap<&str, String> = BTreeMap::new();
-    for role in ["viewer", "leader", "analyst", "admin"] {
+    for role in ["viewer", "reviewer", "leader", "analyst", "admin"] {
         tokens.insert(role, common::add_user(&db, &format!("{role}-98"), role, "98"));
     }
+    // The commune officer's scope is their commune.
+    tokens.insert("officer", common::add_user(&db, "officer-98", "officer", &code_a));
     let root = common::add_user(&db, "root", "admin", "*");
     let server = common::serve_with(&db, &["--require-login", "--rate-limit", "0"]);
     let base = &server.base;
@@ -254,7 +268,7 @@ fn every_endpoint_answers_each_role_as_expected_and_never_shows_another_province
         ("GET", "/metrics".into(), None, "admin", 200),
         ("POST", "/api/import/quotas".into(), Some(json!("")), "admin", 422),
     ];
-    let order = ["viewer", "leader", "analyst", "admin"];
+    let order = ["officer", "viewer", "reviewer", "leader", "analyst", "admin"];
     let mut checked = 0;
     for (method, path, body, least, expected) in &rows {
         let url = format!("{base}{path}");
@@ -282,7 +296,60 @@ fn every_endpoint_answers_each_role_as_expected_and_never_shows_another_province
             checked += 1;
         }
     }
-    assert!(checked >= 190, "{checked} cases");
+    assert!(checked >= 290, "{checked} cases");
+
+    // The annual review is not ordered like the rest: officers enter their commune's figures,
+    // reviewers (and admins) review their province's; the others see the tallies, not the forms.
+    // A national period, so province 99's communes are in it too.
+    let (s, _, b) = call("POST", &format!("{base}/api/review/periods"), Some(&root), Some(&json!({ "year": 2026 })));
+    assert_eq!(s, 200, "{}", String::from_utf8_lossy(&b));
+    let draft = json!({ "version": 0, "figures": { "resident_population": 9000 }, "self_key_type": "III" });
+    let (s, _, b) = call("PUT", &format!("{base}/api/review/periods/1/communes/{in_unit}"), Some(&tokens["officer"]), Some(&draft));
+    assert_eq!(s, 200, "{}", String::from_utf8_lossy(&b));
+    let sid = serde_json::from_slice::<Value>(&b).unwrap()["submission"]["id"].as_i64().unwrap();
+    let (s, _, b) = call("PUT", &format!("{base}/api/review/periods/1/communes/{out_unit}"), Some(&root), Some(&draft));
+    assert_eq!(s, 200, "a draft in province 99, which no one scoped to 98 may see: {}", String::from_utf8_lossy(&b));
+    //                      officer viewer reviewer leader analyst admin (all scoped to 98 / commune A)
+    let review: Vec<(&str, String, Option<Value>, [u16; 6])> = vec![
+        ("GET", "/api/review/periods".into(), None, [200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/review/progress".into(), None, [200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/review/mine".into(), None, [200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/review/form".into(), None, [200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/review/periods/1/queue".into(), None, [403, 403, 200, 403, 403, 200]),
+        ("GET", format!("/api/review/periods/1/communes/{in_unit}"), None, [200, 403, 200, 403, 403, 200]),
+        ("GET", format!("/api/review/periods/1/communes/{unit_b}"), None, [403, 403, 200, 403, 403, 200]),
+        ("GET", format!("/api/review/periods/1/communes/{out_unit}"), None, [403; 6]),
+        ("PUT", format!("/api/review/periods/1/communes/{unit_b}"), Some(json!({ "version": 0, "figures": {} })), [403, 403, 403, 403, 403, 200]),
+        ("PUT", format!("/api/review/periods/1/communes/{out_unit}"), Some(json!({ "version": 1, "figures": {} })), [403; 6]),
+        ("POST", "/api/review/evaluate".into(), Some(json!({ "year": 2026, "unit_id": unit_b, "figures": {} })), [403, 403, 200, 403, 403, 200]),
+        ("POST", "/api/review/evaluate".into(), Some(json!({ "year": 2026, "unit_id": out_unit, "figures": {} })), [403; 6]),
+        // A stale version: whoever may accept is told 409; nobody else gets that far.
+        ("POST", format!("/api/review/submissions/{sid}/accept"), Some(json!({ "version": 99 })), [403, 403, 409, 403, 403, 409]),
+        ("POST", format!("/api/review/submissions/{sid}/submit"), Some(json!({ "version": 99 })), [409, 403, 403, 403, 403, 409]),
+        // A province's admin opens its own province's review, not another's nor the national one.
+        ("POST", "/api/review/periods".into(), Some(json!({ "year": 2027, "province_code": "99" })), [403; 6]),
+        ("POST", "/api/review/periods".into(), Some(json!({ "year": 2027 })), [403; 6]),
+        ("POST", "/api/review/periods/1/close".into(), Some(json!({ "version": 1 })), [403; 6]),
+    ];
+    for (method, path, body, want) in &review {
+        let url = format!("{base}{path}");
+        let (s, _, _) = call(method, &url, None, body.as_ref());
+        assert_eq!(s, 401, "anonymous {method} {path}");
+        for (role, want) in order.iter().zip(want) {
+            let (s, ctype, b) = call(method, &url, Some(&tokens[role]), body.as_ref());
+            assert_eq!(s, *want, "{role} {method} {path}: {}", String::from_utf8_lossy(&b[..b.len().min(400)]));
+            let leaks = secrets.leaks(&ctype, &b);
+            assert!(leaks.is_empty(), "{role} {method} {path} shows province 99: {:?}", &leaks[..leaks.len().min(5)]);
+        }
+    }
+    // The officer's lists hold their commune and nothing else of the province.
+    let (_, _, b) = call("GET", &format!("{base}/api/review/mine"), Some(&tokens["officer"]), None);
+    let mine: Value = serde_json::from_slice(&b).unwrap();
+    let ids: Vec<i64> = mine["communes"].as_array().unwrap().iter().map(|c| c["unit_id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [in_unit], "{mine}");
+    let (_, _, b) = call("GET", &format!("{base}/api/review/progress"), Some(&tokens["officer"]), None);
+    let prog: Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(prog["periods"][0]["provinces"][0]["communes"], 1, "{prog}");
     // The client's own files and its label glyphs need no sign-in: they carry no data.
     for path in ["/", "/web/js/map.js", "/fonts/DejaVu%20Sans/0-255.pbf"] {
         let (s, _, _) = call("GET", &format!("{base}{path}"), None, None);

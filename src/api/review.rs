@@ -58,9 +58,24 @@ fn sees(p: &Principal, unit: i64) -> Result<(), ApiError> {
     enters(p, unit).or_else(|_| reviews(p, unit))
 }
 
-pub async fn periods(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+/// A province's admin opens and closes its periods; a national period is a national admin's.
+fn opens(p: &Principal, province: Option<&str>) -> Result<(), ApiError> {
+    match province {
+        Some(code) if p.scope.province(Some(code)) => Ok(()),
+        Some(code) => Err(p.scope.refuse(&format!("province {code}'s review")).into()),
+        None if p.scope.is_all() => Ok(()),
+        None => Err(crate::Error::Forbidden(format!("a review of every province is a national admin's to open or close ({} is scoped to {})", p.name, p.scope.spec)).into()),
+    }
+}
+
+/// The periods a person may know of: national ones and their provinces'.
+fn visible(p: &Principal, period: &Period) -> bool {
+    period.province_code.is_none() || p.scope.province(period.province_code.as_deref())
+}
+
+pub async fn periods(State(state): State<AppState>, Extension(p): Extension<Principal>) -> ApiResult<Json<Value>> {
     let store = state.store.clone();
-    let list = tokio::task::spawn_blocking(move || review::periods(&store)).await??;
+    let list: Vec<Period> = tokio::task::spawn_blocking(move || review::periods(&store)).await??.into_iter().filter(|x| visible(&p, x)).collect();
     let deadlines = review::Deadlines::embedded()?;
     Ok(Json(json!({ "periods": list, "citations": deadlines.citations })))
 }
@@ -76,6 +91,7 @@ pub async fn open(State(state): State<AppState>, Extension(p): Extension<Princip
     if p.role != Role::Admin {
         return Err(crate::Error::Forbidden("only an admin opens a review period".into()).into());
     }
+    opens(&p, n.province_code.as_deref())?;
     let store = state.store.clone();
     let period = tokio::task::spawn_blocking(move || review::open_period(&store, n.year, n.province_code.as_deref(), n.commune_deadline, &p.name)).await??;
     Ok(Json(json!({ "period": period })))
@@ -92,6 +108,11 @@ pub async fn close(State(state): State<AppState>, Extension(p): Extension<Princi
         return Err(crate::Error::Forbidden("only an admin closes a review period".into()).into());
     }
     let store = state.store.clone();
+    let period = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || review::period_by_id(&store, id)).await??
+    };
+    opens(&p, period.province_code.as_deref())?;
     let period = tokio::task::spawn_blocking(move || review::close_period(&store, id, v.version, &p.name)).await??;
     Ok(Json(json!({ "period": period })))
 }
@@ -239,7 +260,7 @@ pub struct MineQuery {
 /// with its submission and last year's status.
 pub async fn mine(State(state): State<AppState>, Extension(p): Extension<Principal>, super::extract::Query(q): super::extract::Query<MineQuery>) -> ApiResult<Json<Value>> {
     let store = state.store.clone();
-    let periods: Vec<Period> = tokio::task::spawn_blocking(move || review::periods(&store)).await??.into_iter().filter(|x| x.state == review::PeriodState::Open).collect();
+    let periods: Vec<Period> = tokio::task::spawn_blocking(move || review::periods(&store)).await??.into_iter().filter(|x| x.state == review::PeriodState::Open && visible(&p, x)).collect();
     let units = state.units();
     let snap = state.snapshot();
     let newest = units.entries().iter().filter(|e| e.level == Level::Commune).map(|e| e.valid_from.clone()).max();
@@ -279,8 +300,9 @@ pub async fn mine(State(state): State<AppState>, Extension(p): Extension<Princip
 /// what waits for the caller — a reviewer the submissions to review, an officer the ones returned.
 pub async fn progress(State(state): State<AppState>, Extension(p): Extension<Principal>) -> ApiResult<Json<Value>> {
     let store = state.store.clone();
+    let who = p.clone();
     let (periods, subs) = tokio::task::spawn_blocking(move || {
-        let periods: Vec<Period> = review::periods(&store)?.into_iter().filter(|x| x.state != review::PeriodState::Approved).collect();
+        let periods: Vec<Period> = review::periods(&store)?.into_iter().filter(|x| x.state != review::PeriodState::Approved && visible(&who, x)).collect();
         let subs = periods.iter().map(|x| review::submissions(&store, x.id)).collect::<Result<Vec<_>, _>>()?;
         Ok::<_, crate::Error>((periods, subs))
     })
