@@ -297,3 +297,154 @@ mod http {
         body
     }
 }
+
+mod approval {
+    use super::*;
+    use commune_atlas::analytics::{self, Snapshot};
+    use commune_atlas::review::approval::{self, List, Override, Signed};
+    use commune_atlas::rules::Rules;
+    use commune_atlas::store::units::Directory;
+    use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+    fn snapshot(store: &Store) -> Snapshot {
+        analytics::refresh(store, &Rules::embedded().unwrap()).unwrap().1
+    }
+
+    /// Draft, submit and accept `unit`'s figures for `period`.
+    fn accepted(store: &Store, period: i32, unit: i64, draft: &Draft) {
+        let d = review::save_draft(store, period, unit, 0, draft, "officer").unwrap();
+        let s = review::submit(store, d.id, d.version, "officer").unwrap();
+        review::accept(store, s.id, s.version, "reviewer").unwrap();
+    }
+
+    fn signed(no: &str, day: u32) -> Signed {
+        Signed { decision_no: no.into(), decision_date: NaiveDate::from_ymd_opt(2026, 12, day).unwrap(), signer: "Nguyễn Văn A".into() }
+    }
+
+    fn status(snap: &Snapshot, unit: i64, year: i32) -> String {
+        snap.classified.get(&(unit, year)).map(|c| c.status.status.as_str().to_string()).unwrap_or_else(|| "none".into())
+    }
+
+    fn text_of_pdf(pdf: &[u8]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("annex.pdf");
+        std::fs::write(&path, pdf).unwrap();
+        let out = std::process::Command::new("pdftotext").args(["-layout"]).arg(&path).arg("-").output().expect("pdftotext (poppler-utils) reads the annex");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// The lists in force as (unit → list), dropping "on no list".
+    fn on_lists(l: &approval::Lists) -> HashMap<i64, List> {
+        l.entries.iter().filter_map(|e| e.list.filter(|x| *x != List::None).map(|x| (e.unit_id, x))).collect()
+    }
+
+    #[test]
+    fn the_province_approves_two_years_of_lists_with_an_override_and_an_amendment_and_the_annex_lists_exactly_them() {
+        let (_d, store) = store();
+        let units = Directory::load(&store).unwrap();
+        let u: Vec<i64> = (1..=6).map(|k| unit(&store, &format!("9800{k}"))).collect();
+        let p1 = review::open_period(&store, 2026, Some("98"), None, "admin").unwrap();
+        for (i, addicts) in [(0, 0), (1, 4), (2, 9)] {
+            accepted(&store, p1.id, u[i], &figures(addicts));
+        }
+        // One still waits for the reviewer, one is a draft, one never started.
+        let d = review::save_draft(&store, p1.id, u[3], 0, &figures(2), "officer").unwrap();
+        let waiting = review::submit(&store, d.id, d.version, "officer").unwrap();
+        review::save_draft(&store, p1.id, u[4], 0, &figures(1), "officer").unwrap();
+
+        let snap = snapshot(&store);
+        let proposal = approval::lists(&store, &snap, &units, p1.id, "98").unwrap();
+        assert!(!proposal.approved);
+        assert_eq!(proposal.entries.len(), 3);
+        assert_eq!(proposal.pending, 1);
+        let states: BTreeSet<&str> = proposal.not_assessed.iter().map(|n| n.state.as_str()).collect();
+        assert_eq!(states, BTreeSet::from(["draft", "not_started", "submitted"]), "the communes not accepted are not assessed, whatever their state");
+        for e in &proposal.entries {
+            assert_eq!(e.list, e.computed, "the proposal is what the figures give");
+            let want = approval::List::of_status(snap.rules.status.decide(None, None, snap.classified[&(e.unit_id, 2026)].evaluation.as_ref()).status);
+            assert_eq!(e.computed, want, "and what the map computes");
+        }
+        let refused = approval::approve(&store, &snap, &units, p1.id, "98", &signed("1201/QĐ-UBND", 18), &[], "approver").unwrap_err();
+        assert!(refused.to_string().contains("still wait for review"), "{refused}");
+        review::accept(&store, waiting.id, waiting.version, "reviewer").unwrap();
+
+        // Approved with one departure from the figures, and its reason.
+        let snap = snapshot(&store);
+        let reason = "Kết quả kiểm tra thực tế của Công an tỉnh";
+        let no_reason = approval::approve(&store, &snap, &units, p1.id, "98", &signed("1201/QĐ-UBND", 18), &[Override { unit_id: u[1], list: List::II, reason: " ".into() }], "approver").unwrap_err();
+        assert!(no_reason.to_string().contains("needs a reason"), "{no_reason}");
+        let first = approval::approve(&store, &snap, &units, p1.id, "98", &signed("1201/QĐ-UBND", 18), &[Override { unit_id: u[1], list: List::II, reason: reason.into() }], "approver").unwrap();
+        assert!(first.approved);
+        assert_eq!(first.entries.len(), 4);
+        let e1 = first.entries.iter().find(|e| e.unit_id == u[1]).unwrap();
+        assert_eq!((e1.list, e1.override_reason.as_deref()), (Some(List::II), Some(reason)));
+        assert_eq!(review::period_by_id(&store, p1.id).unwrap().state, PeriodState::Approved);
+        // The map now shows the approved statuses: the override's type II, from the official act.
+        let snap = snapshot(&store);
+        assert_eq!(status(&snap, u[1], 2026), "type_ii");
+        assert_eq!(snap.classified[&(u[1], 2026)].status.basis.as_str(), "official");
+        assert_eq!(count(&store, "review_decision_entry"), 4);
+        // Nothing more is taken for the approved period, and a second approval is refused.
+        let late = review::save_draft(&store, p1.id, u[4], 1, &figures(0), "officer").unwrap_err();
+        assert!(late.to_string().contains("approved"), "{late}");
+        let again = approval::approve(&store, &snap, &units, p1.id, "98", &signed("1202/QĐ-UBND", 19), &[], "approver").unwrap_err();
+        assert!(again.to_string().contains("amendment"), "{again}");
+
+        // An amendment under its own decision: both stay in the history, the map follows.
+        let amended = approval::amend(&store, &snap, &units, p1.id, "98", &signed("1250/QĐ-UBND", 26), &[Override { unit_id: u[2], list: List::DrugFree, reason: "Đủ điều kiện sau khi xác minh lại".into() }], "approver").unwrap();
+        assert_eq!(amended.decisions.iter().map(|d| (d.kind.as_str(), d.decision_no.as_str())).collect::<Vec<_>>(), [("approval", "1201/QĐ-UBND"), ("amendment", "1250/QĐ-UBND")]);
+        assert_eq!(amended.entries.iter().find(|e| e.unit_id == u[2]).unwrap().list, Some(List::DrugFree));
+        let snap = snapshot(&store);
+        assert_eq!(status(&snap, u[2], 2026), "drug_free");
+        let year1 = on_lists(&amended);
+
+        // The annex of the approval lists exactly its entries, with the override and its reason.
+        let pages = commune_atlas::render::annex::pages(&first, None, false, false).unwrap();
+        let text = text_of_pdf(&commune_atlas::render::pdf_pages(&pages).unwrap());
+        assert!(text.contains("Kèm theo Quyết định số 1201/QĐ-UBND ngày 18 tháng 12 năm 2026"), "{text}");
+        for e in &first.entries {
+            assert_eq!(text.matches(&format!("({})", e.code)).count(), 1, "{} listed once: {text}", e.code);
+        }
+        for n in &first.not_assessed {
+            assert!(!text.contains(&format!("({})", n.code)), "{} is not assessed and not listed", n.code);
+        }
+        // The reason wraps in its column: compare without the spacing.
+        let squeezed: String = text.split_whitespace().collect();
+        assert!(squeezed.contains("Điềuchỉnhsovớisốliệu:KếtquảkiểmtrathựctếcủaCôngantỉnh"), "the override's reason is printed: {text}");
+        assert!(text.contains("Trang 1/"), "page numbers");
+        let amendment = commune_atlas::render::annex::pages(&amended, Some(amended.decisions[1].id), false, false).unwrap();
+        let text = text_of_pdf(&commune_atlas::render::pdf_pages(&amendment).unwrap());
+        assert!(text.contains("SỬA ĐỔI") && text.contains("1250/QĐ-UBND") && text.contains(&format!("({})", first.entries.iter().find(|e| e.unit_id == u[2]).unwrap().code)), "{text}");
+
+        // The next year: different figures; the changes are the difference of the two approved lists.
+        let p2 = review::open_period(&store, 2027, Some("98"), None, "admin").unwrap();
+        for (i, addicts) in [(0, 30), (1, 0), (2, 9), (5, 1)] {
+            accepted(&store, p2.id, u[i], &figures(addicts));
+        }
+        let snap = snapshot(&store);
+        let second = approval::approve(&store, &snap, &units, p2.id, "98", &signed("1190/QĐ-UBND", 17), &[], "approver").unwrap();
+        assert_eq!(second.previous_source, "approved");
+        let year2 = on_lists(&second);
+        let mut want_on: BTreeMap<List, BTreeSet<i64>> = BTreeMap::new();
+        let mut want_off: BTreeMap<List, BTreeSet<i64>> = BTreeMap::new();
+        for &unit in &u {
+            let (a, b) = (year1.get(&unit), year2.get(&unit));
+            if a != b {
+                if let Some(l) = b { want_on.entry(*l).or_default().insert(unit); }
+                if let Some(l) = a { want_off.entry(*l).or_default().insert(unit); }
+            }
+        }
+        let got = |m: &approval::ByList| m.iter().map(|(l, v)| (*l, v.iter().map(|c| c.unit_id).collect::<BTreeSet<_>>())).collect::<BTreeMap<_, _>>();
+        assert_eq!(got(&second.put_on), want_on, "put on the lists");
+        assert_eq!(got(&second.taken_off), want_off, "taken off the lists");
+        assert!(!want_on.is_empty() || !want_off.is_empty(), "the second year changes something");
+        // u[3] was on a list in 2026 and is not assessed in 2027: taken off, never carried over.
+        if let Some(l) = year1.get(&u[3]) {
+            assert!(second.taken_off[l].iter().any(|c| c.unit_id == u[3] && c.to.is_none()));
+            assert_eq!(status(&snapshot(&store), u[3], 2027), "none", "no status is carried over to 2027");
+        }
+        let steps: Vec<String> = store.connect().unwrap().prepare("SELECT action FROM review_event WHERE action IN ('approve', 'amend') ORDER BY id").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        assert_eq!(steps, ["approve", "amend", "approve"], "every decision in the audit trail");
+    }
+}

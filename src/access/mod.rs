@@ -4,9 +4,10 @@
 //!
 //! Roles are ordered — each includes the ones before it:
 //! officer (their communes' review forms only) < viewer (maps, dashboards) < reviewer (+ reviewing
-//! the communes of their provinces) < leader (+ candidates, plans) < analyst (+ SQL, exports) <
-//! admin (+ imports, users, audit log). Reviewing is the reviewer's (and admin's) alone: a leader
-//! or analyst does not review ([`Principal::reviews`]).
+//! the communes of their provinces) < approver (+ approving their provinces' lists) < leader (+
+//! candidates, plans) < analyst (+ SQL, exports) < admin (+ imports, users, audit log). Reviewing
+//! is the reviewer's (and admin's) alone, approving the approver's (and admin's): a leader or
+//! analyst does neither ([`Principal::reviews`], [`Principal::approves`]).
 
 pub mod audit;
 pub mod scope;
@@ -20,7 +21,7 @@ pub use users::{IssuedToken, User};
 crate::vocabulary! {
     /// What a user may do, in increasing order of power (each role includes the ones before it).
     pub enum Role ("role") {
-        Officer = "officer", Viewer = "viewer", Reviewer = "reviewer", Leader = "leader", Analyst = "analyst", Admin = "admin",
+        Officer = "officer", Viewer = "viewer", Reviewer = "reviewer", Approver = "approver", Leader = "leader", Analyst = "analyst", Admin = "admin",
     }
 }
 
@@ -31,6 +32,7 @@ impl Role {
             Role::Officer => "the annual-review forms of the communes in scope (commune codes), nothing else",
             Role::Viewer => "maps, dashboards, commune details",
             Role::Reviewer => "viewer + reviewing the communes' submissions of the provinces in scope",
+            Role::Approver => "viewer + approving the review's lists of the provinces in scope (the provincial People's Committee)",
             Role::Leader => "viewer + candidates and conversion plans",
             Role::Analyst => "leader + SQL console, saved queries, exports",
             Role::Admin => "analyst + imports, users, audit log",
@@ -72,5 +74,10 @@ impl Principal {
     /// May this user return and accept annual-review submissions (of units in scope)?
     pub fn reviews(&self) -> bool {
         matches!(self.role, Role::Reviewer | Role::Admin)
+    }
+
+    /// May this user approve (and amend) the review's lists of a province in scope?
+    pub fn approves(&self) -> bool {
+        matches!(self.role, Role::Approver | Role::Admin)
     }
 }

@@ -11,7 +11,9 @@
 //! - `GET|PUT /api/review/periods/{id}/communes/{unit}` — the commune's submission; PUT saves the
 //!   draft `{version, figures, self_key_type, self_drug_free, justification}` (officer, admin);
 //! - `POST /api/review/submissions/{id}/{submit|withdraw}` `{version}` (officer, admin);
-//!   `POST /api/review/submissions/{id}/{return|accept}` `{version, comment}` (reviewer, admin).
+//!   `POST /api/review/submissions/{id}/{return|accept}` `{version, comment}` (reviewer, admin);
+//! - `GET  /api/review/periods/{id}/provinces/{code}/lists` (everyone but officers, in scope): the
+//!   proposal or the approved lists; `POST …/{approve|amend}` (approver, admin); `GET …/annex.pdf`.
 
 use axum::extract::{Extension, State};
 use serde::Deserialize;
@@ -68,14 +70,19 @@ fn opens(p: &Principal, province: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
-/// The periods a person may know of: national ones and their provinces'.
-fn visible(p: &Principal, period: &Period) -> bool {
-    period.province_code.is_none() || p.scope.province(period.province_code.as_deref())
+/// The periods a person may know of: national ones and those of provinces they see (wholly, or
+/// an officer's communes in it).
+fn visible(p: &Principal, units: &crate::store::units::Directory, period: &Period) -> bool {
+    match period.province_code.as_deref() {
+        None => true,
+        Some(code) => p.scope.province(Some(code)) || units.entries().iter().any(|e| e.province_code.as_deref() == Some(code) && p.scope.unit(e.unit_id)),
+    }
 }
 
 pub async fn periods(State(state): State<AppState>, Extension(p): Extension<Principal>) -> ApiResult<Json<Value>> {
     let store = state.store.clone();
-    let list: Vec<Period> = tokio::task::spawn_blocking(move || review::periods(&store)).await??.into_iter().filter(|x| visible(&p, x)).collect();
+    let units = state.units();
+    let list: Vec<Period> = tokio::task::spawn_blocking(move || review::periods(&store)).await??.into_iter().filter(|x| visible(&p, &units, x)).collect();
     let deadlines = review::Deadlines::embedded()?;
     Ok(Json(json!({ "periods": list, "citations": deadlines.citations })))
 }
@@ -260,7 +267,7 @@ pub struct MineQuery {
 /// with its submission and last year's status.
 pub async fn mine(State(state): State<AppState>, Extension(p): Extension<Principal>, super::extract::Query(q): super::extract::Query<MineQuery>) -> ApiResult<Json<Value>> {
     let store = state.store.clone();
-    let periods: Vec<Period> = tokio::task::spawn_blocking(move || review::periods(&store)).await??.into_iter().filter(|x| x.state == review::PeriodState::Open && visible(&p, x)).collect();
+    let periods: Vec<Period> = tokio::task::spawn_blocking(move || review::periods(&store)).await??.into_iter().filter(|x| x.state == review::PeriodState::Open && visible(&p, &state.units(), x)).collect();
     let units = state.units();
     let snap = state.snapshot();
     let newest = units.entries().iter().filter(|e| e.level == Level::Commune).map(|e| e.valid_from.clone()).max();
@@ -300,9 +307,9 @@ pub async fn mine(State(state): State<AppState>, Extension(p): Extension<Princip
 /// what waits for the caller — a reviewer the submissions to review, an officer the ones returned.
 pub async fn progress(State(state): State<AppState>, Extension(p): Extension<Principal>) -> ApiResult<Json<Value>> {
     let store = state.store.clone();
-    let who = p.clone();
+    let (who, units) = (p.clone(), state.units());
     let (periods, subs) = tokio::task::spawn_blocking(move || {
-        let periods: Vec<Period> = review::periods(&store)?.into_iter().filter(|x| x.state != review::PeriodState::Approved && visible(&who, x)).collect();
+        let periods: Vec<Period> = review::periods(&store)?.into_iter().filter(|x| x.state != review::PeriodState::Approved && visible(&who, &units, x)).collect();
         let subs = periods.iter().map(|x| review::submissions(&store, x.id)).collect::<Result<Vec<_>, _>>()?;
         Ok::<_, crate::Error>((periods, subs))
     })
@@ -330,4 +337,90 @@ pub async fn progress(State(state): State<AppState>, Extension(p): Extension<Pri
         }
     }
     Ok(Json(json!({ "today": today, "periods": out, "waiting": waiting, "returned": returned })))
+}
+
+/// Anyone but an officer may read a province's lists (in scope); the approver and admins act on them.
+fn reads_lists(p: &Principal, province: &str) -> Result<(), ApiError> {
+    if p.role == Role::Officer {
+        return Err(crate::Error::Forbidden("the lists are the province's; an officer sees their communes' forms".into()).into());
+    }
+    if !p.scope.province(Some(province)) {
+        return Err(p.scope.refuse(&format!("province {province}'s lists")).into());
+    }
+    Ok(())
+}
+
+fn approves(p: &Principal, province: &str) -> Result<(), ApiError> {
+    reads_lists(p, province)?;
+    if !p.approves() {
+        return Err(crate::Error::Forbidden(format!("only the provincial People's Committee (role approver) approves the lists; {} is a {}", p.name, p.role)).into());
+    }
+    Ok(())
+}
+
+/// `GET /api/review/periods/{id}/provinces/{code}/lists`: the proposal (before approval) or the
+/// lists in force, with the changes against the previous period and every decision.
+pub async fn lists(State(state): State<AppState>, Extension(p): Extension<Principal>, Path((id, code)): Path<(i32, String)>) -> ApiResult<Json<Value>> {
+    reads_lists(&p, &code)?;
+    let st = state.clone();
+    let lists = tokio::task::spawn_blocking(move || review::approval::lists(&st.store, &st.snapshot(), &st.units(), id, &code)).await??;
+    Ok(Json(json!({ "lists": lists })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Approve {
+    #[serde(flatten)]
+    pub signed: review::approval::Signed,
+    /// Approval: departures from the proposal; amendment: the changes.
+    #[serde(default)]
+    pub overrides: Vec<review::approval::Override>,
+}
+
+/// `POST /api/review/periods/{id}/provinces/{code}/{approve|amend}`
+/// `{decision_no, decision_date, signer, overrides: [{unit_id, list, reason}]}`.
+pub async fn decide(State(state): State<AppState>, Extension(p): Extension<Principal>, Path((id, code, what)): Path<(i32, String, String)>, Json(b): Json<Approve>) -> ApiResult<Json<Value>> {
+    if what != "approve" && what != "amend" {
+        return Err(ApiError::not_found(format!("no step '{what}' on the lists: use approve or amend")));
+    }
+    approves(&p, &code)?;
+    // Official acts change the map: one writer at a time, then every classification refreshed.
+    let _one = super::admin::IMPORTS.lock().await;
+    let st = state.clone();
+    let (lists, snapshot) = tokio::task::spawn_blocking(move || {
+        let (snap, units) = (st.snapshot(), st.units());
+        if what == "approve" {
+            review::approval::approve(&st.store, &snap, &units, id, &code, &b.signed, &b.overrides, &p.name)?;
+        } else {
+            review::approval::amend(&st.store, &snap, &units, id, &code, &b.signed, &b.overrides, &p.name)?;
+        }
+        let snapshot = crate::analytics::refresh(&st.store, &snap.rules)?.1;
+        // The lists as the refreshed map has them.
+        let lists = review::approval::lists(&st.store, &snapshot, &units, id, &code)?;
+        Ok::<_, crate::Error>((lists, snapshot))
+    })
+    .await??;
+    state.replace_snapshot(snapshot);
+    Ok(Json(json!({ "lists": lists })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AnnexQuery {
+    pub lang: Option<String>,
+    /// Which decision (default the approval).
+    pub decision: Option<i32>,
+}
+
+/// `GET /api/review/periods/{id}/provinces/{code}/annex.pdf?decision=&lang=`: the annex to the
+/// decision — its lists, numbered, with the changes against the previous period.
+pub async fn annex(State(state): State<AppState>, Extension(p): Extension<Principal>, Path((id, code)): Path<(i32, String)>, super::extract::Query(q): super::extract::Query<AnnexQuery>) -> ApiResult<impl axum::response::IntoResponse> {
+    reads_lists(&p, &code)?;
+    let st = state.clone();
+    let file = format!("phu-luc-{code}-{id}.pdf");
+    let bytes = tokio::task::spawn_blocking(move || {
+        let lists = review::approval::lists(&st.store, &st.snapshot(), &st.units(), id, &code)?;
+        let pages = crate::render::annex::pages(&lists, q.decision, q.lang.as_deref() == Some("en"), st.demo)?;
+        crate::render::pdf_pages(&pages)
+    })
+    .await??;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/pdf".to_string()), (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\""))], bytes))
 }

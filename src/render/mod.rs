@@ -4,6 +4,7 @@
 //! everywhere. A4 landscape: 297 × 210 mm; PNG at 300 dpi. The province report (`report`) and
 //! the plan sheet (`plan`) are A4 portrait pages built the same way.
 
+pub mod annex;
 pub mod map;
 pub mod output;
 pub mod plan;

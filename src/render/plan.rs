@@ -395,7 +395,7 @@ fn place_markers(wanted: &[([f64; 2], f64)]) -> Vec<[f64; 2]> {
 
 /// A date as Vietnamese administrative documents write it ("ngày 01 tháng 12 năm 2026"), or in
 /// English ("1 December 2026").
-fn long_date(d: chrono::NaiveDate, en: bool) -> String {
+pub(crate) fn long_date(d: chrono::NaiveDate, en: bool) -> String {
     use chrono::Datelike;
     const MONTHS: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
     if en {

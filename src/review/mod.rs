@@ -10,6 +10,7 @@
 //! Who may do which step (commune officers, province reviewers) is decided by the HTTP layer;
 //! this module records who did it.
 
+pub mod approval;
 pub mod form;
 pub mod progress;
 
@@ -302,6 +303,7 @@ pub fn save_draft(store: &Store, period_id: i32, unit_id: i64, expected_version:
         if p.state != PeriodState::Open {
             return Err(Error::Refused(format!("the {} review is {}: submissions are no longer taken", p.year, p.state)));
         }
+        locked(conn, &p, unit_id)?;
         let existing: Option<i64> = conn.query_row(include_str!("sql/submission_of_unit.sql"), params![period_id, unit_id], |r| r.get(0)).optional().map_err(Error::store("reading a review submission"))?;
         let id = match existing {
             None if expected_version == 0 => {
@@ -331,6 +333,14 @@ pub fn save_draft(store: &Store, period_id: i32, unit_id: i64, expected_version:
         event(conn, period_id, Some(id), "save_draft", actor, Some(s.version), None, Some(&figures), None)?;
         Ok(s)
     })
+}
+
+/// Refuse any change to a commune whose province's lists for the period are approved.
+fn locked(conn: &Connection, p: &Period, unit_id: i64) -> Result<()> {
+    match approval::locked_by(conn, p.id, unit_id)? {
+        Some(no) => Err(Error::Refused(format!("the {} lists of this commune's province were approved by decision {no}: nothing more is taken; a change is an amendment of that decision", p.year))),
+        None => Ok(()),
+    }
 }
 
 fn stale(s: &Submission, expected: i32, what: &str) -> Error {
@@ -381,6 +391,7 @@ fn step(store: &Store, id: i64, expected_version: i32, from: &[SubmissionState],
     if s.version != expected_version {
         return Err(stale(&s, expected_version, action));
     }
+    locked(&conn, &p, s.unit_id)?;
     if !from.contains(&s.state) {
         return Err(Error::Refused(format!("cannot {action} a submission that is {} (only one that is {})", s.state, from.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(" or "))));
     }

@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 8, name: "decision_28_as_written", sql: include_str!("migrations/0008_decision_28_as_written.sql") },
     Migration { version: 9, name: "real_boundaries", sql: include_str!("migrations/0009_real_boundaries.sql") },
     Migration { version: 10, name: "review", sql: include_str!("migrations/0010_review.sql") },
+    Migration { version: 11, name: "approval", sql: include_str!("migrations/0011_approval.sql") },
 ];
 
 fn checksum(sql: &str) -> String {

@@ -237,8 +237,8 @@ async function main() {
   for (const [view, role] of [['plans', 'leader'], ['sql', 'analyst'], ['import', 'admin']]) {
     if (!may(role)) document.querySelector(`.views button[data-view="${view}"]`).hidden = true;
   }
-  // Reviewing is the reviewers' (and admins'), not every higher role's.
-  const reviews = ['reviewer', 'admin'].includes(session.role) || !session.authenticated;
+  // Reviewing and approving are the reviewers' and approvers' (and admins'), not every higher role's.
+  const reviews = ['reviewer', 'approver', 'admin'].includes(session.role) || !session.authenticated;
   if (!reviews) document.querySelector('.views button[data-view="review"]').hidden = true;
   if (state.view === 'review' && !reviews) state.view = 'status';
   if ((state.view === 'plans' && !may('leader')) || (state.view === 'sql' && !may('analyst')) || (state.view === 'import' && !may('admin'))) state.view = 'status';

@@ -1,9 +1,11 @@
 // The province's review page (reviewers): the queue of the province's communes with their state
 // (submitted ones first, those whose self-assessment disagrees with their figures first of all),
 // the map coloured by review state, and a commune's submission beside last year's figures, to
-// return with a comment or accept.
+// return with a comment or accept; under it the province's lists to approve (approvers).
 import { t, num } from './i18n.js';
 import { esc } from './html.js';
+import { session } from './session.js';
+import { ApprovalView } from './approval.js';
 
 // Light enough for dark text on every swatch (contrast above 4.5 : 1).
 export const STATE_COLOURS = { not_started: '#d9d9d9', draft: '#9ecae1', submitted: '#fd8d3c', returned: '#fb6a4a', accepted: '#74c476' };
@@ -19,6 +21,14 @@ export class ReviewView {
   async render() {
     const [{ periods }, { groups }] = await Promise.all([this.api('/api/review/periods'), this.fields ? { groups: this.fields } : this.api('/api/review/form')]);
     this.fields = groups;
+    const role = session.authenticated ? session.role : 'admin';
+    if (!['reviewer', 'admin'].includes(role)) {
+      // The approver: every period, approved ones too (their decisions, annexes, amendments).
+      if (!periods.length) { this.el.innerHTML = `<h3>${t('rv.title')}</h3><p>${t('rv.none')}</p>`; return; }
+      this.period = periods.find((p) => p.id === this.period?.id) ?? periods[0];
+      await this.renderApproval(periods, true);
+      return;
+    }
     const open = periods.filter((p) => p.state !== 'approved');
     if (!open.length) { this.el.innerHTML = `<h3>${t('rv.title')}</h3><p>${t('rv.none')}</p>`; return; }
     this.period = open.find((p) => p.id === this.period?.id) ?? open[0];
@@ -41,11 +51,38 @@ export class ReviewView {
         <select id="rv-filter"><option value="">${t('rv.all')}</option>${Object.keys(STATE_COLOURS).map((s) => `<option value="${s}" ${s === this.filter ? 'selected' : ''}>${esc(t(`rf.state.${s}`))}</option>`).join('')}</select></div>
       <div class="sql-grid"><table class="rv-queue"><thead><tr><th>${t('rv.commune')}</th><th>${t('rv.state')}</th><th>${t('rv.self')}</th><th>${t('rv.computed')}</th><th>${t('rv.last')}</th></tr></thead><tbody>${rows}</tbody></table></div>
       <div id="rv-detail"></div>
-      <p id="rv-msg" class="legend-meta" role="status" aria-live="polite"></p>`;
+      <p id="rv-msg" class="legend-meta" role="status" aria-live="polite"></p>
+      <section id="rv-approval" class="rv-approval"></section>`;
     this.el.querySelector('#rv-filter').addEventListener('change', (e) => { this.filter = e.target.value; this.render(); });
     for (const b of this.el.querySelectorAll('[data-open]')) b.addEventListener('click', () => this.show(Number(b.dataset.open)));
     this.paint();
     if (this.open) this.show(this.open);
+    if (role === 'admin') await this.renderApproval(periods, false);
+  }
+
+  /**
+   * The lists to approve: of the period's province, or (a national period) of the first
+   * province in the user's scope, or one chosen from the review's provinces.
+   */
+  async renderApproval(periods, alone) {
+    if (alone) {
+      this.el.innerHTML = `<div class="row"><label for="rv-period">${t('ap.period')}</label><select id="rv-period">${periods.map((p) => `<option value="${p.id}" ${p.id === this.period?.id ? 'selected' : ''}>${p.year}${p.province_code ? ` · ${esc(p.province_code)}` : ''} · ${esc(t(`ap.pstate.${p.state}`))}</option>`).join('')}</select></div><section id="rv-approval" class="rv-approval"></section>`;
+      this.el.querySelector('#rv-period').addEventListener('change', (e) => { this.period = periods.find((p) => p.id === Number(e.target.value)); this.renderApproval(periods, true); });
+    }
+    const box = this.el.querySelector('#rv-approval');
+    if (!box || !this.period) return;
+    let province = this.period.province_code ?? (session.scope && session.scope !== '*' ? session.scope.split(',')[0] : null);
+    if (!province) {
+      const prog = await this.api('/api/review/progress').catch(() => null);
+      const provinces = prog?.periods.find((x) => x.period.id === this.period.id)?.provinces ?? [];
+      province = this.province && provinces.some((x) => x.province_code === this.province) ? this.province : provinces[0]?.province_code;
+      if (!province) return;
+    }
+    this.province = province;
+    this.approval = this.approval ?? new ApprovalView(box, { api: this.api, send: this.send, onChanged: () => this.onChanged?.() });
+    this.approval.el = box;
+    window.atlas.approval = this.approval;
+    await this.approval.render(this.period, province);
   }
 
   /** The map by review state. */
