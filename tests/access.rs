@@ -190,7 +190,7 @@ fn every_endpoint_answers_each_role_as_expected_and_never_shows_another_province
         (code_a, b)
     };
     let mut tokens: BTreeMap<&str, String> = BTreeMap::new();
-    for role in ["viewer", "reviewer", "leader", "analyst", "admin"] {
+    for role in ["viewer", "reviewer", "approver", "leader", "analyst", "admin"] {
         tokens.insert(role, common::add_user(&db, &format!("{role}-98"), role, "98"));
     }
     // The commune officer's scope is their commune.
@@ -268,7 +268,7 @@ fn every_endpoint_answers_each_role_as_expected_and_never_shows_another_province
         ("GET", "/metrics".into(), None, "admin", 200),
         ("POST", "/api/import/quotas".into(), Some(json!("")), "admin", 422),
     ];
-    let order = ["officer", "viewer", "reviewer", "leader", "analyst", "admin"];
+    let order = ["officer", "viewer", "reviewer", "approver", "leader", "analyst", "admin"];
     let mut checked = 0;
     for (method, path, body, least, expected) in &rows {
         let url = format!("{base}{path}");
@@ -296,7 +296,7 @@ fn every_endpoint_answers_each_role_as_expected_and_never_shows_another_province
             checked += 1;
         }
     }
-    assert!(checked >= 290, "{checked} cases");
+    assert!(checked >= 340, "{checked} cases");
 
     // The annual review is not ordered like the rest: officers enter their commune's figures,
     // reviewers (and admins) review their province's; the others see the tallies, not the forms.
@@ -310,26 +310,34 @@ fn every_endpoint_answers_each_role_as_expected_and_never_shows_another_province
     let (s, _, b) = call("PUT", &format!("{base}/api/review/periods/1/communes/{out_unit}"), Some(&root), Some(&draft));
     assert_eq!(s, 200, "a draft in province 99, which no one scoped to 98 may see: {}", String::from_utf8_lossy(&b));
     //                      officer viewer reviewer leader analyst admin (all scoped to 98 / commune A)
-    let review: Vec<(&str, String, Option<Value>, [u16; 6])> = vec![
-        ("GET", "/api/review/periods".into(), None, [200, 200, 200, 200, 200, 200]),
-        ("GET", "/api/review/progress".into(), None, [200, 200, 200, 200, 200, 200]),
-        ("GET", "/api/review/mine".into(), None, [200, 200, 200, 200, 200, 200]),
-        ("GET", "/api/review/form".into(), None, [200, 200, 200, 200, 200, 200]),
-        ("GET", "/api/review/periods/1/queue".into(), None, [403, 403, 200, 403, 403, 200]),
-        ("GET", format!("/api/review/periods/1/communes/{in_unit}"), None, [200, 403, 200, 403, 403, 200]),
-        ("GET", format!("/api/review/periods/1/communes/{unit_b}"), None, [403, 403, 200, 403, 403, 200]),
-        ("GET", format!("/api/review/periods/1/communes/{out_unit}"), None, [403; 6]),
-        ("PUT", format!("/api/review/periods/1/communes/{unit_b}"), Some(json!({ "version": 0, "figures": {} })), [403, 403, 403, 403, 403, 200]),
-        ("PUT", format!("/api/review/periods/1/communes/{out_unit}"), Some(json!({ "version": 1, "figures": {} })), [403; 6]),
-        ("POST", "/api/review/evaluate".into(), Some(json!({ "year": 2026, "unit_id": unit_b, "figures": {} })), [403, 403, 200, 403, 403, 200]),
-        ("POST", "/api/review/evaluate".into(), Some(json!({ "year": 2026, "unit_id": out_unit, "figures": {} })), [403; 6]),
+    let review: Vec<(&str, String, Option<Value>, [u16; 7])> = vec![
+        ("GET", "/api/review/periods".into(), None, [200, 200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/review/progress".into(), None, [200, 200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/review/mine".into(), None, [200, 200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/review/form".into(), None, [200, 200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/review/periods/1/queue".into(), None, [403, 403, 200, 403, 403, 403, 200]),
+        ("GET", format!("/api/review/periods/1/communes/{in_unit}"), None, [200, 403, 200, 403, 403, 403, 200]),
+        ("GET", format!("/api/review/periods/1/communes/{unit_b}"), None, [403, 403, 200, 403, 403, 403, 200]),
+        ("GET", format!("/api/review/periods/1/communes/{out_unit}"), None, [403; 7]),
+        ("PUT", format!("/api/review/periods/1/communes/{unit_b}"), Some(json!({ "version": 0, "figures": {} })), [403, 403, 403, 403, 403, 403, 200]),
+        ("PUT", format!("/api/review/periods/1/communes/{out_unit}"), Some(json!({ "version": 1, "figures": {} })), [403; 7]),
+        ("POST", "/api/review/evaluate".into(), Some(json!({ "year": 2026, "unit_id": unit_b, "figures": {} })), [403, 403, 200, 403, 403, 403, 200]),
+        ("POST", "/api/review/evaluate".into(), Some(json!({ "year": 2026, "unit_id": out_unit, "figures": {} })), [403; 7]),
         // A stale version: whoever may accept is told 409; nobody else gets that far.
-        ("POST", format!("/api/review/submissions/{sid}/accept"), Some(json!({ "version": 99 })), [403, 403, 409, 403, 403, 409]),
-        ("POST", format!("/api/review/submissions/{sid}/submit"), Some(json!({ "version": 99 })), [409, 403, 403, 403, 403, 409]),
+        ("POST", format!("/api/review/submissions/{sid}/accept"), Some(json!({ "version": 99 })), [403, 403, 409, 403, 403, 403, 409]),
+        ("POST", format!("/api/review/submissions/{sid}/submit"), Some(json!({ "version": 99 })), [409, 403, 403, 403, 403, 403, 409]),
         // A province's admin opens its own province's review, not another's nor the national one.
-        ("POST", "/api/review/periods".into(), Some(json!({ "year": 2027, "province_code": "99" })), [403; 6]),
-        ("POST", "/api/review/periods".into(), Some(json!({ "year": 2027 })), [403; 6]),
-        ("POST", "/api/review/periods/1/close".into(), Some(json!({ "version": 1 })), [403; 6]),
+        ("POST", "/api/review/periods".into(), Some(json!({ "year": 2027, "province_code": "99" })), [403; 7]),
+        ("POST", "/api/review/periods".into(), Some(json!({ "year": 2027 })), [403; 7]),
+        ("POST", "/api/review/periods/1/close".into(), Some(json!({ "version": 1 })), [403; 7]),
+        // The lists: everyone but officers reads their province's; only approvers (and admins) decide,
+        // and nobody of 98 touches 99's. Nothing is accepted yet, so an approval is refused (409).
+        ("GET", "/api/review/periods/1/provinces/98/lists".into(), None, [403, 200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/review/periods/1/provinces/99/lists".into(), None, [403; 7]),
+        ("POST", "/api/review/periods/1/provinces/98/approve".into(), Some(json!({ "decision_no": "1/QĐ-UBND", "decision_date": "2026-12-18", "signer": "A" })), [403, 403, 403, 409, 403, 403, 409]),
+        ("POST", "/api/review/periods/1/provinces/99/approve".into(), Some(json!({ "decision_no": "1/QĐ-UBND", "decision_date": "2026-12-18", "signer": "A" })), [403; 7]),
+        ("POST", "/api/review/periods/1/provinces/98/amend".into(), Some(json!({ "decision_no": "2/QĐ-UBND", "decision_date": "2026-12-18", "signer": "A", "overrides": [] })), [403, 403, 403, 409, 403, 403, 409]),
+        ("GET", "/api/review/periods/1/provinces/98/annex.pdf".into(), None, [403, 404, 404, 404, 404, 404, 404]),
     ];
     for (method, path, body, want) in &review {
         let url = format!("{base}{path}");

@@ -892,3 +892,83 @@ fn a_commune_officers_figures_survive_an_expired_session_and_are_saved_after_sig
     let mine = units["communes"].as_array().unwrap().iter().find(|c| c["code"] == code.as_str()).cloned().unwrap();
     assert_eq!(mine["submission"]["figures"]["resident_population"], json!(12345), "the draft reached the server: {mine}");
 }
+
+#[test]
+fn the_provincial_peoples_committee_approves_the_lists_on_the_page_with_an_override_and_downloads_the_annex() {
+    ensure_chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::demo_store(dir.path());
+    let units: Vec<i64> = common::current_communes(&db, "98").into_iter().take(3).collect();
+    let admin = common::add_user(&db, "admin1", "admin", "*");
+    let approver = common::add_user(&db, "ubnd-98", "approver", "98");
+    let server = common::serve_with(&db, &["--require-login"]);
+    let base = server.base.clone();
+    let call = |method: &str, path: &str, body: Value| -> Value {
+        let url = format!("{base}{path}");
+        let auth = format!("Bearer {admin}");
+        let mut r = match method {
+            "PUT" => agent().put(&url).header("Authorization", &auth).send_json(body),
+            _ => agent().post(&url).header("Authorization", &auth).send_json(body),
+        }
+        .unwrap();
+        let st = r.status().as_u16();
+        let v: Value = r.body_mut().read_json().unwrap_or(Value::Null);
+        assert_eq!(st, 200, "{method} {path}: {v}");
+        v
+    };
+    call("POST", "/api/review/periods", json!({ "year": 2026, "province_code": "98" }));
+    let figures = json!({ "resident_population": 9000, "addicts_with_records": 3, "illegal_users_with_records": 1, "drug_use_locations": 0,
+        "drug_offenders_arrested": 0, "plants_destroyed_count": 0, "plants_destroyed_area_m2": 0, "key_route_scope": "none",
+        "residents_using_not_exempt": 0, "residents_violating_drug_law": 0, "wanted_drug_fugitives_hiding": 0 });
+    // Three communes' figures submitted and accepted (the officer's and reviewer's steps, told elsewhere).
+    for &u in &units {
+        let s = call("PUT", &format!("/api/review/periods/1/communes/{u}"), json!({ "version": 0, "figures": figures, "self_key_type": "none", "self_drug_free": true }));
+        let id = s["submission"]["id"].as_i64().unwrap();
+        call("POST", &format!("/api/review/submissions/{id}/submit"), json!({ "version": 1 }));
+        call("POST", &format!("/api/review/submissions/{id}/accept"), json!({ "version": 2 }));
+    }
+
+    let d = Driver::start();
+    d.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
+    d.goto(&format!("{base}/#view=review"));
+    assert_eq!(wait_for(&d, "!document.getElementById('login').hidden"), json!(true));
+    d.eval(&format!("document.getElementById('login-token').value = '{approver}'; document.querySelector('#login form').requestSubmit();"));
+    assert_eq!(wait_for(&d, "window.atlas && window.atlas.map !== undefined && window.atlas.review !== undefined"), json!(true));
+    assert_eq!(d.eval_async(WAIT_READY), json!(true));
+    assert_eq!(wait_for(&d, "window.atlas.approval && window.atlas.approval.lists && document.getElementById('ap-approve') !== null"), json!(true), "the proposal, for the approver");
+    let entries = d.eval("return window.atlas.approval.lists.entries.length;");
+    assert_eq!(entries, json!(3), "the three accepted communes");
+    d.screenshot("approval-1-proposal");
+
+    // Approving without the decision's particulars is refused on the page; an override needs a reason.
+    let over = units[1];
+    d.eval(&format!("const s = document.querySelector('[data-override=\"{over}\"]'); s.value = 'III'; s.dispatchEvent(new Event('change'));"));
+    d.eval("document.getElementById('ap-no').value = '1201/QĐ-UBND'; document.getElementById('ap-signer').value = 'Nguyễn Văn A'; document.getElementById('ap-approve').click();");
+    assert!(d.eval("return document.getElementById('ap-msg').textContent;").as_str().unwrap().contains("lý do"), "a reason is asked for");
+    d.eval(&format!("const r = document.querySelector('[data-reason=\"{over}\"]'); r.value = 'Theo kết quả kiểm tra thực tế'; r.dispatchEvent(new Event('input'));"));
+    d.eval("document.getElementById('ap-approve').click();");
+    assert_eq!(wait_for(&d, "window.atlas.approval.lists.approved === true && document.getElementById('ap-decisions') !== null"), json!(true), "{}", d.eval("return document.getElementById('ap-msg').textContent;"));
+    d.screenshot("approval-2-approved");
+
+    // The map shows the approved status (the override's type III); the annex lists the three.
+    let ch: Value = agent().get(&format!("{base}/api/choropleth?year=2026&metric=status")).header("Authorization", &format!("Bearer {approver}")).call().unwrap().body_mut().read_json().unwrap();
+    assert_eq!(ch["units"][over.to_string()], json!("type_iii"), "the approved list on the map");
+    let href = d.eval("return document.querySelector('#ap-decisions a').getAttribute('href');");
+    let pdf = agent().get(&format!("{base}{}", href.as_str().unwrap())).header("Authorization", &format!("Bearer {approver}")).call().unwrap().body_mut().read_to_vec().unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "the annex is a PDF");
+    let out = std::env::var("ATLAS_SCREENSHOTS").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots"));
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("approval-annex.pdf"), &pdf).unwrap();
+    let st = Command::new("pdftoppm").args(["-png", "-r", "60", "-f", "1", "-l", "1"]).arg(out.join("approval-annex.pdf")).arg(out.join("approval-3-annex")).status();
+    assert!(st.is_ok_and(|s| s.success()), "pdftoppm renders the annex");
+    let text = Command::new("pdftotext").arg(out.join("approval-annex.pdf")).arg("-").output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("1201/QĐ-UBND"), "{text}");
+    for &u in &units {
+        assert_eq!(d.eval(&format!("return window.atlas.approval.lists.entries.some(e => e.unit_id === {u});")), json!(true), "unit {u} is on the approved lists");
+    }
+    let codes = d.eval("return window.atlas.approval.lists.entries.map(e => e.code);");
+    for c in codes.as_array().unwrap() {
+        assert!(text.contains(&format!("({})", c.as_str().unwrap())), "{c} in the annex: {text}");
+    }
+}

@@ -40,7 +40,7 @@ enum Block {
 impl Block {
     fn height(&self) -> f64 {
         match self {
-            Block::Heading(_) => 2.0 * LINE,
+            Block::Heading(_) => 2.4 * LINE,
             Block::Header => LINE + PAD,
             Block::Row { cells, .. } => cells.iter().map(Vec::len).max().unwrap_or(1).max(1) as f64 * LINE + PAD,
             Block::Note(_) => LINE + PAD,
@@ -186,7 +186,7 @@ impl Annex<'_> {
     fn draw(&self, svg: &mut String, b: &Block, y: f64) {
         match b {
             Block::Heading(t) => {
-                let _ = write!(svg, r##"<text class="section" x="{LEFT}" y="{:.1}" font-size="11" font-weight="bold" fill="#1a1a1a">{}</text>"##, y + LINE * 0.6, esc(t));
+                let _ = write!(svg, r##"<text class="section" x="{LEFT}" y="{:.1}" font-size="11" font-weight="bold" fill="#1a1a1a">{}</text>"##, y + LINE * 1.3, esc(t));
             }
             Block::Header => {
                 self.draw_cells(svg, y, &self.header_cells(), 8.5, "bold", "#444444");
