@@ -292,6 +292,78 @@ mod http {
         assert!(audit.to_string().contains("reviewer-98"), "the acceptance is in the audit log with who did it: {audit}");
     }
 
+    #[test]
+    fn over_http_the_approver_approves_and_the_report_and_its_workbook_say_what_the_api_says() {
+        use calamine::Reader;
+        let dir = tempfile::tempdir().unwrap();
+        let db = demo_store(dir.path());
+        let communes = common::current_communes(&db, "98");
+        let admin = add_user(&db, "admin1", "admin", "*");
+        let approver = add_user(&db, "ubnd-98", "approver", "98");
+        let other = add_user(&db, "ubnd-99", "approver", "99");
+        let reviewer = add_user(&db, "reviewer-98", "reviewer", "98");
+        let server = common::serve_with(&db, &["--require-login"]);
+        let u = |path: &str| format!("{}{path}", server.base);
+        body_of(call("POST", &u("/api/review/periods"), &admin, Some(json!({ "year": 2026, "province_code": "98" }))));
+        for (i, &unit) in communes.iter().take(4).enumerate() {
+            let s = body_of(call("PUT", &u(&format!("/api/review/periods/1/communes/{unit}")), &admin, Some(json!({ "version": 0, "figures": figures(i as i64 * 20).figures, "self_key_type": "none" }))));
+            let id = s["submission"]["id"].as_i64().unwrap();
+            body_of(call("POST", &u(&format!("/api/review/submissions/{id}/submit")), &admin, Some(json!({ "version": 1 }))));
+            body_of(call("POST", &u(&format!("/api/review/submissions/{id}/accept")), &reviewer, Some(json!({ "version": 2 }))));
+        }
+        let signed = json!({ "decision_no": "1201/QĐ-UBND", "decision_date": "2026-12-18", "signer": "Nguyễn Văn A" });
+        let (st, _) = call("POST", &u("/api/review/periods/1/provinces/98/approve"), &reviewer, Some(signed.clone()));
+        assert_eq!(st, 403, "a reviewer does not approve");
+        let (st, _) = call("POST", &u("/api/review/periods/1/provinces/98/approve"), &other, Some(signed.clone()));
+        assert_eq!(st, 403, "province 99's People's Committee does not approve 98's lists");
+        let lists = body_of(call("POST", &u("/api/review/periods/1/provinces/98/approve"), &approver, Some(signed.clone())))["lists"].clone();
+        assert_eq!(lists["approved"], true);
+        let (st, _) = call("POST", &u("/api/review/periods/1/provinces/98/approve"), &approver, Some(json!({ "decision_no": "1202/QĐ-UBND", "decision_date": "2026-12-19", "signer": "B" })));
+        assert_eq!(st, 409, "approved once; a change is an amendment");
+        let (_, audit) = call("GET", &u("/api/admin/audit?action=review_approve"), &admin, None);
+        assert!(audit.to_string().contains("ubnd-98") && audit.to_string().contains("1201/QĐ-UBND"), "{audit}");
+
+        // The workbook: every sheet opens, the lists and the counts are the API's.
+        let get = |path: &str| {
+            let mut r = agent().get(&u(path)).header("Authorization", &format!("Bearer {approver}")).call().unwrap();
+            assert_eq!(r.status().as_u16(), 200, "{path}");
+            r.body_mut().read_to_vec().unwrap()
+        };
+        let bytes = get("/api/review/periods/1/provinces/98/report.xlsx");
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(wb.sheet_names(), ["Tổng hợp", "Chuyển hóa", "Điều 5", "Tiến độ", "Danh sách"]);
+        let cells = |wb: &mut calamine::Xlsx<std::io::Cursor<Vec<u8>>>, sheet: &str| -> Vec<Vec<String>> {
+            wb.worksheet_range(sheet).unwrap().rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+        };
+        let listed = cells(&mut wb, "Danh sách");
+        let entries = lists["entries"].as_array().unwrap();
+        assert_eq!(listed.len(), entries.len() + 1, "a header and one row per entry");
+        let name = |l: &serde_json::Value| match l.as_str() { Some("I") => "Loại I", Some("II") => "Loại II", Some("III") => "Loại III", Some("drug_free") => "Không ma túy", _ => "Không thuộc danh sách" };
+        for (row, e) in listed[1..].iter().zip(entries) {
+            assert_eq!((row[0].as_str(), row[1].as_str(), row[2].as_str()), (e["code"].as_str().unwrap(), e["name"].as_str().unwrap(), name(&e["list"])));
+        }
+        let summary = cells(&mut wb, "Tổng hợp");
+        for (row, l) in summary[1..5].iter().zip(["I", "II", "III", "drug_free"]) {
+            let now = entries.iter().filter(|e| e["list"] == l).count();
+            assert_eq!(row[2], now.to_string(), "{l}: {row:?}");
+        }
+        assert_eq!(summary[5][2], lists["not_assessed"].as_array().unwrap().len().to_string());
+        // The PDF report: the same counts in its first page's text.
+        let pdf = get("/api/review/periods/1/provinces/98/report.pdf");
+        let path = dir.path().join("report.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        let out = std::process::Command::new("pdftotext").args(["-layout", "-f", "1", "-l", "1"]).arg(&path).arg("-").output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("1201/QĐ-UBND") && text.contains("Bộ Công an"), "{text}");
+        for row in &summary[1..5] {
+            let line = text.lines().find(|l| l.trim_start().starts_with(row[0].as_str())).unwrap_or_else(|| panic!("{} in the report: {text}", row[0]));
+            let numbers: Vec<&str> = line.split_whitespace().filter(|w| w.parse::<f64>().is_ok()).collect();
+            assert_eq!(numbers.get(1).copied(), Some(row[2].as_str()), "{line}");
+        }
+        let (st, _) = call("GET", &u("/api/review/periods/1/provinces/98/report.xlsx"), &other, None);
+        assert_eq!(st, 403);
+    }
+
     fn body_of((st, body): (u16, serde_json::Value)) -> serde_json::Value {
         assert_eq!(st, 200, "{body}");
         body

@@ -4,7 +4,8 @@
 //!
 //! Roles are ordered — each includes the ones before it:
 //! officer (their communes' review forms only) < viewer (maps, dashboards) < reviewer (+ reviewing
-//! the communes of their provinces) < approver (+ approving their provinces' lists) < leader (+
+//! the communes of their provinces) < approver (+ approving their provinces' lists) < ministry (+
+//! the national view and province-level approvals) < leader (+
 //! candidates, plans) < analyst (+ SQL, exports) < admin (+ imports, users, audit log). Reviewing
 //! is the reviewer's (and admin's) alone, approving the approver's (and admin's): a leader or
 //! analyst does neither ([`Principal::reviews`], [`Principal::approves`]).
@@ -21,7 +22,7 @@ pub use users::{IssuedToken, User};
 crate::vocabulary! {
     /// What a user may do, in increasing order of power (each role includes the ones before it).
     pub enum Role ("role") {
-        Officer = "officer", Viewer = "viewer", Reviewer = "reviewer", Approver = "approver", Leader = "leader", Analyst = "analyst", Admin = "admin",
+        Officer = "officer", Viewer = "viewer", Reviewer = "reviewer", Approver = "approver", Ministry = "ministry", Leader = "leader", Analyst = "analyst", Admin = "admin",
     }
 }
 
@@ -33,6 +34,7 @@ impl Role {
             Role::Viewer => "maps, dashboards, commune details",
             Role::Reviewer => "viewer + reviewing the communes' submissions of the provinces in scope",
             Role::Approver => "viewer + approving the review's lists of the provinces in scope (the provincial People's Committee)",
+            Role::Ministry => "viewer + the national view of the review and the province-level approvals (the Ministry of Public Security; scope *)",
             Role::Leader => "viewer + candidates and conversion plans",
             Role::Analyst => "leader + SQL console, saved queries, exports",
             Role::Admin => "analyst + imports, users, audit log",
@@ -74,6 +76,12 @@ impl Principal {
     /// May this user return and accept annual-review submissions (of units in scope)?
     pub fn reviews(&self) -> bool {
         matches!(self.role, Role::Reviewer | Role::Admin)
+    }
+
+    /// Does this user act for the Ministry: the national view of the review, province-level
+    /// approvals? (A ministry user, or a national admin.)
+    pub fn national(&self) -> bool {
+        self.scope.is_all() && matches!(self.role, Role::Ministry | Role::Admin)
     }
 
     /// May this user approve (and amend) the review's lists of a province in scope?

@@ -424,3 +424,118 @@ pub async fn annex(State(state): State<AppState>, Extension(p): Extension<Princi
     .await??;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/pdf".to_string()), (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\""))], bytes))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    pub lang: Option<String>,
+}
+
+/// `GET /api/review/periods/{id}/provinces/{code}/report.{pdf|xlsx}?lang=`: the province's report
+/// to the Ministry — counts by list against the previous period, conversions and relapses, Art. 5,
+/// progress and quota; the PDF then the province report with the map by the approved statuses.
+pub async fn report(State(state): State<AppState>, Extension(p): Extension<Principal>, Path((id, code, file)): Path<(i32, String, String)>, super::extract::Query(q): super::extract::Query<ReportQuery>) -> ApiResult<impl axum::response::IntoResponse> {
+    let pdf = match file.as_str() {
+        "report.pdf" => true,
+        "report.xlsx" => false,
+        other => return Err(ApiError::not_found(format!("no '{other}' here: ask for report.pdf or report.xlsx"))),
+    };
+    reads_lists(&p, &code)?;
+    let st = state.clone();
+    let en = q.lang.as_deref() == Some("en");
+    let name = format!("bao-cao-{code}-{id}.{}", if pdf { "pdf" } else { "xlsx" });
+    let bytes = tokio::task::spawn_blocking(move || {
+        let snap = st.snapshot();
+        let units = st.units();
+        let lists = review::approval::lists(&st.store, &snap, &units, id, &code)?;
+        let (progress, _) = crate::analytics::progress::read(&st.store.connect()?, Some(&code))?;
+        let tables = crate::render::review_report::tables(&lists, &snap, &progress, en);
+        if !pdf {
+            return crate::render::review_report::workbook(&tables);
+        }
+        let req = crate::render::report::ReportRequest { province: code.clone(), province_name: lists.province_name.clone(), year: lists.period.year, english: en, demo: st.demo, plans: false };
+        let province = crate::render::report::svg(&st.store, &snap, &st.tiles(), &req)?;
+        crate::render::pdf_pages(&[crate::render::review_report::cover(&tables, st.demo), province])
+    })
+    .await??;
+    let ctype = if pdf { "application/pdf" } else { "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" };
+    Ok(([(axum::http::header::CONTENT_TYPE, ctype.to_string()), (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], bytes))
+}
+
+fn national(p: &Principal) -> Result<(), ApiError> {
+    if p.national() {
+        return Ok(());
+    }
+    Err(crate::Error::Forbidden(format!("the national view is the Ministry's (role ministry, scope *); {} is a {} of {}", p.name, p.role, p.scope.spec)).into())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct YearQuery {
+    pub year: Option<i32>,
+}
+
+/// `GET /api/review/national?year=` (ministry, national admin): every province's review — reported
+/// or overdue, its approved counts, Art. 5, the Ministry's decision — and the national counts
+/// against the 2030 target.
+pub async fn national_view(State(state): State<AppState>, Extension(p): Extension<Principal>, super::extract::Query(q): super::extract::Query<YearQuery>) -> ApiResult<Json<Value>> {
+    national(&p)?;
+    let st = state.clone();
+    let today = chrono::Utc::now().date_naive();
+    let view = tokio::task::spawn_blocking(move || {
+        let year = match q.year {
+            Some(y) => y,
+            None => review::periods(&st.store)?.first().map_or_else(|| chrono::Datelike::year(&today), |x| x.year),
+        };
+        review::national::overview(&st.store, &st.snapshot(), &st.units(), year, today)
+    })
+    .await??;
+    Ok(Json(json!({ "national": view })))
+}
+
+/// `POST /api/review/national/{year}/provinces/{code}/approve`
+/// `{decision_no, decision_date, signer, key_area, drug_free, route_scope}` (ministry, national admin).
+pub async fn ministry_approve(State(state): State<AppState>, Extension(p): Extension<Principal>, Path((year, code)): Path<(i32, String)>, Json(d): Json<review::national::ProvinceDecision>) -> ApiResult<Json<Value>> {
+    national(&p)?;
+    let st = state.clone();
+    let decision = tokio::task::spawn_blocking(move || review::national::approve_province(&st.store, &st.snapshot(), &st.units(), year, &code, &d, &p.name)).await??;
+    Ok(Json(json!({ "decision": decision })))
+}
+
+/// `GET /api/review/national/{year}/lists.{csv|xlsx}` (ministry, national admin): the national lists.
+pub async fn national_file(State(state): State<AppState>, Extension(p): Extension<Principal>, Path((year, file)): Path<(i32, String)>) -> ApiResult<impl axum::response::IntoResponse> {
+    national(&p)?;
+    let csv = match file.as_str() {
+        "lists.csv" => true,
+        "lists.xlsx" => false,
+        other => return Err(ApiError::not_found(format!("no '{other}' here: ask for lists.csv or lists.xlsx"))),
+    };
+    let st = state.clone();
+    let bytes = tokio::task::spawn_blocking(move || {
+        let rows = review::national::national_lists(&st.store, &st.snapshot(), &st.units(), year)?;
+        let header = ["province", "code", "name", "list", "previous", "criteria", "override_reason"];
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|(province, e)| {
+                vec![province.clone(), e.code.clone(), e.name.clone(), e.list.map_or(String::new(), |l| l.as_str().into()), e.previous.map_or(String::new(), |l| l.as_str().into()), e.criteria.join(","), e.override_reason.clone().unwrap_or_default()]
+            })
+            .collect();
+        if csv {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(header).map_err(|e| crate::Error::Internal(e.to_string()))?;
+            for r in &cells {
+                w.write_record(r).map_err(|e| crate::Error::Internal(e.to_string()))?;
+            }
+            return w.into_inner().map_err(|e| crate::Error::Internal(e.to_string()));
+        }
+        let table = crate::render::review_report::Table {
+            sheet: "Danh sách",
+            title: String::new(),
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: cells.into_iter().map(|r| r.into_iter().map(crate::render::review_report::Cell::Text).collect()).collect(),
+        };
+        crate::render::review_report::workbook(&crate::render::review_report::Tables { title: String::new(), subtitle: String::new(), tables: vec![table] })
+    })
+    .await??;
+    let ctype = if csv { "text/csv; charset=utf-8" } else { "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" };
+    let name = format!("danh-sach-toan-quoc-{year}.{}", if csv { "csv" } else { "xlsx" });
+    Ok(([(axum::http::header::CONTENT_TYPE, ctype.to_string()), (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\""))], bytes))
+}

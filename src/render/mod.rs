@@ -9,6 +9,7 @@ pub mod map;
 pub mod output;
 pub mod plan;
 pub mod report;
+pub mod review_report;
 
 pub use map::{MapText, svg};
 pub use output::{Format, pdf, pdf_pages, png};

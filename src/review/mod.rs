@@ -12,6 +12,7 @@
 
 pub mod approval;
 pub mod form;
+pub mod national;
 pub mod progress;
 
 use chrono::{NaiveDate, NaiveDateTime};

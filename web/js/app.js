@@ -238,7 +238,7 @@ async function main() {
     if (!may(role)) document.querySelector(`.views button[data-view="${view}"]`).hidden = true;
   }
   // Reviewing and approving are the reviewers' and approvers' (and admins'), not every higher role's.
-  const reviews = ['reviewer', 'approver', 'admin'].includes(session.role) || !session.authenticated;
+  const reviews = ['reviewer', 'approver', 'ministry', 'admin'].includes(session.role) || !session.authenticated;
   if (!reviews) document.querySelector('.views button[data-view="review"]').hidden = true;
   if (state.view === 'review' && !reviews) state.view = 'status';
   if ((state.view === 'plans' && !may('leader')) || (state.view === 'sql' && !may('analyst')) || (state.view === 'import' && !may('admin'))) state.view = 'status';

@@ -42,6 +42,7 @@ export class ApprovalView {
              <input data-reason="${e.unit_id}" placeholder="${esc(t('ap.reason'))}" value="${esc(this.overrides.get(e.unit_id)?.reason ?? '')}" ${chosen && chosen !== e.computed ? '' : 'hidden'}>`
           : `<strong>${esc(name(e.list))}</strong>${e.override_reason ? `<br><small>${esc(e.override_reason)}</small>` : ''}`}</td></tr>`;
     }).join('');
+    const base = `/api/review/periods/${period.id}/provinces/${encodeURIComponent(province)}`;
     const decisions = l.decisions.map((d) => `<li data-decision="${d.id}">${esc(t(`ap.kind.${d.kind}`))} ${esc(d.decision_no)} · ${esc(d.decision_date)} · ${esc(d.signer)}
       · <a href="/api/review/periods/${period.id}/provinces/${encodeURIComponent(province)}/annex.pdf?decision=${d.id}&lang=${getLang()}" download>${t('ap.annex')}</a></li>`).join('');
     const sign = (id) => `<fieldset class="ap-sign"><legend>${t(l.approved ? 'ap.amendTitle' : 'ap.signTitle')}</legend>
@@ -56,6 +57,7 @@ export class ApprovalView {
       <ul class="ap-changes">${changes(l.put_on, 'ap.putOn')}${changes(l.taken_off, 'ap.takenOff')}</ul>
       <div class="sql-grid"><table class="ap-entries"><thead><tr><th>${t('rv.commune')}</th><th>${t('ap.computed')}</th><th>${t('rv.self')}</th><th>${t('ap.previousCol')}</th><th>${t('ap.list')}</th></tr></thead><tbody>${rows}</tbody></table></div>
       ${decisions ? `<h4>${t('ap.decisions')}</h4><ul id="ap-decisions">${decisions}</ul>` : ''}
+      <p id="ap-report">${t('ap.report')}: <a href="${base}/report.pdf?lang=${getLang()}" download>PDF</a> · <a href="${base}/report.xlsx?lang=${getLang()}" download>XLSX</a>${l.approved ? '' : ` <small class="legend-meta">(${t('ap.draftReport')})</small>`}</p>
       ${l.approved ? `${sign('am')}<div class="row"><label>${t('rv.commune')} <select id="am-unit">${l.entries.map((e) => `<option value="${e.unit_id}">${esc(e.name)}</option>`).join('')}</select></label>
           <label>${t('ap.list')} <select id="am-list">${LISTS.map((x) => `<option value="${x}">${esc(name(x))}</option>`).join('')}</select></label>
           <input id="am-reason" placeholder="${esc(t('ap.reason'))}"></div><button type="button" id="ap-amend">${t('ap.amend')}</button>`

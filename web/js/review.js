@@ -6,6 +6,7 @@ import { t, num } from './i18n.js';
 import { esc } from './html.js';
 import { session } from './session.js';
 import { ApprovalView } from './approval.js';
+import { NationalView } from './national.js';
 
 // Light enough for dark text on every swatch (contrast above 4.5 : 1).
 export const STATE_COLOURS = { not_started: '#d9d9d9', draft: '#9ecae1', submitted: '#fd8d3c', returned: '#fb6a4a', accepted: '#74c476' };
@@ -22,6 +23,12 @@ export class ReviewView {
     const [{ periods }, { groups }] = await Promise.all([this.api('/api/review/periods'), this.fields ? { groups: this.fields } : this.api('/api/review/form')]);
     this.fields = groups;
     const role = session.authenticated ? session.role : 'admin';
+    if (role === 'ministry') {
+      this.national = this.national ?? new NationalView(this.el, { api: this.api, send: this.send, onChanged: () => this.onChanged?.() });
+      window.atlas.national = this.national;
+      await this.national.render(this.period?.year);
+      return;
+    }
     if (!['reviewer', 'admin'].includes(role)) {
       // The approver: every period, approved ones too (their decisions, annexes, amendments).
       if (!periods.length) { this.el.innerHTML = `<h3>${t('rv.title')}</h3><p>${t('rv.none')}</p>`; return; }

@@ -6,7 +6,7 @@ import { esc } from './html.js';
 export const session = { authenticated: false, user: null, role: null, scope: null, csrf: null, demo: false, login_required: false };
 
 // The order of src/access/mod.rs: each role includes the ones below it.
-const ROLES = ['officer', 'viewer', 'reviewer', 'approver', 'leader', 'analyst', 'admin'];
+const ROLES = ['officer', 'viewer', 'reviewer', 'approver', 'ministry', 'leader', 'analyst', 'admin'];
 
 /** May the current user act with `role` (roles include the ones below them)? */
 export function may(role) {

@@ -7,8 +7,12 @@
 --   list, or none. Kept beside it: what the figures gave (NULL: undetermined), what the commune
 --   said of itself, its list in the previous approved period, the main criteria met, and the
 --   reason when the approver departed from the figures.
--- * `review_event` gains the steps `approve` and `amend`; `atlas_user` the role `approver` (the
---   provincial People's Committee: viewer + approving the lists of the provinces in scope). DuckDB
+-- * `ministry_decision`: the Ministry of Public Security's approval of a province-level result for a
+--   year (Art. 7.3, before 30 December): key area or not, drug-free or not, the province's key
+--   route designation — with its decision number, date and signer; one per province and year.
+-- * `review_event` gains the steps `approve`, `amend` and `ministry_approve`; `atlas_user` the roles
+--   `approver` (the provincial People's Committee: viewer + approving the lists of the provinces in
+--   scope) and `ministry` (viewer + the national view and the province-level approvals). DuckDB
 --   cannot change a CHECK in place: both tables are rebuilt with their rows.
 
 CREATE SEQUENCE review_decision_id_seq START 1;
@@ -37,13 +41,30 @@ CREATE TABLE review_decision_entry (
     PRIMARY KEY (decision_id, unit_id)
 );
 
+CREATE SEQUENCE ministry_decision_id_seq START 1;
+CREATE TABLE ministry_decision (
+    id             INTEGER PRIMARY KEY DEFAULT nextval('ministry_decision_id_seq'),
+    year           INTEGER NOT NULL,
+    province_code  VARCHAR NOT NULL,
+    key_area       BOOLEAN NOT NULL,
+    drug_free      BOOLEAN NOT NULL,
+    route_scope    VARCHAR CHECK (route_scope IN ('none', 'intra_provincial', 'inter_provincial', 'transnational')),
+    decision_no    VARCHAR NOT NULL CHECK (length(trim(decision_no)) > 0),
+    decision_date  DATE NOT NULL,
+    signer         VARCHAR NOT NULL CHECK (length(trim(signer)) > 0),
+    decided_by     VARCHAR NOT NULL,
+    decided_at     TIMESTAMP NOT NULL,
+    UNIQUE (year, province_code),
+    CHECK (NOT (key_area AND drug_free))
+);
+
 DROP VIEW audit_log;
 
 CREATE TABLE review_event_v11 (
     id             BIGINT PRIMARY KEY DEFAULT nextval('review_event_id_seq'),
     period_id      INTEGER NOT NULL,
     submission_id  BIGINT,
-    action         VARCHAR NOT NULL CHECK (action IN ('open_period', 'close_period', 'save_draft', 'submit', 'withdraw', 'return', 'accept', 'approve', 'amend')),
+    action         VARCHAR NOT NULL CHECK (action IN ('open_period', 'close_period', 'save_draft', 'submit', 'withdraw', 'return', 'accept', 'approve', 'amend', 'ministry_approve')),
     actor          VARCHAR NOT NULL,
     done_at        TIMESTAMP NOT NULL,
     version        INTEGER,
@@ -58,7 +79,7 @@ ALTER TABLE review_event_v11 RENAME TO review_event;
 CREATE TABLE atlas_user_v11 (
     user_id     INTEGER PRIMARY KEY DEFAULT nextval('atlas_user_id_seq'),
     name        VARCHAR NOT NULL UNIQUE CHECK (regexp_full_match(name, '[A-Za-z0-9._@-]{1,64}')),
-    role        VARCHAR NOT NULL CHECK (role IN ('officer', 'viewer', 'reviewer', 'approver', 'leader', 'analyst', 'admin')),
+    role        VARCHAR NOT NULL CHECK (role IN ('officer', 'viewer', 'reviewer', 'approver', 'ministry', 'leader', 'analyst', 'admin')),
     scope       VARCHAR NOT NULL CHECK (scope = '*' OR regexp_full_match(scope, '[A-Za-z0-9]+(,[A-Za-z0-9]+)*')),
     disabled    BOOLEAN NOT NULL DEFAULT false,
     created_by  VARCHAR NOT NULL,
