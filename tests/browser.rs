@@ -901,6 +901,7 @@ fn the_provincial_peoples_committee_approves_the_lists_on_the_page_with_an_overr
     let units: Vec<i64> = common::current_communes(&db, "98").into_iter().take(3).collect();
     let admin = common::add_user(&db, "admin1", "admin", "*");
     let approver = common::add_user(&db, "ubnd-98", "approver", "98");
+    let ministry = common::add_user(&db, "bca", "ministry", "*");
     let server = common::serve_with(&db, &["--require-login"]);
     let base = server.base.clone();
     let call = |method: &str, path: &str, body: Value| -> Value {
@@ -971,4 +972,25 @@ fn the_provincial_peoples_committee_approves_the_lists_on_the_page_with_an_overr
     for c in codes.as_array().unwrap() {
         assert!(text.contains(&format!("({})", c.as_str().unwrap())), "{c} in the annex: {text}");
     }
+    // The report to the Ministry, as the approver downloads it: its first page looked at.
+    let href = d.eval("return document.querySelector('#ap-report a').getAttribute('href');");
+    let pdf = agent().get(&format!("{base}{}", href.as_str().unwrap())).header("Authorization", &format!("Bearer {approver}")).call().unwrap().body_mut().read_to_vec().unwrap();
+    std::fs::write(out.join("approval-report.pdf"), &pdf).unwrap();
+    let st = Command::new("pdftoppm").args(["-png", "-r", "60"]).arg(out.join("approval-report.pdf")).arg(out.join("approval-4-report")).status();
+    assert!(st.is_ok_and(|s| s.success()), "pdftoppm renders the report");
+
+    // The Ministry signs in: province 98 reported, with its decision; the national share.
+    let m = Driver::start();
+    m.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
+    m.goto(&format!("{base}/#view=review"));
+    assert_eq!(wait_for(&m, "!document.getElementById('login').hidden"), json!(true));
+    m.eval(&format!("document.getElementById('login-token').value = '{ministry}'; document.querySelector('#login form').requestSubmit();"));
+    assert_eq!(wait_for(&m, "window.atlas && window.atlas.map !== undefined && window.atlas.review !== undefined"), json!(true));
+    assert_eq!(m.eval_async(WAIT_READY), json!(true));
+    assert_eq!(wait_for(&m, "window.atlas.national && window.atlas.national.national && document.querySelector('.nv-provinces tr[data-province=\"98\"]') !== null"), json!(true), "the national view");
+    let reported = m.eval("return document.querySelector('.nv-provinces tr[data-province=\"98\"] td[data-col=\"reported\"]').textContent;");
+    assert!(reported.as_str().unwrap().contains("1201/QĐ-UBND"), "98 shows as reported with its decision: {reported}");
+    let others = m.eval("return [...document.querySelectorAll('.nv-provinces tbody tr')].filter(r => r.dataset.province !== '98' && r.querySelector('td[data-col=\"reported\"]').textContent.includes('QĐ')).length;");
+    assert_eq!(others, json!(0), "no other province has reported");
+    m.screenshot("approval-5-national");
 }

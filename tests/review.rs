@@ -295,6 +295,7 @@ mod http {
     #[test]
     fn over_http_the_approver_approves_and_the_report_and_its_workbook_say_what_the_api_says() {
         use calamine::Reader;
+        use std::collections::BTreeSet;
         let dir = tempfile::tempdir().unwrap();
         let db = demo_store(dir.path());
         let communes = common::current_communes(&db, "98");
@@ -348,6 +349,10 @@ mod http {
             assert_eq!(row[2], now.to_string(), "{l}: {row:?}");
         }
         assert_eq!(summary[5][2], lists["not_assessed"].as_array().unwrap().len().to_string());
+        // Progress counts the approved drug-free communes, and only them (nothing carried over).
+        let progress = cells(&mut wb, "Tiến độ");
+        let row = progress.iter().find(|r| r[0] == "2026").unwrap();
+        assert_eq!(row[2], entries.iter().filter(|e| e["list"] == "drug_free").count().to_string(), "{row:?}");
         // The PDF report: the same counts in its first page's text.
         let pdf = get("/api/review/periods/1/provinces/98/report.pdf");
         let path = dir.path().join("report.pdf");
@@ -362,6 +367,43 @@ mod http {
         }
         let (st, _) = call("GET", &u("/api/review/periods/1/provinces/98/report.xlsx"), &other, None);
         assert_eq!(st, 403);
+
+        // The Ministry sees 98 as reported (with its decision) and 99 not; approves 98's
+        // province-level result once; the national lists are 98's approved entries.
+        let ministry = add_user_after_start(&server.base, &admin, "bca", "ministry", "*");
+        let (st, _) = call("GET", &u("/api/review/national?year=2026"), &approver, None);
+        assert_eq!(st, 403, "a province's approver has no national view");
+        let view = body_of(call("GET", &u("/api/review/national?year=2026"), &ministry, None))["national"].clone();
+        let p98 = view["provinces"].as_array().unwrap().iter().find(|p| p["province_code"] == "98").unwrap().clone();
+        let p99 = view["provinces"].as_array().unwrap().iter().find(|p| p["province_code"] == "99").unwrap().clone();
+        assert_eq!(p98["reported"][0], "1201/QĐ-UBND", "{p98}");
+        assert!(p99["reported"].is_null(), "{p99}");
+        assert_eq!(view["reported"], 1);
+        let free = entries.iter().filter(|e| e["list"] == "drug_free").count();
+        assert_eq!((p98["drug_free"].as_u64(), view["drug_free"].as_u64(), view["target_2030_pct"].as_f64()), (Some(free as u64), Some(free as u64), Some(50.0)), "{view}");
+        let decision = json!({ "decision_no": "345/QĐ-BCA", "decision_date": "2026-12-28", "signer": "Trần Văn B", "key_area": false, "drug_free": false, "route_scope": "inter_provincial" });
+        let (st, _) = call("POST", &u("/api/review/national/2026/provinces/98/approve"), &approver, Some(decision.clone()));
+        assert_eq!(st, 403, "the province does not approve itself");
+        let (st, body) = call("POST", &u("/api/review/national/2026/provinces/99/approve"), &ministry, Some(decision.clone()));
+        assert_eq!(st, 404, "no review of 99 was opened, so it cannot have reported: {body}");
+        body_of(call("POST", &u("/api/review/national/2026/provinces/98/approve"), &ministry, Some(decision.clone())));
+        let (st, _) = call("POST", &u("/api/review/national/2026/provinces/98/approve"), &ministry, Some(decision));
+        assert_eq!(st, 409, "once per province and year");
+        let view = body_of(call("GET", &u("/api/review/national?year=2026"), &ministry, None))["national"].clone();
+        let p98 = view["provinces"].as_array().unwrap().iter().find(|p| p["province_code"] == "98").unwrap().clone();
+        assert_eq!((p98["ministry"]["decision_no"].as_str(), p98["ministry"]["route_scope"].as_str()), (Some("345/QĐ-BCA"), Some("inter_provincial")));
+        let mut r = agent().get(&u("/api/review/national/2026/lists.csv")).header("Authorization", &format!("Bearer {ministry}")).call().unwrap();
+        let csv = r.body_mut().read_to_string().unwrap();
+        let codes: BTreeSet<String> = csv.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().to_string()).collect();
+        let want: BTreeSet<String> = entries.iter().map(|e| e["code"].as_str().unwrap().to_string()).collect();
+        assert_eq!(codes, want, "the national lists are the approved entries");
+    }
+
+    /// A user made through the running server's admin API (the store is the server's now).
+    fn add_user_after_start(base: &str, admin: &str, name: &str, role: &str, scope: &str) -> String {
+        let (st, body) = call("POST", &format!("{base}/api/admin/users"), admin, Some(json!({ "name": name, "role": role, "scope": scope })));
+        assert_eq!(st, 200, "{body}");
+        body["token"].as_str().unwrap_or_else(|| panic!("a token: {body}")).to_string()
     }
 
     fn body_of((st, body): (u16, serde_json::Value)) -> serde_json::Value {

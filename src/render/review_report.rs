@@ -234,22 +234,39 @@ pub fn cover(tables: &Tables, demo: bool) -> String {
         let _ = write!(svg, r##"<text x="{LEFT}" y="{y}" font-size="11.5" font-weight="bold" fill="#1a1a1a">{}</text>"##, esc(&table.title));
         y += 17.0;
         let cols = table.header.len();
-        // The first column (or the first two, for Art. 5) takes the room; numbers are 64 px wide.
-        let wide = if table.sheet == "Điều 5" { 2 } else { 1 };
-        let xs: Vec<f64> = (0..cols).map(|i| if i < wide { LEFT + i as f64 * 40.0 } else { RIGHT - 64.0 * (cols - 1 - i) as f64 }).collect();
+        // The first column (or the first two, for Art. 5) takes the room; the others are right
+        // aligned, as wide as what they hold (numbers, or list names for the moves).
+        let art5 = table.sheet == "Điều 5";
+        let wide = if art5 { 2 } else { 1 };
+        let width = match table.sheet {
+            "Chuyển hóa" => 130.0,
+            "Tiến độ" => 80.0,
+            _ => 64.0,
+        };
+        let xs: Vec<f64> = (0..cols).map(|i| if i < wide { LEFT + i as f64 * 40.0 } else if art5 { RIGHT } else { RIGHT - width * (cols - 1 - i) as f64 }).collect();
         let anchor = |i: usize| if i < wide { "start" } else { "end" };
         for (i, h) in table.header.iter().enumerate() {
+            // Art. 5: the value goes under the criterion; only the result has a column.
+            if art5 && i == 2 {
+                continue;
+            }
             let _ = write!(svg, r##"<text x="{}" y="{y}" font-size="8.5" font-weight="bold" fill="#555555" text-anchor="{}">{}</text>"##, xs[i], anchor(i), esc(h));
         }
         let _ = write!(svg, r##"<line x1="{LEFT}" y1="{}" x2="{RIGHT}" y2="{}" stroke="#999999" stroke-width="0.5"/>"##, y + 4.0, y + 4.0);
-        let room = ((xs.get(wide).copied().unwrap_or(RIGHT) - 64.0 - xs[wide - 1]) / 5.4).max(10.0) as usize;
+        let room = ((xs.get(wide).copied().unwrap_or(RIGHT) - width - xs[wide - 1]) / 5.4).max(10.0) as usize;
         if table.rows.is_empty() {
             y += 15.0;
             let _ = write!(svg, r##"<text x="{LEFT}" y="{y}" font-size="9.5" font-style="italic" fill="#555555">{}</text>"##, "—");
         }
         for row in table.rows.iter().take(24) {
-            y += 14.0;
+            y += if art5 { 25.0 } else { 14.0 };
             for (i, c) in row.iter().enumerate() {
+                if art5 && i == 2 {
+                    y += 11.0;
+                    let _ = write!(svg, r##"<text x="{}" y="{y}" font-size="8" fill="#555555">{}</text>"##, xs[1], esc(&c.text()));
+                    y -= 11.0;
+                    continue;
+                }
                 let mut text = c.text();
                 if i == wide - 1 && text.chars().count() > room {
                     text = format!("{}…", text.chars().take(room - 1).collect::<String>());

@@ -447,6 +447,11 @@ pub fn approve(store: &Store, snap: &Snapshot, units: &Directory, period_id: i32
     let conn = store.connect()?;
     crate::store::transaction(&conn, "approving the review's lists", |conn| {
         decide(conn, &current.period, province, DecisionKind::Approval, signed, &entries, &issuer, actor)?;
+        // The approved lists are the year's official acts for the whole province: a commune not
+        // assessed keeps no earlier act of the year (it is on no list, never carried over).
+        for n in &current.not_assessed {
+            conn.execute(include_str!("sql/recognitions_of_year_delete.sql"), params![n.unit_id, current.period.year]).map_err(Error::store("approving the review's lists"))?;
+        }
         if current.period.province_code.as_deref() == Some(province) {
             conn.execute(include_str!("sql/period_approve.sql"), params![PeriodState::Approved, current.period.id]).map_err(Error::store("approving the period"))?;
         }
