@@ -368,6 +368,16 @@ mod http {
         let (st, _) = call("GET", &u("/api/review/periods/1/provinces/98/report.xlsx"), &other, None);
         assert_eq!(st, 403);
 
+        // Year over year: the approved statuses by default, the figures alone on request.
+        for (q, want) in [("", "approved"), ("&statuses=computed", "computed")] {
+            let body = body_of(call("GET", &u(&format!("/api/conversion?from=2025&to=2026{q}")), &approver, None));
+            assert_eq!(body["statuses"], want);
+            let ch = body_of(call("GET", &u(&format!("/api/choropleth?metric=conversion&year=2026{q}")), &approver, None));
+            assert_eq!(ch["statuses"], want);
+        }
+        let (st, body) = call("GET", &u("/api/conversion?from=2025&to=2026&statuses=official"), &approver, None);
+        assert_eq!(st, 400, "{body}");
+
         // The Ministry sees 98 as reported (with its decision) and 99 not; approves 98's
         // province-level result once; the national lists are 98's approved entries.
         let ministry = add_user_after_start(&server.base, &admin, "bca", "ministry", "*");
@@ -558,6 +568,16 @@ mod approval {
             assert!(second.taken_off[l].iter().any(|c| c.unit_id == u[3] && c.to.is_none()));
             assert_eq!(status(&snapshot(&store), u[3], 2027), "none", "no status is carried over to 2027");
         }
+        // Year over year on the approved lists (the default) or on the figures alone: commune 2
+        // was put on type II against its figures in 2026 and is drug-free in 2027.
+        let snap = snapshot(&store);
+        let by_key = snap.by_key();
+        let conv = |statuses| analytics::conversion::one(&snap.rules, &snap.facts, &by_key, u[1], 2026, 2027, false, statuses).unwrap();
+        let (approved, computed) = (conv(analytics::conversion::Statuses::Approved), conv(analytics::conversion::Statuses::Computed));
+        assert_eq!((approved.from_status.map(|s| s.as_str()), approved.conversion.as_str()), (Some("type_ii"), "converted_to_drug_free"), "{approved:?}");
+        assert_eq!(computed.from_status.map(|s| s.as_str()), Some("drug_free_candidate"), "{computed:?}");
+        assert_ne!(approved.conversion, computed.conversion, "the two readings differ here, and each says which it is");
+
         let steps: Vec<String> = store.connect().unwrap().prepare("SELECT action FROM review_event WHERE action IN ('approve', 'amend') ORDER BY id").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
         assert_eq!(steps, ["approve", "amend", "approve"], "every decision in the audit trail");
     }

@@ -155,6 +155,7 @@ pub fn rank(
     names: &HashMap<i64, String>,
     province: &str,
     target_year: i32,
+    statuses: conversion::Statuses,
 ) -> Vec<Candidate> {
     let Some(version) = s.version_for_year(target_year) else { return Vec::new() };
     let Some(set) = s.rules.for_year(Some(province), target_year) else { return Vec::new() };
@@ -167,7 +168,12 @@ pub fn rank(
         .map(|(id, _)| *id)
         .collect();
     units.sort_unstable();
-    let drug_free = |u: i64, y: i32| s.classified.get(&(u, y)).is_some_and(|c| c.status.status == MapStatus::DrugFree);
+    // Already drug-free: recognised (approved statuses), or meeting Art. 6 on the figures (computed).
+    let status = |u: i64, y: i32| s.classified.get(&(u, y)).map_or(MapStatus::NoData, |c| conversion::status_under(&s.rules, c, statuses));
+    let drug_free = |u: i64, y: i32| match statuses {
+        conversion::Statuses::Approved => status(u, y) == MapStatus::DrugFree,
+        conversion::Statuses::Computed => status(u, y) == MapStatus::DrugFreeCandidate,
+    };
     let mut out = Vec::new();
     for u in units {
         if drug_free(u, base_year) {
@@ -200,7 +206,7 @@ pub fn rank(
             score,
             base_year,
             rebuilt,
-            status: s.classified.get(&(u, base_year)).map_or(MapStatus::NoData, |c| c.status.status),
+            status: status(u, base_year),
             components,
         });
     }

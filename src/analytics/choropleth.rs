@@ -98,6 +98,8 @@ pub struct Spec {
     /// Also return each unit's value (numeric metrics).
     #[serde(default)]
     pub values: bool,
+    /// Conversion: compare the approved statuses (default) or the computed ones.
+    pub statuses: Option<conversion::Statuses>,
 }
 
 /// A computed choropleth: every unit's class and the legend with counts.
@@ -115,6 +117,9 @@ pub struct Choropleth {
     pub units: BTreeMap<i64, String>,
     /// Unit id → value (numeric metrics, when asked for).
     pub values: BTreeMap<i64, f64>,
+    /// Conversion: which statuses were compared (approved or computed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statuses: Option<conversion::Statuses>,
 }
 
 impl Choropleth {
@@ -150,7 +155,7 @@ pub fn compute(s: &Snapshot, q: &Spec, keep: &dyn Fn(i64) -> bool) -> Result<Cho
             let from = q.from.unwrap_or(year - 1);
             from_year = Some(from);
             let by_key = s.by_key();
-            conversion::between(&s.rules, &s.facts, &by_key, from, year, false).into_iter().map(|c| (c.unit_id, c.conversion)).collect()
+            conversion::between(&s.rules, &s.facts, &by_key, from, year, false, q.statuses.unwrap_or_default()).into_iter().map(|c| (c.unit_id, c.conversion)).collect()
         } else {
             BTreeMap::new()
         };
@@ -210,7 +215,8 @@ pub fn compute(s: &Snapshot, q: &Spec, keep: &dyn Fn(i64) -> bool) -> Result<Cho
         });
         legend = classes;
     }
-    Ok(Choropleth { metric, method, year, from: from_year, boundary_version: version.name.clone(), version_id: version.id, legend, units, values })
+    let statuses = (metric == Metric::Conversion).then(|| q.statuses.unwrap_or_default());
+    Ok(Choropleth { metric, method, year, from: from_year, boundary_version: version.name.clone(), version_id: version.id, legend, units, values, statuses })
 }
 
 /// One legend entry.

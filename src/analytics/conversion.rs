@@ -7,6 +7,10 @@
 //! classified with the earlier year's rules. Labels never transfer: an old commune's drug-free
 //! recognition does not make the new one "maintained". A new unit that received part of a split
 //! old unit is `not_comparable` unless apportioned estimates are asked for.
+//!
+//! Each side reads the **approved** statuses (the official acts — an approved review's lists,
+//! imported recognitions — first, the figures where there are none; the default) or the
+//! **computed** ones (the figures alone under the rule set), by [`Statuses`].
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -36,6 +40,30 @@ crate::vocabulary! {
         CrosswalkApportioned = "crosswalk_apportioned",
         /// Nothing to compare with.
         None = "none",
+    }
+}
+
+crate::vocabulary! {
+    /// Which statuses a comparison or ranking reads.
+    pub enum Statuses ("statuses") {
+        /// Official acts first (approved lists, recognitions), the figures where there are none.
+        Approved = "approved",
+        /// The figures alone, under the rule set, as if nothing had been approved.
+        Computed = "computed",
+    }
+}
+
+impl Default for Statuses {
+    fn default() -> Self {
+        Statuses::Approved
+    }
+}
+
+/// A classified commune-year's status under `statuses`.
+pub fn status_under(rules: &Rules, c: &Classified, statuses: Statuses) -> MapStatus {
+    match statuses {
+        Statuses::Approved => c.status.status,
+        Statuses::Computed => c.evaluation.as_ref().map_or(MapStatus::NoData, |e| rules.status.decide(None, None, Some(e)).status),
     }
 }
 
@@ -85,8 +113,17 @@ pub fn compare(from: &Side, to: &Side) -> (Class, Option<String>) {
     }
 }
 
-fn side_of(c: &Classified) -> Side {
-    Side { status: c.status.status, drug_free: c.status.status == MapStatus::DrugFree, severity: c.severity }
+fn side_of(rules: &Rules, c: &Classified, statuses: Statuses) -> Side {
+    match statuses {
+        Statuses::Approved => Side { status: c.status.status, drug_free: c.status.status == MapStatus::DrugFree, severity: c.severity },
+        Statuses::Computed => {
+            let status = status_under(rules, c, statuses);
+            let ranks: Vec<i16> = c.evaluation.as_ref().map(|e| e.possible.iter().map(|o| rank(*o)).collect()).unwrap_or_default();
+            let severity = (ranks.iter().copied().min().unwrap_or(1), ranks.iter().copied().max().unwrap_or(4));
+            // On the figures alone, meeting Art. 6 counts as drug-free.
+            Side { status, drug_free: status == MapStatus::DrugFreeCandidate, severity }
+        }
+    }
 }
 
 /// Order of route scopes, for merging old units' scopes (the most serious known one wins).
@@ -159,6 +196,7 @@ pub fn between(
     from_year: i32,
     to_year: i32,
     apportioned: bool,
+    statuses: Statuses,
 ) -> Vec<Conversion> {
     let mut units: BTreeSet<i64> = BTreeSet::new();
     for (u, y) in by_key.keys() {
@@ -166,10 +204,11 @@ pub fn between(
             units.insert(*u);
         }
     }
-    units.into_iter().filter_map(|u| one(rules, facts, by_key, u, from_year, to_year, apportioned)).collect()
+    units.into_iter().filter_map(|u| one(rules, facts, by_key, u, from_year, to_year, apportioned, statuses)).collect()
 }
 
 /// Conversion of one unit (of `to_year`) relative to `from_year`.
+#[allow(clippy::too_many_arguments)]
 pub fn one(
     rules: &Rules,
     facts: &Facts,
@@ -178,11 +217,12 @@ pub fn one(
     from_year: i32,
     to_year: i32,
     apportioned: bool,
+    statuses: Statuses,
 ) -> Option<Conversion> {
     let to = by_key.get(&(unit, to_year))?;
-    let to_side = side_of(to);
+    let to_side = side_of(rules, to, statuses);
     let (from_side, basis, reason) = match by_key.get(&(unit, from_year)) {
-        Some(f) => (Some(side_of(f)), Basis::SameUnit, None),
+        Some(f) => (Some(side_of(rules, f, statuses)), Basis::SameUnit, None),
         None if facts.predecessors.contains_key(&unit) => match rebuilt_side(rules, facts, unit, from_year, apportioned) {
             Ok((s, basis, _)) => (Some(s), basis, None),
             Err(why) => (None, Basis::CrosswalkMerge, Some(why)),
@@ -211,7 +251,7 @@ pub fn consecutive(rules: &Rules, facts: &Facts, by_key: &HashMap<(i64, i32), &C
     let mut out = Vec::new();
     for y in years.iter().copied() {
         if years.contains(&(y - 1)) {
-            out.extend(between(rules, facts, by_key, y - 1, y, false));
+            out.extend(between(rules, facts, by_key, y - 1, y, false, Statuses::Approved));
         }
     }
     out

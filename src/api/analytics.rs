@@ -230,6 +230,9 @@ pub struct ConversionQuery {
     pub to: Option<i32>,
     #[serde(default)]
     pub apportioned: bool,
+    /// `approved` (default: official acts first) or `computed` (the figures alone).
+    #[serde(default)]
+    pub statuses: conversion::Statuses,
 }
 
 pub async fn conversion(
@@ -245,7 +248,7 @@ pub async fn conversion(
     }
     pick_year(&s, Some(from))?;
     let by_key = s.by_key();
-    let mut rows = conversion::between(&s.rules, &s.facts, &by_key, from, to, q.apportioned);
+    let mut rows = conversion::between(&s.rules, &s.facts, &by_key, from, to, q.apportioned, q.statuses);
     rows.retain(|r| p.scope.unit(r.unit_id));
     let mut counts: BTreeMap<conversion::Class, usize> = conversion::Class::ALL.iter().map(|k| (*k, 0)).collect();
     let mut units = serde_json::Map::new();
@@ -256,7 +259,7 @@ pub async fn conversion(
         units.insert(r.unit_id.to_string(), json!(r.conversion));
     }
     Ok(Json(json!({
-        "from": from, "to": to, "apportioned": q.apportioned,
+        "from": from, "to": to, "apportioned": q.apportioned, "statuses": q.statuses,
         "boundary_version": s.version_for_year(to).map(|v| v.name.clone()),
         "counts": counts, "bases": bases, "units": units,
         "note": "analytical definitions (domain.md §3), not legal categories; across the 2025 reform the earlier year is rebuilt from old communes' counts and labels never transfer",

@@ -32,5 +32,8 @@ pub async fn choropleth(State(state): State<AppState>, Extension(p): Extension<P
     if q.values {
         body["values"] = json!(c.values);
     }
+    if let Some(statuses) = c.statuses {
+        body["statuses"] = json!(statuses);
+    }
     Ok(Json(body))
 }

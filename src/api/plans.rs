@@ -51,6 +51,9 @@ pub struct CandidatesQuery {
     pub province: String,
     pub year: Option<i32>,
     pub limit: Option<usize>,
+    /// `approved` (default) or `computed`: which statuses say who is drug-free already.
+    #[serde(default)]
+    pub statuses: crate::analytics::conversion::Statuses,
 }
 
 pub async fn candidates(State(state): State<AppState>, Extension(p): Extension<Principal>, Query(q): Query<CandidatesQuery>) -> ApiResult<Json<Value>> {
@@ -65,14 +68,14 @@ pub async fn candidates(State(state): State<AppState>, Extension(p): Extension<P
         _ => HashMap::new(),
     };
     let names: HashMap<i64, String> = state.units().entries().iter().map(|e| (e.unit_id, e.name.clone())).collect();
-    let ranked = candidates::rank(&s, &s.rules.candidates, &adjacency, &names, &q.province, year);
+    let ranked = candidates::rank(&s, &s.rules.candidates, &adjacency, &names, &q.province, year, q.statuses);
     if ranked.is_empty() && !s.facts.units.values().any(|u| u.province_code.as_deref() == Some(q.province.as_str())) {
         return Err(ApiError::not_found(format!("unknown province code '{}'", q.province)));
     }
     let total = ranked.len();
     let limit = q.limit.unwrap_or(500);
     Ok(Json(json!({
-        "province": q.province, "target_year": year, "boundary_version": version.name,
+        "province": q.province, "target_year": year, "boundary_version": version.name, "statuses": q.statuses,
         "weights": s.rules.candidates.weights, "total": total,
         "note": "ranking aid ([Proposal]): distances to the confirmed type I thresholds, trend, drug-free neighbours, population",
         "candidates": ranked.into_iter().take(limit).collect::<Vec<_>>(),

@@ -136,7 +136,7 @@ impl Sheet<'_> {
         let (plan, en) = (&self.req.plan, self.en);
         // Where each commune stands among the candidates for the year after the base year.
         let names: HashMap<i64, String> = self.polygons.units.iter().map(|u| (u.id, u.name.clone())).collect();
-        let ranked = candidates::rank(s, &s.rules.candidates, &self.polygons.neighbours(), &names, &plan.province_code, self.base + 1);
+        let ranked = candidates::rank(s, &s.rules.candidates, &self.polygons.neighbours(), &names, &plan.province_code, self.base + 1, crate::analytics::conversion::Statuses::Approved);
         let rank: HashMap<i64, usize> = ranked.iter().map(|c| (c.unit_id, c.rank)).collect();
         let no_data = || tr(en, "không có số liệu", "no data").to_string();
         plan.communes

@@ -288,7 +288,7 @@ fn candidates_table(out: &mut String, s: &Snapshot, p: &Parts, ty: f64) {
     let (en, year, req, now, polygons) = (p.en, p.year, p.req, &p.now, p.polygons);
     let adjacency = polygons.neighbours();
     let names: HashMap<i64, String> = polygons.units.iter().map(|u| (u.id, u.name.clone())).collect();
-    let ranked = candidates::rank(s, &s.rules.candidates, &adjacency, &names, &req.province, year + 1);
+    let ranked = candidates::rank(s, &s.rules.candidates, &adjacency, &names, &req.province, year + 1, crate::analytics::conversion::Statuses::Approved);
     let rows: Vec<(Option<&str>, Vec<String>)> = ranked
         .iter()
         .take(10)

@@ -34,11 +34,11 @@ const NUMERIC_METRICS = ['addict_user_rate_pct', 'arrest_rate_pct', 'drug_use_lo
   'drug_offenders_arrested', 'plants_destroyed_area_m2', 'methadone_patients', 'resident_population'];
 
 // State, mirrored in the URL hash: view, year, from, metric, method, classes, breaks, unit, lang, map.
-const state = { view: 'status', year: null, from: null, metric: 'addict_user_rate_pct', method: 'quantile', classes: 5, breaks: '', unit: null, lang: 'vi', province: null, plan: null };
+const state = { view: 'status', year: null, from: null, statuses: 'approved', metric: 'addict_user_rate_pct', method: 'quantile', classes: 5, breaks: '', unit: null, lang: 'vi', province: null, plan: null };
 
 function readUrl() {
   const p = new URLSearchParams(location.hash.slice(1));
-  for (const k of ['view', 'metric', 'method', 'breaks', 'lang', 'province']) if (p.get(k)) state[k] = p.get(k);
+  for (const k of ['view', 'metric', 'method', 'breaks', 'lang', 'province', 'statuses']) if (p.get(k)) state[k] = p.get(k);
   for (const k of ['year', 'from', 'classes', 'unit', 'plan']) if (p.get(k)) state[k] = Number(p.get(k));
   state.mapView = p.get('map');
 }
@@ -96,7 +96,7 @@ function legendHtml(ch) {
     : t('legend.indicator', { metric: t(`metric.${ch.metric}`), year: ch.year });
   const total = ch.legend.reduce((s, c) => s + c.count, 0);
   const items = ch.legend.map((c) => `<div class="legend-item" data-key="${esc(c.key)}"><span class="swatch" style="background:${esc(c.color)}"></span><span>${esc(label(c))}</span><span class="count">${num(c.count)}</span></div>`).join('');
-  const extra = ch.metric === 'conversion' ? `<p class="legend-meta">${t('legend.analytical')}</p>` : '';
+  const extra = ch.metric === 'conversion' ? `<p class="legend-meta">${t('legend.analytical')} · ${esc(t('ctl.statuses'))}: ${esc(t(`ctl.statuses.${ch.statuses ?? 'approved'}`))}</p>` : '';
   return `<h3>${esc(title)}</h3>${items}<div class="legend-item"><span>${t('legend.total')}</span><span class="count" id="legend-total">${num(total)}</span></div>
     <p class="legend-meta">${esc(t('legend.version', { version: ch.boundary_version }))} · ${esc(ch.method)}</p>${extra}`;
 }
@@ -126,7 +126,7 @@ async function recolour() {
   const q = new URLSearchParams({ year: state.year });
   // The import page shows the status map, so new figures show as they land.
   if (state.view === 'status' || state.view === 'import') q.set('metric', 'status');
-  if (state.view === 'conversion') { q.set('metric', 'conversion'); q.set('from', state.from ?? state.year - 1); }
+  if (state.view === 'conversion') { q.set('metric', 'conversion'); q.set('from', state.from ?? state.year - 1); q.set('statuses', state.statuses); }
   if (state.view === 'indicator') {
     q.set('metric', state.metric); q.set('method', state.method); q.set('classes', state.classes);
     if (state.method === 'custom' && state.breaks) q.set('breaks', state.breaks);
@@ -153,6 +153,7 @@ function setView(view) {
   state.view = view;
   for (const b of document.querySelectorAll('.views button')) b.setAttribute('aria-selected', String(b.dataset.view === view));
   $('#from-row').hidden = view !== 'conversion';
+  $('#statuses-row').hidden = view !== 'conversion';
   $('#metric-row').hidden = view !== 'indicator';
   $('#method-row').hidden = view !== 'indicator';
   $('#breaks').hidden = state.method !== 'custom';
@@ -295,6 +296,8 @@ async function main() {
   slider.value = year;
   slider.addEventListener('input', () => setYear(Number(slider.value)));
   $('#from').addEventListener('change', (e) => { state.from = Number(e.target.value); recolour(); writeUrl(atlas.map); });
+  $('#statuses').value = state.statuses;
+  $('#statuses').addEventListener('change', (e) => { state.statuses = e.target.value; recolour(); writeUrl(atlas.map); });
   $('#metric').addEventListener('change', (e) => { state.metric = e.target.value; recolour(); writeUrl(atlas.map); });
   $('#method').value = state.method;
   $('#classes').value = String(state.classes);

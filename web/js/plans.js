@@ -104,7 +104,7 @@ export class PlansView {
   }
 
   async loadCandidates() {
-    const r = await this.api(`/api/candidates?province=${this.state.province}&year=${this.targetYear()}`);
+    const r = await this.api(`/api/candidates?province=${this.state.province}&year=${this.targetYear()}&statuses=${this.state.statuses ?? 'approved'}`);
     this.candidates = r.candidates;
     this.renderTable();
     this.paint();
