@@ -45,7 +45,7 @@ fn plan_sheet(c: &mut Criterion) {
     // The 40 best candidates of the demo's province 99, with a note on every third.
     let layer = tiles.layer("communes.demo-2025").unwrap();
     let commune_atlas::tiles::Kind::Polygons(p) = &layer.kind else { unreachable!() };
-    let ranked = commune_atlas::analytics::candidates::rank(&s, &s.rules.candidates, &p.neighbours(), &Default::default(), "99", 2026);
+    let ranked = commune_atlas::analytics::candidates::rank(&s, &s.rules.candidates, &p.neighbours(), &Default::default(), "99", 2026, Default::default());
     let mut plan = commune_atlas::plans::create(&store, "Bench", "99", 2027, Some(30), "bench").unwrap();
     for (i, c) in ranked.iter().take(40).enumerate() {
         let note = (i % 3 == 0).then_some("Họp dân, rà soát người sử dụng trái phép chất ma túy, phối hợp công an xã trong quý 2");

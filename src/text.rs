@@ -57,3 +57,10 @@ mod tests {
         assert_eq!(thousands(1_000_000), "1,000,000");
     }
 }
+
+/// A typed-in text as a spreadsheet cell: one starting like a formula (`=`, `+`, `-`, `@`, tab,
+/// carriage return) gets a leading apostrophe, so opening a CSV in a spreadsheet shows the text
+/// instead of running it.
+pub fn spreadsheet_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
+}

@@ -350,6 +350,29 @@ fn every_endpoint_answers_each_role_as_expected_and_never_shows_another_province
             assert!(leaks.is_empty(), "{role} {method} {path} shows province 99: {:?}", &leaks[..leaks.len().min(5)]);
         }
     }
+    // A province's admin manages its province's users only: no national user, none of 99, no
+    // token for the national admin; its own province's officer and viewer it may make.
+    let admin98 = &tokens["admin"];
+    for (body, why) in [
+        (json!({ "name": "grab", "role": "admin", "scope": "*" }), "a national admin"),
+        (json!({ "name": "bca2", "role": "ministry", "scope": "*" }), "a ministry user"),
+        (json!({ "name": "v99", "role": "viewer", "scope": "99" }), "a user of 99"),
+        (json!({ "name": "v9899", "role": "viewer", "scope": "98,99" }), "a user of 98 and 99"),
+    ] {
+        let (s, _, b) = call("POST", &format!("{base}/api/admin/users"), Some(admin98), Some(&body));
+        assert_eq!(s, 403, "{why}: {}", String::from_utf8_lossy(&b));
+    }
+    let (s, _, b) = call("POST", &format!("{base}/api/admin/users"), Some(&root), Some(&json!({ "name": "bca3", "role": "ministry", "scope": "98" })));
+    assert_eq!(s, 400, "a ministry user is national: {}", String::from_utf8_lossy(&b));
+    let (s, _, _) = call("POST", &format!("{base}/api/admin/users/root/token"), Some(admin98), None);
+    assert_eq!(s, 403, "no token for the national admin from a province's admin");
+    let (s, _, _) = call("POST", &format!("{base}/api/admin/users/root/disable"), Some(admin98), None);
+    assert_eq!(s, 403);
+    let (s, _, b) = call("POST", &format!("{base}/api/admin/users"), Some(admin98), Some(&json!({ "name": "officer-98b", "role": "officer", "scope": code_a })));
+    assert_eq!(s, 200, "an officer of a commune of 98: {}", String::from_utf8_lossy(&b));
+    let (_, _, b) = call("GET", &format!("{base}/api/admin/users"), Some(admin98), None);
+    assert!(!String::from_utf8_lossy(&b).contains("\"root\""), "a province's admin does not list national users");
+
     // The officer's lists hold their commune and nothing else of the province.
     let (_, _, b) = call("GET", &format!("{base}/api/review/mine"), Some(&tokens["officer"]), None);
     let mine: Value = serde_json::from_slice(&b).unwrap();

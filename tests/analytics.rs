@@ -65,7 +65,7 @@ fn counts_are_conserved_per_province_across_the_reform_to_1e_9() {
 fn a_new_commune_is_never_maintained_because_an_old_one_was_drug_free() {
     let (_d, _store, s) = demo();
     let by_key = s.by_key();
-    let rows = conversion::between(&s.rules, &s.facts, &by_key, 2024, 2025, true);
+    let rows = conversion::between(&s.rules, &s.facts, &by_key, 2024, 2025, true, Default::default());
     assert_eq!(rows.len(), 210);
     let mut seen_recognised_predecessors = 0;
     for r in &rows {
@@ -78,7 +78,7 @@ fn a_new_commune_is_never_maintained_because_an_old_one_was_drug_free() {
     }
     assert!(seen_recognised_predecessors > 0, "the demo has new communes recognised in 2025 whose predecessors were drug-free in 2024");
     // Without apportioning, new communes that received part of a split old one are not comparable.
-    let strict = conversion::between(&s.rules, &s.facts, &by_key, 2024, 2025, false);
+    let strict = conversion::between(&s.rules, &s.facts, &by_key, 2024, 2025, false, Default::default());
     let split: Vec<_> = strict.iter().filter(|r| r.reason.as_deref().is_some_and(|m| m.contains("split"))).collect();
     assert!(!split.is_empty());
     assert!(split.iter().all(|r| r.conversion == Class::NotComparable));

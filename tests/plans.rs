@@ -79,8 +79,8 @@ fn the_demo_ranking_is_deterministic_and_puts_hotspots_last() {
     let adjacency = p.neighbours();
     assert!(adjacency.values().all(|n| !n.is_empty()) && adjacency.len() >= 200, "neighbours from shared edges");
     let names = std::collections::HashMap::new();
-    let a = candidates::rank(s, &s.rules.candidates, &adjacency, &names, "99", 2026);
-    let b = candidates::rank(s, &s.rules.candidates, &adjacency, &names, "99", 2026);
+    let a = candidates::rank(s, &s.rules.candidates, &adjacency, &names, "99", 2026, Default::default());
+    let b = candidates::rank(s, &s.rules.candidates, &adjacency, &names, "99", 2026, Default::default());
     assert_eq!(a.iter().map(|c| c.unit_id).collect::<Vec<_>>(), b.iter().map(|c| c.unit_id).collect::<Vec<_>>());
     assert!(a.len() > 50);
     assert!(a.iter().all(|c| c.status != MapStatus::DrugFree), "drug-free communes are not candidates");

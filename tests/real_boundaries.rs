@@ -230,7 +230,7 @@ fn the_crosswalk_weights_its_split_communes_from_the_geometry_and_the_conversion
         let rules = commune_atlas::rules::Rules::embedded().unwrap();
         let (_, s) = commune_atlas::analytics::up_to_date(store, &rules).unwrap();
         let by_key = s.by_key();
-        let rows = commune_atlas::analytics::conversion::between(&s.rules, &s.facts, &by_key, 2024, 2025, true);
+        let rows = commune_atlas::analytics::conversion::between(&s.rules, &s.facts, &by_key, 2024, 2025, true, Default::default());
         // Only new communes whose old side has figures: some predecessor with a 2024 row.
         let with_old: Vec<_> = rows
             .iter()

@@ -224,6 +224,8 @@ pub fn one(
     let (from_side, basis, reason) = match by_key.get(&(unit, from_year)) {
         Some(f) => (Some(side_of(rules, f, statuses)), Basis::SameUnit, None),
         None if facts.predecessors.contains_key(&unit) => match rebuilt_side(rules, facts, unit, from_year, apportioned) {
+            // Labels never transfer; on the figures alone, meeting Art. 6 counts as drug-free.
+            Ok((s, basis, _)) if statuses == Statuses::Computed => (Some(Side { drug_free: s.status == MapStatus::DrugFreeCandidate, ..s }), basis, None),
             Ok((s, basis, _)) => (Some(s), basis, None),
             Err(why) => (None, Basis::CrosswalkMerge, Some(why)),
         },

@@ -25,9 +25,41 @@ use crate::import::{self, ImportOptions, Input};
 /// refresh of every classification.
 pub(crate) static IMPORTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-pub async fn users(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+/// A province's admin manages the users of its provinces only: every code of `scope` (province
+/// codes, or an officer's commune codes) must be in the admin's scope; national users (`*`, the
+/// Ministry) are a national admin's.
+fn manages(state: &AppState, p: &Principal, scope: &str, role: Option<Role>) -> Result<(), ApiError> {
+    if role == Some(Role::Ministry) && scope.trim() != "*" {
+        return Err(ApiError::bad_request("a ministry user's scope is * (the Ministry sees every province)"));
+    }
+    if p.scope.is_all() {
+        return Ok(());
+    }
+    if scope.trim() == "*" {
+        return Err(crate::Error::Forbidden(format!("only a national admin manages national users; {} is scoped to {}", p.name, p.scope.spec)).into());
+    }
+    let units = state.units();
+    for code in scope.split(',').map(str::trim) {
+        let commune_in_scope = units.entries().iter().any(|e| e.code == code && e.level == crate::vocab::Level::Commune && p.scope.unit(e.unit_id));
+        if !p.scope.province(Some(code)) && !commune_in_scope {
+            return Err(p.scope.refuse(&format!("'{code}'")).into());
+        }
+    }
+    Ok(())
+}
+
+/// The user named `name`, for the checks of [`manages`].
+async fn user_named(state: &AppState, name: &str) -> ApiResult<crate::access::User> {
     let store = state.store.clone();
     let list = tokio::task::spawn_blocking(move || users::list(&store)).await??;
+    list.into_iter().find(|u| u.name == name).ok_or_else(|| ApiError::not_found(format!("no user named '{name}'")))
+}
+
+pub async fn users(State(state): State<AppState>, Extension(p): Extension<Principal>) -> ApiResult<Json<Value>> {
+    let store = state.store.clone();
+    let list = tokio::task::spawn_blocking(move || users::list(&store)).await??;
+    // A province's admin sees the users it manages (and itself).
+    let list: Vec<_> = list.into_iter().filter(|u| u.name == p.name || manages(&state, &p, &u.scope, None).is_ok()).collect();
     Ok(Json(json!({ "users": list })))
 }
 
@@ -40,6 +72,7 @@ pub struct NewUser {
 
 pub async fn add_user(State(state): State<AppState>, Extension(p): Extension<Principal>, Json(u): Json<NewUser>) -> ApiResult<Json<Value>> {
     let role: Role = u.role.parse()?;
+    manages(&state, &p, &u.scope, Some(role))?;
     let store = state.store.clone();
     let issued = tokio::task::spawn_blocking(move || users::add(&store, &u.name, role, &u.scope, &p.name)).await??;
     Ok(Json(json!({ "user": issued.user, "token": issued.token, "note": "the token is shown once; give it to the user now" })))
@@ -49,6 +82,8 @@ async fn set_disabled(state: AppState, p: Principal, name: String, disabled: boo
     if disabled && name == p.name {
         return Err(ApiError::bad_request("you cannot disable yourself; ask another admin"));
     }
+    let target = user_named(&state, &name).await?;
+    manages(&state, &p, &target.scope, None)?;
     let store = state.store.clone();
     let n = name.clone();
     tokio::task::spawn_blocking(move || users::set_disabled(&store, &n, disabled, &p.name)).await??;
@@ -76,6 +111,10 @@ pub async fn issue_token(
     Path(name): Path<String>,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
+    if name != p.name {
+        let target = user_named(&state, &name).await?;
+        manages(&state, &p, &target.scope, None)?;
+    }
     // The body is optional: none means the defaults.
     let req: TokenRequest = if body.iter().all(u8::is_ascii_whitespace) {
         TokenRequest::default()

@@ -213,8 +213,10 @@ pub async fn step(State(state): State<AppState>, Extension(p): Extension<Princip
         other => return Err(ApiError::not_found(format!("no review step '{other}': use submit, withdraw, return or accept"))),
     }
     let accepting = step == "accept";
-    // Accepted figures are written like an import: one at a time, then every classification refreshed.
-    let _one = if accepting { Some(super::admin::IMPORTS.lock().await) } else { None };
+    // Accepted figures are written like an import: one at a time, then every classification
+    // refreshed. Every step takes the same lock as an approval, so none slips in while a
+    // province's lists are being approved.
+    let _one = super::admin::IMPORTS.lock().await;
     let st = state.clone();
     let (s, snapshot) = tokio::task::spawn_blocking(move || {
         let s = match step.as_str() {
@@ -515,7 +517,9 @@ pub async fn national_file(State(state): State<AppState>, Extension(p): Extensio
         let cells: Vec<Vec<String>> = rows
             .iter()
             .map(|(province, e)| {
-                vec![province.clone(), e.code.clone(), e.name.clone(), e.list.map_or(String::new(), |l| l.as_str().into()), e.previous.map_or(String::new(), |l| l.as_str().into()), e.criteria.join(","), e.override_reason.clone().unwrap_or_default()]
+                // Typed-in texts cannot run as formulas when the CSV is opened.
+                let safe = |t: &str| crate::text::spreadsheet_cell(t).into_owned();
+                vec![safe(province), safe(&e.code), safe(&e.name), e.list.map_or(String::new(), |l| l.as_str().into()), e.previous.map_or(String::new(), |l| l.as_str().into()), e.criteria.join(","), safe(e.override_reason.as_deref().unwrap_or(""))]
             })
             .collect();
         if csv {

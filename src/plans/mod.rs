@@ -319,15 +319,10 @@ pub fn history(store: &Store, id: i64) -> Result<Vec<Value>> {
     rows.collect::<std::result::Result<_, _>>().map_err(Error::store("reading the plan history"))
 }
 
-/// A typed-in text as a spreadsheet cell: one starting like a formula (`=`, `+`, `-`, `@`, tab,
-/// carriage return) gets a leading apostrophe, so opening the CSV in a spreadsheet shows the text
-/// instead of running it.
-fn cell(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
-}
+use crate::text::spreadsheet_cell as cell;
 
 /// The plan as CSV (for spreadsheets). Texts people typed (plan name, notes, user names) are
-/// kept from running as formulas ([`cell`]).
+/// kept from running as formulas ([`crate::text::spreadsheet_cell`]).
 pub fn to_csv(p: &Plan) -> Result<String> {
     let bad = |e: csv::Error| Error::Internal(format!("writing plan {} as CSV: {e}", p.plan_id));
     let mut w = csv::Writer::from_writer(Vec::new());

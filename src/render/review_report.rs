@@ -87,7 +87,8 @@ pub struct Tables {
 pub fn moves(lists: &Lists) -> (Vec<Change>, Vec<Change>) {
     let mut conversions = Vec::new();
     let mut relapses = Vec::new();
-    for e in &lists.entries {
+    // A commune on no list last period (or not assessed then) is neither: "put on" says it.
+    for e in lists.entries.iter().filter(|e| e.previous.is_some()) {
         let (from, to) = (e.previous, e.list);
         let c = Change { unit_id: e.unit_id, name: e.name.clone(), from, to };
         match rank(to).cmp(&rank(from)) {

@@ -446,6 +446,10 @@ pub fn approve(store: &Store, snap: &Snapshot, units: &Directory, period_id: i32
     let issuer = format!("UBND {}", current.province_name);
     let conn = store.connect()?;
     crate::store::transaction(&conn, "approving the review's lists", |conn| {
+        // Checked again inside the transaction: nothing approved in the meantime.
+        if !decisions(conn, period_id, province)?.is_empty() {
+            return Err(Error::Refused(format!("the {} lists of {} were approved meanwhile: reload them", current.period.year, current.province_name)));
+        }
         decide(conn, &current.period, province, DecisionKind::Approval, signed, &entries, &issuer, actor)?;
         // The approved lists are the year's official acts for the whole province: a commune not
         // assessed keeps no earlier act of the year (it is on no list, never carried over).

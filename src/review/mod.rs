@@ -185,6 +185,9 @@ pub fn close_period(store: &Store, id: i32, expected_version: i32, actor: &str) 
         let n = conn.execute(include_str!("sql/period_set_state.sql"), params![PeriodState::Closed, id, expected_version]).map_err(Error::store("closing a review period"))?;
         if n == 0 {
             let p = period(conn, id)?;
+            if p.state != PeriodState::Open {
+                return Err(Error::Refused(format!("review period {id} is {}: only an open period is closed", p.state)));
+            }
             return Err(Error::Conflict(format!("review period {id} is at version {} ({}), not {expected_version}: reload it", p.version, p.state)));
         }
         event(conn, id, None, "close_period", actor, Some(expected_version + 1), Some("open"), Some("closed"), None)?;

@@ -109,7 +109,7 @@ pub fn overview(store: &Store, snap: &Snapshot, units: &Directory, year: i32, to
             province_name: p.name.clone(),
             communes,
             period_id: period.as_ref().map(|x| x.id),
-            overdue: reported.is_none() && deadline.is_some_and(|d| today >= d),
+            overdue: reported.is_none() && deadline.is_some_and(|d| today > d),
             reported,
             type_i: count(List::I),
             type_ii: count(List::II),
@@ -176,7 +176,11 @@ pub fn approve_province(store: &Store, snap: &Snapshot, units: &Directory, year:
             include_str!("sql/ministry_decision_insert.sql"),
             params![year, province, d.key_area, d.drug_free, d.route_scope, d.signed.decision_no.trim(), d.signed.decision_date, d.signed.signer.trim(), actor, super::now()],
         )
-        .map_err(Error::store("recording the Ministry's decision"))?;
+        .map_err(|e| match e {
+            // Another decision landed first (the unique province-year).
+            duckdb::Error::DuckDBFailure(_, Some(m)) if m.contains("Duplicate key") || m.contains("unique") => Error::Refused(format!("the Ministry's {year} decision on {} is already recorded", lists.province_name)),
+            e => Error::store("recording the Ministry's decision")(e),
+        })?;
         let what = format!("province {province} {year}: key area {}, drug-free {}, route {}, decision {}", d.key_area, d.drug_free, d.route_scope.map_or("–", |r| r.as_str()), d.signed.decision_no.trim());
         super::event(conn, period.id, None, "ministry_approve", actor, None, None, Some(&what), None)?;
         Ok(())

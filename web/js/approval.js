@@ -15,6 +15,8 @@ export class ApprovalView {
   }
 
   async render(period, province) {
+    // Departures typed for another period or province never travel with this one.
+    if (this.period?.id !== period.id || this.province !== province) this.overrides.clear();
     this.period = period;
     this.province = province;
     let body;

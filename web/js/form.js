@@ -229,9 +229,9 @@ export class OfficerPage {
   }
 
   /** Open the first commune whose submission was returned (the header's button). */
-  openReturned() {
+  async openReturned() {
     const c = this.mine?.communes.find((x) => x.submissions.some((s) => s.state === 'returned'));
-    if (c && c.unit_id !== this.unit?.unit_id) { this.unit = c; this.load(); }
+    if (c && c.unit_id !== this.unit?.unit_id) { this.unit = c; await this.load(); }
     this.el.querySelector('#rf-comment')?.scrollIntoView({ block: 'center' });
   }
 }

@@ -78,12 +78,17 @@ export class ReviewView {
     }
     const box = this.el.querySelector('#rv-approval');
     if (!box || !this.period) return;
-    let province = this.period.province_code ?? (session.scope && session.scope !== '*' ? session.scope.split(',')[0] : null);
+    let province = this.period.province_code;
     if (!province) {
+      // A national period: the provinces of the user's scope in it, to choose from.
       const prog = await this.api('/api/review/progress').catch(() => null);
       const provinces = prog?.periods.find((x) => x.period.id === this.period.id)?.provinces ?? [];
       province = this.province && provinces.some((x) => x.province_code === this.province) ? this.province : provinces[0]?.province_code;
       if (!province) return;
+      if (provinces.length > 1) {
+        box.insertAdjacentHTML('beforebegin', `<div class="row" id="rv-province-row"><label for="rv-province">${t('dash.province')}</label><select id="rv-province">${provinces.map((x) => `<option value="${esc(x.province_code)}" ${x.province_code === province ? 'selected' : ''}>${esc(x.province_name || x.province_code)}</option>`).join('')}</select></div>`);
+        this.el.querySelector('#rv-province').addEventListener('change', (e) => { this.province = e.target.value; this.el.querySelector('#rv-province-row')?.remove(); this.renderApproval(periods, false); });
+      }
     }
     this.province = province;
     this.approval = this.approval ?? new ApprovalView(box, { api: this.api, send: this.send, onChanged: () => this.onChanged?.() });
