@@ -992,5 +992,12 @@ fn the_provincial_peoples_committee_approves_the_lists_on_the_page_with_an_overr
     assert!(reported.as_str().unwrap().contains("1201/QĐ-UBND"), "98 shows as reported with its decision: {reported}");
     let others = m.eval("return [...document.querySelectorAll('.nv-provinces tbody tr')].filter(r => r.dataset.province !== '98' && r.querySelector('td[data-col=\"reported\"]').textContent.includes('QĐ')).length;");
     assert_eq!(others, json!(0), "no other province has reported");
+    // The national map by the approved statuses: the override's commune in type III's colour.
+    assert_eq!(wait_for(&m, "window.atlas.lastChoropleth && window.atlas.lastChoropleth.metric === 'status'"), json!(true));
+    let painted = m.eval(&format!(
+        "const a = window.atlas, ch = a.lastChoropleth;
+         return [(a.map.getFeatureState({{ source: a.atlas.active, sourceLayer: 'communes', id: {over} }}) || {{}}).color, ch.legend.find(l => l.key === 'type_iii').color];"
+    ));
+    assert_eq!(painted[0], painted[1], "the approved type III on the national map");
     m.screenshot("approval-5-national");
 }

@@ -390,7 +390,9 @@ mod http {
         assert!(p99["reported"].is_null(), "{p99}");
         assert_eq!(view["reported"], 1);
         let free = entries.iter().filter(|e| e["list"] == "drug_free").count();
-        assert_eq!((p98["drug_free"].as_u64(), view["drug_free"].as_u64(), view["target_2030_pct"].as_f64()), (Some(free as u64), Some(free as u64), Some(50.0)), "{view}");
+        assert_eq!((p98["drug_free"].as_u64(), view["target_2030_pct"].as_f64()), (Some(free as u64), Some(50.0)), "98: its approved drug-free list: {view}");
+        let total: u64 = view["provinces"].as_array().unwrap().iter().map(|p| p["drug_free"].as_u64().unwrap()).sum();
+        assert_eq!(view["drug_free"].as_u64(), Some(total), "the national count is the provinces' sum");
         let decision = json!({ "decision_no": "345/QĐ-BCA", "decision_date": "2026-12-28", "signer": "Trần Văn B", "key_area": false, "drug_free": false, "route_scope": "inter_provincial" });
         let (st, _) = call("POST", &u("/api/review/national/2026/provinces/98/approve"), &approver, Some(decision.clone()));
         assert_eq!(st, 403, "the province does not approve itself");
@@ -407,6 +409,23 @@ mod http {
         let codes: BTreeSet<String> = csv.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().to_string()).collect();
         let want: BTreeSet<String> = entries.iter().map(|e| e["code"].as_str().unwrap().to_string()).collect();
         assert_eq!(codes, want, "the national lists are the approved entries");
+        // The province view shows the Ministry's approval beside the figures' result.
+        let pc = body_of(call("GET", &u("/api/provinces/classification?year=2026"), &ministry, None));
+        let p98 = pc["provinces"].as_array().unwrap().iter().find(|p| p["province_code"] == "98").unwrap().clone();
+        assert_eq!((p98["approved"]["decision_no"].as_str(), p98["approved"]["key_area"].as_bool()), (Some("345/QĐ-BCA"), Some(false)), "{p98}");
+        let p99 = pc["provinces"].as_array().unwrap().iter().find(|p| p["province_code"] == "99").unwrap().clone();
+        assert!(p99["approved"].is_null());
+        // The national PDF: every reported province's annex (here 98's alone).
+        let mut r = agent().get(&u("/api/review/national/2026/lists.pdf")).header("Authorization", &format!("Bearer {ministry}")).call().unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let path = dir.path().join("national.pdf");
+        std::fs::write(&path, r.body_mut().read_to_vec().unwrap()).unwrap();
+        let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("1201/QĐ-UBND"), "{text}");
+        for code in &want {
+            assert!(text.contains(&format!("({code})")), "{code} in the national PDF");
+        }
     }
 
     /// A user made through the running server's admin API (the store is the server's now).

@@ -327,6 +327,9 @@ pub async fn provinces(State(state): State<AppState>, Extension(p): Extension<Pr
     }
     let s = state.snapshot();
     let year = pick_year(&s, q.year)?;
+    // The Ministry's approvals of the province-level results (Art. 7.3), beside the computed ones.
+    let store = state.store.clone();
+    let approved = tokio::task::spawn_blocking(move || crate::review::national::ministry_decisions(&store, year)).await??;
     let mut counts: BTreeMap<&str, usize> = [("true", 0), ("false", 0), ("unknown", 0)].into_iter().collect();
     let provinces: Vec<Value> = s
         .provinces_in(year)
@@ -351,6 +354,7 @@ pub async fn provinces(State(state): State<AppState>, Extension(p): Extension<Pr
                     "type_i_ii_communes": r.type_i_ii_communes,
                 },
                 "route_scope": r.route_scope,
+                "approved": approved.get(&r.province_code),
                 "criteria": r.evaluation.criteria.iter().map(|c| {
                     let rule = labels(&c.id);
                     json!({

@@ -502,13 +502,31 @@ pub async fn ministry_approve(State(state): State<AppState>, Extension(p): Exten
     Ok(Json(json!({ "decision": decision })))
 }
 
-/// `GET /api/review/national/{year}/lists.{csv|xlsx}` (ministry, national admin): the national lists.
+/// `GET /api/review/national/{year}/lists.{csv|xlsx|pdf}` (ministry, national admin): the national
+/// lists (the PDF: every reported province's annex).
 pub async fn national_file(State(state): State<AppState>, Extension(p): Extension<Principal>, Path((year, file)): Path<(i32, String)>) -> ApiResult<impl axum::response::IntoResponse> {
     national(&p)?;
     let csv = match file.as_str() {
         "lists.csv" => true,
         "lists.xlsx" => false,
-        other => return Err(ApiError::not_found(format!("no '{other}' here: ask for lists.csv or lists.xlsx"))),
+        "lists.pdf" => {
+            // Every reported province's annex, bound in province order.
+            let st = state.clone();
+            let bytes = tokio::task::spawn_blocking(move || {
+                let reported = review::national::reported_lists(&st.store, &st.snapshot(), &st.units(), year)?;
+                if reported.is_empty() {
+                    return Err(crate::Error::NotFound(format!("no province has reported its {year} lists yet")));
+                }
+                let mut pages = Vec::new();
+                for l in &reported {
+                    pages.extend(crate::render::annex::pages(l, None, false, st.demo)?);
+                }
+                crate::render::pdf_pages(&pages)
+            })
+            .await??;
+            return Ok(([(axum::http::header::CONTENT_TYPE, "application/pdf".to_string()), (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"danh-sach-toan-quoc-{year}.pdf\""))], bytes));
+        }
+        other => return Err(ApiError::not_found(format!("no '{other}' here: ask for lists.csv, lists.xlsx or lists.pdf"))),
     };
     let st = state.clone();
     let bytes = tokio::task::spawn_blocking(move || {

@@ -47,6 +47,8 @@ pub struct Province {
     pub type_i: usize,
     pub type_ii: usize,
     pub type_iii: usize,
+    /// Recognised drug-free this year: the approved list once reported, the official acts on
+    /// record before that (as the map shows them).
     pub drug_free: usize,
     pub not_assessed: usize,
     /// Art. 5 on the data: key area true / false / unknown, criteria met.
@@ -78,6 +80,19 @@ fn ministry_of(conn: &Connection, year: i32, province: &str) -> Result<Option<Mi
     .map_err(Error::store("reading the Ministry's decisions"))
 }
 
+/// The Ministry's decisions of a year, by province code.
+pub fn ministry_decisions(store: &Store, year: i32) -> Result<std::collections::HashMap<String, MinistryDecision>> {
+    let ctx = "reading the Ministry's decisions";
+    let conn = store.connect()?;
+    let mut stmt = conn.prepare(include_str!("sql/ministry_decisions_of_year.sql")).map_err(Error::store(ctx))?;
+    let rows = stmt
+        .query_map([year], |r| {
+            Ok((r.get::<_, String>(0)?, MinistryDecision { key_area: r.get(1)?, drug_free: r.get(2)?, route_scope: r.get(3)?, decision_no: r.get(4)?, decision_date: r.get(5)?, signer: r.get(6)?, decided_by: r.get(7)? }))
+        })
+        .map_err(Error::store(ctx))?;
+    rows.collect::<std::result::Result<_, _>>().map_err(Error::store(ctx))
+}
+
 /// The period of `year` covering `province`: its own, else the national one.
 fn period_for(periods: &[super::Period], year: i32, province: &str) -> Option<super::Period> {
     let of_year = periods.iter().filter(|p| p.year == year);
@@ -92,6 +107,9 @@ pub fn overview(store: &Store, snap: &Snapshot, units: &Directory, year: i32, to
     let mut provinces: Vec<&crate::store::units::Entry> = units.entries().iter().filter(|e| e.level == Level::Province && Some(&e.valid_from) == newest.as_ref()).collect();
     provinces.sort_by(|a, b| a.code.cmp(&b.code));
     let conn = store.connect()?;
+    // Drug-free communes as the map has them: the official acts of the year (a reported province's
+    // approved lists; elsewhere recognitions on record).
+    let (progress, _) = crate::analytics::progress::read(&conn, None)?;
     let mut out = Vec::new();
     for p in provinces {
         let period = period_for(&periods, year, &p.code);
@@ -114,7 +132,7 @@ pub fn overview(store: &Store, snap: &Snapshot, units: &Directory, year: i32, to
             type_i: count(List::I),
             type_ii: count(List::II),
             type_iii: count(List::III),
-            drug_free: count(List::DrugFree),
+            drug_free: progress.iter().find(|r| r.province_code == p.code && r.year == year).map_or(count(List::DrugFree), |r| usize::try_from(r.drug_free).unwrap_or(0)),
             not_assessed: lists.as_ref().map_or(communes, |l| if l.approved { l.not_assessed.len() } else { communes }),
             art5_key: art5.map(|r| r.evaluation.key),
             art5_met: art5.map(|r| r.evaluation.met_min),
@@ -188,19 +206,24 @@ pub fn approve_province(store: &Store, snap: &Snapshot, units: &Directory, year:
     ministry_of(&conn, year, province)?.ok_or_else(|| Error::Internal("the Ministry's decision was not recorded".into()))
 }
 
-/// The national lists of a year: every reported province's approved entries, by province and code.
-pub fn national_lists(store: &Store, snap: &Snapshot, units: &Directory, year: i32) -> Result<Vec<(String, approval::Entry)>> {
+/// Every reported province's lists of a year (for the national PDF: each province's annex).
+pub fn reported_lists(store: &Store, snap: &Snapshot, units: &Directory, year: i32) -> Result<Vec<approval::Lists>> {
     let periods = super::periods(store)?;
-    let mut out = Vec::new();
     let mut provinces: Vec<&str> = units.entries().iter().filter(|e| e.level == Level::Province).map(|e| e.code.as_str()).collect();
     provinces.sort_unstable();
     provinces.dedup();
+    let mut out = Vec::new();
     for p in provinces {
         let Some(period) = period_for(&periods, year, p) else { continue };
         let lists = approval::lists(store, snap, units, period.id, p)?;
         if lists.approved {
-            out.extend(lists.entries.into_iter().map(|e| (lists.province_name.clone(), e)));
+            out.push(lists);
         }
     }
     Ok(out)
+}
+
+/// The national lists of a year: every reported province's approved entries, by province and code.
+pub fn national_lists(store: &Store, snap: &Snapshot, units: &Directory, year: i32) -> Result<Vec<(String, approval::Entry)>> {
+    Ok(reported_lists(store, snap, units, year)?.into_iter().flat_map(|l| l.entries.into_iter().map(move |e| (l.province_name.clone(), e))).collect())
 }

@@ -75,7 +75,8 @@ async function showProvinces() {
   }
   const layer = `communes.${pc.boundary_version}`;
   const colors = {};
-  for (const p of pc.provinces) colors[p.province_code] = PROVINCE_COLORS[p.key_area];
+  // The Ministry's approval, where there is one, decides the colour (Art. 7.3); the figures' result otherwise.
+  for (const p of pc.provinces) colors[p.province_code] = PROVINCE_COLORS[p.approved ? String(p.approved.key_area) : p.key_area];
   atlas.paintByProperty(layer, 'province', colors);
   lastProvinces = pc;
   window.atlas.lastProvinces = pc;
@@ -113,6 +114,13 @@ async function recolour() {
     const ch = await api(`/api/choropleth?year=${state.year}&metric=status`).catch(() => null);
     if (ch) atlas.showVersion(ch.tile_layer);
     await reviewView.render();
+    // The Ministry's national view: the map by the approved statuses, nationally.
+    if (ch && session.role === 'ministry') {
+      const colour = Object.fromEntries(ch.legend.map((c) => [c.key, c.color]));
+      atlas.paint(ch.tile_layer, Object.fromEntries(Object.entries(ch.units).map(([id, k]) => [id, colour[String(k)] ?? '#d9d9d9'])));
+      lastChoropleth = ch;
+      window.atlas.lastChoropleth = ch;
+    }
     return;
   }
   if (state.view === 'plans') {

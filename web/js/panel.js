@@ -93,6 +93,7 @@ export function renderProvincePanel(el, p, { onClose, period }) {
     <h3 id="panel-name">${esc(p.province_name ?? p.province_code)}</h3>
     <p>${t('panel.code')}: ${esc(p.province_code)} · ${esc(period)}</p>
     <p><span class="badge" data-key-area="${esc(p.key_area)}">${esc(word)}</span></p>
+    ${p.approved ? `<p id="province-approved"><strong>${esc(t('prov.approved', { no: p.approved.decision_no, what: t(`prov.${p.approved.key_area}`) }))}</strong></p>` : ''}
     <p>${esc(t('prov.met', { min: p.met_min, max: p.met_max }))} · ${esc(t('prov.data', { with: num(p.communes_with_data), all: num(p.communes) }))}</p>
     <h3>${esc(t('prov.criteria', { min: p.min_criteria }))}</h3>
     <table id="province-criteria">${criteriaRows(p.criteria)}</table>`;
