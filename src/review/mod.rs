@@ -222,46 +222,47 @@ pub struct Submission {
     pub updated_at: String,
 }
 
-fn submission_by_id(conn: &Connection, id: i64) -> Result<Submission> {
-    let ctx = "reading a review submission";
-    conn.query_row(include_str!("sql/submission_columns.sql"), [id], |r| {
-        let figures: String = r.get(5)?;
-        Ok((
-            Submission {
-                id: r.get(0)?,
-                period_id: r.get(1)?,
-                unit_id: r.get(2)?,
-                state: r.get(3)?,
-                version: r.get(4)?,
-                draft: Draft { figures: serde_json::Map::new(), self_key_type: r.get(6)?, self_drug_free: r.get(7)?, justification: r.get(8)? },
-                comment: r.get(9)?,
-                updated_by: r.get(10)?,
-                updated_at: r.get(11)?,
-            },
-            figures,
-        ))
-    })
-    .optional()
-    .map_err(Error::store(ctx))?
-    .map(|(mut s, figures)| {
-        s.draft.figures = serde_json::from_str(&figures).map_err(|e| Error::Corrupt(format!("submission {id}: figures: {e}")))?;
-        Ok(s)
-    })
-    .unwrap_or_else(|| Err(Error::NotFound(format!("no review submission {id}"))))
+/// A submission from a row of `submission_columns.sql` / `submissions_of_period.sql`, with its
+/// figures still JSON text.
+fn submission_row(r: &duckdb::Row) -> duckdb::Result<(Submission, String)> {
+    Ok((
+        Submission {
+            id: r.get(0)?,
+            period_id: r.get(1)?,
+            unit_id: r.get(2)?,
+            state: r.get(3)?,
+            version: r.get(4)?,
+            draft: Draft { figures: serde_json::Map::new(), self_key_type: r.get(6)?, self_drug_free: r.get(7)?, justification: r.get(8)? },
+            comment: r.get(9)?,
+            updated_by: r.get(10)?,
+            updated_at: r.get(11)?,
+        },
+        r.get(5)?,
+    ))
 }
 
-/// Every submission of a period.
+fn with_figures((mut s, figures): (Submission, String)) -> Result<Submission> {
+    s.draft.figures = serde_json::from_str(&figures).map_err(|e| Error::Corrupt(format!("submission {}: figures: {e}", s.id)))?;
+    Ok(s)
+}
+
+fn submission_by_id(conn: &Connection, id: i64) -> Result<Submission> {
+    let row = conn.query_row(include_str!("sql/submission_columns.sql"), [id], submission_row).optional().map_err(Error::store("reading a review submission"))?;
+    row.map(with_figures).unwrap_or_else(|| Err(Error::NotFound(format!("no review submission {id}"))))
+}
+
+/// Every submission of a period, read in one query.
 pub fn submissions(store: &Store, period_id: i32) -> Result<Vec<Submission>> {
     let conn = store.connect()?;
     let ctx = "reading review submissions";
-    let ids: Vec<i64> = conn
+    let rows: Vec<(Submission, String)> = conn
         .prepare(include_str!("sql/submissions_of_period.sql"))
         .map_err(Error::store(ctx))?
-        .query_map([period_id], |r| r.get(0))
+        .query_map([period_id], submission_row)
         .map_err(Error::store(ctx))?
         .collect::<std::result::Result<_, _>>()
         .map_err(Error::store(ctx))?;
-    ids.into_iter().map(|id| submission_by_id(&conn, id)).collect()
+    rows.into_iter().map(with_figures).collect()
 }
 
 /// A period by id.
