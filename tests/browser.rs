@@ -534,6 +534,12 @@ fn a_steering_committee_reads_why_a_commune_is_type_iii_and_which_provinces_are_
 }
 
 /// Poll `condition` (a JS expression) in the page until it holds, for up to a minute.
+/// Sign in on the login form the page shows (it reloads signed in).
+fn sign_in(d: &Driver, token: &str) {
+    assert_eq!(wait_for(d, "!document.getElementById('login').hidden"), json!(true), "the login form");
+    d.eval(&format!("document.getElementById('login-token').value = '{token}'; document.querySelector('#login form').requestSubmit();"));
+}
+
 fn wait_for(d: &Driver, condition: &str) -> Value {
     d.eval_async(&format!(
         "const done = arguments[arguments.length - 1]; const t0 = Date.now();
@@ -653,8 +659,7 @@ fn the_whole_review_loop_an_officer_on_a_phone_and_a_reviewer_at_a_desk_until_th
     d.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
     d.cmd("POST", "/window/rect", json!({ "width": 390, "height": 844 }));
     d.goto(&format!("{base}/"));
-    assert_eq!(wait_for(&d, "!document.getElementById('login').hidden"), json!(true));
-    d.eval(&format!("document.getElementById('login-token').value = '{officer}'; document.querySelector('#login form').requestSubmit();"));
+    sign_in(&d, &officer);
     assert_eq!(wait_for(&d, "document.querySelector('#rf-form') !== null && document.querySelector('#rf-type') !== null"), json!(true), "the officer's form, with its live result");
     assert_eq!(d.eval("return document.querySelector('main').hidden;"), json!(true), "no map for an officer");
     d.screenshot("review-1-phone-form");
@@ -707,8 +712,7 @@ fn the_whole_review_loop_an_officer_on_a_phone_and_a_reviewer_at_a_desk_until_th
     let r = Driver::start();
     r.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
     r.goto(&format!("{base}/#view=review"));
-    assert_eq!(wait_for(&r, "!document.getElementById('login').hidden"), json!(true));
-    r.eval(&format!("document.getElementById('login-token').value = '{reviewer}'; document.querySelector('#login form').requestSubmit();"));
+    sign_in(&r, &reviewer);
     assert_eq!(wait_for(&r, "window.atlas && window.atlas.map !== undefined && window.atlas.review !== undefined"), json!(true), "signed in, the page reloads");
     assert_eq!(r.eval_async(WAIT_READY), json!(true));
     assert_eq!(wait_for(&r, "!document.getElementById('inbox').hidden && document.getElementById('inbox').dataset.waiting === '1'"), json!(true), "the header: one submission waits for the reviewer");
@@ -806,8 +810,7 @@ fn a_province_reviewer_returns_and_accepts_on_the_review_page_and_the_map_shows_
     let d = Driver::start();
     d.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
     d.goto(&format!("{base}/#view=review"));
-    assert_eq!(wait_for(&d, "!document.getElementById('login').hidden"), json!(true));
-    d.eval(&format!("document.getElementById('login-token').value = '{reviewer}'; document.querySelector('#login form').requestSubmit();"));
+    sign_in(&d, &reviewer);
     assert_eq!(wait_for(&d, "window.atlas && window.atlas.map !== undefined && window.atlas.review !== undefined"), json!(true), "signed in, the page reloads");
     assert_eq!(d.eval_async(WAIT_READY), json!(true));
     assert_eq!(wait_for(&d, "document.querySelector('#review .rv-queue tbody tr') !== null"), json!(true), "the queue");
@@ -868,13 +871,12 @@ fn a_commune_officers_figures_survive_an_expired_session_and_are_saved_after_sig
     let d = Driver::start();
     d.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
     d.cmd("POST", "/window/rect", json!({ "width": 390, "height": 844 }));
-    let sign_in = || {
-        assert_eq!(wait_for(&d, "!document.getElementById('login').hidden"), json!(true));
-        d.eval(&format!("document.getElementById('login-token').value = '{officer}'; document.querySelector('#login form').requestSubmit();"));
+    let officer_signs_in = || {
+        sign_in(&d, &officer);
         assert_eq!(wait_for(&d, "document.getElementById('rf-resident_population') !== null"), json!(true), "the officer's form");
     };
     d.goto(&format!("{base}/"));
-    sign_in();
+    officer_signs_in();
     // The session runs out while the officer is still typing.
     d.eval_async("const done = arguments[arguments.length - 1]; setTimeout(() => done(true), 7000);");
     d.eval("const i = document.getElementById('rf-resident_population'); i.value = '12345'; i.dispatchEvent(new Event('input', { bubbles: true }));");
@@ -883,7 +885,7 @@ fn a_commune_officers_figures_survive_an_expired_session_and_are_saved_after_sig
 
     // A reload asks to sign in again; the figures come back from this browser and are saved.
     d.goto(&format!("{base}/"));
-    sign_in();
+    officer_signs_in();
     assert_eq!(d.eval("return document.getElementById('rf-resident_population').value;"), json!("12345"), "nothing typed was lost");
     assert_eq!(d.eval("return document.getElementById('rf-restored') !== null;"), json!(true), "the officer is told their unsaved figures were restored");
     d.eval("document.getElementById('rf-save').click();");
@@ -932,8 +934,7 @@ fn the_provincial_peoples_committee_approves_the_lists_on_the_page_with_an_overr
     let d = Driver::start();
     d.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
     d.goto(&format!("{base}/#view=review"));
-    assert_eq!(wait_for(&d, "!document.getElementById('login').hidden"), json!(true));
-    d.eval(&format!("document.getElementById('login-token').value = '{approver}'; document.querySelector('#login form').requestSubmit();"));
+    sign_in(&d, &approver);
     assert_eq!(wait_for(&d, "window.atlas && window.atlas.map !== undefined && window.atlas.review !== undefined"), json!(true));
     assert_eq!(d.eval_async(WAIT_READY), json!(true));
     assert_eq!(wait_for(&d, "window.atlas.approval && window.atlas.approval.lists && document.getElementById('ap-approve') !== null"), json!(true), "the proposal, for the approver");
@@ -983,8 +984,7 @@ fn the_provincial_peoples_committee_approves_the_lists_on_the_page_with_an_overr
     let m = Driver::start();
     m.cmd("POST", "/timeouts", json!({ "script": 120_000 }));
     m.goto(&format!("{base}/#view=review"));
-    assert_eq!(wait_for(&m, "!document.getElementById('login').hidden"), json!(true));
-    m.eval(&format!("document.getElementById('login-token').value = '{ministry}'; document.querySelector('#login form').requestSubmit();"));
+    sign_in(&m, &ministry);
     assert_eq!(wait_for(&m, "window.atlas && window.atlas.map !== undefined && window.atlas.review !== undefined"), json!(true));
     assert_eq!(m.eval_async(WAIT_READY), json!(true));
     assert_eq!(wait_for(&m, "window.atlas.national && window.atlas.national.national && document.querySelector('.nv-provinces tr[data-province=\"98\"]') !== null"), json!(true), "the national view");

@@ -62,16 +62,6 @@ fn decision_ref(no: &str) -> String {
     if no.contains('/') { no.to_string() } else { format!("{no}/QĐ-UBND") }
 }
 
-fn list_name(l: Option<List>, en: bool) -> &'static str {
-    match l {
-        Some(List::I) => tr(en, "Loại I", "Type I"),
-        Some(List::II) => tr(en, "Loại II", "Type II"),
-        Some(List::III) => tr(en, "Loại III", "Type III"),
-        Some(List::DrugFree) => tr(en, "Không ma túy", "Drug-free"),
-        Some(List::None) | None => tr(en, "không thuộc danh sách", "on no list"),
-    }
-}
-
 struct Annex<'a> {
     lists: &'a Lists,
     en: bool,
@@ -90,7 +80,7 @@ impl Annex<'_> {
             vec![number.to_string()],
             lines(&format!("{} ({})", e.name, e.code), COLUMNS[1].1),
             lines(e.former.as_deref().unwrap_or(""), COLUMNS[2].1),
-            lines(list_name(e.list, en), COLUMNS[3].1),
+            lines(List::short(e.list, en), COLUMNS[3].1),
             lines(&basis, COLUMNS[4].1),
         ];
         Block::Row { unit_id: e.unit_id, number, cells }
@@ -99,13 +89,13 @@ impl Annex<'_> {
     fn change_row(&self, number: usize, c: &Change, put_on: bool) -> Block {
         let en = self.en;
         let what = if put_on {
-            format!("{} {}", tr(en, "trước đây:", "before:"), list_name(c.from, en))
+            format!("{} {}", tr(en, "trước đây:", "before:"), List::short(c.from, en))
         } else if c.to.is_none() && self.lists.not_assessed.iter().any(|n| n.unit_id == c.unit_id) {
             tr(en, "chưa được đánh giá kỳ này", "not assessed this period").to_string()
         } else {
-            format!("{} {}", tr(en, "nay:", "now:"), list_name(c.to, en))
+            format!("{} {}", tr(en, "nay:", "now:"), List::short(c.to, en))
         };
-        let cells = vec![vec![number.to_string()], lines(&c.name, COLUMNS[1].1), vec![String::new()], lines(list_name(if put_on { c.to } else { c.from }, en), COLUMNS[3].1), lines(&what, COLUMNS[4].1)];
+        let cells = vec![vec![number.to_string()], lines(&c.name, COLUMNS[1].1), vec![String::new()], lines(List::short(if put_on { c.to } else { c.from }, en), COLUMNS[3].1), lines(&what, COLUMNS[4].1)];
         Block::Row { unit_id: c.unit_id, number, cells }
     }
 

@@ -31,16 +31,6 @@ fn rank(l: Option<List>) -> u8 {
     }
 }
 
-fn list_name(l: Option<List>, en: bool) -> &'static str {
-    match l {
-        Some(List::I) => tr(en, "Loại I", "Type I"),
-        Some(List::II) => tr(en, "Loại II", "Type II"),
-        Some(List::III) => tr(en, "Loại III", "Type III"),
-        Some(List::DrugFree) => tr(en, "Không ma túy", "Drug-free"),
-        Some(List::None) | None => tr(en, "Không thuộc danh sách", "On no list"),
-    }
-}
-
 /// A table: its title, header and rows of text (numbers as text, as printed).
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -116,7 +106,7 @@ pub fn tables(lists: &Lists, s: &Snapshot, progress: &[progress::Year], en: bool
     let year = lists.period.year;
     let mut out = Vec::new();
     let counts = counts(lists);
-    let mut rows: Vec<Vec<Cell>> = counts.iter().map(|(l, b, now)| vec![t(list_name(Some(*l), en)), n(*b as f64), n(*now as f64), n(*now as f64 - *b as f64)]).collect();
+    let mut rows: Vec<Vec<Cell>> = counts.iter().map(|(l, b, now)| vec![t(List::short(Some(*l), en)), n(*b as f64), n(*now as f64), n(*now as f64 - *b as f64)]).collect();
     rows.push(vec![t(tr(en, "Chưa đánh giá", "Not assessed")), t(""), n(lists.not_assessed.len() as f64), t("")]);
     out.push(Table {
         sheet: "Tổng hợp",
@@ -125,7 +115,7 @@ pub fn tables(lists: &Lists, s: &Snapshot, progress: &[progress::Year], en: bool
         rows,
     });
     let (conversions, relapses) = moves(lists);
-    let mv = |cs: &[Change], kind: &str| cs.iter().map(|c| vec![t(c.name.clone()), t(list_name(c.from, en)), t(list_name(c.to, en)), t(kind.to_string())]).collect::<Vec<_>>();
+    let mv = |cs: &[Change], kind: &str| cs.iter().map(|c| vec![t(c.name.clone()), t(List::short(c.from, en)), t(List::short(c.to, en)), t(kind.to_string())]).collect::<Vec<_>>();
     let mut rows = mv(&conversions, tr(en, "chuyển hóa", "converted"));
     rows.extend(mv(&relapses, tr(en, "phức tạp trở lại", "relapsed")));
     out.push(Table {
@@ -196,7 +186,7 @@ pub fn tables(lists: &Lists, s: &Snapshot, progress: &[progress::Year], en: bool
     let rows = lists
         .entries
         .iter()
-        .map(|e| vec![t(e.code.clone()), t(e.name.clone()), t(list_name(e.list, en)), t(list_name(e.previous, en)), t(e.criteria.join(", ")), t(e.override_reason.clone().unwrap_or_default())])
+        .map(|e| vec![t(e.code.clone()), t(e.name.clone()), t(List::short(e.list, en)), t(List::short(e.previous, en)), t(e.criteria.join(", ")), t(e.override_reason.clone().unwrap_or_default())])
         .collect();
     out.push(Table {
         sheet: "Danh sách",

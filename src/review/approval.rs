@@ -51,6 +51,18 @@ impl List {
     /// The lists in the order of the annex: key areas from the most serious, then drug-free.
     pub const ANNEXED: [List; 4] = [List::I, List::II, List::III, List::DrugFree];
 
+    /// The short name a table cell uses; `None` (no list, or not assessed) reads "on no list".
+    pub fn short(l: Option<List>, en: bool) -> &'static str {
+        let tr = |vi, english| if en { english } else { vi };
+        match l {
+            Some(List::I) => tr("Loại I", "Type I"),
+            Some(List::II) => tr("Loại II", "Type II"),
+            Some(List::III) => tr("Loại III", "Type III"),
+            Some(List::DrugFree) => tr("Không ma túy", "Drug-free"),
+            Some(List::None) | None => tr("Không thuộc danh sách", "On no list"),
+        }
+    }
+
     pub fn label(self, en: bool) -> &'static str {
         match (self, en) {
             (List::I, false) => "Địa bàn trọng điểm, phức tạp về ma túy loại I",
