@@ -283,3 +283,65 @@ fn a_leader_prints_a_plan_sheet_from_the_command_line_too() {
     assert_ne!(code, 0);
     assert!(err.contains("--province") && err.contains("--plan"), "{err}");
 }
+
+#[test]
+fn a_gis_officer_takes_the_web_maps_classes_home_as_qgis_and_sld_styles() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::serve(&dir.path().join("atlas.duckdb"));
+    let base = &server.base;
+    for (view, attr, choropleth) in [("status", "status", "metric=status&year=2025"), ("conversion", "conversion", "metric=conversion&year=2025"), ("key_type", "key_type", "metric=key_type&year=2025")] {
+        let (_, _, ch) = get(&format!("{base}/api/choropleth?{choropleth}"));
+        let ch: Value = serde_json::from_slice(&ch).unwrap();
+        // The web legend: key → (colour, Vietnamese label).
+        let legend: Vec<(String, String, String)> = ch["legend"].as_array().unwrap().iter().map(|c| (c["key"].as_str().unwrap().into(), c["color"].as_str().unwrap().into(), c["label_vi"].as_str().unwrap().into())).collect();
+
+        let (st, ctype, qml) = get(&format!("{base}/api/styles/{view}.qml"));
+        assert_eq!(st, 200, "{view}.qml");
+        assert!(ctype.contains("xml"), "{ctype}");
+        let qml = String::from_utf8(qml).unwrap();
+        let doc = roxmltree::Document::parse_with_options(&qml, roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() }).expect("the QML is XML");
+        let renderer = doc.descendants().find(|n| n.has_tag_name("renderer-v2")).unwrap();
+        assert_eq!((renderer.attribute("type"), renderer.attribute("attr")), (Some("categorizedSymbol"), Some(attr)));
+        let symbols: std::collections::HashMap<&str, String> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("symbol"))
+            .map(|s| {
+                let colour = s.descendants().find(|o| o.has_tag_name("Option") && o.attribute("name") == Some("color")).and_then(|o| o.attribute("value")).unwrap();
+                (s.attribute("name").unwrap(), colour.to_string())
+            })
+            .collect();
+        let cats: Vec<(String, String, String)> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("category"))
+            .map(|c| {
+                let [r, g, b] = symbols[c.attribute("symbol").unwrap()].split(',').take(3).map(|v| v.parse::<u8>().unwrap()).collect::<Vec<_>>()[..] else { panic!() };
+                (c.attribute("value").unwrap().to_string(), format!("#{r:02x}{g:02x}{b:02x}"), c.attribute("label").unwrap().to_string())
+            })
+            .collect();
+        assert_eq!(cats, legend, "{view}.qml: the legend's classes, colours and labels, in order");
+
+        let (st, _, sld) = get(&format!("{base}/api/styles/{view}.sld"));
+        assert_eq!(st, 200);
+        let sld = String::from_utf8(sld).unwrap();
+        let doc = roxmltree::Document::parse(&sld).expect("the SLD is XML");
+        let rules: Vec<(String, String, String)> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name(("http://www.opengis.net/se", "Rule")))
+            .map(|r| {
+                let text = |tag: (&str, &str)| r.descendants().find(|n| n.has_tag_name(tag)).and_then(|n| n.text()).unwrap().to_string();
+                assert_eq!(text(("http://www.opengis.net/ogc", "PropertyName")), attr);
+                let fill = r.descendants().find(|n| n.has_tag_name(("http://www.opengis.net/se", "SvgParameter")) && n.attribute("name") == Some("fill")).and_then(|n| n.text()).unwrap().to_string();
+                (text(("http://www.opengis.net/ogc", "Literal")), fill, text(("http://www.opengis.net/se", "Title")))
+            })
+            .collect();
+        assert_eq!(rules, legend, "{view}.sld: a rule per class of the legend");
+    }
+    let (st, _, en) = get(&format!("{base}/api/styles/status.qml?lang=en"));
+    assert_eq!(st, 200);
+    assert!(String::from_utf8(en).unwrap().contains("Key area type I"), "English labels on request");
+    for bad in ["status.svg", "addict_user_rate_pct.qml", "status"] {
+        let (st, ctype, body) = get(&format!("{base}/api/styles/{bad}"));
+        assert!(st == 400 || st == 404, "{bad}: {st}");
+        assert!(ctype.starts_with("application/json") && !body.is_empty(), "{bad}: a JSON error");
+    }
+}

@@ -81,3 +81,24 @@ pub async fn report(State(state): State<AppState>, Extension(p): Extension<Princ
     let disposition = format!("attachment; filename=\"report-{file}\"");
     Ok(([(header::CONTENT_TYPE, ctype.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
 }
+
+#[derive(Debug, Deserialize)]
+pub struct StyleQuery {
+    pub lang: Option<String>,
+}
+
+/// `GET /api/styles/{view}.{qml|sld}?lang=en` — the view's classes (`status`, `key_type`,
+/// `conversion`) as a QGIS style or an SLD, colours and labels as in the web legend, for the
+/// attribute the exports and collections carry (`status`, `key_type`, `conversion`).
+pub async fn style(Path(file): Path<String>, Query(q): Query<StyleQuery>) -> ApiResult<impl IntoResponse> {
+    use crate::render::styles::{self, StyleFormat};
+    let (view, ext) = file.rsplit_once('.').ok_or_else(|| ApiError::not_found(format!("'{file}': ask for status.qml, status.sld, conversion.qml, key_type.sld …")))?;
+    let format: StyleFormat = ext.parse()?;
+    let metric: crate::analytics::choropleth::Metric = view.parse()?;
+    let en = q.lang.as_deref() == Some("en");
+    let (body, ctype) = match format {
+        StyleFormat::Qml => (styles::qml(&metric, en)?, "application/xml; charset=utf-8"),
+        StyleFormat::Sld => (styles::sld(&metric, en)?, "application/vnd.ogc.sld+xml; charset=utf-8"),
+    };
+    Ok(([(header::CONTENT_TYPE, ctype.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"commune-atlas-{file}\""))], body))
+}

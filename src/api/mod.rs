@@ -199,6 +199,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/review/evaluate", post(review::evaluate))
         .route("/api/review/mine", get(review::mine))
         .route("/api/review/progress", get(review::progress))
+        .route("/api/styles/{file}", get(maps::style))
         .route("/api/review/national", get(review::national_view))
         .route("/api/review/national/{year}/provinces/{code}/approve", post(review::ministry_approve))
         .route("/api/review/national/{year}/{file}", get(review::national_file))

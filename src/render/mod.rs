@@ -10,6 +10,7 @@ pub mod output;
 pub mod plan;
 pub mod report;
 pub mod review_report;
+pub mod styles;
 
 pub use map::{MapText, svg};
 pub use output::{Format, pdf, pdf_pages, png};

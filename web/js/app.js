@@ -97,7 +97,10 @@ function legendHtml(ch) {
     : t('legend.indicator', { metric: t(`metric.${ch.metric}`), year: ch.year });
   const total = ch.legend.reduce((s, c) => s + c.count, 0);
   const items = ch.legend.map((c) => `<div class="legend-item" data-key="${esc(c.key)}"><span class="swatch" style="background:${esc(c.color)}"></span><span>${esc(label(c))}</span><span class="count">${num(c.count)}</span></div>`).join('');
-  const extra = ch.metric === 'conversion' ? `<p class="legend-meta">${t('legend.analytical')} · ${esc(t('ctl.statuses'))}: ${esc(t(`ctl.statuses.${ch.statuses ?? 'approved'}`))}</p>` : '';
+  // The same classes for QGIS and other GIS, from the same source as this legend.
+  const styles = ['status', 'conversion', 'key_type'].includes(ch.metric)
+    ? `<p class="legend-meta" id="legend-styles">${t('legend.styles')}: <a href="/api/styles/${ch.metric}.qml?lang=${getLang()}" download>QGIS (.qml)</a> · <a href="/api/styles/${ch.metric}.sld?lang=${getLang()}" download>SLD</a></p>` : '';
+  const extra = styles + (ch.metric === 'conversion' ? `<p class="legend-meta">${t('legend.analytical')} · ${esc(t('ctl.statuses'))}: ${esc(t(`ctl.statuses.${ch.statuses ?? 'approved'}`))}</p>` : '');
   return `<h3>${esc(title)}</h3>${items}<div class="legend-item"><span>${t('legend.total')}</span><span class="count" id="legend-total">${num(total)}</span></div>
     <p class="legend-meta">${esc(t('legend.version', { version: ch.boundary_version }))} · ${esc(ch.method)}</p>${extra}`;
 }
