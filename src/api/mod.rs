@@ -12,6 +12,7 @@ mod health;
 mod maps;
 pub mod metrics;
 mod plans;
+mod ogc;
 mod review;
 mod search;
 mod sql;
@@ -200,6 +201,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/review/mine", get(review::mine))
         .route("/api/review/progress", get(review::progress))
         .route("/api/styles/{file}", get(maps::style))
+        .route("/ogc", get(ogc::landing))
+        .route("/ogc/conformance", get(ogc::conformance))
+        .route("/ogc/collections", get(ogc::collections))
+        .route("/ogc/collections/{id}", get(ogc::one_collection))
+        .route("/ogc/collections/{id}/items", get(ogc::items))
+        .route("/ogc/collections/{id}/items/{code}", get(ogc::item))
         .route("/api/review/national", get(review::national_view))
         .route("/api/review/national/{year}/provinces/{code}/approve", post(review::ministry_approve))
         .route("/api/review/national/{year}/{file}", get(review::national_file))

@@ -87,3 +87,16 @@ impl Directory {
         self.entries.iter().find(|e| e.level == Level::Province && e.code == code).map(|e| e.name.as_str())
     }
 }
+
+/// The stored geometries (GeoJSON text, EPSG:4326) of `ids`, by unit.
+pub fn geometries(store: &Store, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let conn = store.connect()?;
+    let ctx = "reading unit geometries";
+    let mut stmt = conn.prepare(include_str!("sql/unit_geometry_of.sql")).map_err(Error::store(ctx))?;
+    let mut out = HashMap::with_capacity(ids.len());
+    for &id in ids {
+        let g: String = stmt.query_row([id], |r| r.get(0)).map_err(Error::store(ctx))?;
+        out.insert(id, g);
+    }
+    Ok(out)
+}
