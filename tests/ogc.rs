@@ -118,3 +118,62 @@ fn a_gis_client_pages_through_the_status_collection_filters_by_box_province_and_
     let (st, _, _) = get(&format!("{base}/ogc"), None);
     assert_eq!(st, 401, "a GIS client signs in with its bearer token");
 }
+
+/// Make sure GDAL's command-line tools exist, installing Debian's `gdal-bin` if needed.
+fn ensure_gdal() {
+    if std::path::Path::new("/usr/bin/ogr2ogr").exists() {
+        return;
+    }
+    eprintln!("installing gdal-bin (Debian) for the OGC API test …");
+    let apt = |args: &[&str]| {
+        let st = std::process::Command::new("apt-get").args(["-o", "DPkg::Lock::Timeout=600"]).args(args).env("DEBIAN_FRONTEND", "noninteractive").status();
+        assert!(st.is_ok_and(|s| s.success()), "apt-get {args:?} failed: this test needs gdal-bin");
+    };
+    apt(&["update", "-q"]);
+    apt(&["install", "-y", "-q", "gdal-bin"]);
+}
+
+/// Run a GDAL tool with the bearer token in every request's header.
+fn gdal(tool: &str, args: &[&str], token: &str) -> String {
+    let out = std::process::Command::new(tool).args(args).env("GDAL_HTTP_HEADERS", format!("Authorization: Bearer {token}")).output().expect("run a GDAL tool");
+    assert!(out.status.success(), "{tool} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn gdal_reads_the_collections_through_its_oapif_driver_and_a_scoped_token_downloads_only_its_province() {
+    ensure_gdal();
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::demo_store(dir.path());
+    let viewer = common::add_user(&db, "viewer-98", "viewer", "98");
+    let admin = common::add_user(&db, "admin1", "admin", "*");
+    let p98 = common::current_communes(&db, "98");
+    let server = common::serve_with(&db, &["--require-login"]);
+    let source = format!("OAPIF:{}/ogc", server.base);
+
+    let layers = gdal("ogrinfo", &["-ro", "-q", &source], &admin);
+    assert!(layers.contains("communes-status-2025") && layers.contains("communes-status-2019"), "{layers}");
+    let (_, _, ch) = get(&format!("{}/api/choropleth?year=2025&metric=status", server.base), Some(&admin));
+    let want: BTreeMap<String, String> = ch["units"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect();
+
+    // ogr2ogr to a GeoPackage: the right features with the right values.
+    let read_back = |token: &str, name: &str| -> BTreeMap<String, String> {
+        let gpkg = dir.path().join(name);
+        gdal("ogr2ogr", &["-f", "GPKG", gpkg.to_str().unwrap(), &source, "communes-status-2025"], token);
+        let rows = gdal("ogrinfo", &["-ro", "-q", gpkg.to_str().unwrap(), "-sql", "SELECT unit_id, status FROM \"communes-status-2025\""], token);
+        let mut out = BTreeMap::new();
+        let mut unit = None;
+        for line in rows.lines().map(str::trim) {
+            if let Some(v) = line.strip_prefix("unit_id (Integer64) = ").or_else(|| line.strip_prefix("unit_id (Integer) = ")) {
+                unit = Some(v.to_string());
+            } else if let Some(v) = line.strip_prefix("status (String) = ") {
+                out.insert(unit.take().expect("unit_id before status"), v.to_string());
+            }
+        }
+        out
+    };
+    assert_eq!(read_back(&admin, "all.gpkg"), want, "every commune, with the map's status");
+    let scoped = read_back(&viewer, "scoped.gpkg");
+    assert!(!scoped.is_empty());
+    assert_eq!(scoped.keys().map(|k| k.parse::<i64>().unwrap()).collect::<BTreeSet<_>>(), p98.into_iter().collect(), "only province 98's communes");
+}
