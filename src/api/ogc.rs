@@ -155,8 +155,11 @@ fn feature(s: &crate::analytics::Snapshot, e: &crate::store::units::Entry, year:
     })
 }
 
-fn geometries(state: &AppState, ids: Vec<i64>) -> Result<std::collections::HashMap<i64, String>, crate::Error> {
-    crate::store::units::geometries(&state.store, &ids)
+/// The stored geometries of `ids` (units of `year`'s boundary version), in one read.
+fn geometries(state: &AppState, year: i32, ids: Vec<i64>) -> Result<std::collections::HashMap<i64, String>, crate::Error> {
+    let version = state.snapshot().version_for_year(year).map(|v| v.id).ok_or_else(|| crate::Error::NotFound(format!("no boundary version is valid in {year}")))?;
+    let wanted: std::collections::HashSet<i64> = ids.into_iter().collect();
+    crate::store::units::geometries(&state.store, version, Level::Commune, |id| wanted.contains(&id))
 }
 
 pub async fn items(State(state): State<AppState>, Extension(p): Extension<Principal>, headers: HeaderMap, Path(id): Path<String>, Query(q): Query<ItemsQuery>) -> ApiResult<impl IntoResponse> {
@@ -176,9 +179,10 @@ pub async fn items(State(state): State<AppState>, Extension(p): Extension<Princi
         // Candidates by their bounding box, then the geometry itself.
         list.retain(|e| e.bbox[0] <= b[2] && e.bbox[2] >= b[0] && e.bbox[1] <= b[3] && e.bbox[3] >= b[1]);
     }
+    // Geometry for the bbox candidates, or (no bbox) for the page only.
     let st = state.clone();
-    let ids: Vec<i64> = list.iter().map(|e| e.unit_id).collect();
-    let geoms = tokio::task::spawn_blocking(move || geometries(&st, ids)).await??;
+    let ids: Vec<i64> = if bbox.is_some() { list.iter().map(|e| e.unit_id).collect() } else { list.iter().skip(offset).take(limit).map(|e| e.unit_id).collect() };
+    let geoms = tokio::task::spawn_blocking(move || geometries(&st, year, ids)).await??;
     if let Some(b) = bbox {
         let rect = geo::Rect::new(geo::coord! { x: b[0], y: b[1] }, geo::coord! { x: b[2], y: b[3] });
         list.retain(|e| geoms.get(&e.unit_id).and_then(|g| crate::geo::from_geojson(g).ok()).is_some_and(|mp| mp.intersects(&rect)));
@@ -228,7 +232,7 @@ pub async fn item(State(state): State<AppState>, Extension(p): Extension<Princip
     let e = communes(&state, &p, year)?.into_iter().find(|e| e.code == code).ok_or_else(|| ApiError::not_found(format!("no commune '{code}' in {id} (or not in your scope)")))?;
     let st = state.clone();
     let unit = e.unit_id;
-    let geoms = tokio::task::spawn_blocking(move || geometries(&st, vec![unit])).await??;
+    let geoms = tokio::task::spawn_blocking(move || geometries(&st, year, vec![unit])).await??;
     let s = state.snapshot();
     let by_key = s.by_key();
     let conv = crate::analytics::conversion::one(&s.rules, &s.facts, &by_key, e.unit_id, year - 1, year, false, Default::default());

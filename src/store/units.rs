@@ -88,15 +88,19 @@ impl Directory {
     }
 }
 
-/// The stored geometries (GeoJSON text, EPSG:4326) of `ids`, by unit.
-pub fn geometries(store: &Store, ids: &[i64]) -> Result<HashMap<i64, String>> {
+/// The stored geometries (GeoJSON text, EPSG:4326) of a boundary version's units of `level`,
+/// by unit, in one read; keeps those `keep` accepts.
+pub fn geometries(store: &Store, version_id: i32, level: Level, keep: impl Fn(i64) -> bool) -> Result<HashMap<i64, String>> {
     let conn = store.connect()?;
     let ctx = "reading unit geometries";
     let mut stmt = conn.prepare(include_str!("sql/unit_geometry_of.sql")).map_err(Error::store(ctx))?;
-    let mut out = HashMap::with_capacity(ids.len());
-    for &id in ids {
-        let g: String = stmt.query_row([id], |r| r.get(0)).map_err(Error::store(ctx))?;
-        out.insert(id, g);
+    let rows = stmt.query_map(duckdb::params![version_id, level], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).map_err(Error::store(ctx))?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (id, g) = row.map_err(Error::store(ctx))?;
+        if keep(id) {
+            out.insert(id, g);
+        }
     }
     Ok(out)
 }

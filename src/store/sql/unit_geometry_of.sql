@@ -1,2 +1,2 @@
--- One unit's stored geometry (GeoJSON, EPSG:4326), for OGC API – Features items.
-SELECT geometry FROM admin_unit WHERE unit_id = ?
+-- The stored geometries (GeoJSON, EPSG:4326) of one boundary version's units of a level, in one read.
+SELECT unit_id, geometry FROM admin_unit WHERE boundary_version_id = ? AND level = ?
