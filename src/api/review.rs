@@ -32,13 +32,6 @@ fn covers(units: &crate::store::units::Directory, period: &Period, unit: i64) ->
     e.level == Level::Commune && period.province_code.as_ref().is_none_or(|p| e.province_code.as_ref() == Some(p))
 }
 
-/// The communes a period covers: those of its province (or every province) in the newest
-/// boundary version in force at the end of the period.
-fn period_communes<'a>(units: &'a crate::store::units::Directory, period: &'a Period) -> impl Iterator<Item = &'a crate::store::units::Entry> + 'a {
-    let newest = units.entries().iter().filter(|e| e.level == Level::Commune && e.valid_from <= period.period_end).map(|e| e.valid_from.clone()).max();
-    units.entries().iter().filter(move |e| e.level == Level::Commune && Some(&e.valid_from) == newest.as_ref() && covers(units, period, e.unit_id))
-}
-
 /// The officer of this commune (or an admin) — who enters and submits its figures.
 fn enters(p: &Principal, unit: i64) -> Result<(), ApiError> {
     if (p.role == Role::Officer || p.role == Role::Admin) && p.scope.unit(unit) {
@@ -133,7 +126,7 @@ pub async fn queue(State(state): State<AppState>, Extension(p): Extension<Princi
     let units = state.units();
     let snap = state.snapshot();
     let mut rows: Vec<Value> = Vec::new();
-    for e in period_communes(&units, &period).filter(|e| p.scope.unit(e.unit_id)) {
+    for e in period.communes(&units).filter(|e| p.scope.unit(e.unit_id)) {
         let s = subs.iter().find(|s| s.unit_id == e.unit_id);
         // What the figures make of the commune, what it says of itself, and last year's status.
         let computed = match s {
@@ -321,7 +314,7 @@ pub async fn progress(State(state): State<AppState>, Extension(p): Extension<Pri
     let (mut waiting, mut returned) = (0usize, 0usize);
     let mut out = Vec::new();
     for (period, subs) in periods.iter().zip(&subs) {
-        let communes: Vec<review::progress::Commune> = period_communes(&units, period)
+        let communes: Vec<review::progress::Commune> = period.communes(&units)
             // Counts only: everyone sees the tallies of their scope (an officer, of their communes).
             .filter(|e| p.scope.unit(e.unit_id))
             .map(|e| review::progress::Commune { unit_id: e.unit_id, province_code: e.province_code.as_deref().unwrap_or(""), province_name: e.province_name.as_deref().unwrap_or("") })

@@ -23,7 +23,6 @@ use crate::error::{Error, Result};
 use crate::rules::status::MapStatus;
 use crate::store::Store;
 use crate::store::units::Directory;
-use crate::vocab::Level;
 
 crate::vocabulary! {
     /// The list an approval puts a commune on: a key area of type I, II or III, drug-free, or none.
@@ -258,14 +257,9 @@ fn previous(conn: &Connection, snap: &Snapshot, period: &Period, province: &str,
     Ok((out, source))
 }
 
-/// The communes of `province` the period covers (the newest boundary version in force at its end).
-fn communes<'a>(units: &'a Directory, period: &Period, province: &str) -> Vec<&'a crate::store::units::Entry> {
-    let newest = units.entries().iter().filter(|e| e.level == Level::Commune && e.valid_from <= period.period_end).map(|e| e.valid_from.clone()).max();
-    let mut out: Vec<_> = units
-        .entries()
-        .iter()
-        .filter(|e| e.level == Level::Commune && Some(&e.valid_from) == newest.as_ref() && e.province_code.as_deref() == Some(province))
-        .collect();
+/// The communes of `province` the period covers, by code.
+fn communes<'a>(units: &'a Directory, period: &'a Period, province: &str) -> Vec<&'a crate::store::units::Entry> {
+    let mut out: Vec<_> = period.communes(units).filter(|e| e.province_code.as_deref() == Some(province)).collect();
     out.sort_by(|a, b| a.code.cmp(&b.code));
     out
 }

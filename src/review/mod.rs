@@ -99,6 +99,18 @@ pub struct Period {
     pub version: i32,
 }
 
+impl Period {
+    /// The communes the period covers: those of its province (or every province) in the newest
+    /// boundary version in force at the end of the period.
+    pub fn communes<'a>(&'a self, units: &'a crate::store::units::Directory) -> impl Iterator<Item = &'a crate::store::units::Entry> + 'a {
+        use crate::vocab::Level;
+        let newest = units.entries().iter().filter(|e| e.level == Level::Commune && e.valid_from <= self.period_end).map(|e| e.valid_from.clone()).max();
+        units.entries().iter().filter(move |e| {
+            e.level == Level::Commune && Some(&e.valid_from) == newest.as_ref() && self.province_code.as_ref().is_none_or(|p| e.province_code.as_ref() == Some(p))
+        })
+    }
+}
+
 fn now() -> NaiveDateTime {
     chrono::Utc::now().naive_utc()
 }
