@@ -242,6 +242,10 @@ fn every_endpoint_answers_each_role_as_expected_and_never_shows_another_province
         ("GET", "/ogc".into(), None, "viewer", 200),
         ("GET", "/ogc/collections".into(), None, "viewer", 200),
         ("GET", "/ogc/collections/communes-status-2025/items?limit=10000".into(), None, "viewer", 200),
+        ("GET", "/ogc/collections/routes/items".into(), None, "viewer", 200),
+        ("GET", "/ogc/collections/communes-status-2025/tiles/WebMercatorQuad".into(), None, "viewer", 200),
+        ("GET", "/ogc/collections/communes-status-2025/tiles/WebMercatorQuad/5/14/25".into(), None, "viewer", 200),
+        ("GET", "/ogc/styles/status-2025".into(), None, "viewer", 200),
         ("GET", "/tiles".into(), None, "viewer", 200),
         ("GET", "/tiles/communes.json".into(), None, "viewer", 200),
         ("GET", "/api/candidates?province=98".into(), None, "leader", 200),
@@ -334,13 +338,13 @@ fn every_endpoint_answers_each_role_as_expected_and_never_shows_another_province
         ("POST", "/api/review/periods".into(), Some(json!({ "year": 2027 })), [403; 7]),
         ("POST", "/api/review/periods/1/close".into(), Some(json!({ "version": 1 })), [403; 7]),
         // The lists: everyone but officers reads their province's; only approvers (and admins) decide,
-        // and nobody of 98 touches 99's. Nothing is accepted yet, so an approval is refused (409).
+        // and nobody of 98 touches 99's. Nothing is accepted yet, so an approval is refused (409), and so is the annex of lists not approved.
         ("GET", "/api/review/periods/1/provinces/98/lists".into(), None, [403, 200, 200, 200, 200, 200, 200]),
         ("GET", "/api/review/periods/1/provinces/99/lists".into(), None, [403; 7]),
         ("POST", "/api/review/periods/1/provinces/98/approve".into(), Some(json!({ "decision_no": "1/QĐ-UBND", "decision_date": "2026-12-18", "signer": "A" })), [403, 403, 403, 409, 403, 403, 409]),
         ("POST", "/api/review/periods/1/provinces/99/approve".into(), Some(json!({ "decision_no": "1/QĐ-UBND", "decision_date": "2026-12-18", "signer": "A" })), [403; 7]),
         ("POST", "/api/review/periods/1/provinces/98/amend".into(), Some(json!({ "decision_no": "2/QĐ-UBND", "decision_date": "2026-12-18", "signer": "A", "overrides": [] })), [403, 403, 403, 409, 403, 403, 409]),
-        ("GET", "/api/review/periods/1/provinces/98/annex.pdf".into(), None, [403, 404, 404, 404, 404, 404, 404]),
+        ("GET", "/api/review/periods/1/provinces/98/annex.pdf".into(), None, [403, 409, 409, 409, 409, 409, 409]),
     ];
     for (method, path, body, want) in &review {
         let url = format!("{base}{path}");

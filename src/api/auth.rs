@@ -120,7 +120,7 @@ pub enum Access {
 pub fn required(method: &Method, path: &str) -> Access {
     // `p` itself or below it, without allocating (this runs for every tile request).
     let under = |p: &str| path.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-    if path == "/" || under("/web") || under("/fonts") || path == "/api/health" || path == "/api/session" || path == "/favicon.ico" {
+    if path == "/" || under("/web") || under("/fonts") || path == "/api/health" || path == "/api/session" || path == "/api/openapi.json" || path == "/api/docs" || path == "/favicon.ico" {
         return Access::Public;
     }
     let _ = method;

@@ -13,6 +13,7 @@ mod maps;
 pub mod metrics;
 mod plans;
 mod ogc;
+pub mod openapi;
 mod review;
 mod search;
 mod sql;
@@ -188,6 +189,8 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT));
     Router::new()
         .route("/api/health", get(health::health))
+        .route("/api/openapi.json", get(openapi::openapi))
+        .route("/api/docs", get(openapi::docs))
         .route("/api/session", get(auth::whoami).post(auth::login).delete(auth::logout))
         .route("/api/admin/users", get(admin::users).post(admin::add_user))
         .route("/api/admin/users/{name}/disable", post(admin::disable_user))
@@ -205,8 +208,15 @@ pub fn router(state: AppState) -> Router {
         .route("/ogc/conformance", get(ogc::conformance))
         .route("/ogc/collections", get(ogc::collections))
         .route("/ogc/collections/{id}", get(ogc::one_collection))
-        .route("/ogc/collections/{id}/items", get(ogc::items))
-        .route("/ogc/collections/{id}/items/{code}", get(ogc::item))
+        .route("/ogc/collections/{id}/items", get(ogc::features::items))
+        .route("/ogc/collections/{id}/items/{code}", get(ogc::features::item))
+        .route("/ogc/collections/{id}/tiles", get(ogc::tiles::tilesets))
+        .route("/ogc/collections/{id}/tiles/{tms}", get(ogc::tiles::tileset))
+        .route("/ogc/collections/{id}/tiles/{tms}/{z}/{row}/{col}", get(ogc::tiles::tile))
+        .route("/ogc/tileMatrixSets", get(ogc::tiles::matrix_sets))
+        .route("/ogc/tileMatrixSets/{tms}", get(ogc::tiles::one_matrix_set))
+        .route("/ogc/styles", get(ogc::styles::list))
+        .route("/ogc/styles/{id}", get(ogc::styles::style))
         .route("/api/review/national", get(review::national_view))
         .route("/api/review/national/{year}/provinces/{code}/approve", post(review::ministry_approve))
         .route("/api/review/national/{year}/{file}", get(review::national_file))

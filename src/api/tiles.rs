@@ -101,14 +101,21 @@ pub async fn tile(
     let Some(entry) = state.tiles().layer(&layer) else {
         return Err(TileError::UnknownLayer(layer).into());
     };
-    let immutable = q.v.as_deref() == Some(format!("{:016x}", entry.hash).as_str());
+    answer(&state, &entry, (z, x, y), q.v.as_deref(), &p, &headers)
+}
+
+/// The answer for tile `z/x/y` of a resolved layer, from the one tile cache: also what the OGC
+/// API – Tiles URLs answer. `v` is the layer hash the client was given (then the tile is
+/// immutable).
+pub(super) fn answer(state: &AppState, entry: &LayerEntry, (z, x, y): (u32, u32, u32), v: Option<&str>, p: &Principal, headers: &HeaderMap) -> ApiResult<Response> {
+    let immutable = v == Some(format!("{:016x}", entry.hash).as_str());
     // Tiles of a signed-in user are theirs: shared caches must not keep them.
     let cache_control = match (immutable, p.via == crate::access::Via::Demo) {
         (true, true) => "public, max-age=31536000, immutable",
         (true, false) => "private, max-age=31536000, immutable",
         _ => "no-cache",
     };
-    let tile = state.tiles().tile_of(&entry, z, x, y, p.scope.as_ref())?;
+    let tile = state.tiles().tile_of(entry, z, x, y, p.scope.as_ref())?;
     let Some(t) = tile else {
         return Ok((StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, cache_control)]).into_response());
     };

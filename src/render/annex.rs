@@ -258,7 +258,7 @@ impl Annex<'_> {
 pub fn pages(lists: &Lists, decision: Option<i32>, en: bool, demo: bool) -> Result<Vec<String>> {
     let d = match decision {
         Some(id) => lists.decisions.iter().find(|d| d.id == id).ok_or_else(|| Error::NotFound(format!("no decision {id} on these lists")))?,
-        None => lists.decisions.first().ok_or_else(|| Error::NotFound(format!("the {} lists of {} are not approved yet: there is no annex", lists.period.year, lists.province_name)))?,
+        None => lists.decisions.first().ok_or_else(|| Error::Refused(format!("the {} lists of {} are not approved yet: there is no annex until they are", lists.period.year, lists.province_name)))?,
     };
     let annex = Annex { lists, en, demo };
     // Former units as the lists have them (decisions do not store them).

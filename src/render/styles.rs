@@ -80,3 +80,52 @@ pub fn sld(metric: &Metric, en: bool) -> Result<String> {
     s.push_str("  </se:FeatureTypeStyle></UserStyle></NamedLayer>\n</StyledLayerDescriptor>\n");
     Ok(s)
 }
+
+/// Where a MapLibre style document finds its tiles and glyphs.
+pub struct StyleSources<'a> {
+    /// Tile URL template with `{z}`, `{x}`, `{y}`.
+    pub tiles: &'a str,
+    /// Glyph URL template with `{fontstack}`, `{range}`.
+    pub glyphs: &'a str,
+    /// [west, south, east, north] in degrees.
+    pub bounds: [f64; 4],
+}
+
+/// A computed choropleth as a MapLibre style document (style spec v8) that draws it with no
+/// script: the communes' fill is a `match` on the feature id (= unit id) with one branch per
+/// legend class, in the legend's colours; outlines and the communes' labels as on the web map.
+/// What QGIS, MapLibre or any style-aware client opens to see the atlas's map as it is.
+pub fn maplibre(c: &crate::analytics::choropleth::Choropleth, src: &StyleSources<'_>, en: bool) -> serde_json::Value {
+    use serde_json::{Value, json};
+    let mut fill: Vec<Value> = vec![json!("match"), json!(["id"])];
+    for class in &c.legend {
+        let ids: Vec<i64> = c.units.iter().filter(|(_, k)| **k == class.key).map(|(id, _)| *id).collect();
+        if !ids.is_empty() {
+            fill.push(json!(ids));
+            fill.push(json!(class.color));
+        }
+    }
+    // Outside the year's classes (another scope's unit): the legend's "no data" grey.
+    fill.push(json!("#d9d9d9"));
+    // `match` needs at least one branch.
+    let fill = if fill.len() > 3 { Value::Array(fill) } else { json!("#d9d9d9") };
+    let legend: Vec<Value> = c.legend.iter().map(|k| json!({ "key": k.key, "label": if en { &k.label_en } else { &k.label_vi }, "color": k.color, "count": k.count })).collect();
+    let b = src.bounds;
+    json!({
+        "version": 8,
+        "name": format!("commune-atlas — {} {}", c.metric.as_str(), c.year),
+        "metadata": { "commune-atlas:metric": c.metric.as_str(), "commune-atlas:year": c.year, "commune-atlas:from": c.from, "commune-atlas:boundary_version": c.boundary_version, "commune-atlas:legend": legend },
+        "center": [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0],
+        "zoom": 6,
+        "glyphs": src.glyphs,
+        "sources": { "communes": { "type": "vector", "tiles": [src.tiles], "minzoom": 0, "maxzoom": crate::tiles::MAX_ZOOM, "bounds": b } },
+        "layers": [
+            { "id": "background", "type": "background", "paint": { "background-color": "#dfe9f2" } },
+            { "id": "communes-fill", "type": "fill", "source": "communes", "source-layer": "communes", "paint": { "fill-color": fill, "fill-opacity": 0.85 } },
+            { "id": "communes-line", "type": "line", "source": "communes", "source-layer": "communes", "paint": { "line-color": "#ffffff", "line-width": ["interpolate", ["linear"], ["zoom"], 6, 0.2, 10, 0.8, 13, 1.4] } },
+            { "id": "communes-label", "type": "symbol", "source": "communes", "source-layer": "communes_label", "minzoom": 9,
+              "layout": { "text-field": ["get", "name"], "text-font": ["DejaVu Sans"], "text-size": ["interpolate", ["linear"], ["zoom"], 9, 10, 13, 13], "text-max-width": 8 },
+              "paint": { "text-color": "#1d2733", "text-halo-color": "rgba(255,255,255,0.9)", "text-halo-width": 1.3 } }
+        ]
+    })
+}

@@ -9,6 +9,8 @@ const STRINGS = {
     'role.viewer': 'xem', 'role.leader': 'lãnh đạo', 'role.analyst': 'phân tích', 'role.admin': 'quản trị',
     'app.demo': 'Dữ liệu minh họa tổng hợp — không phải số liệu thật',
     'app.print': 'In bản đồ',
+    'app.api': 'API và GIS',
+    'app.api.title': 'Tài liệu API, OGC API cho QGIS/GDAL',
     'app.note': 'Phân loại theo QĐ 28/2025/QĐ-TTg (từ kỳ 2025); thiếu số liệu thì tiêu chí “chưa xác định”, không bao giờ coi là không đạt. “Không ma túy” là kết quả đã được UBND tỉnh công nhận.',
     'view.status': 'Trạng thái', 'view.conversion': 'Chuyển hóa', 'view.indicator': 'Chỉ số', 'view.dashboard': 'Tiến độ tỉnh',
     'search.placeholder': 'Tìm xã, phường, tỉnh…', 'search.none': 'Không tìm thấy',
@@ -125,6 +127,8 @@ const STRINGS = {
     'role.viewer': 'viewer', 'role.leader': 'leader', 'role.analyst': 'analyst', 'role.admin': 'admin',
     'app.demo': 'Synthetic demo data — not real figures',
     'app.print': 'Print map',
+    'app.api': 'API & GIS',
+    'app.api.title': 'API documentation, OGC API for QGIS/GDAL',
     'app.note': 'Classified under Decision 28/2025/QĐ-TTg (from the 2025 period); a missing figure leaves a criterion “undetermined”, never unmet. “Drug-free” is what the provincial People’s Committee approved.',
     'view.status': 'Status', 'view.conversion': 'Conversion', 'view.indicator': 'Indicators', 'view.dashboard': 'Province progress',
     'search.placeholder': 'Find a commune, ward, province…', 'search.none': 'No match',
@@ -245,10 +249,11 @@ export function t(key, vars = {}) {
   return s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? `{${k}}`));
 }
 
-/** Apply translations to every element with data-i18n / data-i18n-placeholder. */
+/** Apply translations to every element with data-i18n / data-i18n-placeholder / data-i18n-title. */
 export function translatePage(root = document) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
 }
 
 /** Pick the label of a legend/API object in the current language. */
