@@ -232,7 +232,7 @@ fn tiles_over_http_gzip_etag_204_and_json_errors() {
     let mut unzipped = Vec::new();
     std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unzipped).unwrap();
     assert_eq!(unzipped, raw, "gzip and plain bodies hold the same tile");
-    let (status, _, _) = get_raw(&url, &[("If-None-Match", &etag)]);
+    let (status, _, _) = get_raw(&url, &[("If-None-Match", &etag), ("Accept-Encoding", "gzip")]);
     assert_eq!(status, 304);
     // Empty tile, unknown layer, out of range.
     let (status, _, body) = get_raw(&format!("{}/tiles/communes/6/0/0.mvt", server.base), &[]);
@@ -253,6 +253,44 @@ fn tiles_over_http_gzip_etag_204_and_json_errors() {
     // TileJSON announces the label points beside the polygons, from their zoom.
     assert_eq!(tj["vector_layers"][1]["id"], "communes_label");
     assert_eq!(tj["vector_layers"][1]["minzoom"], 8);
+}
+
+#[test]
+fn a_tile_is_negotiated_as_rfc_9110_says_one_strong_etag_per_encoding_and_304s_keep_their_caching_headers() {
+    let (_dir, server) = demo_server();
+    let url = format!("{}/tiles/communes.demo-2025/5/25/14.mvt", server.base);
+    let (_, plain_h, plain) = get_raw(&url, &[]);
+    let (_, gz_h, gz) = get_raw(&url, &[("Accept-Encoding", "gzip, deflate, br")]);
+    assert_eq!(header(&gz_h, "content-encoding"), Some("gzip"));
+    assert_eq!(header(&plain_h, "content-encoding"), None);
+    // `gzip;q=0` refuses gzip; `*` accepts it unless gzip itself is refused; weights are read.
+    for (accept, gzip) in [("gzip;q=0", false), ("gzip; q=0.0, identity", false), ("*;q=0.5", true), ("br, *", true), ("gzip;q=0, *", false), ("identity", false), ("GZIP;Q=0.8", true)] {
+        let (status, hs, body) = get_raw(&url, &[("Accept-Encoding", accept)]);
+        assert_eq!(status, 200, "{accept}");
+        assert_eq!(header(&hs, "content-encoding") == Some("gzip"), gzip, "Accept-Encoding: {accept}");
+        assert_eq!(body, if gzip { gz.clone() } else { plain.clone() }, "{accept}: the body of its encoding");
+    }
+    // Two representations, two strong ETags; each If-None-Match matches only its own.
+    let (e_plain, e_gz) = (header(&plain_h, "etag").unwrap().to_string(), header(&gz_h, "etag").unwrap().to_string());
+    assert_ne!(e_plain, e_gz);
+    assert!(e_plain.starts_with('"') && e_gz.starts_with('"'), "strong: {e_plain} {e_gz}");
+    assert_eq!(get_raw(&url, &[("If-None-Match", &e_plain)]).0, 304);
+    assert_eq!(get_raw(&url, &[("If-None-Match", &e_gz)]).0, 200, "the gzip ETag does not match the identity body");
+    assert_eq!(get_raw(&url, &[("If-None-Match", &e_plain), ("Accept-Encoding", "gzip")]).0, 200, "nor the other way round");
+    assert_eq!(get_raw(&url, &[("If-None-Match", &format!("\"x\", {e_gz}")), ("Accept-Encoding", "gzip")]).0, 304, "a list");
+    assert_eq!(get_raw(&url, &[("If-None-Match", &format!("W/{e_gz}")), ("Accept-Encoding", "gzip")]).0, 304, "weak comparison");
+    // A 304 carries what a cache needs to keep using its copy.
+    let (status, hs, body) = get_raw(&format!("{url}?v=ignored"), &[("If-None-Match", &e_gz), ("Accept-Encoding", "gzip")]);
+    assert_eq!((status, body.len()), (304, 0));
+    assert_eq!(header(&hs, "etag"), Some(e_gz.as_str()));
+    assert_eq!(header(&hs, "cache-control"), header(&gz_h, "cache-control"));
+    assert!(header(&hs, "cache-control").is_some() && header(&hs, "vary").is_some_and(|v| v.contains("accept-encoding")), "{hs:?}");
+    // With the layer's hash the tile is immutable, and so is its 304.
+    let (_, _, tj) = get(&format!("{}/tiles/communes.demo-2025.json", server.base));
+    let hashed = tj["tiles"][0].as_str().unwrap().replace("{z}/{x}/{y}", "5/25/14");
+    let (status, hs, _) = get_raw(&hashed, &[("If-None-Match", &e_gz), ("Accept-Encoding", "gzip")]);
+    assert_eq!(status, 304);
+    assert!(header(&hs, "cache-control").unwrap().contains("immutable"));
 }
 
 #[test]

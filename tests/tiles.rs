@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use commune_atlas::import::ImportOptions;
 use commune_atlas::store::Store;
 use commune_atlas::tiles::mercator::{tile_range, to_world};
-use commune_atlas::tiles::simplify::{BANDS, band_of};
+use commune_atlas::tiles::simplify::BANDS;
 use commune_atlas::tiles::layer::label_min_zoom;
 use commune_atlas::tiles::{Kind, LayerEntry, TileService};
 
@@ -45,7 +45,7 @@ fn every_demo_tile_to_z12_decodes_and_passes_the_mvt_checks() {
                     let Some(tile) = t.tile(&l.id, u32::from(z), x, y).unwrap() else { continue };
                     tiles += 1;
                     // Independent decoder.
-                    let reader = mvt_reader::Reader::new(tile.raw.clone()).expect("mvt-reader parses the tile");
+                    let reader = mvt_reader::Reader::new(tile.raw.to_vec()).expect("mvt-reader parses the tile");
                     let names = reader.get_layer_names().unwrap();
                     assert_eq!(names[0], l.name);
                     let features = reader.get_features(0).expect("mvt-reader decodes the features");
@@ -172,4 +172,37 @@ fn unknown_layers_and_out_of_range_tiles_are_errors() {
     // Aliases point to the newest version.
     assert_eq!(t.layer("communes").unwrap().id, "communes.demo-2025");
     assert!(t.layer("routes").is_some());
+}
+
+#[test]
+fn concurrent_misses_of_one_tile_render_it_once() {
+    // A service of its own: the other tests of this file render on the shared one meanwhile.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("demo.duckdb")).unwrap();
+    commune_atlas::demo::load(&store, &ImportOptions::default()).expect("demo loads");
+    let t = &TileService::load(&store, None).expect("tiles build");
+    let layer = polygon_layers(t).into_iter().find(|l| l.name == "communes").unwrap();
+    // A tile nobody asked for yet (z9, under the layer's centre).
+    let c = [(layer.bounds[0] + layer.bounds[2]) / 2.0, (layer.bounds[1] + layer.bounds[3]) / 2.0];
+    let w = to_world(c[0], c[1]);
+    let (x, y) = ((w[0] * 512.0) as u32, (w[1] * 512.0) as u32);
+    let before = t.renders();
+    let barrier = std::sync::Barrier::new(8);
+    let tiles: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    t.tile_of(&layer, 9, x, y, &commune_atlas::tiles::Everything).unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(t.renders() - before, 1, "eight simultaneous misses, one render");
+    let first = tiles[0].as_ref().expect("the centre tile has communes");
+    assert!(tiles.iter().all(|x| x.as_ref().is_some_and(|x| std::sync::Arc::ptr_eq(x, first))), "all eight got that one tile");
+    // And it is cached now: asking again renders nothing.
+    t.tile_of(&layer, 9, x, y, &commune_atlas::tiles::Everything).unwrap();
+    assert_eq!(t.renders() - before, 1);
 }

@@ -91,7 +91,7 @@ fn check(file: &str, repair: bool) {
             for x in x0..=x1 {
                 for y in y0..=y1 {
                     if let Some(tile) = t.tile(&layer.id, u32::from(z), x, y).unwrap() {
-                        let r = mvt_reader::Reader::new(tile.raw.clone()).expect("decodes");
+                        let r = mvt_reader::Reader::new(tile.raw.to_vec()).expect("decodes");
                         assert!(!r.get_features(0).expect("features").is_empty());
                         decoded += 1;
                     }
@@ -104,7 +104,7 @@ fn check(file: &str, repair: bool) {
             for u in &p.units {
                 let (x, y) = ((u.label[0] * n) as u32, (u.label[1] * n) as u32);
                 let tile = t.tile(&layer.id, u32::from(z), x, y).unwrap().expect("a tile at the label point");
-                let r = mvt_reader::Reader::new(tile.raw.clone()).unwrap();
+                let r = mvt_reader::Reader::new(tile.raw.to_vec()).unwrap();
                 assert!(r.get_features(0).unwrap().iter().any(|f| f.id == Some(u.id as u64)), "{file}: unit {} vanished at z{z}", u.code);
             }
         }

@@ -57,7 +57,8 @@ pub enum Via {
 /// The user behind a request.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub name: String,
+    /// Shared, so handing the principal to a handler (a clone per request) allocates nothing.
+    pub name: Arc<str>,
     pub role: Role,
     pub scope: Arc<Scope>,
     pub via: Via,

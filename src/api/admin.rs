@@ -59,7 +59,7 @@ pub async fn users(State(state): State<AppState>, Extension(p): Extension<Princi
     let store = state.store.clone();
     let list = tokio::task::spawn_blocking(move || users::list(&store)).await??;
     // A province's admin sees the users it manages (and itself).
-    let list: Vec<_> = list.into_iter().filter(|u| u.name == p.name || manages(&state, &p, &u.scope, None).is_ok()).collect();
+    let list: Vec<_> = list.into_iter().filter(|u| *u.name == *p.name || manages(&state, &p, &u.scope, None).is_ok()).collect();
     Ok(Json(json!({ "users": list })))
 }
 
@@ -79,7 +79,7 @@ pub async fn add_user(State(state): State<AppState>, Extension(p): Extension<Pri
 }
 
 async fn set_disabled(state: AppState, p: Principal, name: String, disabled: bool) -> ApiResult<Json<Value>> {
-    if disabled && name == p.name {
+    if disabled && *name == *p.name {
         return Err(ApiError::bad_request("you cannot disable yourself; ask another admin"));
     }
     let target = user_named(&state, &name).await?;
@@ -111,7 +111,7 @@ pub async fn issue_token(
     Path(name): Path<String>,
     Body(body): Body,
 ) -> ApiResult<Json<Value>> {
-    if name != p.name {
+    if *name != *p.name {
         let target = user_named(&state, &name).await?;
         manages(&state, &p, &target.scope, None)?;
     }
@@ -207,7 +207,7 @@ pub async fn preview(
         return Err(ApiError::bad_request("the request body is empty: send the file as the body"));
     }
     let name = q.file.clone().unwrap_or_else(|| format!("upload-{kind}.csv"));
-    let opts = ImportOptions { actor: p.name.clone(), table: q.table()?, ..ImportOptions::default() };
+    let opts = ImportOptions { actor: p.name.to_string(), table: q.table()?, ..ImportOptions::default() };
     let st = state.clone();
     let preview = tokio::task::spawn_blocking(move || import::preview(&st.store, kind, &Input::from_bytes(name, &body), &opts)).await??;
     Ok(Json(json!({ "preview": preview })))
@@ -248,7 +248,7 @@ pub async fn import(
         _ => None,
     };
     let name = q.file.clone().unwrap_or_else(|| format!("upload-{kind}.csv"));
-    let opts = ImportOptions { replace: q.replace, actor: p.name.clone(), progress: false, skip_invalid: q.skip_invalid, table: q.table()?, dry_run: q.dry_run };
+    let opts = ImportOptions { replace: q.replace, actor: p.name.to_string(), progress: false, skip_invalid: q.skip_invalid, table: q.table()?, dry_run: q.dry_run };
     let effective_date = q.effective_date;
     // One import at a time: each is followed by a refresh of every classification.
     let _one = IMPORTS.lock().await;

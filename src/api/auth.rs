@@ -10,7 +10,7 @@
 //!   who am I (+ the CSRF token), sign out.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
@@ -40,6 +40,9 @@ pub struct AuthConfig {
     pub rate_per_sec: f64,
     /// Bucket size: requests a user may make at once.
     pub burst: f64,
+    /// Tile requests per second per user, a class of its own so panning a map never spends a
+    /// user's API budget (0: no limit); bursts up to 4× that.
+    pub tile_rate_per_sec: f64,
     pub session_ttl: Duration,
     /// A read-only replica: changes (plans, imports, users) are refused; sign-in still works.
     pub read_only: bool,
@@ -47,14 +50,14 @@ pub struct AuthConfig {
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        AuthConfig { required: true, rate_per_sec: 100.0, burst: 400.0, session_ttl: Duration::from_secs(12 * 3600), read_only: false }
+        AuthConfig { required: true, rate_per_sec: 100.0, burst: 400.0, tile_rate_per_sec: 500.0, session_ttl: Duration::from_secs(12 * 3600), read_only: false }
     }
 }
 
 struct Session {
-    user: String,
+    user: Arc<str>,
     role: Role,
-    scope: String,
+    scope: Arc<str>,
     csrf: String,
     expires: Instant,
 }
@@ -64,14 +67,60 @@ struct Bucket {
     at: Instant,
 }
 
+/// A verified token: who, their role and scope text (shared: reading it allocates nothing).
+#[derive(Clone)]
+struct Verified {
+    user: Arc<str>,
+    role: Role,
+    scope: Arc<str>,
+    at: Instant,
+}
+
+/// A map split into shards by key hash, each behind its own lock: concurrent requests of
+/// different users (and most of one user's) never wait on one global mutex.
+struct Sharded<K, V> {
+    shards: [Mutex<HashMap<K, V>>; SHARDS],
+}
+
+const SHARDS: usize = 16;
+
+impl<K: std::hash::Hash + Eq, V> Sharded<K, V> {
+    fn new() -> Self {
+        Sharded { shards: std::array::from_fn(|_| Mutex::new(HashMap::new())) }
+    }
+    fn shard<Q: std::hash::Hash + ?Sized>(&self, k: &Q) -> std::sync::MutexGuard<'_, HashMap<K, V>> {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        // Fx only picks the shard; each shard's map keeps std's keyed hasher, so a client
+        // choosing keys (a cookie) can at worst crowd one shard, never degrade a map.
+        let h = BuildHasherDefault::<crate::hash::FxHasher>::default().hash_one(k);
+        lock(&self.shards[(h >> 58) as usize % SHARDS])
+    }
+    fn retain(&self, mut f: impl FnMut(&K, &mut V) -> bool) {
+        for s in &self.shards {
+            lock(s).retain(|k, v| f(k, v));
+        }
+    }
+    fn len(&self) -> usize {
+        self.shards.iter().map(|s| lock(s).len()).sum()
+    }
+}
+
+/// Which rate-limit class a request spends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateClass {
+    Api,
+    Tiles,
+}
+
 /// Sessions, verified tokens, rate buckets.
 pub struct Auth {
     pub config: AuthConfig,
-    sessions: Mutex<HashMap<String, Session>>,
-    /// SHA-256 of a token → (user, role, scope, when verified). Argon2 runs once a minute per
-    /// token, not on every tile request.
-    tokens: Mutex<HashMap<[u8; 32], (String, Role, String, Instant)>>,
-    buckets: Mutex<HashMap<String, Bucket>>,
+    sessions: Sharded<String, Session>,
+    /// SHA-256 of a token → who it is. Argon2 runs once a minute per token, not on every tile
+    /// request.
+    tokens: Sharded<[u8; 32], Verified>,
+    buckets: Sharded<Arc<str>, Bucket>,
+    tile_buckets: Sharded<Arc<str>, Bucket>,
 }
 
 const TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);
@@ -82,30 +131,56 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Auth {
     pub fn new(config: AuthConfig) -> Auth {
-        Auth { config, sessions: Mutex::default(), tokens: Mutex::default(), buckets: Mutex::default() }
+        Auth { config, sessions: Sharded::new(), tokens: Sharded::new(), buckets: Sharded::new(), tile_buckets: Sharded::new() }
     }
 
     /// A user changed (disabled, new token): forget what was verified and end their sessions.
     pub fn forget_user(&self, name: &str) {
-        lock(&self.tokens).retain(|_, v| v.0 != name);
-        lock(&self.sessions).retain(|_, s| s.user != name);
+        self.tokens.retain(|_, v| &*v.user != name);
+        self.sessions.retain(|_, s| &*s.user != name);
     }
 
-    fn take(&self, who: &str) -> Result<(), f64> {
-        if self.config.rate_per_sec <= 0.0 {
+    /// Browser sessions alive (for `/metrics`).
+    pub fn sessions(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Spend one request of `who`'s budget in `class`; `Err(seconds to wait)` when it is spent.
+    fn take(&self, who: &Arc<str>, class: RateClass) -> Result<(), f64> {
+        let (rate, map) = match class {
+            RateClass::Api => (self.config.rate_per_sec, &self.buckets),
+            RateClass::Tiles => (self.config.tile_rate_per_sec, &self.tile_buckets),
+        };
+        if rate <= 0.0 {
             return Ok(());
         }
-        let mut b = lock(&self.buckets);
+        let burst = match class {
+            RateClass::Api => self.config.burst,
+            RateClass::Tiles => rate * 4.0,
+        };
         let now = Instant::now();
-        let e = b.entry(who.to_string()).or_insert(Bucket { tokens: self.config.burst, at: now });
-        e.tokens = (e.tokens + now.duration_since(e.at).as_secs_f64() * self.config.rate_per_sec).min(self.config.burst);
+        let mut b = map.shard(&**who);
+        if !b.contains_key(&**who) {
+            b.insert(who.clone(), Bucket { tokens: burst, at: now });
+        }
+        let Some(e) = b.get_mut(&**who) else { return Ok(()) };
+        e.tokens = (e.tokens + now.duration_since(e.at).as_secs_f64() * rate).min(burst);
         e.at = now;
         if e.tokens >= 1.0 {
             e.tokens -= 1.0;
             Ok(())
         } else {
-            Err((1.0 - e.tokens) / self.config.rate_per_sec)
+            Err((1.0 - e.tokens) / rate)
         }
+    }
+}
+
+/// Tile requests (`/tiles/…/{z}/{x}/{y}`, the OGC API tiles) spend the tile budget.
+pub fn rate_class(path: &str) -> RateClass {
+    if path.starts_with("/tiles/") || (path.starts_with("/ogc/collections/") && path.contains("/tiles/WebMercatorQuad/")) {
+        RateClass::Tiles
+    } else {
+        RateClass::Api
     }
 }
 
@@ -165,9 +240,9 @@ fn unauthorized(message: &str) -> ApiError {
 /// Verify a bearer token (cached for a minute).
 async fn from_token(state: &AppState, token: &str) -> ApiResult<Principal> {
     let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-    let cached = lock(&state.auth.tokens).get(&key).filter(|v| v.3.elapsed() < TOKEN_CACHE_TTL).cloned();
+    let cached = state.auth.tokens.shard(&key).get(&key).filter(|v| v.at.elapsed() < TOKEN_CACHE_TTL).cloned();
     let (name, role, scope) = match cached {
-        Some((n, r, s, _)) => (n, r, s),
+        Some(v) => (v.user, v.role, v.scope),
         None => {
             let store = state.store.clone();
             let t = token.to_string();
@@ -177,7 +252,8 @@ async fn from_token(state: &AppState, token: &str) -> ApiResult<Principal> {
                     "the token is not valid (unknown, revoked or its user disabled); an admin issues a new one with `commune-atlas users token NAME`",
                 ));
             };
-            lock(&state.auth.tokens).insert(key, (n.clone(), r, s.clone(), Instant::now()));
+            let (n, s): (Arc<str>, Arc<str>) = (n.into(), s.into());
+            state.auth.tokens.shard(&key).insert(key, Verified { user: n.clone(), role: r, scope: s.clone(), at: Instant::now() });
             (n, r, s)
         }
     };
@@ -212,14 +288,19 @@ pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Ne
         )
         .into_response();
     }
+    let class = rate_class(req.uri().path());
     if principal.via != Via::Demo
-        && let Err(wait) = state.auth.take(&principal.name)
+        && let Err(wait) = state.auth.take(&principal.name, class)
     {
         state.metrics.rate_limited();
+        let (rate, what) = match class {
+            RateClass::Api => (state.auth.config.rate_per_sec, "requests"),
+            RateClass::Tiles => (state.auth.config.tile_rate_per_sec, "tile requests"),
+        };
         let mut r = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
-            format!("more than {} requests per second from {}; retry shortly", state.auth.config.rate_per_sec, principal.name),
+            format!("more than {rate} {what} per second from {}; retry shortly", principal.name),
         )
         .into_response();
         if let Ok(v) = HeaderValue::from_str(&format!("{}", wait.ceil().max(1.0))) {
@@ -230,7 +311,11 @@ pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Ne
     let name = principal.name.clone();
     req.extensions_mut().insert(principal);
     let mut resp = next.run(req).await;
-    resp.extensions_mut().insert(super::metrics::ServedTo(name));
+    // The access log names the user; tiles are logged only at debug level (or when they fail),
+    // so their answers skip the extension (and its allocations) otherwise.
+    if class == RateClass::Api || resp.status().is_server_error() || tracing::enabled!(target: "commune_atlas::access", tracing::Level::DEBUG) {
+        resp.extensions_mut().insert(super::metrics::ServedTo(name));
+    }
     resp
 }
 
@@ -240,7 +325,7 @@ async fn resolve(state: &AppState, method: &Method, headers: &HeaderMap) -> ApiR
     }
     if let Some(id) = cookie(headers, COOKIE) {
         let found = {
-            let mut sessions = lock(&state.auth.sessions);
+            let mut sessions = state.auth.sessions.shard(id);
             match sessions.get(id) {
                 Some(s) if s.expires > Instant::now() => Some((s.user.clone(), s.role, s.scope.clone(), s.csrf.clone())),
                 Some(_) => {
@@ -299,9 +384,9 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, Json(l): J
     };
     let id = users::random_token(32)?;
     let csrf = users::random_token(16)?;
-    lock(&state.auth.sessions).insert(
+    state.auth.sessions.shard(&id).insert(
         id.clone(),
-        Session { user: p.name.clone(), role: p.role, scope: p.scope.spec.clone(), csrf: csrf.clone(), expires: Instant::now() + state.auth.config.session_ttl },
+        Session { user: p.name.clone(), role: p.role, scope: p.scope.spec.as_str().into(), csrf: csrf.clone(), expires: Instant::now() + state.auth.config.session_ttl },
     );
     let store = state.store.clone();
     let who = p.name.clone();
@@ -321,7 +406,7 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, Json(l): J
 
 /// `GET /api/session` — who is signed in (and the CSRF token for writes).
 pub async fn whoami(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    let csrf = cookie(&headers, COOKIE).and_then(|id| lock(&state.auth.sessions).get(id).map(|s| s.csrf.clone()));
+    let csrf = cookie(&headers, COOKIE).and_then(|id| state.auth.sessions.shard(id).get(id).map(|s| s.csrf.clone()));
     match resolve(&state, &Method::GET, &headers).await {
         Ok(p) => Ok(Json(describe(&p, csrf.as_deref(), &state))),
         Err(_) => Ok(Json(json!({ "authenticated": false, "demo": state.demo, "login_required": true }))),
@@ -331,7 +416,7 @@ pub async fn whoami(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
 /// `DELETE /api/session` — sign out.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     if let Some(id) = cookie(&headers, COOKIE) {
-        let removed = lock(&state.auth.sessions).remove(id);
+        let removed = state.auth.sessions.shard(id).remove(id);
         if let Some(s) = removed {
             let store = state.store.clone();
             tokio::task::spawn_blocking(move || audit::record(&store, &audit::Event::new(&s.user, "logout"))).await??;

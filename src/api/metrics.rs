@@ -31,7 +31,7 @@ pub struct Metrics {
 
 /// The user a response was made for, put there by the auth middleware for the access log.
 #[derive(Clone)]
-pub struct ServedTo(pub String);
+pub struct ServedTo(pub std::sync::Arc<str>);
 
 fn class_of(path: &str) -> usize {
     if path.starts_with("/tiles") {
@@ -82,15 +82,17 @@ pub fn resident_bytes() -> Option<u64> {
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let class = class_of(req.uri().path());
+    // Cheap copies (a standard method, the URI's shared bytes): no allocation per request.
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    let uri = req.uri().clone();
+    let path = uri.path();
     state.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
     let resp = next.run(req).await;
     state.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
     let secs = started.elapsed().as_secs_f64();
     let status = resp.status().as_u16();
     state.metrics.observe(class, status, secs);
-    let user = resp.extensions().get::<ServedTo>().map_or("-", |u| u.0.as_str());
+    let user = resp.extensions().get::<ServedTo>().map_or("-", |u| &*u.0);
     if status >= 500 {
         tracing::error!(target: "commune_atlas::access", %method, %path, status, ms = secs * 1e3, user, "request failed");
     } else if class != 0 {
@@ -127,11 +129,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         let _ = writeln!(out, "atlas_request_duration_seconds_count{{class=\"{class}\"}} {count}");
     }
     let (tiles, bytes) = state.tiles().cache_stats();
-    let gauges: [(&str, &str, f64); 6] = [
+    let gauges: [(&str, &str, f64); 7] = [
         ("atlas_requests_in_flight", "Requests being answered now.", m.in_flight.load(Ordering::Relaxed) as f64),
         ("atlas_rate_limited_total", "Requests refused by the per-user rate limit.", m.rate_limited.load(Ordering::Relaxed) as f64),
         ("atlas_tile_cache_tiles", "Encoded tiles held in the cache.", tiles as f64),
         ("atlas_tile_cache_bytes", "Bytes held by the tile cache.", bytes as f64),
+        ("atlas_sessions", "Browser sessions signed in.", state.auth.sessions() as f64),
         ("atlas_resident_memory_bytes", "Resident memory of the process.", resident_bytes().unwrap_or(0) as f64),
         ("atlas_uptime_seconds", "Seconds since the service started.", m.started.get().map_or(0.0, |s| s.elapsed().as_secs_f64())),
     ];

@@ -187,7 +187,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/import/{kind}", post(admin::import))
         .route("/api/import/{kind}/preview", post(admin::preview))
         .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT));
-    Router::new()
+    let api = Router::new()
         .route("/api/health", get(health::health))
         .route("/api/openapi.json", get(openapi::openapi))
         .route("/api/docs", get(openapi::docs))
@@ -212,7 +212,6 @@ pub fn router(state: AppState) -> Router {
         .route("/ogc/collections/{id}/items/{code}", get(ogc::features::item))
         .route("/ogc/collections/{id}/tiles", get(ogc::tiles::tilesets))
         .route("/ogc/collections/{id}/tiles/{tms}", get(ogc::tiles::tileset))
-        .route("/ogc/collections/{id}/tiles/{tms}/{z}/{row}/{col}", get(ogc::tiles::tile))
         .route("/ogc/tileMatrixSets", get(ogc::tiles::matrix_sets))
         .route("/ogc/tileMatrixSets/{tms}", get(ogc::tiles::one_matrix_set))
         .route("/ogc/styles", get(ogc::styles::list))
@@ -257,7 +256,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/plans/{id}/plan.svg", get(plans::sheet_svg))
         .route("/tiles", get(tiles::catalog))
         .route("/tiles/{file}", get(tiles::tilejson))
-        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         .route("/fonts/{fontstack}/{range}", get(fonts::glyphs))
         .route("/", get(static_files::index))
         .route("/web/{*path}", get(static_files::file))
@@ -267,11 +265,26 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authorize))
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
-        .layer(axum::middleware::map_response(json_errors))
-        .layer(axum::middleware::map_response(security_headers))
-        .with_state(state)
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+    // The tile hot path: stored gzipped (no compression layer), answered from the cache or
+    // rendered off the async workers (no timeout), no request body.
+    let tiles = Router::new()
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
+        .route("/ogc/collections/{id}/tiles/{tms}/{z}/{row}/{col}", get(ogc::tiles::tile))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authorize));
+    let routes = api.merge(tiles).with_state(state.clone());
+    // What every answer passes through, wrapped once around the whole router (not once per
+    // route): metrics and the access log, then JSON errors and the security headers.
+    let outer = tower::ServiceBuilder::new()
+        .layer(axum::middleware::map_response(finish))
+        .layer(axum::middleware::from_fn_with_state(state, metrics::track))
+        .service(routes);
+    Router::new().fallback_service(outer)
+}
+
+/// The last layer: every error as JSON ([`json_errors`]), then the security headers.
+async fn finish(resp: axum::response::Response) -> axum::response::Response {
+    security_headers(json_errors(resp).await).await
 }
 
 /// The last word on errors: a refusal made below the handlers (the request timeout's 408, a body

@@ -1,16 +1,22 @@
 //! Vector tiles over HTTP:
 //! - `GET /tiles` — the layer catalogue;
 //! - `GET /tiles/{layer}.json` — TileJSON 3.0.0;
-//! - `GET /tiles/{layer}/{z}/{x}/{y}.mvt` — a tile: gzip when accepted, strong ETag, 204 when
-//!   empty, 404/400 JSON errors for unknown layers and out-of-range coordinates.
+//! - `GET /tiles/{layer}/{z}/{x}/{y}.mvt` — a tile: gzip when accepted (`gzip;q=0` refuses it),
+//!   one strong ETag per encoding, `If-None-Match` → 304 with the same Cache-Control and Vary,
+//!   204 when empty, 404/400 JSON errors for unknown layers and out-of-range coordinates.
+//!
+//! The tile route has its own lean middleware stack ([`super::router`]: no compression — tiles
+//! are stored gzipped —, no timeout) and its own rate-limit class.
 
-use axum::extract::{Extension, State};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::extract::{Json, Path, Query};
+use super::extract::{Json, Path};
 use super::AppState;
 use super::error::{ApiError, ApiResult};
 use crate::access::{Principal, Scope};
@@ -83,61 +89,112 @@ pub async fn tilejson(State(state): State<AppState>, Path(file): Path<String>, h
     Ok(([(header::CACHE_CONTROL, "no-cache")], Json(body)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct TileQuery {
-    /// The layer hash the client got from TileJSON: when it matches, the tile is immutable.
-    pub v: Option<String>,
+/// `?v=` of a tile URL, read without allocating.
+fn version_param(query: Option<&str>) -> Option<&str> {
+    query?.split('&').find_map(|kv| kv.strip_prefix("v="))
 }
 
-/// `GET /tiles/{layer}/{z}/{x}/{y}.mvt`
-pub async fn tile(
-    State(state): State<AppState>,
-    Path((layer, z, x, y_file)): Path<(String, String, String, String)>,
-    Query(q): Query<TileQuery>,
-    Extension(p): Extension<Principal>,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    let (z, x, y) = crate::tiles::parse_coords(&z, &x, &y_file).map_err(ApiError::bad_request)?;
-    let Some(entry) = state.tiles().layer(&layer) else {
-        return Err(TileError::UnknownLayer(layer).into());
+/// `GET /tiles/{layer}/{z}/{x}/{y}.mvt` — the hot path: the request is read in place (no path
+/// or header copies), the principal borrowed, the cached answer's bytes and headers shared.
+pub async fn tile(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
+    let path = req.uri().path();
+    let rest = path.strip_prefix("/tiles/").unwrap_or(path);
+    let mut parts = rest.rsplitn(4, '/');
+    let (Some(y), Some(x), Some(z), Some(layer)) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(ApiError::not_found(format!("no such tile: {path} (tiles are /tiles/{{layer}}/{{z}}/{{x}}/{{y}}.mvt)")));
     };
-    answer(&state, &entry, (z, x, y), q.v.as_deref(), &p, &headers)
+    let (z, x, y) = crate::tiles::parse_coords(z, x, y).map_err(ApiError::bad_request)?;
+    let Some(entry) = state.tiles().layer(layer) else {
+        return Err(TileError::UnknownLayer(layer.to_string()).into());
+    };
+    let p = req.extensions().get::<Principal>().ok_or_else(|| ApiError::internal("a tile request reached the handler without a principal"))?;
+    answer(&state, &entry, (z, x, y), version_param(req.uri().query()), p, req.headers()).await
 }
+
+/// Does `Accept-Encoding` accept gzip? RFC 9110 §12.5.3: `gzip` or `*` with a weight above 0
+/// (`gzip;q=0` is a refusal, and an explicit `gzip` entry wins over `*`).
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    let mut star = None;
+    for value in headers.get_all(header::ACCEPT_ENCODING) {
+        let Ok(v) = value.to_str() else { continue };
+        for item in v.split(',') {
+            let mut it = item.split(';');
+            let coding = it.next().unwrap_or("").trim();
+            let q = it
+                .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+                return q > 0.0;
+            }
+            if coding == "*" {
+                star = Some(q > 0.0);
+            }
+        }
+    }
+    star.unwrap_or(false)
+}
+
+/// Does `If-None-Match` name this ETag (weak comparison, lists, `*`)?
+fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let tag = etag.as_bytes();
+    headers.get_all(header::IF_NONE_MATCH).iter().any(|v| {
+        v.as_bytes().split(|&b| b == b',').any(|t| {
+            let t = t.trim_ascii();
+            t == b"*" || t.strip_prefix(b"W/").unwrap_or(t) == tag
+        })
+    })
+}
+
+const MVT: HeaderValue = HeaderValue::from_static("application/vnd.mapbox-vector-tile");
+const GZIP: HeaderValue = HeaderValue::from_static("gzip");
+const VARY_PUBLIC: HeaderValue = HeaderValue::from_static("accept-encoding");
+const VARY_PRIVATE: HeaderValue = HeaderValue::from_static("accept-encoding, authorization, cookie");
 
 /// The answer for tile `z/x/y` of a resolved layer, from the one tile cache: also what the OGC
 /// API – Tiles URLs answer. `v` is the layer hash the client was given (then the tile is
-/// immutable).
-pub(super) fn answer(state: &AppState, entry: &LayerEntry, (z, x, y): (u32, u32, u32), v: Option<&str>, p: &Principal, headers: &HeaderMap) -> ApiResult<Response> {
-    let immutable = v == Some(format!("{:016x}", entry.hash).as_str());
+/// immutable). A miss renders on a blocking thread, once however many ask at the same time.
+pub(super) async fn answer(state: &AppState, entry: &Arc<LayerEntry>, (z, x, y): (u32, u32, u32), v: Option<&str>, p: &Principal, headers: &HeaderMap) -> ApiResult<Response> {
+    let demo = p.via == crate::access::Via::Demo;
     // Tiles of a signed-in user are theirs: shared caches must not keep them.
-    let cache_control = match (immutable, p.via == crate::access::Via::Demo) {
+    let cache_control = HeaderValue::from_static(match (v == Some(entry.tag.as_str()), demo) {
         (true, true) => "public, max-age=31536000, immutable",
         (true, false) => "private, max-age=31536000, immutable",
         _ => "no-cache",
+    });
+    let vary = if demo { VARY_PUBLIC } else { VARY_PRIVATE };
+    let tile = match state.tiles().cached(entry, z, x, y, p.scope.as_ref()) {
+        Some(hit) => hit,
+        None => {
+            let (st, layer, scope) = (state.clone(), entry.clone(), p.scope.clone());
+            tokio::task::spawn_blocking(move || st.tiles().tile_of(&layer, z, x, y, scope.as_ref())).await??
+        }
     };
-    let tile = state.tiles().tile_of(entry, z, x, y, p.scope.as_ref())?;
     let Some(t) = tile else {
-        return Ok((StatusCode::NO_CONTENT, [(header::CACHE_CONTROL, cache_control)]).into_response());
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NO_CONTENT;
+        r.headers_mut().insert(header::CACHE_CONTROL, cache_control);
+        return Ok(r);
     };
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(t.etag.as_str()) {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, t.etag.clone())]).into_response());
-    }
-    let gzip_ok = headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
-    let body = if gzip_ok { t.gzip.clone() } else { t.raw.clone() };
-    let mut resp = body.into_response();
+    let gzip = accepts_gzip(headers);
+    let etag = if gzip { &t.etag_gzip } else { &t.etag };
+    let mut resp = if none_match(headers, etag) {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        let mut r = Response::new(Body::from(if gzip { t.gzip.clone() } else { t.raw.clone() }));
+        r.headers_mut().insert(header::CONTENT_TYPE, MVT);
+        if gzip {
+            r.headers_mut().insert(header::CONTENT_ENCODING, GZIP);
+        }
+        r
+    };
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.mapbox-vector-tile"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
-    let vary = if p.via == crate::access::Via::Demo { "accept-encoding" } else { "accept-encoding, authorization, cookie" };
-    h.insert(header::VARY, HeaderValue::from_static(vary));
-    if let Ok(v) = HeaderValue::from_str(&t.etag) {
-        h.insert(header::ETAG, v);
-    }
-    if gzip_ok {
-        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-    }
+    // Room for these, the content headers and the security layer's, in one allocation.
+    h.reserve(8);
+    h.insert(header::ETAG, etag.clone());
+    h.insert(header::CACHE_CONTROL, cache_control);
+    h.insert(header::VARY, vary);
     Ok(resp)
 }

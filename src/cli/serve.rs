@@ -36,8 +36,13 @@ pub struct ServeArgs {
     #[arg(long)]
     pub read_only: bool,
     /// Requests per second each signed-in user may make (0: no limit); bursts up to 4× that.
+    /// Tiles have their own budget (--tile-rate-limit).
     #[arg(long, default_value_t = 100.0, value_name = "N")]
     pub rate_limit: f64,
+    /// Tile requests per second each signed-in user may make (0: no limit); bursts up to 4×
+    /// that. A budget of its own, so panning a map quickly never spends the API budget.
+    #[arg(long, default_value_t = 500.0, value_name = "N")]
+    pub tile_rate_limit: f64,
     /// How long a browser sign-in lasts: a number with s, m or h ("12h", "30m", "90s"). After it,
     /// the user signs in again; a commune officer's unsaved figures stay in their browser.
     #[arg(long, default_value = "12h", value_name = "DURATION", value_parser = parse_duration)]
@@ -142,6 +147,7 @@ pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
         required: login,
         rate_per_sec: args.rate_limit,
         burst: args.rate_limit * 4.0,
+        tile_rate_per_sec: args.tile_rate_limit,
         read_only: args.read_only,
         session_ttl: args.session_ttl,
     };

@@ -59,6 +59,8 @@ pub struct LayerEntry {
     pub kind: Kind,
     /// Content hash of the layer's source rows: part of every cache key and ETag.
     pub hash: u64,
+    /// `hash` as the 16 hex digits clients are given (`?v=`), made once.
+    pub tag: String,
     /// [west, south, east, north] in degrees.
     pub bounds: [f64; 4],
     pub features: usize,
@@ -163,10 +165,18 @@ pub enum TileError {
     OutOfRange { z: u32, x: u32, y: u32, max: u8 },
 }
 
+/// A tile being rendered: whoever asks for it meanwhile waits for that one render.
+type InFlight = Arc<std::sync::OnceLock<Option<Arc<Encoded>>>>;
+
 /// Every layer, the aliases and the cache.
 pub struct TileService {
     layers: RwLock<BTreeMap<String, Arc<LayerEntry>>>,
     cache: TileCache,
+    /// Tiles being rendered now, by cache key (single flight: concurrent misses of one tile
+    /// render it once).
+    inflight: std::sync::Mutex<std::collections::HashMap<cache::Key, InFlight>>,
+    /// Tiles rendered since start (misses, not answers).
+    renders: std::sync::atomic::AtomicU64,
 }
 
 /// A layer to build: id, tile layer name, version id and name, level.
@@ -225,6 +235,7 @@ fn build_layer(conn: &Connection, s: &Spec, snap_tol: f64) -> Result<LayerEntry>
         version: Some(s.version.clone()),
         kind: Kind::Polygons(layer),
         hash,
+        tag: format!("{hash:016x}"),
         bounds,
         features,
         build_seconds: started.elapsed().as_secs_f64(),
@@ -265,12 +276,14 @@ fn routes_layer(conn: &Connection, communes: Option<&PolygonLayer>) -> Result<Op
         tracing::debug!(routes = layer.lines.len(), pieces = layer.pieces.len(), seconds = t.elapsed().as_secs_f64(), "key routes cut along the communes");
     }
     let bounds = bounds_of(layer.bbox);
+    let hash = hash.finish();
     Ok(Some(LayerEntry {
         id: "routes".into(),
         name: "routes".into(),
         version: None,
         kind: Kind::Lines(layer),
-        hash: hash.finish(),
+        hash,
+        tag: format!("{hash:016x}"),
         bounds,
         features,
         build_seconds: started.elapsed().as_secs_f64(),
@@ -338,7 +351,7 @@ impl TileService {
         if let Some(r) = routes_layer(&conn, communes)? {
             layers.insert(r.id.clone(), Arc::new(r));
         }
-        Ok(TileService { layers: RwLock::new(layers), cache: TileCache::new(CACHE_BYTES) })
+        Ok(TileService { layers: RwLock::new(layers), cache: TileCache::new(CACHE_BYTES), inflight: Default::default(), renders: Default::default() })
     }
 
     /// Build the layers anew from the store (after a boundary import), with the tolerance each
@@ -391,13 +404,42 @@ impl TileService {
             return Err(TileError::OutOfRange { z, x, y, max: MAX_ZOOM });
         }
         let z = z as u8;
-        let key: cache::Key = (Arc::from(layer.id.as_str()), layer.hash ^ filter.key(), z, x, y);
+        let key: cache::Key = (layer.hash ^ filter.key(), cache::pack(z, x, y));
         if let Some(hit) = self.cache.get(&key) {
             return Ok(hit);
         }
-        let tile = Self::encode(layer, z, x, y, filter);
-        self.cache.put(key, tile.clone());
+        // Single flight: the first miss renders, the others wait for its result.
+        let cell = {
+            let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+            inflight.entry(key).or_default().clone()
+        };
+        let tile = cell
+            .get_or_init(|| {
+                self.renders.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let t = Self::encode(layer, z, x, y, filter);
+                self.cache.put(key, t.clone());
+                t
+            })
+            .clone();
+        let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+        if inflight.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+            inflight.remove(&key);
+        }
         Ok(tile)
+    }
+
+    /// A cached tile, without rendering: `None` on a miss (the caller renders it off the async
+    /// workers with [`TileService::tile_of`]).
+    pub fn cached(&self, layer: &LayerEntry, z: u32, x: u32, y: u32, filter: &dyn UnitFilter) -> Option<Option<Arc<Encoded>>> {
+        if z > u32::from(MAX_ZOOM) {
+            return None;
+        }
+        self.cache.get(&(layer.hash ^ filter.key(), cache::pack(z as u8, x, y)))
+    }
+
+    /// Tiles rendered so far (cache misses; concurrent misses of one tile count once).
+    pub fn renders(&self) -> u64 {
+        self.renders.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Render, encode and gzip one tile (no cache).
@@ -412,7 +454,9 @@ impl TileService {
         let mut h = Fnv::default();
         h.write(&(layer.hash ^ filter.key()).to_le_bytes());
         h.write(&raw);
-        Some(Arc::new(Encoded { raw, gzip, etag: format!("\"{:016x}\"", h.finish()) }))
+        let h = h.finish();
+        let value = |s: String| axum::http::HeaderValue::from_str(&s).unwrap_or_else(|_| axum::http::HeaderValue::from_static("\"0\""));
+        Some(Arc::new(Encoded { raw: raw.into(), gzip: gzip.into(), etag: value(format!("\"{h:016x}\"")), etag_gzip: value(format!("\"{h:016x}-gzip\"")) }))
     }
 
     /// Cached tiles and their bytes.

@@ -177,5 +177,5 @@ pub async fn tile(
     let col = col.strip_suffix(".mvt").or_else(|| col.strip_suffix(".pbf")).unwrap_or(&col);
     let (z, x, y) = crate::tiles::parse_coords(&z, col, &row).map_err(ApiError::bad_request)?;
     let c = resolve(&state, &id)?;
-    crate::api::tiles::answer(&state, &c.layer, (z, x, y), q.v.as_deref(), &p, &headers)
+    crate::api::tiles::answer(&state, &c.layer, (z, x, y), q.v.as_deref(), &p, &headers).await
 }
