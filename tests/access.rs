@@ -634,6 +634,17 @@ fn a_user_over_the_rate_limit_gets_429_with_retry_after_and_bodies_over_the_limi
     }
     assert!(limited > 0 && limited < 60, "burst of 20 allowed, the rest limited ({limited} of 60)");
     assert!(retry_after.is_some_and(|s| s.parse::<u64>().unwrap() >= 1));
+    // Tiles spend a budget of their own: with the API budget gone, the map still pans — 300
+    // tile requests at once (a fast pan at 50 tiles/s for six seconds) without one 429.
+    let mut tiles_limited = 0;
+    for i in 0..300u32 {
+        let r = a.get(&format!("{base}/tiles/communes/10/{}/{}.mvt", 830 + i % 20, 450 + i / 20)).header("Authorization", format!("Bearer {v}")).call().unwrap();
+        assert!(matches!(r.status().as_u16(), 200 | 204 | 429), "{}", r.status());
+        tiles_limited += usize::from(r.status().as_u16() == 429);
+    }
+    assert_eq!(tiles_limited, 0, "tiles are not limited by the API budget");
+    let api_limited = (0..30).filter(|_| a.get(&format!("{base}/api/rules")).header("Authorization", format!("Bearer {v}")).call().unwrap().status().as_u16() == 429).count();
+    assert!(api_limited > 0, "while the API budget stays as small as it was");
     // A 2 MB SQL body is refused before it is read in full: the answer comes while the client is
     // still sending, so read it the way a careful client does (a plain client that only reads
     // after writing everything may see the connection close instead).

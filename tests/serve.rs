@@ -338,3 +338,43 @@ fn the_converting_province_is_visible_through_the_api() {
     assert!(decided.contains(&"drug_free_before_type_iii"), "{decided:?}");
     assert!(ev["history"].as_array().unwrap().len() >= 7, "history continues across the reform");
 }
+
+#[test]
+fn the_choropleth_is_computed_once_answered_304_while_unchanged_and_anew_right_after_an_import() {
+    let (_dir, server) = demo_server();
+    let base = &server.base;
+    let url = format!("{base}/api/choropleth?year=2026&metric=addict_user_rate_pct&values=true");
+    let (_, _, item) = get(&format!("{base}/ogc/collections/communes-status-2026/items/90001"));
+    let unit = item["properties"]["unit_id"].to_string();
+    let (status, hs, body) = get_raw(&url, &[]);
+    assert_eq!(status, 200);
+    let before: Value = serde_json::from_slice(&body).unwrap();
+    let etag = header(&hs, "etag").unwrap().to_string();
+    assert_eq!(header(&hs, "cache-control"), Some("private, no-cache"));
+    // Unchanged data: the same bytes, and a conditional request costs no body.
+    let (_, hs2, body2) = get_raw(&url, &[]);
+    assert_eq!((header(&hs2, "etag"), &body2), (Some(etag.as_str()), &body));
+    let (status, hs3, body3) = get_raw(&url, &[("If-None-Match", &etag)]);
+    assert_eq!((status, body3.len()), (304, 0));
+    assert!(header(&hs3, "vary").is_some());
+
+    // An import changes commune 90001's 2026 figures: the very next answer has them.
+    let demo = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo/indicators.csv")).unwrap();
+    let head = demo.lines().next().unwrap();
+    let row = demo.lines().find(|l| l.starts_with("90001,2026,")).unwrap();
+    let mut cells: Vec<String> = row.split(',').map(String::from).collect();
+    let col = head.split(',').position(|c| c == "addicts_with_records").unwrap();
+    cells[col] = (cells[col].parse::<i64>().unwrap() * 10 + 7).to_string();
+    let csv = format!("{head}\n{}\n", cells.join(","));
+    let mut r = agent().post(&format!("{base}/api/import/indicators?file=fix.csv&replace=true")).send(csv.as_bytes()).unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.body_mut().read_to_string().unwrap());
+    let (status, hs4, body4) = get_raw(&url, &[("If-None-Match", &etag)]);
+    assert_eq!(status, 200, "the old ETag no longer matches");
+    assert_ne!(header(&hs4, "etag"), Some(etag.as_str()));
+    let after: Value = serde_json::from_slice(&body4).unwrap();
+    let (b, a) = (before["values"][&unit].as_f64().unwrap(), after["values"][&unit].as_f64().unwrap());
+    assert!(a > b, "commune 90001's rate went up with its figures: {b} → {a}");
+    // The status view of the same year is fresh too.
+    let (_, _, st) = get(&format!("{base}/api/status?year=2026"));
+    assert!(st["units"][&unit].is_string());
+}

@@ -6,10 +6,15 @@
 //! - `GET /api/conversion?from=&to=&apportioned=` — year-over-year conversion per commune;
 //! - `GET /api/progress?province=` — drug-free share against the target path, quotas;
 //! - `GET /api/rules` — the rule sets, for legends and explanations.
+//!
+//! Status, conversion and progress are answered through the answer cache ([`super::answers`]):
+//! computed once per query, scope and data generation, with an ETag.
 
 use std::collections::BTreeMap;
 
 use axum::extract::{Extension, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -53,10 +58,14 @@ pub(super) fn version_units(s: &Snapshot, year: i32, version: Option<&str>, scop
     Ok((v.name.clone(), ids))
 }
 
-pub async fn status(State(state): State<AppState>, Extension(p): Extension<Principal>, Query(q): Query<YearQuery>) -> ApiResult<Json<Value>> {
-    let s = state.snapshot();
+pub async fn status(State(state): State<AppState>, Extension(p): Extension<Principal>, uri: Uri, headers: HeaderMap, Query(q): Query<YearQuery>) -> ApiResult<Response> {
+    let (st, who) = (state.clone(), p.clone());
+    super::answers::answer(&state, "status", uri.query(), &p, &headers, move || status_of(&st.snapshot(), &who, q)).await
+}
+
+fn status_of(s: &Snapshot, p: &Principal, q: YearQuery) -> ApiResult<Value> {
     let year = pick_year(&s, q.year)?;
-    let (version, ids) = version_units(&s, year, q.version.as_deref(), &p.scope)?;
+    let (version, ids) = version_units(s, year, q.version.as_deref(), &p.scope)?;
     let mut counts: BTreeMap<MapStatus, usize> = MapStatus::ALL.iter().map(|k| (*k, 0)).collect();
     let mut units = serde_json::Map::new();
     let mut possible = serde_json::Map::new();
@@ -73,14 +82,14 @@ pub async fn status(State(state): State<AppState>, Extension(p): Extension<Princ
             }
         }
     }
-    Ok(Json(json!({
+    Ok(json!({
         "year": year,
         "boundary_version": version,
         "rulesets": rulesets,
         "counts": counts,
         "units": units,
         "undetermined_between": possible,
-    })))
+    }))
 }
 
 pub async fn evaluation(
@@ -238,15 +247,21 @@ pub struct ConversionQuery {
 pub async fn conversion(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
+    uri: Uri,
+    headers: HeaderMap,
     Query(q): Query<ConversionQuery>,
-) -> ApiResult<Json<Value>> {
-    let s = state.snapshot();
-    let to = pick_year(&s, q.to)?;
+) -> ApiResult<Response> {
+    let (st, who) = (state.clone(), p.clone());
+    super::answers::answer(&state, "conversion", uri.query(), &p, &headers, move || conversion_of(&st.snapshot(), &who, q)).await
+}
+
+fn conversion_of(s: &Snapshot, p: &Principal, q: ConversionQuery) -> ApiResult<Value> {
+    let to = pick_year(s, q.to)?;
     let from = q.from.unwrap_or(to - 1);
     if from >= to {
         return Err(ApiError::bad_request(format!("from ({from}) must be before to ({to})")));
     }
-    pick_year(&s, Some(from))?;
+    pick_year(s, Some(from))?;
     let by_key = s.by_key();
     let mut rows = conversion::between(&s.rules, &s.facts, &by_key, from, to, q.apportioned, q.statuses);
     rows.retain(|r| p.scope.unit(r.unit_id));
@@ -258,12 +273,12 @@ pub async fn conversion(
         *bases.entry(r.basis).or_default() += 1;
         units.insert(r.unit_id.to_string(), json!(r.conversion));
     }
-    Ok(Json(json!({
+    Ok(json!({
         "from": from, "to": to, "apportioned": q.apportioned, "statuses": q.statuses,
         "boundary_version": s.version_for_year(to).map(|v| v.name.clone()),
         "counts": counts, "bases": bases, "units": units,
         "note": "analytical definitions (domain.md §3), not legal categories; across the 2025 reform the earlier year is rebuilt from old communes' counts and labels never transfer",
-    })))
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -274,17 +289,20 @@ pub struct ProgressQuery {
 /// `GET /api/progress?province=` — per province and year with data: communes by status, the
 /// drug-free share, the target for that year and the quota; plus `targets`, each province's
 /// whole target path (to 2030 and beyond), so charts can show the way still to go.
-pub async fn progress(State(state): State<AppState>, Extension(p): Extension<Principal>, Query(q): Query<ProgressQuery>) -> ApiResult<Json<Value>> {
+pub async fn progress(State(state): State<AppState>, Extension(p): Extension<Principal>, uri: Uri, headers: HeaderMap, Query(q): Query<ProgressQuery>) -> ApiResult<Response> {
     if let Some(code) = q.province.as_deref()
         && !p.scope.province(Some(code))
     {
         return Err(p.scope.refuse(&format!("province {code}")).into());
     }
-    let store = state.store.clone();
-    let (years, targets) = tokio::task::spawn_blocking(move || crate::analytics::progress::read(&store.connect()?, q.province.as_deref())).await??;
-    let years: Vec<_> = years.into_iter().filter(|y| p.scope.province(Some(&y.province_code))).collect();
-    let targets: Vec<_> = targets.into_iter().filter(|t| p.scope.province(Some(&t.province_code))).collect();
-    Ok(Json(json!({ "rows": years, "targets": targets })))
+    let (store, who) = (state.store.clone(), p.clone());
+    super::answers::answer(&state, "progress", uri.query(), &p, &headers, move || {
+        let (years, targets) = crate::analytics::progress::read(&store.connect()?, q.province.as_deref())?;
+        let years: Vec<_> = years.into_iter().filter(|y| who.scope.province(Some(&y.province_code))).collect();
+        let targets: Vec<_> = targets.into_iter().filter(|t| who.scope.province(Some(&t.province_code))).collect();
+        Ok(json!({ "rows": years, "targets": targets }))
+    })
+    .await
 }
 
 pub async fn rules(State(state): State<AppState>) -> ApiResult<Json<Value>> {

@@ -8,15 +8,24 @@
 //! numeric indicator or rate (`addict_user_rate_pct`, `arrest_rate_pct`, `drug_use_locations` …).
 
 use axum::extract::{Extension, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::extract::{Json, Query};
+use super::extract::Query;
 use super::AppState;
 use super::error::ApiResult;
 use crate::access::Principal;
 use crate::analytics::choropleth::{self, Spec};
 
-pub async fn choropleth(State(state): State<AppState>, Extension(p): Extension<Principal>, Query(q): Query<Spec>) -> ApiResult<Json<Value>> {
+/// Through the answer cache ([`super::answers`]): computed once per query, scope and data
+/// generation; a repeat is a 304 or a copy of shared bytes.
+pub async fn choropleth(State(state): State<AppState>, Extension(p): Extension<Principal>, uri: Uri, headers: HeaderMap, Query(q): Query<Spec>) -> ApiResult<Response> {
+    let (st, who) = (state.clone(), p.clone());
+    super::answers::answer(&state, "choropleth", uri.query(), &p, &headers, move || compute(&st, &who, q)).await
+}
+
+fn compute(state: &AppState, p: &Principal, q: Spec) -> ApiResult<Value> {
     let s = state.snapshot();
     let c = choropleth::compute(&s, &q, &|id| p.scope.unit(id))?;
     let mut body = json!({
@@ -35,5 +44,5 @@ pub async fn choropleth(State(state): State<AppState>, Extension(p): Extension<P
     if let Some(statuses) = c.statuses {
         body["statuses"] = json!(statuses);
     }
-    Ok(Json(body))
+    Ok(body)
 }

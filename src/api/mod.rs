@@ -3,6 +3,7 @@
 
 mod admin;
 mod analytics;
+pub mod answers;
 pub mod auth;
 mod choropleth;
 mod error;
@@ -76,6 +77,8 @@ pub struct AppState {
     /// Every province (demo mode and national users), made once.
     pub all_scope: Arc<Scope>,
     pub metrics: Arc<metrics::Metrics>,
+    /// Choropleths, status, conversion and progress, computed once per data generation.
+    pub answers: Arc<answers::AnswerCache>,
 }
 
 impl AppState {
@@ -94,6 +97,7 @@ impl AppState {
             scopes: Arc::default(),
             all_scope: Arc::new(Scope::all()),
             metrics: Arc::new(metrics::Metrics::new()),
+            answers: Arc::new(answers::AnswerCache::new(answers::DEFAULT_BUDGET)),
         })
     }
 

@@ -492,6 +492,8 @@ pub async fn ministry_approve(State(state): State<AppState>, Extension(p): Exten
     national(&p)?;
     let st = state.clone();
     let decision = tokio::task::spawn_blocking(move || review::national::approve_province(&st.store, &st.snapshot(), &st.units(), year, &code, &d, &p.name)).await??;
+    // The province view reads the Ministry's decisions: cached answers must not outlive them.
+    state.data_changed();
     Ok(Json(json!({ "decision": decision })))
 }
 
