@@ -9,7 +9,8 @@
 # (`cargo install martin@1.14.0 --no-default-features --features postgres,…`, ~20 min once).
 # Measures, for each server: uncached tiles (caches off, every URL new), cached tiles (caches on,
 # after a warm-up pass); 64 connections, 2 threads, 30 s each; requests/s and latency percentiles.
-# Also: commune-atlas start-up time (load + all zoom bands) and resident memory.
+# Also: commune-atlas start-up time (load + all zoom bands) and resident memory, and the HTTP
+# floor (`commune-atlas floor`: the same axum/tokio stack, a fixed 4 KB body) with the atlas/floor ratio.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,6 +19,7 @@ DURATION="${DURATION:-30s}"
 CONNS="${CONNS:-64}"
 ATLAS_PORT=18080
 MARTIN_PORT=18081
+FLOOR_PORT=18089
 PG_PORT=15432
 GEOJSON=()
 MARTIN=1
@@ -133,6 +135,21 @@ echo "name requests/s p50 p99" | tee -a "$WORK/results.txt"
 measure atlas start_atlas "/tiles/$LAYER/" ".mvt" "http://127.0.0.1:$ATLAS_PORT"
 echo "commune-atlas resident memory after the cached run (512 MB tile cache allowed): $(( $(ps -o rss= -p $SERVER_PID) / 1024 )) MB; cache $(curl -s http://127.0.0.1:$ATLAS_PORT/tiles | python3 -c 'import json,sys; c=json.load(sys.stdin)["cache"]; print(c["tiles"], "tiles,", c["bytes"] >> 20, "MB")')" | tee -a "$WORK/results.txt"
 stop_server
+
+# 3b. The HTTP floor: the same axum/tokio stack answering a fixed 4 KB body, no middleware, same
+#     URLs and wrk settings — what no tile server on this stack can beat.
+"$BIN" floor --bind "127.0.0.1:$FLOOR_PORT" > "$WORK/floor.log" 2>&1 &
+SERVER_PID=$!
+until grep -q "floor serving" "$WORK/floor.log"; do sleep 0.05; done
+run_wrk floor "/tiles/$LAYER/" ".mvt" "http://127.0.0.1:$FLOOR_PORT"
+stop_server
+python3 - "$WORK/results.txt" <<'PY' | tee -a "$WORK/results.txt"
+import sys
+rows = {l.split()[0]: l.split() for l in open(sys.argv[1]) if l.split()}
+a, f = rows.get("atlas-cached"), rows.get("floor")
+if a and f:
+    print(f"ratio cached: commune-atlas / HTTP floor = {float(a[1]) / float(f[1]):.2f}× (p99 {a[3]} vs {f[3]})")
+PY
 
 # 4. Martin on PostGIS with the same geometry (EPSG:3857, GiST index), same URLs.
 if [ "$MARTIN" = 1 ]; then

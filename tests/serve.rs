@@ -378,3 +378,36 @@ fn the_choropleth_is_computed_once_answered_304_while_unchanged_and_anew_right_a
     let (_, _, st) = get(&format!("{base}/api/status?year=2026"));
     assert!(st["units"][&unit].is_string());
 }
+
+#[test]
+fn after_start_every_tile_with_data_down_to_zoom_10_is_rendered_ahead_and_health_says_how_far() {
+    let (_dir, server) = demo_server();
+    let base = &server.base;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let health = loop {
+        let (_, _, h) = get(&format!("{base}/api/health"));
+        if h["tiles"]["prerender"]["finished"] == true {
+            break h;
+        }
+        assert!(Instant::now() < deadline, "prerender did not finish: {h}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let p = &health["tiles"]["prerender"];
+    assert_eq!(p["target_zoom"], 10);
+    let (done, total) = (p["tiles_done"].as_u64().unwrap(), p["tiles_total"].as_u64().unwrap());
+    assert!(total > 50 && done == total, "every planned tile: {p}");
+    assert!(health["tiles"]["cache"]["tiles"].as_u64().unwrap() >= total, "{health}");
+    assert!(health["tiles"]["cache"]["budget"].as_u64().unwrap() > 0 && health["answers"]["budget"].as_u64().unwrap() > 0);
+    // A visitor's tiles down to zoom 10 are served without rendering anything.
+    let renders = health["tiles"]["renders"].as_u64().unwrap();
+    let (_, _, tj) = get(&format!("{base}/tiles/communes.json"));
+    let c = &tj["center"];
+    let w = commune_atlas::tiles::mercator::to_world(c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+    for z in [0u32, 4, 7, 10] {
+        let n = f64::from(1u32 << z);
+        let (status, _, _) = get_raw(&format!("{base}/tiles/communes/{z}/{}/{}.mvt", (w[0] * n) as u32, (w[1] * n) as u32), &[]);
+        assert_eq!(status, 200);
+    }
+    let (_, _, after) = get(&format!("{base}/api/health"));
+    assert_eq!(after["tiles"]["renders"].as_u64().unwrap(), renders, "all four were ready");
+}

@@ -1,4 +1,5 @@
-//! `GET /api/health`: is the service up, and what does its store hold.
+//! `GET /api/health`: is the service up, what does its store hold, how far the tiles rendered
+//! ahead of time have come, and what the caches hold against their budgets.
 
 use axum::extract::State;
 use serde_json::{Value, json};
@@ -25,5 +26,11 @@ pub async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
         "units": summary.units,
         "years": summary.indicator_years.iter().map(|y| y.year).collect::<Vec<_>>(),
         "indicator_rows": summary.indicator_years.iter().map(|y| y.rows).sum::<i64>(),
+        "tiles": {
+            "prerender": state.prerender.describe(),
+            "cache": { "tiles": state.tiles().cache_stats().0, "bytes": state.tiles().cache_stats().1, "budget": state.tiles().cache_budget() },
+            "renders": state.tiles().renders(),
+        },
+        "answers": { "cached": state.answers.stats().0, "bytes": state.answers.stats().1, "budget": state.answers.budget() },
     })))
 }

@@ -79,6 +79,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Choropleths, status, conversion and progress, computed once per data generation.
     pub answers: Arc<answers::AnswerCache>,
+    /// How far rendering tiles ahead of time has come (`serve` starts it; `/api/health`).
+    pub prerender: Arc<crate::tiles::Prerender>,
 }
 
 impl AppState {
@@ -98,6 +100,7 @@ impl AppState {
             all_scope: Arc::new(Scope::all()),
             metrics: Arc::new(metrics::Metrics::new()),
             answers: Arc::new(answers::AnswerCache::new(answers::DEFAULT_BUDGET)),
+            prerender: Arc::default(),
         })
     }
 

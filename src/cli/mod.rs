@@ -5,6 +5,7 @@ mod backup;
 mod classify;
 mod demo;
 mod export;
+mod floor;
 mod import;
 mod info;
 mod query;
@@ -142,6 +143,10 @@ curl -H \"Authorization: Bearer $TOKEN\" -o prov.duckdb http://atlas:8080/api/ad
     /// Show what the store holds: boundary versions, unit counts, indicator years.
     #[command(after_help = "Example:\n  commune-atlas --db prov.duckdb info\n  commune-atlas info --json")]
     Info(info::InfoArgs),
+
+    /// The HTTP floor for benchmarks: the same axum/tokio stack answering a fixed body.
+    #[command(hide = true)]
+    Floor(floor::FloorArgs),
 }
 
 /// Run the parsed command.
@@ -160,5 +165,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Render(args) => render::run(&cli.db, args),
         Command::Report(args) => report::run(&cli.db, args),
         Command::Restore(args) => backup::restore(&cli.db, args),
+        Command::Floor(args) => floor::run(args),
     }
 }

@@ -25,9 +25,23 @@ pub struct ServeArgs {
     /// boundary version (default: each version's own --snap-tolerance given at import).
     #[arg(long, value_name = "DEGREES")]
     pub snap_tolerance: Option<f64>,
-    /// Memory for encoded tiles, in MB (0 turns the tile cache off, e.g. to benchmark rendering).
-    #[arg(long, default_value_t = 192, value_name = "MB")]
-    pub tile_cache_mb: usize,
+    /// Memory the server may use, in MB, split into DuckDB's memory limit (30 %), the tile
+    /// cache (30 %) and the cache of computed answers (10 %); the rest is for the tile layers,
+    /// SQL sandboxes and requests in flight.
+    #[arg(long, default_value_t = 600, value_name = "MB")]
+    pub memory_budget: usize,
+    /// Memory for encoded tiles, in MB, instead of 30 % of --memory-budget (0 turns the tile
+    /// cache off, e.g. to benchmark rendering).
+    #[arg(long, value_name = "MB")]
+    pub tile_cache_mb: Option<usize>,
+    /// Render every tile with data of every layer down to this zoom in the background after
+    /// start (for viewers who see everything), so first visits find them ready; it stops early
+    /// once half the tile cache is used. /api/health shows how far it is.
+    #[arg(long, default_value_t = 10, value_name = "ZOOM")]
+    pub prerender_zoom: u8,
+    /// Do not render tiles ahead of time.
+    #[arg(long)]
+    pub no_prerender: bool,
     /// Require sign-in even for the demo on a loopback address (always required otherwise).
     #[arg(long)]
     pub require_login: bool,
@@ -134,7 +148,12 @@ pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
         eprintln!("classified {} commune-years with the current rules in {:.2} s", r.classified, r.seconds);
     }
     let (tiles, tiles_time) = tiles.map_err(|_| anyhow::anyhow!("the tile thread panicked"))??;
-    let tiles = tiles.with_cache_bytes(args.tile_cache_mb << 20);
+    let budget = args.memory_budget;
+    let tile_cache_mb = args.tile_cache_mb.unwrap_or(budget * 3 / 10);
+    let tiles = tiles.with_cache_bytes(tile_cache_mb << 20);
+    if std::env::var_os("ATLAS_DUCKDB_MEMORY").is_none() {
+        store.set_memory_limit_mb(budget * 3 / 10)?;
+    }
     let layers = tiles.layers();
     eprintln!(
         "built {} tile layers ({} features) in {:.2} s; analytics snapshot in {:.2} s",
@@ -151,7 +170,26 @@ pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
         read_only: args.read_only,
         session_ttl: args.session_ttl,
     };
-    let state = AppState::new(Arc::new(store), demo, snapshot, tiles, auth)?;
+    let mut state = AppState::new(Arc::new(store), demo, snapshot, tiles, auth)?;
+    state.answers = Arc::new(commune_atlas::api::answers::AnswerCache::new((budget / 10) << 20));
+    eprintln!(
+        "memory budget {budget} MB: DuckDB {} MB, tile cache {tile_cache_mb} MB, answers {} MB",
+        if std::env::var_os("ATLAS_DUCKDB_MEMORY").is_some() { "ATLAS_DUCKDB_MEMORY".to_string() } else { (budget * 3 / 10).to_string() },
+        budget / 10
+    );
+    if !args.no_prerender && tile_cache_mb > 0 {
+        let st = state.clone();
+        let zoom = args.prerender_zoom;
+        std::thread::Builder::new()
+            .name("prerender".into())
+            .spawn(move || {
+                let t = Instant::now();
+                st.tiles().prerender(st.all_scope.as_ref(), zoom, &st.prerender);
+                let p = &st.prerender;
+                tracing::info!(tiles = p.done.load(std::sync::atomic::Ordering::Relaxed), seconds = t.elapsed().as_secs_f64(), "tiles rendered ahead to zoom {zoom}");
+            })
+            .context("starting the tile prerender thread")?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(api::serve(state, args.bind, |addr| {
         eprintln!(

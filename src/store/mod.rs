@@ -63,6 +63,11 @@ impl Store {
         Ok(Store { path, primary: Mutex::new(primary) })
     }
 
+    /// Cap DuckDB's memory (buffer pool and operators; larger queries spill to disk).
+    pub fn set_memory_limit_mb(&self, mb: usize) -> Result<()> {
+        self.lock().execute_batch(&format!("SET memory_limit = '{}MB'", mb.max(64))).map_err(Error::store("setting DuckDB's memory limit"))
+    }
+
     /// Where the database file lives.
     pub fn path(&self) -> &Path {
         &self.path

@@ -165,6 +165,59 @@ pub enum TileError {
     OutOfRange { z: u32, x: u32, y: u32, max: u8 },
 }
 
+/// How far rendering every tile ahead of time has come ([`TileService::prerender`]).
+#[derive(Debug, Default)]
+pub struct Prerender {
+    /// Tiles rendered (or found cached) so far.
+    pub done: std::sync::atomic::AtomicU64,
+    /// Tiles to render up to the target zoom.
+    pub total: std::sync::atomic::AtomicU64,
+    /// The zoom being rendered now.
+    pub zoom: std::sync::atomic::AtomicU8,
+    /// The deepest zoom asked for.
+    pub target: std::sync::atomic::AtomicU8,
+    /// Stopped before the target because the cache would have been more than half full.
+    pub stopped_at_budget: std::sync::atomic::AtomicBool,
+    pub finished: std::sync::atomic::AtomicBool,
+    pub started: std::sync::atomic::AtomicBool,
+}
+
+impl Prerender {
+    /// For `/api/health`.
+    pub fn describe(&self) -> serde_json::Value {
+        use std::sync::atomic::Ordering::Relaxed;
+        serde_json::json!({
+            "started": self.started.load(Relaxed),
+            "finished": self.finished.load(Relaxed),
+            "tiles_done": self.done.load(Relaxed),
+            "tiles_total": self.total.load(Relaxed),
+            "zoom": self.zoom.load(Relaxed),
+            "target_zoom": self.target.load(Relaxed),
+            "stopped_at_budget": self.stopped_at_budget.load(Relaxed),
+        })
+    }
+}
+
+/// The tiles of a layer worth rendering ahead at zoom `z`: every tile of its extent where a unit
+/// (or a line) lies.
+fn tiles_with_data(layer: &LayerEntry, z: u8) -> Vec<(u32, u32)> {
+    let (nw, se) = (mercator::to_world(layer.bounds[0], layer.bounds[3]), mercator::to_world(layer.bounds[2], layer.bounds[1]));
+    let (x0, y0, x1, y1) = mercator::tile_range(z, [nw[0], nw[1], se[0], se[1]]);
+    let mut out = Vec::new();
+    for x in x0..=x1 {
+        for y in y0..=y1 {
+            let keep = match &layer.kind {
+                Kind::Polygons(p) => !p.units_meeting(mercator::tile_bounds(z, x, y)).is_empty(),
+                Kind::Lines(_) => true,
+            };
+            if keep {
+                out.push((x, y));
+            }
+        }
+    }
+    out
+}
+
 /// A tile being rendered: whoever asks for it meanwhile waits for that one render.
 type InFlight = Arc<std::sync::OnceLock<Option<Arc<Encoded>>>>;
 
@@ -440,6 +493,46 @@ impl TileService {
     /// Tiles rendered so far (cache misses; concurrent misses of one tile count once).
     pub fn renders(&self) -> u64 {
         self.renders.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The cache's byte budget.
+    pub fn cache_budget(&self) -> usize {
+        self.cache.budget()
+    }
+
+    /// Render ahead of time every tile with data of every layer, for the units `filter` keeps,
+    /// from zoom 0 down to `max_zoom`, zoom by zoom, so the first visitors find them cached. Stops
+    /// after a zoom that fills more than half the cache (deeper tiles render on demand), and
+    /// when the layers are replaced meanwhile (a boundary import). Meant for a background thread.
+    pub fn prerender(&self, filter: &dyn UnitFilter, max_zoom: u8, progress: &Prerender) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let max_zoom = max_zoom.min(MAX_ZOOM);
+        progress.target.store(max_zoom, Relaxed);
+        progress.started.store(true, Relaxed);
+        let layers = self.layers();
+        let plan: Vec<(u8, Vec<(Arc<LayerEntry>, Vec<(u32, u32)>)>)> =
+            (0..=max_zoom).map(|z| (z, layers.iter().map(|l| (l.clone(), tiles_with_data(l, z))).collect())).collect();
+        let total: usize = plan.iter().flat_map(|(_, ls)| ls.iter().map(|(_, t)| t.len())).sum();
+        progress.total.store(total as u64, Relaxed);
+        for (z, per_layer) in plan {
+            progress.zoom.store(z, Relaxed);
+            for (layer, tiles) in per_layer {
+                for (x, y) in tiles {
+                    // Replaced layers (a boundary import): these tiles would never be asked for.
+                    if self.layer(&layer.id).is_none_or(|l| !Arc::ptr_eq(&l, &layer)) {
+                        progress.finished.store(true, Relaxed);
+                        return;
+                    }
+                    let _ = self.tile_of(&layer, u32::from(z), x, y, filter);
+                    progress.done.fetch_add(1, Relaxed);
+                }
+            }
+            if self.cache.stats().1 * 2 > self.cache.budget() {
+                progress.stopped_at_budget.store(z < max_zoom, Relaxed);
+                break;
+            }
+        }
+        progress.finished.store(true, Relaxed);
     }
 
     /// Render, encode and gzip one tile (no cache).

@@ -1,0 +1,73 @@
+//! The whole router in-process (criterion, `tower::ServiceExt::oneshot`, no sockets): a warm
+//! (cached) tile through every layer — metrics, error and security layers, bearer-token
+//! sign-in, the rate limit, the handler — against the floor: a bare axum router answering a
+//! fixed 4 KB body on the same stack with the middleware removed. The ratio is printed at the
+//! end; it says what the atlas's own work costs per tile over the least axum can do.
+//!
+//! `cargo bench --bench router`
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::Request;
+use commune_atlas::access::{Role, users};
+use commune_atlas::api::{AppState, auth::AuthConfig, router};
+use commune_atlas::import::ImportOptions;
+use commune_atlas::store::Store;
+use criterion::{Criterion, criterion_group, criterion_main};
+use tower::ServiceExt;
+
+fn atlas(dir: &std::path::Path) -> (axum::Router, String) {
+    let store = Store::open(dir.join("bench.duckdb")).expect("store");
+    commune_atlas::demo::load(&store, &ImportOptions { actor: "bench".into(), ..ImportOptions::default() }).expect("demo");
+    let token = users::add(&store, "gis", Role::Viewer, "*", "bench").expect("user").token;
+    let rules = commune_atlas::rules::Rules::embedded().expect("rules");
+    let (_, snapshot) = commune_atlas::analytics::up_to_date(&store, &rules).expect("snapshot");
+    let tiles = commune_atlas::tiles::TileService::load(&store, None).expect("tiles");
+    let state = AppState::new(Arc::new(store), true, snapshot, tiles, AuthConfig { rate_per_sec: 0.0, tile_rate_per_sec: 0.0, ..AuthConfig::default() }).expect("state");
+    (router(state), token)
+}
+
+/// The floor: the same axum and tokio, one route, a fixed 4 KB body, no middleware.
+fn floor() -> axum::Router {
+    static BODY: [u8; 4096] = [7u8; 4096];
+    axum::Router::new().route(
+        "/tiles/{layer}/{z}/{x}/{y}",
+        axum::routing::get(|| async { ([(axum::http::header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile")], axum::body::Bytes::from_static(&BODY)) }),
+    )
+}
+
+async fn call(app: &axum::Router, token: &str) -> usize {
+    let req = Request::get("/tiles/communes/5/25/14.mvt").header("authorization", format!("Bearer {token}")).header("accept-encoding", "gzip").body(Body::empty()).expect("request");
+    let r = app.clone().oneshot(req).await.expect("answer");
+    assert_eq!(r.status(), 200);
+    axum::body::to_bytes(r.into_body(), usize::MAX).await.expect("body").len()
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (app, token) = atlas(dir.path());
+    let bare = floor();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(call(&app, &token));
+    let mut g = c.benchmark_group("router");
+    g.measurement_time(Duration::from_secs(5));
+    g.bench_function("warm tile, whole router (bearer token, gzip)", |b| b.iter(|| rt.block_on(call(&app, &token))));
+    g.bench_function("floor: bare router, fixed 4 KB", |b| b.iter(|| rt.block_on(call(&bare, &token))));
+    g.finish();
+    // The ratio, measured here in one run.
+    let time = |app: &axum::Router| {
+        let n = 20_000;
+        let t = Instant::now();
+        for _ in 0..n {
+            rt.block_on(call(app, &token));
+        }
+        t.elapsed().as_secs_f64() / f64::from(n)
+    };
+    let (a, f) = (time(&app), time(&bare));
+    eprintln!("warm tile {:.2} µs, floor {:.2} µs: the atlas answers at {:.2} × the floor's rate", a * 1e6, f * 1e6, f / a);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
