@@ -28,7 +28,7 @@ echo "work dir: $WORK"
 PROVINCES=$("$BIN" --db "$WORK/atlas.duckdb" query --format csv \
   "SELECT string_agg(code, ',' ORDER BY code) FROM (SELECT code FROM unit WHERE level = 'province' AND valid_to IS NULL ORDER BY code LIMIT 2)" | tail -1 | tr -d '"')
 TOKEN=$("$BIN" --db "$WORK/atlas.duckdb" users add load-tester --role leader --scope "$PROVINCES" 2>/dev/null)
-"$BIN" --db "$WORK/atlas.duckdb" serve --bind "127.0.0.1:$PORT" --require-login --rate-limit 0 > "$WORK/serve.log" 2>&1 &
+"$BIN" --db "$WORK/atlas.duckdb" serve --bind "127.0.0.1:$PORT" --require-login --rate-limit 0 --tile-rate-limit 0 > "$WORK/serve.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 until grep -q "serving" "$WORK/serve.log"; do sleep 0.1; done

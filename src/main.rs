@@ -6,6 +6,11 @@ mod cli;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc: under the many-connection mix glibc's per-thread arenas kept freed memory resident
+/// (peak 1.27 GB); mimalloc gives it back (`bench/mixed_load.sh`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args = cli::Cli::parse();
     let default = match args.verbose {

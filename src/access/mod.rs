@@ -67,7 +67,8 @@ pub struct Principal {
 impl Principal {
     /// Demo mode's anonymous user: every role, every province.
     pub fn demo(scope: Arc<Scope>) -> Principal {
-        Principal { name: "demo".into(), role: Role::Admin, scope, via: Via::Demo }
+        static NAME: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
+        Principal { name: NAME.get_or_init(|| "demo".into()).clone(), role: Role::Admin, scope, via: Via::Demo }
     }
 
     pub fn may(&self, role: Role) -> bool {

@@ -40,17 +40,22 @@ type Key = (&'static str, String, u64, u64);
 pub struct AnswerCache {
     map: Mutex<HashMap<Key, Arc<OnceCell<Arc<Cached>>>>>,
     bytes: AtomicUsize,
-    budget: usize,
+    budget: AtomicUsize,
 }
 
 impl AnswerCache {
     pub fn new(budget: usize) -> AnswerCache {
-        AnswerCache { map: Mutex::default(), bytes: AtomicUsize::new(0), budget }
+        AnswerCache { map: Mutex::default(), bytes: AtomicUsize::new(0), budget: AtomicUsize::new(budget) }
     }
 
     /// The byte budget.
     pub fn budget(&self) -> usize {
-        self.budget
+        self.budget.load(Ordering::Relaxed)
+    }
+
+    /// Change the byte budget (the server's `--memory-budget`).
+    pub fn set_budget(&self, bytes: usize) {
+        self.budget.store(bytes, Ordering::Relaxed);
     }
 
     /// Answers held and their bytes.
@@ -65,8 +70,9 @@ impl AnswerCache {
         }
         // A new generation: what was computed from older data goes. Over the budget: start over.
         let generation = key.3;
-        if map.keys().any(|k| k.3 != generation) || self.bytes.load(Ordering::Relaxed) > self.budget {
-            map.retain(|k, _| k.3 == generation && self.bytes.load(Ordering::Relaxed) <= self.budget);
+        let budget = self.budget();
+        if map.keys().any(|k| k.3 != generation) || self.bytes.load(Ordering::Relaxed) > budget {
+            map.retain(|k, _| k.3 == generation && self.bytes.load(Ordering::Relaxed) <= budget);
             let held: usize = map.values().filter_map(|c| c.get()).map(|c| c.body.len()).sum();
             self.bytes.store(held, Ordering::Relaxed);
         }

@@ -51,9 +51,20 @@ pub const IMPORT_BODY_LIMIT: usize = 256 << 20;
 /// Longest a request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Shared by every handler.
+/// Shared by every handler: one pointer, so the per-request clones (every middleware and
+/// `State` extractor takes one) cost one atomic increment, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] points to.
+pub struct Shared {
     pub store: Arc<Store>,
     /// Serving the embedded synthetic demo data (the UI says so).
     pub demo: bool,
@@ -70,6 +81,9 @@ pub struct AppState {
     pub generation: Arc<AtomicU64>,
     /// At most this many sandbox queries run at once.
     pub sql_slots: Arc<tokio::sync::Semaphore>,
+    /// At most this many tile misses render at once (one per core, twice): a burst of misses
+    /// queues instead of growing threads and memory.
+    pub render_slots: tokio::sync::Semaphore,
     /// Sessions, token checks, rate limits.
     pub auth: Arc<auth::Auth>,
     /// Resolved scopes by their stored text.
@@ -86,7 +100,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Arc<Store>, demo: bool, snapshot: Snapshot, tiles: TileService, auth: auth::AuthConfig) -> crate::Result<AppState> {
         let units = Arc::new(Directory::load(&store)?);
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             store,
             demo,
             analytics: Arc::new(RwLock::new(Arc::new(snapshot))),
@@ -95,13 +109,14 @@ impl AppState {
             sandboxes: Arc::default(),
             generation: Arc::default(),
             sql_slots: Arc::new(tokio::sync::Semaphore::new(2)),
+            render_slots: tokio::sync::Semaphore::new(2 * std::thread::available_parallelism().map_or(2, |n| n.get())),
             auth: Arc::new(auth::Auth::new(auth)),
             scopes: Arc::default(),
             all_scope: Arc::new(Scope::all()),
             metrics: Arc::new(metrics::Metrics::new()),
             answers: Arc::new(answers::AnswerCache::new(answers::DEFAULT_BUDGET)),
             prerender: Arc::default(),
-        })
+        })))
     }
 
     /// The sandbox for a scope, unless data changed since it was built.

@@ -166,6 +166,7 @@ pub(super) async fn answer(state: &AppState, entry: &Arc<LayerEntry>, (z, x, y):
     let tile = match state.tiles().cached(entry, z, x, y, p.scope.as_ref()) {
         Some(hit) => hit,
         None => {
+            let _slot = state.render_slots.acquire().await.map_err(ApiError::internal)?;
             let (st, layer, scope) = (state.clone(), entry.clone(), p.scope.clone());
             tokio::task::spawn_blocking(move || st.tiles().tile_of(&layer, z, x, y, scope.as_ref())).await??
         }

@@ -170,8 +170,8 @@ pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
         read_only: args.read_only,
         session_ttl: args.session_ttl,
     };
-    let mut state = AppState::new(Arc::new(store), demo, snapshot, tiles, auth)?;
-    state.answers = Arc::new(commune_atlas::api::answers::AnswerCache::new((budget / 10) << 20));
+    let state = AppState::new(Arc::new(store), demo, snapshot, tiles, auth)?;
+    state.answers.set_budget((budget / 10) << 20);
     eprintln!(
         "memory budget {budget} MB: DuckDB {} MB, tile cache {tile_cache_mb} MB, answers {} MB",
         if std::env::var_os("ATLAS_DUCKDB_MEMORY").is_some() { "ATLAS_DUCKDB_MEMORY".to_string() } else { (budget * 3 / 10).to_string() },
@@ -190,7 +190,9 @@ pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
             })
             .context("starting the tile prerender thread")?;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    // Blocking work (renders, DuckDB, files) is bounded by semaphores; a small blocking pool
+    // keeps a burst from growing hundreds of threads (and their memory).
+    let runtime = tokio::runtime::Builder::new_multi_thread().max_blocking_threads(64).enable_all().build()?;
     runtime.block_on(api::serve(state, args.bind, |addr| {
         eprintln!(
             "commune-atlas serving {} on http://{addr}/ ({}; {}; ready in {:.2} s)",
