@@ -84,15 +84,6 @@ fn etag_of(body: &[u8]) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{:016x}\"", Fnv::of(body))).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
 }
 
-fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
-    headers.get_all(header::IF_NONE_MATCH).iter().any(|v| {
-        v.as_bytes().split(|&b| b == b',').any(|t| {
-            let t = t.trim_ascii();
-            t == b"*" || t.strip_prefix(b"W/").unwrap_or(t) == etag.as_bytes()
-        })
-    })
-}
-
 /// The answer of `endpoint` for this request: from the cache, or computed by `compute` on a
 /// blocking thread (once, for everyone asking meanwhile) and kept.
 pub async fn answer<F>(state: &AppState, endpoint: &'static str, query: Option<&str>, p: &Principal, headers: &HeaderMap, compute: F) -> ApiResult<Response>
@@ -111,7 +102,7 @@ where
         })
         .await?
         .clone();
-    let mut resp = if none_match(headers, &cached.etag) {
+    let mut resp = if super::http::none_match(headers, &cached.etag) {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r

@@ -10,6 +10,7 @@ mod error;
 mod extract;
 mod fonts;
 mod health;
+pub(crate) mod http;
 mod maps;
 pub mod metrics;
 mod plans;

@@ -71,15 +71,14 @@ pub async fn catalog(State(state): State<AppState>) -> ApiResult<Json<Value>> {
 pub async fn tilejson(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
     let id = file.strip_suffix(".json").ok_or_else(|| ApiError::not_found(format!("no such resource: /tiles/{file}")))?;
     let l = state.tiles().layer(id).ok_or_else(|| ApiError::not_found(format!("no tile layer named '{id}'")))?;
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    let origin = super::http::origin(&headers);
     let b = l.bounds;
     let body = json!({
         "tilejson": "3.0.0",
         "name": l.id,
         "description": format!("{} of boundary version {}", l.name, l.version.as_deref().unwrap_or("-")),
         "attribution": if state.demo { "commune-atlas — SYNTHETIC demo data / dữ liệu minh họa" } else { "commune-atlas" },
-        "tiles": [format!("{scheme}://{host}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt?v={:016x}", l.id, l.hash)],
+        "tiles": [format!("{origin}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt?v={}", l.id, l.tag)],
         "minzoom": 0,
         "maxzoom": MAX_ZOOM,
         "bounds": b,
@@ -135,17 +134,6 @@ pub fn accepts_gzip(headers: &HeaderMap) -> bool {
     star.unwrap_or(false)
 }
 
-/// Does `If-None-Match` name this ETag (weak comparison, lists, `*`)?
-fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
-    let tag = etag.as_bytes();
-    headers.get_all(header::IF_NONE_MATCH).iter().any(|v| {
-        v.as_bytes().split(|&b| b == b',').any(|t| {
-            let t = t.trim_ascii();
-            t == b"*" || t.strip_prefix(b"W/").unwrap_or(t) == tag
-        })
-    })
-}
-
 const MVT: HeaderValue = HeaderValue::from_static("application/vnd.mapbox-vector-tile");
 const GZIP: HeaderValue = HeaderValue::from_static("gzip");
 const VARY_PUBLIC: HeaderValue = HeaderValue::from_static("accept-encoding");
@@ -179,7 +167,7 @@ pub(super) async fn answer(state: &AppState, entry: &Arc<LayerEntry>, (z, x, y):
     };
     let gzip = accepts_gzip(headers);
     let etag = if gzip { &t.etag_gzip } else { &t.etag };
-    let mut resp = if none_match(headers, etag) {
+    let mut resp = if super::http::none_match(headers, etag) {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r

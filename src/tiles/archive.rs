@@ -47,7 +47,7 @@ pub fn export(layer: &LayerEntry, max_zoom: u8, out: &Path, attribution: &str, m
         "name": layer.id,
         "description": format!("{} of boundary version {} (commune-atlas)", layer.name, layer.version.as_deref().unwrap_or("-")),
         "attribution": attribution,
-        "version": format!("{:016x}", layer.hash),
+        "version": layer.tag,
         "vector_layers": layer.vector_layers(max_zoom),
     });
     let tmp = out.with_extension("pmtiles.partial");

@@ -72,9 +72,7 @@ pub struct FormatQuery {
 
 /// The server's `/ogc` address as the client reached it, for links.
 pub(crate) fn base(h: &HeaderMap) -> String {
-    let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
-    let scheme = h.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).filter(|s| *s == "https").unwrap_or("http");
-    format!("{scheme}://{host}/ogc")
+    format!("{}/ogc", super::http::origin(h))
 }
 
 fn link(href: String, rel: &str, ctype: &str, title: &str) -> Value {
@@ -250,7 +248,7 @@ fn describe(state: &AppState, p: &Principal, b: &str, c: &Collection) -> Option<
 pub async fn landing(headers: HeaderMap, Query(q): Query<FormatQuery>) -> ApiResult<Response> {
     let format = Format::of(q.f.as_deref(), &headers)?;
     let b = base(&headers);
-    let root = b.trim_end_matches("/ogc");
+    let root = crate::api::http::origin(&headers);
     let doc = json!({
         "title": "commune-atlas",
         "description": "Xã, phường, đặc khu của Việt Nam phân loại theo Quyết định 28/2025/QĐ-TTg / Communes of Viet Nam classified under Decision 28/2025/QĐ-TTg, per assessment year (OGC API – Features, Tiles, Styles)",

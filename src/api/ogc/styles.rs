@@ -69,8 +69,8 @@ pub async fn style(State(state): State<AppState>, Extension(p): Extension<Princi
     let c = choropleth::compute(&s, &spec, &|u| p.scope.unit(u))?;
     let b = base(&headers);
     let collection = super::resolve(&state, &format!("communes-status-{year}"))?;
-    let tiles = format!("{b}/collections/communes-status-{year}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}?v={:016x}", collection.layer.hash);
-    let glyphs = format!("{}/fonts/{{fontstack}}/{{range}}.pbf", b.trim_end_matches("/ogc"));
+    let tiles = format!("{b}/collections/communes-status-{year}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}?v={}", collection.layer.tag);
+    let glyphs = format!("{}/fonts/{{fontstack}}/{{range}}.pbf", crate::api::http::origin(&headers));
     let src = crate::render::styles::StyleSources { tiles: &tiles, glyphs: &glyphs, bounds: collection.layer.bounds };
     let doc: Value = crate::render::styles::maplibre(&c, &src, q.lang.as_deref() == Some("en"));
     Ok(([(header::CONTENT_TYPE, STYLE_TYPE), (header::CACHE_CONTROL, "no-cache")], axum::Json(doc)).into_response())

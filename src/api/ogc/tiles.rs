@@ -137,7 +137,7 @@ pub async fn tileset(State(state): State<AppState>, headers: HeaderMap, Path((id
         "href": format!("{b}/collections/{id}/tiles/{TMS_ID}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"),
         "rel": "item", "type": MVT, "templated": true, "title": "a tile (Mapbox Vector Tile 2.1)",
     }));
-    links.push(link(format!("{}/tiles/{}.json", b.trim_end_matches("/ogc"), l.id), "describedby", "application/json", "TileJSON"));
+    links.push(link(format!("{}/tiles/{}.json", crate::api::http::origin(&headers), l.id), "describedby", "application/json", "TileJSON"));
     let layers: Vec<Value> = l
         .vector_layers(MAX_ZOOM)
         .into_iter()
