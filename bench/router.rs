@@ -22,10 +22,8 @@ fn atlas(dir: &std::path::Path) -> (axum::Router, String) {
     let store = Store::open(dir.join("bench.duckdb")).expect("store");
     commune_atlas::demo::load(&store, &ImportOptions { actor: "bench".into(), ..ImportOptions::default() }).expect("demo");
     let token = users::add(&store, "gis", Role::Viewer, "*", "bench").expect("user").token;
-    let rules = commune_atlas::rules::Rules::embedded().expect("rules");
-    let (_, snapshot) = commune_atlas::analytics::up_to_date(&store, &rules).expect("snapshot");
-    let tiles = commune_atlas::tiles::TileService::load(&store, None).expect("tiles");
-    let state = AppState::new(Arc::new(store), true, snapshot, tiles, AuthConfig { rate_per_sec: 0.0, tile_rate_per_sec: 0.0, ..AuthConfig::default() }).expect("state");
+    let loaded = commune_atlas::api::load(&store, None).expect("snapshot and tiles");
+    let state = AppState::new(Arc::new(store), true, loaded.snapshot, loaded.tiles, AuthConfig { rate_per_sec: 0.0, tile_rate_per_sec: 0.0, ..AuthConfig::default() }).expect("state");
     (router(state), token)
 }
 

@@ -48,10 +48,8 @@ pub fn demo_router(dir: &std::path::Path) -> (axum::Router, String) {
     let store = Store::open(&dir.join("atlas.duckdb")).unwrap();
     commune_atlas::demo::load(&store, &ImportOptions { actor: "test".into(), ..ImportOptions::default() }).unwrap();
     let token = users::add(&store, "gis", Role::Viewer, "*", "test").unwrap().token;
-    let rules = commune_atlas::rules::Rules::embedded().unwrap();
-    let (_, snapshot) = commune_atlas::analytics::up_to_date(&store, &rules).unwrap();
-    let tiles = commune_atlas::tiles::TileService::load(&store, None).unwrap();
-    let state = AppState::new(Arc::new(store), true, snapshot, tiles, AuthConfig::default()).unwrap();
+    let loaded = commune_atlas::api::load(&store, None).unwrap();
+    let state = AppState::new(Arc::new(store), true, loaded.snapshot, loaded.tiles, AuthConfig::default()).unwrap();
     (router(state), token)
 }
 

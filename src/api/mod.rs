@@ -204,6 +204,37 @@ impl AppState {
     }
 }
 
+/// What serving needs from the store: the analytics snapshot (classification brought up to date
+/// with the built-in rules) and the tile layers, built side by side, with their times.
+pub struct Loaded {
+    /// Set when the classification had to be recomputed.
+    pub refreshed: Option<crate::analytics::RefreshReport>,
+    pub snapshot: Snapshot,
+    pub analytics_time: Duration,
+    pub tiles: TileService,
+    pub tiles_time: Duration,
+}
+
+/// Build the snapshot and the tile layers of `store` (in parallel: they are independent).
+/// `snap_tolerance` overrides each boundary version's own.
+pub fn load(store: &Store, snap_tolerance: Option<f64>) -> crate::Result<Loaded> {
+    let rules = crate::rules::Rules::embedded()?;
+    let (analytics, tiles) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| {
+            let t = std::time::Instant::now();
+            crate::analytics::up_to_date(store, &rules).map(|r| (r, t.elapsed()))
+        });
+        let t = scope.spawn(|| {
+            let t0 = std::time::Instant::now();
+            TileService::load(store, snap_tolerance).map(|s| (s, t0.elapsed()))
+        });
+        (a.join(), t.join())
+    });
+    let ((refreshed, snapshot), analytics_time) = analytics.map_err(|_| crate::Error::Internal("the analytics thread panicked".into()))??;
+    let (tiles, tiles_time) = tiles.map_err(|_| crate::Error::Internal("the tile thread panicked".into()))??;
+    Ok(Loaded { refreshed, snapshot, analytics_time, tiles, tiles_time })
+}
+
 /// Every route of the service.
 pub fn router(state: AppState) -> Router {
     let imports = Router::new()

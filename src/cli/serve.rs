@@ -129,25 +129,10 @@ pub fn run(db: &Path, args: ServeArgs) -> anyhow::Result<()> {
             db.display()
         );
     }
-    let rules = commune_atlas::rules::Rules::embedded()?;
-    // The analytics snapshot and the tile layers are independent: build them side by side.
-    let (analytics, tiles) = std::thread::scope(|scope| {
-        let a = scope.spawn(|| {
-            let t = Instant::now();
-            commune_atlas::analytics::up_to_date(&store, &rules).map(|r| (r, t.elapsed()))
-        });
-        let t = scope.spawn(|| {
-            let t0 = Instant::now();
-            commune_atlas::tiles::TileService::load(&store, args.snap_tolerance).map(|s| (s, t0.elapsed()))
-        });
-        (a.join(), t.join())
-    });
-    let ((refreshed, snapshot), analytics_time) =
-        analytics.map_err(|_| anyhow::anyhow!("the analytics thread panicked"))??;
+    let api::Loaded { refreshed, snapshot, analytics_time, tiles, tiles_time } = api::load(&store, args.snap_tolerance)?;
     if let Some(r) = refreshed {
         eprintln!("classified {} commune-years with the current rules in {:.2} s", r.classified, r.seconds);
     }
-    let (tiles, tiles_time) = tiles.map_err(|_| anyhow::anyhow!("the tile thread panicked"))??;
     let budget = args.memory_budget;
     let tile_cache_mb = args.tile_cache_mb.unwrap_or(budget * 3 / 10);
     let tiles = tiles.with_cache_bytes(tile_cache_mb << 20);

@@ -76,6 +76,19 @@ pub struct LayerEntry {
 }
 
 impl LayerEntry {
+    /// Everything the layer draws, in world coordinates `[min_x, min_y, max_x, max_y]`.
+    pub fn world_bbox(&self) -> [f64; 4] {
+        match &self.kind {
+            Kind::Polygons(p) => p.bbox,
+            Kind::Lines(l) => l.bbox,
+        }
+    }
+
+    /// The cache key of tile z/x/y of this layer for the units `filter` keeps.
+    fn key(&self, filter: &dyn UnitFilter, z: u8, x: u32, y: u32) -> cache::Key {
+        (self.hash ^ filter.key(), cache::pack(z, x, y))
+    }
+
     /// Field names and types, for TileJSON `vector_layers`.
     pub fn fields(&self) -> Vec<(&'static str, &'static str)> {
         match self.kind {
@@ -119,9 +132,14 @@ impl LayerEntry {
 /// Tile coordinates from URL path segments (`y` may end in `.mvt` or `.pbf`); the range against
 /// the pyramid is checked when the tile is made.
 pub fn parse_coords(z: &str, x: &str, y_file: &str) -> std::result::Result<(u32, u32, u32), String> {
-    let y = y_file.strip_suffix(".mvt").or_else(|| y_file.strip_suffix(".pbf")).unwrap_or(y_file);
+    let y = tile_stem(y_file);
     let num = |s: &str, what: &str| s.parse::<u32>().map_err(|_| format!("tile {what} must be a non-negative integer, got '{s}'"));
     Ok((num(z, "zoom")?, num(x, "x")?, num(y, "y")?))
+}
+
+/// The last segment of a tile URL without its `.mvt` or `.pbf` ending.
+pub fn tile_stem(segment: &str) -> &str {
+    segment.strip_suffix(".mvt").or_else(|| segment.strip_suffix(".pbf")).unwrap_or(segment)
 }
 
 /// Which units a tile may show (a user's scope): polygons of those units, and the stretches of
@@ -201,8 +219,7 @@ impl Prerender {
 /// The tiles of a layer worth rendering ahead at zoom `z`: every tile of its extent where a unit
 /// (or a line) lies.
 fn tiles_with_data(layer: &LayerEntry, z: u8) -> Vec<(u32, u32)> {
-    let (nw, se) = (mercator::to_world(layer.bounds[0], layer.bounds[3]), mercator::to_world(layer.bounds[2], layer.bounds[1]));
-    let (x0, y0, x1, y1) = mercator::tile_range(z, [nw[0], nw[1], se[0], se[1]]);
+    let (x0, y0, x1, y1) = mercator::tile_range(z, layer.world_bbox());
     let mut out = Vec::new();
     for x in x0..=x1 {
         for y in y0..=y1 {
@@ -457,7 +474,7 @@ impl TileService {
             return Err(TileError::OutOfRange { z, x, y, max: MAX_ZOOM });
         }
         let z = z as u8;
-        let key: cache::Key = (layer.hash ^ filter.key(), cache::pack(z, x, y));
+        let key = layer.key(filter, z, x, y);
         if let Some(hit) = self.cache.get(&key) {
             return Ok(hit);
         }
@@ -487,7 +504,7 @@ impl TileService {
         if z > u32::from(MAX_ZOOM) {
             return None;
         }
-        self.cache.get(&(layer.hash ^ filter.key(), cache::pack(z as u8, x, y)))
+        self.cache.get(&layer.key(filter, z as u8, x, y))
     }
 
     /// Tiles rendered so far (cache misses; concurrent misses of one tile count once).

@@ -102,10 +102,35 @@ fn simplified(layer: &LayerEntry, index: usize, z: u8) -> Value {
     json!({ "type": "MultiPolygon", "coordinates": polys })
 }
 
-/// Each key route the user may see: (id, name, route scope, lon/lat parts) — whole for a user
-/// who sees everything, else its stretches inside their communes. `zoom` simplifies as the tiles
-/// do.
-pub fn routes(layer: &LayerEntry, p: &Principal, zoom: Option<u8>) -> Vec<(i64, String, String, Vec<Vec<[f64; 2]>>)> {
+/// A key route as served: id, name, route scope, lon/lat parts.
+pub type Route = (i64, String, String, Vec<Vec<[f64; 2]>>);
+
+fn route_feature((rid, name, scope, parts): Route) -> Value {
+    json!({ "type": "Feature", "id": rid, "geometry": { "type": "MultiLineString", "coordinates": parts }, "properties": { "route_id": rid, "name": name, "route_scope": scope } })
+}
+
+/// A unit of a status or boundary collection as a feature.
+fn unit_feature(s: &crate::analytics::Snapshot, by_key: &HashMap<(i64, i32), &crate::analytics::Classified>, c: &Collection, e: &Entry, geometry: Value) -> Value {
+    json!({ "type": "Feature", "id": e.code, "geometry": geometry, "properties": properties(s, by_key, c, e) })
+}
+
+/// A stored geometry (GeoJSON text) as a value; null when there is none.
+fn parsed(stored: &HashMap<i64, String>, unit: i64) -> Value {
+    stored.get(&unit).and_then(|g| serde_json::from_str(g).ok()).unwrap_or(Value::Null)
+}
+
+/// Does the user see any stretch of a key route (without building them)?
+pub fn any_routes(layer: &LayerEntry, p: &Principal) -> bool {
+    match &layer.kind {
+        Kind::Lines(l) if p.scope.is_all() => !l.lines.is_empty(),
+        Kind::Lines(l) => l.pieces.iter().any(|(_, unit, _)| p.scope.unit(*unit)),
+        Kind::Polygons(_) => false,
+    }
+}
+
+/// Each key route the user may see — whole for a user who sees everything, else its stretches
+/// inside their communes. `zoom` simplifies as the tiles do.
+pub fn routes(layer: &LayerEntry, p: &Principal, zoom: Option<u8>) -> Vec<Route> {
     let Kind::Lines(l) = &layer.kind else { return Vec::new() };
     let mut by_route: BTreeMap<i64, (String, String, Vec<Vec<[f64; 2]>>)> = BTreeMap::new();
     let mut add = |li: usize, world: &[[f64; 2]]| {
@@ -227,9 +252,7 @@ pub async fn items(
                 .into_iter()
                 .skip(offset)
                 .take(limit)
-                .map(|(rid, name, scope, parts)| {
-                    json!({ "type": "Feature", "id": rid, "geometry": { "type": "MultiLineString", "coordinates": parts }, "properties": { "route_id": rid, "name": name, "route_scope": scope } })
-                })
+                .map(route_feature)
                 .collect();
             (page, matched)
         }
@@ -278,9 +301,9 @@ pub async fn items(
                 .map(|e| {
                     let geometry = match zoom {
                         Some(z) => index.get(&e.unit_id).map_or(Value::Null, |&i| simplified(&c.layer, i, z)),
-                        None => geoms.get(&e.unit_id).and_then(|g| serde_json::from_str(g).ok()).unwrap_or(Value::Null),
+                        None => parsed(&geoms, e.unit_id),
                     };
-                    json!({ "type": "Feature", "id": e.code, "geometry": geometry, "properties": properties(&s, &by_key, &c, e) })
+                    unit_feature(&s, &by_key, &c, e, geometry)
                 })
                 .collect();
             (page, matched)
@@ -335,8 +358,7 @@ pub async fn item(
     let missing = || ApiError::not_found(format!("no feature '{code}' in {id} (or not in your scope)"));
     let mut f = match c.source {
         Source::Routes => {
-            let (rid, name, scope, parts) = routes(&c.layer, &p, zoom).into_iter().find(|r| r.0.to_string() == code).ok_or_else(missing)?;
-            json!({ "type": "Feature", "id": rid, "geometry": { "type": "MultiLineString", "coordinates": parts }, "properties": { "route_id": rid, "name": name, "route_scope": scope } })
+            route_feature(routes(&c.layer, &p, zoom).into_iter().find(|r| r.0.to_string() == code).ok_or_else(missing)?)
         }
         Source::Status(_) | Source::Units(_) => {
             let e = members(&state, &p, &c).into_iter().find(|e| e.code == code).ok_or_else(missing)?;
@@ -345,12 +367,12 @@ pub async fn item(
                 _ => {
                     let (st, c2, unit) = (state.clone(), c.clone(), e.unit_id);
                     let g = tokio::task::spawn_blocking(move || stored(&st, &c2, vec![unit])).await??;
-                    g.get(&e.unit_id).and_then(|g| serde_json::from_str(g).ok()).unwrap_or(Value::Null)
+                    parsed(&g, e.unit_id)
                 }
             };
             let s = state.snapshot();
             let by_key = s.by_key();
-            json!({ "type": "Feature", "id": e.code, "geometry": geometry, "properties": properties(&s, &by_key, &c, &e) })
+            unit_feature(&s, &by_key, &c, &e, geometry)
         }
     };
     let b = base(&headers);

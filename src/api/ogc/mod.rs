@@ -202,8 +202,7 @@ fn union(bboxes: impl Iterator<Item = [f64; 4]>) -> Option<[f64; 4]> {
 fn describe(state: &AppState, p: &Principal, b: &str, c: &Collection) -> Option<Value> {
     let bbox = match c.source {
         Source::Routes => {
-            let pieces = features::routes(&c.layer, p, None);
-            if pieces.is_empty() {
+            if !features::any_routes(&c.layer, p) {
                 return None;
             }
             Some(c.layer.bounds)

@@ -20,7 +20,7 @@ use crate::access::Principal;
 use crate::api::AppState;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::{Path, Query};
-use crate::tiles::mercator::{tile_range, to_world};
+use crate::tiles::mercator::tile_range;
 use crate::tiles::MAX_ZOOM;
 
 /// The conformance classes these routes implement.
@@ -122,10 +122,7 @@ pub async fn tileset(State(state): State<AppState>, headers: HeaderMap, Path((id
     let c = resolve(&state, &id)?;
     let b = base(&headers);
     let l = &c.layer;
-    let world = {
-        let (nw, se) = (to_world(l.bounds[0], l.bounds[3]), to_world(l.bounds[2], l.bounds[1]));
-        [nw[0], nw[1], se[0], se[1]]
-    };
+    let world = l.world_bbox();
     let limits: Vec<Value> = (0..=MAX_ZOOM)
         .map(|z| {
             let (x0, y0, x1, y1) = tile_range(z, world);
@@ -174,8 +171,7 @@ pub async fn tile(
 ) -> ApiResult<Response> {
     check_tms(&tms)?;
     // `.mvt`/`.pbf` may end the last segment, as file-minded clients (GDAL's MVT driver) want.
-    let col = col.strip_suffix(".mvt").or_else(|| col.strip_suffix(".pbf")).unwrap_or(&col);
-    let (z, x, y) = crate::tiles::parse_coords(&z, col, &row).map_err(ApiError::bad_request)?;
+    let (z, x, y) = crate::tiles::parse_coords(&z, crate::tiles::tile_stem(&col), &row).map_err(ApiError::bad_request)?;
     let c = resolve(&state, &id)?;
     crate::api::tiles::answer(&state, &c.layer, (z, x, y), q.v.as_deref(), &p, &headers).await
 }
