@@ -175,14 +175,7 @@ impl Auth {
     }
 }
 
-/// Tile requests (`/tiles/…/{z}/{x}/{y}`, the OGC API tiles) spend the tile budget.
-pub fn rate_class(path: &str) -> RateClass {
-    if path.starts_with("/tiles/") || (path.starts_with("/ogc/collections/") && path.contains("/tiles/WebMercatorQuad/")) {
-        RateClass::Tiles
-    } else {
-        RateClass::Api
-    }
-}
+
 
 /// What an endpoint needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,7 +254,17 @@ async fn from_token(state: &AppState, token: &str) -> ApiResult<Principal> {
 }
 
 /// The middleware: who is asking, may they, and not too often.
-pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn authorize(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    authorize_as(state, RateClass::Api, req, next).await
+}
+
+/// The same for the tile routes (the router puts them on their own stack): they spend the tile
+/// budget.
+pub async fn authorize_tiles(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    authorize_as(state, RateClass::Tiles, req, next).await
+}
+
+async fn authorize_as(state: AppState, class: RateClass, mut req: Request, next: Next) -> Response {
     let need = required(req.method(), req.uri().path());
     if state.auth.config.read_only && changes_data(req.method(), req.uri().path()) {
         return ApiError::new(
@@ -288,7 +291,6 @@ pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Ne
         )
         .into_response();
     }
-    let class = rate_class(req.uri().path());
     if principal.via != Via::Demo
         && let Err(wait) = state.auth.take(&principal.name, class)
     {
