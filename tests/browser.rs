@@ -1,167 +1,16 @@
 //! The web client in headless Chromium, driven through WebDriver (chromedriver) against a
 //! server started by the test. Installs Debian's chromium and chromium-driver when missing.
 //! Screenshots of every view are written to `target/screenshots/` (or $ATLAS_SCREENSHOTS).
+//! The driver itself lives in `common/browser.rs`.
 
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
+use common::browser::*;
 use serde_json::{Value, json};
-
-struct Proc(Child);
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Make sure Chromium and ChromeDriver exist, installing the Debian packages if needed. The tests
-/// of this file run in parallel: one installs while the others wait (apt allows one at a time),
-/// and apt itself waits for a lock another process holds.
-fn ensure_chromium() {
-    static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let have = |p: &str| std::path::Path::new(p).exists();
-    if have("/usr/bin/chromium") && have("/usr/bin/chromedriver") {
-        return;
-    }
-    eprintln!("installing chromium and chromium-driver (Debian packages) for the browser tests …");
-    let apt = |args: &[&str]| {
-        let st = Command::new("apt-get")
-            .args(["-o", "DPkg::Lock::Timeout=600"])
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status();
-        assert!(st.is_ok_and(|s| s.success()), "apt-get {args:?} failed: the browser tests need chromium and chromium-driver");
-    };
-    apt(&["update", "-q"]);
-    apt(&["install", "-y", "-q", "chromium", "chromium-driver"]);
-    assert!(have("/usr/bin/chromium") && have("/usr/bin/chromedriver"));
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A minimal WebDriver client.
-struct Driver {
-    url: String,
-    session: String,
-    _proc: Proc,
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(120))).build().into()
-}
-
-impl Driver {
-    fn start() -> Driver {
-        let port = free_port();
-        let proc = Proc(
-            Command::new("/usr/bin/chromedriver")
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start chromedriver"),
-        );
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while agent().get(&format!("{url}/status")).call().is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let profile = tempfile::tempdir().unwrap().keep();
-        let caps = json!({ "capabilities": { "alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": "/usr/bin/chromium",
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-                         "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync", "--window-size=1400,900",
-                         format!("--user-data-dir={}", profile.display())]
-            }
-        }}});
-        let resp: Value = agent().post(&format!("{url}/session")).send_json(&caps).unwrap().body_mut().read_json().unwrap();
-        let session = resp["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {resp}")).to_string();
-        Driver { url, session, _proc: proc }
-    }
-
-    fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
-        let url = format!("{}/session/{}{}", self.url, self.session, path);
-        let mut resp = if method == "GET" { agent().get(&url).call().unwrap() } else { agent().post(&url).send_json(&body).unwrap() };
-        let v: Value = resp.body_mut().read_json().unwrap();
-        if let Some(err) = v["value"].get("error") {
-            panic!("WebDriver {path}: {err}: {}", v["value"]["message"]);
-        }
-        v["value"].clone()
-    }
-
-    fn goto(&self, url: &str) {
-        self.cmd("POST", "/url", json!({ "url": url }));
-    }
-
-    /// Run async JS: the script's last argument is the callback.
-    fn eval_async(&self, script: &str) -> Value {
-        self.cmd("POST", "/execute/async", json!({ "script": script, "args": [] }))
-    }
-
-    fn eval(&self, script: &str) -> Value {
-        self.cmd("POST", "/execute/sync", json!({ "script": script, "args": [] }))
-    }
-
-    fn screenshot(&self, name: &str) {
-        let b64 = self.cmd("GET", "/screenshot", Value::Null);
-        let bytes = decode_base64(b64.as_str().unwrap());
-        let dir = std::env::var("ATLAS_SCREENSHOTS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots"));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(format!("{name}.png")), bytes).unwrap();
-        eprintln!("screenshot: {}", dir.join(format!("{name}.png")).display());
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = agent().delete(&format!("{}/session/{}", self.url, self.session)).call();
-    }
-}
-
-fn decode_base64(s: &str) -> Vec<u8> {
-    let table = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    };
-    let clean: Vec<u8> = s.bytes().filter(|c| *c != b'=' && !c.is_ascii_whitespace()).collect();
-    let mut out = Vec::with_capacity(clean.len() * 3 / 4);
-    for chunk in clean.chunks(4) {
-        let v: Vec<u32> = chunk.iter().map(|c| u32::from(table(*c))).collect();
-        let n = v.iter().enumerate().fold(0u32, |acc, (i, x)| acc | (x << (18 - 6 * i)));
-        out.push((n >> 16) as u8);
-        if chunk.len() > 2 {
-            out.push((n >> 8) as u8);
-        }
-        if chunk.len() > 3 {
-            out.push(n as u8);
-        }
-    }
-    out
-}
-
-/// Wait until `window.atlas.ready` resolved and the map is idle.
-const WAIT_READY: &str = "const done = arguments[arguments.length - 1];
-  window.atlas.ready.then(() => { const m = window.atlas.map; if (m.loaded() && m.areTilesLoaded()) done(true); else m.once('idle', () => done(true)); })
-  .catch(e => done('error: ' + e.message));";
-
-const WAIT_IDLE: &str = "const done = arguments[arguments.length - 1];
-  setTimeout(() => { const m = window.atlas.map; if (m.areTilesLoaded() && !m.isMoving()) done(true); else m.once('idle', () => done(true)); }, 400);";
 
 #[test]
 fn the_web_map_renders_recolours_without_refetching_tiles_and_explains_a_commune() {
@@ -288,15 +137,6 @@ fn the_web_map_renders_recolours_without_refetching_tiles_and_explains_a_commune
     assert!(found["results"].as_array().unwrap().iter().any(|r| r["name"] == some_name.as_str()), "searching '{plain}' finds '{some_name}'");
     let hash = d.eval("return location.hash;");
     assert!(hash.as_str().unwrap().contains("view=dashboard") && hash.as_str().unwrap().contains("lang=en"), "{hash}");
-}
-
-/// Click the map canvas at an offset from its centre (a real pointer click).
-fn click_map(d: &Driver, dx: i64, dy: i64) {
-    let canvas = d.cmd("POST", "/element", json!({ "using": "css selector", "value": "#map canvas" }));
-    let element = canvas.as_object().unwrap().values().next().unwrap().clone();
-    d.cmd("POST", "/actions", json!({ "actions": [{ "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" }, "actions": [
-        { "type": "pointerMove", "duration": 0, "origin": { "element-6066-11e4-a52e-4f735466cecf": element }, "x": dx, "y": dy },
-        { "type": "pointerDown", "button": 0 }, { "type": "pause", "duration": 50 }, { "type": "pointerUp", "button": 0 } ] }] }));
 }
 
 /// A plan name with markup in it: the page must show it as text and never run it.
@@ -506,10 +346,10 @@ fn a_steering_committee_reads_why_a_commune_is_type_iii_and_which_provinces_are_
         let want = provinces.iter().filter(|p| p["key_area"] == k).count() as i64;
         assert_eq!(shown[k].as_i64(), Some(want), "province legend {k}: {shown}");
     }
-    // Rendered communes carry their province's colour.
-    // (The fill colour as MapLibre evaluated it for each rendered feature.)
-    let painted = d.eval("const a = window.atlas; const hex = (c) => '#' + [c.r, c.g, c.b].map(v => Math.round(v * 255).toString(16).padStart(2, '0')).join(''); \
-        return [...new Set(a.map.queryRenderedFeatures({ layers: ['fill:' + a.atlas.active] }).map(f => f.properties.province + '=' + hex(f.layer.paint['fill-color'])))];");
+    // Rendered communes carry their province's colour (set through feature-state: low-zoom tiles
+    // carry only unit ids).
+    let painted = d.eval("const a = window.atlas; \
+        return [...new Set(a.map.queryRenderedFeatures({ layers: ['fill:' + a.atlas.active] }).map(f => f.properties.province + '=' + (a.map.getFeatureState({ source: a.atlas.active, sourceLayer: 'communes', id: f.id }) || {}).color))];");
     let painted: Vec<&str> = painted.as_array().unwrap().iter().filter_map(Value::as_str).collect();
     assert!(!painted.is_empty());
     for entry in &painted {
@@ -531,22 +371,6 @@ fn a_steering_committee_reads_why_a_commune_is_type_iii_and_which_provinces_are_
     let want_ids: Vec<Value> = want["criteria"].as_array().unwrap().iter().map(|c| c["id"].clone()).collect();
     assert_eq!(ids, Value::Array(want_ids));
     d.screenshot("12-province-view");
-}
-
-/// Poll `condition` (a JS expression) in the page until it holds, for up to a minute.
-/// Sign in on the login form the page shows (it reloads signed in).
-fn sign_in(d: &Driver, token: &str) {
-    assert_eq!(wait_for(d, "!document.getElementById('login').hidden"), json!(true), "the login form");
-    d.eval(&format!("document.getElementById('login-token').value = '{token}'; document.querySelector('#login form').requestSubmit();"));
-}
-
-fn wait_for(d: &Driver, condition: &str) -> Value {
-    d.eval_async(&format!(
-        "const done = arguments[arguments.length - 1]; const t0 = Date.now();
-         const tick = () => {{ let v; try {{ v = ({condition}); }} catch (e) {{ v = false; }}
-           if (v) done(v); else if (Date.now() - t0 > 60000) done('timeout: ' + {condition:?}); else setTimeout(tick, 100); }};
-         tick();"
-    ))
 }
 
 #[test]

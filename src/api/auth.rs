@@ -7,7 +7,9 @@
 //!   only, the demo user — checks the role and the per-user rate limit, and hands the
 //!   [`Principal`] to the handler as a request extension. Handlers apply its scope.
 //! - `POST|GET|DELETE /api/session`: sign in with a token (HttpOnly, SameSite=Strict cookie),
-//!   who am I (+ the CSRF token), sign out.
+//!   who am I (+ the CSRF token), sign out. Sign-in attempts are limited per client address
+//!   ([`SIGN_IN_BURST`] failures, then one more every [`SIGN_IN_EVERY`]): guessing is
+//!   answered 429.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -67,6 +69,24 @@ struct Bucket {
     at: Instant,
 }
 
+impl Bucket {
+    /// The allowance now: what was left plus what came back since, at most `burst`.
+    fn refill(&mut self, now: Instant, rate: f64, burst: f64) -> f64 {
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * rate).min(burst);
+        self.at = now;
+        self.tokens
+    }
+}
+
+/// Failed sign-ins one client address may make in a row before it must wait.
+pub const SIGN_IN_BURST: f64 = 10.0;
+/// After the burst, one more failed sign-in is allowed per this interval.
+pub const SIGN_IN_EVERY: Duration = Duration::from_secs(6);
+/// All clients together get this many times one client's allowance.
+pub const SIGN_IN_SHARED: f64 = 10.0;
+/// The key of the allowance all clients share (client keys start `ip:`, so none can equal it).
+const SHARED_KEY: &str = "all clients";
+
 /// A verified token: who, their role and scope text (shared: reading it allocates nothing).
 #[derive(Clone)]
 struct Verified {
@@ -121,6 +141,8 @@ pub struct Auth {
     tokens: Sharded<[u8; 32], Verified>,
     buckets: Sharded<Arc<str>, Bucket>,
     tile_buckets: Sharded<Arc<str>, Bucket>,
+    /// Failed sign-ins per client address.
+    sign_ins: Sharded<String, Bucket>,
 }
 
 const TOKEN_CACHE_TTL: Duration = Duration::from_secs(60);
@@ -131,7 +153,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Auth {
     pub fn new(config: AuthConfig) -> Auth {
-        Auth { config, sessions: Sharded::new(), tokens: Sharded::new(), buckets: Sharded::new(), tile_buckets: Sharded::new() }
+        Auth { config, sessions: Sharded::new(), tokens: Sharded::new(), buckets: Sharded::new(), tile_buckets: Sharded::new(), sign_ins: Sharded::new() }
     }
 
     /// A user changed (disabled, new token): forget what was verified and end their sessions.
@@ -143,6 +165,48 @@ impl Auth {
     /// Browser sessions alive (for `/metrics`).
     pub fn sessions(&self) -> usize {
         self.sessions.len()
+    }
+
+    /// A sign-in attempt from `client` spends one attempt of its allowance and one of the
+    /// allowance all clients share (an address can be spoofed behind a careless proxy, so all
+    /// clients together get [`SIGN_IN_SHARED`] times one client's); `Err(seconds to wait)` when
+    /// either is spent. Spent before the token is checked, so parallel guesses cannot slip
+    /// through; a successful sign-in gives it back ([`Auth::sign_in_succeeded`]).
+    fn sign_in_attempt(&self, client: &str) -> Result<(), f64> {
+        let now = Instant::now();
+        let keys = [(client, 1.0), (SHARED_KEY, SIGN_IN_SHARED)];
+        let mut wait = 0.0f64;
+        for (key, scale) in keys {
+            let rate = scale / SIGN_IN_EVERY.as_secs_f64();
+            let mut m = self.sign_ins.shard(key);
+            if m.len() > 10_000 {
+                // Bounded: a flood of addresses forgets the allowances already back in full.
+                m.retain(|_, b| now.duration_since(b.at) < SIGN_IN_EVERY.mul_f64(SIGN_IN_BURST));
+            }
+            let b = m.entry(key.to_string()).or_insert(Bucket { tokens: SIGN_IN_BURST * scale, at: now });
+            let left = b.refill(now, rate, SIGN_IN_BURST * scale);
+            if left < 1.0 {
+                wait = wait.max((1.0 - left) / rate);
+            }
+        }
+        if wait > 0.0 {
+            return Err(wait);
+        }
+        for (key, _) in keys {
+            if let Some(b) = self.sign_ins.shard(key).get_mut(key) {
+                b.tokens = (b.tokens - 1.0).max(0.0);
+            }
+        }
+        Ok(())
+    }
+
+    /// The sign-in worked: the attempt it spent is given back.
+    fn sign_in_succeeded(&self, client: &str) {
+        for (key, scale) in [(client, 1.0), (SHARED_KEY, SIGN_IN_SHARED)] {
+            if let Some(b) = self.sign_ins.shard(key).get_mut(key) {
+                b.tokens = (b.tokens + 1.0).min(SIGN_IN_BURST * scale);
+            }
+        }
     }
 
     /// Spend one request of `who`'s budget in `class`; `Err(seconds to wait)` when it is spent.
@@ -164,9 +228,7 @@ impl Auth {
             b.insert(who.clone(), Bucket { tokens: burst, at: now });
         }
         let Some(e) = b.get_mut(&**who) else { return Ok(()) };
-        e.tokens = (e.tokens + now.duration_since(e.at).as_secs_f64() * rate).min(burst);
-        e.at = now;
-        if e.tokens >= 1.0 {
+        if e.refill(now, rate, burst) >= 1.0 {
             e.tokens -= 1.0;
             Ok(())
         } else {
@@ -372,7 +434,22 @@ fn describe(p: &Principal, csrf: Option<&str>, state: &AppState) -> Value {
 }
 
 /// `POST /api/session {"token": "cat_…"}` — sign in; sets the session cookie.
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, Json(l): Json<Login>) -> ApiResult<Response> {
+pub async fn login(State(state): State<AppState>, ext: axum::http::Extensions, headers: HeaderMap, Json(l): Json<Login>) -> ApiResult<Response> {
+    let peer = ext.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let client = client_address(peer, &headers);
+    if let Err(wait) = state.auth.sign_in_attempt(&client) {
+        let secs = wait.ceil().max(1.0);
+        let mut r = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_sign_ins",
+            format!("too many failed sign-ins from this address; wait {secs} s and try again"),
+        )
+        .into_response();
+        if let Ok(v) = HeaderValue::from_str(&format!("{secs}")) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(r);
+    }
     let p = match from_token(&state, &l.token).await {
         Ok(p) => p,
         Err(e) => {
@@ -384,6 +461,7 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, Json(l): J
             return Err(e);
         }
     };
+    state.auth.sign_in_succeeded(&client);
     let id = users::random_token(32)?;
     let csrf = users::random_token(16)?;
     state.auth.sessions.shard(&id).insert(
@@ -404,6 +482,21 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, Json(l): J
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(r)
+}
+
+/// Who is signing in, for the failed-sign-in limit: the peer's address; behind a proxy on the
+/// same host (the peer is loopback) the address that proxy appended last to `X-Forwarded-For`
+/// (the hops before it are the client's to write, so they are never trusted).
+fn client_address(peer: Option<std::net::IpAddr>, headers: &HeaderMap) -> String {
+    let via_local_proxy = peer.is_some_and(|p| p.is_loopback());
+    let forwarded = via_local_proxy
+        .then(|| headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.rsplit(',').next()))
+        .flatten()
+        .and_then(|a| a.trim().parse::<std::net::IpAddr>().ok());
+    match forwarded.or(peer) {
+        Some(ip) => format!("ip:{ip}"),
+        None => "ip:unknown".to_string(),
+    }
 }
 
 /// `GET /api/session` — who is signed in (and the CSRF token for writes).

@@ -1,6 +1,6 @@
 //! HTTP details several handlers share: the origin a client reached the server at (for absolute
 //! links in TileJSON, OGC documents and styles) and conditional requests (`If-None-Match`
-//! against a strong ETag).
+//! against a strong ETag), and content negotiation of gzip.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
@@ -22,4 +22,28 @@ pub fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
             t == b"*" || t.strip_prefix(b"W/").unwrap_or(t) == tag
         })
     })
+}
+
+/// Does `Accept-Encoding` accept gzip? RFC 9110 §12.5.3: `gzip` or `*` with a weight above 0
+/// (`gzip;q=0` is a refusal, and an explicit `gzip` entry wins over `*`).
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    let mut star = None;
+    for value in headers.get_all(header::ACCEPT_ENCODING) {
+        let Ok(v) = value.to_str() else { continue };
+        for item in v.split(',') {
+            let mut it = item.split(';');
+            let coding = it.next().unwrap_or("").trim();
+            let q = it
+                .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+                return q > 0.0;
+            }
+            if coding == "*" {
+                star = Some(q > 0.0);
+            }
+        }
+    }
+    star.unwrap_or(false)
 }

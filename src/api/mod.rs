@@ -408,7 +408,8 @@ pub async fn serve(state: AppState, bind: SocketAddr, ready: impl FnOnce(SocketA
     let local = listener.local_addr()?;
     ready(local);
     let store = state.store.clone();
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    // The peer's address reaches handlers (the sign-in limit is per client address).
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await?;
     if let Err(e) = store.checkpoint() {
         tracing::warn!("checkpoint at shutdown failed: {e}");
     }

@@ -67,7 +67,7 @@ pub async fn labels(State(state): State<AppState>, Extension(p): Extension<Princ
         .entries()
         .iter()
         .filter(|e| e.level == level && q.version.as_ref().is_none_or(|v| &e.boundary_version == v) && p.scope.unit(e.unit_id))
-        .map(|e| json!({ "unit_id": e.unit_id, "code": e.code, "name": e.name, "lon": e.label[0], "lat": e.label[1] }))
+        .map(|e| json!({ "unit_id": e.unit_id, "code": e.code, "name": e.name, "lon": e.label[0], "lat": e.label[1], "province": e.province_code, "province_name": e.province_name }))
         .collect();
     Ok(Json(json!({ "labels": labels })))
 }

@@ -1,12 +1,27 @@
-//! The web client, embedded from `web/` at build time and served with content types and
-//! ETags, so the binary is the whole deployment and works air-gapped.
+//! The web client, embedded from `web/` at build time, so the binary is the whole deployment and
+//! works air-gapped. Built for slow links:
+//! - every text file is gzipped once (best compression), when first asked for, and answered
+//!   compressed to clients that accept it (`gzip;q=0` is a refusal);
+//! - the page names its files under a content-hashed prefix, `/web/v/{hash}/…` (the hash of the
+//!   whole client), answered `immutable` for a year: a revisit fetches nothing but the page, and
+//!   a new build changes every URL at once. Modules import each other by relative paths, so
+//!   they stay under the prefix;
+//! - the page preloads every module it runs at start (`modulepreload`), so the browser fetches
+//!   them in one round trip instead of one per level of imports.
+//!
+//! Unprefixed `/web/…` URLs keep working (`no-cache`, revalidated by ETag).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use include_dir::{Dir, include_dir};
 
-use super::extract::Path;
 use super::ApiError;
+use super::extract::Path;
+use super::http::{accepts_gzip, none_match};
 
 static WEB: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/web");
 
@@ -26,32 +41,168 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-fn etag(bytes: &[u8]) -> String {
-    format!("\"{:016x}\"", crate::hash::Fnv::of(bytes))
+/// Worth compressing: text (binary formats here are compressed already).
+fn compressible(path: &str) -> bool {
+    matches!(path.rsplit('.').next().unwrap_or(""), "html" | "js" | "mjs" | "css" | "json" | "svg" | "txt" | "md" | "ttf")
 }
 
-fn serve_file(path: &str, headers: &HeaderMap) -> Response {
-    let Some(file) = WEB.get_file(path) else {
-        return ApiError::not_found(format!("no such file: /{path}")).into_response();
-    };
-    let tag = etag(file.contents());
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(tag.as_str()) {
-        return StatusCode::NOT_MODIFIED.into_response();
-    }
-    let mut resp = file.contents().into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(path)));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if let Ok(v) = HeaderValue::from_str(&tag) {
-        h.insert(header::ETAG, v);
-    }
-    resp
+const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
+const GZIP: HeaderValue = HeaderValue::from_static("gzip");
+const VARY: HeaderValue = HeaderValue::from_static("accept-encoding");
+
+/// One file as answered: the body, its gzip (when smaller) and one strong ETag per encoding.
+struct Asset {
+    body: Bytes,
+    gzip: Option<Bytes>,
+    etag: HeaderValue,
+    etag_gzip: HeaderValue,
+    content_type: HeaderValue,
 }
 
+impl Asset {
+    fn new(path: &str, body: Bytes) -> Asset {
+        let hash = crate::hash::Fnv::of(&body);
+        let gzip = compressible(path).then(|| gzip(&body)).filter(|g| g.len() < body.len()).map(Bytes::from);
+        let tag = |suffix: &str| HeaderValue::from_str(&format!("\"{hash:016x}{suffix}\"")).unwrap_or(HeaderValue::from_static("\"0\""));
+        Asset { body, gzip, etag: tag(""), etag_gzip: tag("-gz"), content_type: HeaderValue::from_static(content_type(path)) }
+    }
+
+    fn answer(&self, headers: &HeaderMap, cache: HeaderValue) -> Response {
+        let (body, etag, gz) = match (&self.gzip, accepts_gzip(headers)) {
+            (Some(g), true) => (g.clone(), &self.etag_gzip, true),
+            _ => (self.body.clone(), &self.etag, false),
+        };
+        let mut resp = if none_match(headers, etag) { StatusCode::NOT_MODIFIED.into_response() } else { body.into_response() };
+        let ok = resp.status() == StatusCode::OK;
+        let h = resp.headers_mut();
+        if ok {
+            h.insert(header::CONTENT_TYPE, self.content_type.clone());
+            if gz {
+                h.insert(header::CONTENT_ENCODING, GZIP);
+            }
+        }
+        h.insert(header::CACHE_CONTROL, cache);
+        h.insert(header::ETAG, etag.clone());
+        if self.gzip.is_some() {
+            h.insert(header::VARY, VARY);
+        }
+        resp
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::best());
+    // Writing to a Vec cannot fail.
+    let _ = gz.write_all(bytes);
+    gz.finish().unwrap_or_default()
+}
+
+/// The client as served: every file (prepared on first use), the build's hash and the page.
+struct Client {
+    build: String,
+    files: HashMap<&'static str, OnceLock<Asset>>,
+    index: Asset,
+}
+
+fn files(dir: &'static Dir<'static>, out: &mut Vec<&'static include_dir::File<'static>>) {
+    out.extend(dir.files());
+    for d in dir.dirs() {
+        files(d, out);
+    }
+}
+
+/// The modules the page runs at start: every module under `js/` and MapLibre (the chart
+/// library loads on first use, so it is not preloaded).
+fn preloaded(path: &str) -> bool {
+    (path.starts_with("js/") && path.ends_with(".js")) || path == "vendor/maplibre-gl/maplibre-gl.mjs"
+}
+
+fn client() -> &'static Client {
+    static CLIENT: OnceLock<Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        let mut all = Vec::new();
+        files(&WEB, &mut all);
+        all.sort_by_key(|f| f.path());
+        let mut h = crate::hash::Fnv::default();
+        for f in &all {
+            h.write(f.path().to_string_lossy().as_bytes());
+            h.write(&[0]);
+            h.write(f.contents());
+        }
+        let build = format!("{:012x}", h.finish() & 0xffff_ffff_ffff);
+        let prefix = format!("/web/v/{build}/");
+        let page = WEB.get_file("index.html").and_then(|f| f.contents_utf8()).unwrap_or("");
+        let preload: String = all
+            .iter()
+            .filter_map(|f| f.path().to_str())
+            .filter(|p| preloaded(p))
+            .map(|p| format!("<link rel=\"modulepreload\" href=\"{prefix}{p}\">\n"))
+            .collect();
+        let page = page.replace("\"/web/", &format!("\"{prefix}")).replacen("</head>", &format!("{preload}</head>"), 1);
+        let files = all.iter().filter_map(|f| f.path().to_str()).map(|p| (p, OnceLock::new())).collect();
+        Client { build, files, index: Asset::new("index.html", Bytes::from(page)) }
+    })
+}
+
+/// The file at `path` inside `web/`, prepared (and compressed) once.
+fn asset(path: &str) -> Option<&'static Asset> {
+    let c = client();
+    let (key, cell) = c.files.get_key_value(path)?;
+    Some(cell.get_or_init(|| Asset::new(key, Bytes::from_static(WEB.get_file(key).map(|f| f.contents()).unwrap_or(&[])))))
+}
+
+/// `GET /` — the page, with its files under the build's prefix; revalidated on every visit.
 pub async fn index(headers: HeaderMap) -> Response {
-    serve_file("index.html", &headers)
+    client().index.answer(&headers, REVALIDATE)
 }
 
+/// `GET /web/{path}` — a file of the client: `immutable` under the current build's prefix.
 pub async fn file(Path(path): Path<String>, headers: HeaderMap) -> Response {
-    serve_file(&path, &headers)
+    let (path, cache) = match path.strip_prefix("v/").and_then(|rest| rest.split_once('/')) {
+        // Under the current build's prefix, the file never changes.
+        Some((build, rest)) if build == client().build => (rest, IMMUTABLE),
+        // A page of an older build asks for its files: today's, revalidated.
+        Some((_, rest)) => (rest, REVALIDATE),
+        None => (path.as_str(), REVALIDATE),
+    };
+    if path == "index.html" {
+        return client().index.answer(&headers, REVALIDATE);
+    }
+    // The first answer of a file compresses it (MapLibre: 1.1 MB at the best level): off the
+    // async workers.
+    let owned = path.to_string();
+    let found = match client().files.get(path).and_then(OnceLock::get) {
+        Some(a) => Some(a),
+        None => tokio::task::spawn_blocking(move || asset(&owned)).await.ok().flatten(),
+    };
+    match found {
+        Some(a) => a.answer(&headers, cache),
+        None => ApiError::not_found(format!("no such file: /web/{path}")).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_names_every_file_under_the_build_prefix_and_preloads_its_modules() {
+        let c = client();
+        let page = std::str::from_utf8(&c.index.body).unwrap();
+        assert!(!page.contains("\"/web/js") && !page.contains("\"/web/css") && !page.contains("\"/web/vendor"), "{page}");
+        assert!(page.contains(&format!("\"/web/v/{}/js/app.js\"", c.build)));
+        assert!(page.contains(&format!("<link rel=\"modulepreload\" href=\"/web/v/{}/vendor/maplibre-gl/maplibre-gl.mjs\">", c.build)));
+        assert!(page.contains("js/net.js\">"));
+        assert!(!page.contains("uPlot.esm.js\">"), "the chart library loads on first use");
+    }
+
+    #[test]
+    fn modules_import_each_other_relatively_so_they_stay_under_the_prefix() {
+        for f in WEB.get_dir("js").unwrap().files() {
+            let src = f.contents_utf8().unwrap();
+            assert!(!src.contains("from '/web/") && !src.contains("import('/web/"), "{} imports by an absolute /web/ path", f.path().display());
+        }
+    }
 }

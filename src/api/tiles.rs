@@ -52,6 +52,10 @@ fn describe(l: &LayerEntry) -> Value {
         "features": l.features,
         "bounds": l.bounds,
         "tilejson": format!("/tiles/{}.json", l.id),
+        // What the web client's style needs without asking for the TileJSON (one round trip
+        // less on a slow link): the tile URL (immutable by its layer hash) and the deepest zoom.
+        "tiles": format!("/tiles/{}/{{z}}/{{x}}/{{y}}.mvt?v={}", l.id, l.tag),
+        "maxzoom": MAX_ZOOM,
         "build_seconds": l.build_seconds,
         "snap_tolerance": l.snap_tolerance,
         "snapped": { "vertices_moved": l.snapped.0, "vertices_inserted": l.snapped.1, "units_changed": l.snapped.2 },
@@ -110,30 +114,6 @@ pub async fn tile(State(state): State<AppState>, req: Request) -> ApiResult<Resp
     answer(&state, &entry, (z, x, y), version_param(req.uri().query()), p, req.headers()).await
 }
 
-/// Does `Accept-Encoding` accept gzip? RFC 9110 §12.5.3: `gzip` or `*` with a weight above 0
-/// (`gzip;q=0` is a refusal, and an explicit `gzip` entry wins over `*`).
-pub fn accepts_gzip(headers: &HeaderMap) -> bool {
-    let mut star = None;
-    for value in headers.get_all(header::ACCEPT_ENCODING) {
-        let Ok(v) = value.to_str() else { continue };
-        for item in v.split(',') {
-            let mut it = item.split(';');
-            let coding = it.next().unwrap_or("").trim();
-            let q = it
-                .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
-                return q > 0.0;
-            }
-            if coding == "*" {
-                star = Some(q > 0.0);
-            }
-        }
-    }
-    star.unwrap_or(false)
-}
-
 const MVT: HeaderValue = HeaderValue::from_static("application/vnd.mapbox-vector-tile");
 const GZIP: HeaderValue = HeaderValue::from_static("gzip");
 const VARY_PUBLIC: HeaderValue = HeaderValue::from_static("accept-encoding");
@@ -165,7 +145,7 @@ pub(super) async fn answer(state: &AppState, entry: &Arc<LayerEntry>, (z, x, y):
         r.headers_mut().insert(header::CACHE_CONTROL, cache_control);
         return Ok(r);
     };
-    let gzip = accepts_gzip(headers);
+    let gzip = super::http::accepts_gzip(headers);
     let etag = if gzip { &t.etag_gzip } else { &t.etag };
     let mut resp = if super::http::none_match(headers, etag) {
         let mut r = Response::new(Body::empty());

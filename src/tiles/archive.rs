@@ -12,7 +12,6 @@ use pmtiles::{Compression, PmTilesWriter, TileCoord, TileId, TileType};
 use serde_json::json;
 
 use super::layer::BUFFER;
-use super::mvt::EXTENT;
 use super::{Everything, LayerEntry, MAX_ZOOM, TileService, mercator};
 use crate::error::{Error, Result};
 
@@ -31,7 +30,7 @@ pub struct ExportReport {
 fn candidates(layer: &LayerEntry, z: u8) -> Vec<(u32, u32)> {
     let b = layer.bounds;
     let (a, c) = (mercator::to_world(b[0], b[3]), mercator::to_world(b[2], b[1]));
-    let pad = BUFFER / f64::from(EXTENT) / f64::from(1u32 << z);
+    let pad = BUFFER / f64::from(1u32 << z);
     let (x0, y0, x1, y1) = mercator::tile_range(z, [a[0] - pad, a[1] - pad, c[0] + pad, c[1] + pad]);
     (x0..=x1).flat_map(|x| (y0..=y1).map(move |y| (x, y))).collect()
 }

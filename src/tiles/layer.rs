@@ -8,14 +8,15 @@ use rstar::{AABB, RTree, RTreeObject};
 
 use super::clip::{clip_line, clip_ring};
 use super::mercator::{tile_bounds, to_world};
-use super::mvt::{EXTENT, Geometry, LayerBuilder, PropValue};
+use super::mvt::{Geometry, LayerBuilder, PropValue, extent};
 use super::simplify::{self, Bands, band_of};
 use crate::geo::snap::{SnapReport, snap};
 use crate::geo::topology::{RingIn, Topology};
 use super::UnitFilter;
 
-/// Buffer around a tile, in tile units, so strokes do not show seams.
-pub const BUFFER: f64 = 64.0;
+/// Buffer around a tile, as a fraction of its width (64 units of a 4096 grid), so strokes do
+/// not show seams.
+pub const BUFFER: f64 = 1.0 / 64.0;
 
 /// Zoom from which a polygon layer's tiles also carry a `<name>_label` point layer: one point per
 /// unit at its label point, in the one tile that holds it, so a unit split across tiles is
@@ -184,7 +185,9 @@ impl PolygonLayer {
         let arcs = &self.bands.arcs[band];
         let b = tile_bounds(z, x, y);
         let size = b[2] - b[0];
-        let pad = size * BUFFER / f64::from(EXTENT);
+        let pad = size * BUFFER;
+        let grid = f64::from(extent(z));
+        let buffer = grid * BUFFER;
         let query = AABB::from_corners([b[0] - pad, b[1] - pad], [b[2] + pad, b[3] + pad]);
         let mut hits: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
         for e in self.index.locate_in_envelope_intersecting(query) {
@@ -195,24 +198,30 @@ impl PolygonLayer {
         if hits.is_empty() {
             return Vec::new();
         }
-        let scale = f64::from(EXTENT) / size;
+        let scale = grid / size;
         let to_tile = |p: [f64; 2]| [(p[0] - b[0]) * scale, (p[1] - b[1]) * scale];
-        let clip = [-BUFFER, -BUFFER, f64::from(EXTENT) + BUFFER, f64::from(EXTENT) + BUFFER];
-        let mut layer = LayerBuilder::new(&self.name);
-        let mut labels = (z >= label_min_zoom(&self.name)).then(|| LayerBuilder::new(&format!("{}_label", self.name)));
-        let inside = |p: [f64; 2]| (0.0..f64::from(EXTENT)).contains(&p[0]) && (0.0..f64::from(EXTENT)).contains(&p[1]);
+        let clip = [-buffer, -buffer, grid + buffer, grid + buffer];
+        let mut layer = LayerBuilder::new(&self.name, extent(z));
+        let mut labels = (z >= label_min_zoom(&self.name)).then(|| LayerBuilder::new(&format!("{}_label", self.name), extent(z)));
+        let inside = |p: [f64; 2]| (0.0..grid).contains(&p[0]) && (0.0..grid).contains(&p[1]);
         let pts = &self.topo.points;
+        // Below the label zoom the polygons carry only their feature id (the unit id: what
+        // colouring by feature-state needs): a low-zoom tile holds thousands of units, and their
+        // attributes would outweigh their shapes. From the label zoom on, polygons and labels
+        // carry code, name and province.
+        let named = z >= label_min_zoom(&self.name);
         for (ui, parts) in hits {
             let meta = &self.units[ui as usize];
-            let props = [
+            let all = [
                 ("code", PropValue::Str(meta.code.clone())),
                 ("name", PropValue::Str(meta.name.clone())),
                 ("province", PropValue::Str(meta.province.clone().unwrap_or_default())),
             ];
+            let props: &[(&str, PropValue)] = if named { &all } else { &[] };
             let anchor = to_tile(meta.label);
             if let Some(labels) = labels.as_mut().filter(|_| inside(anchor)) {
                 // Floored, not rounded: the point stays in this tile (4095.6 would round onto the next).
-                labels.add(meta.id as u64, &props, &Geometry::Points(vec![[anchor[0].floor(), anchor[1].floor()]]));
+                labels.add(meta.id as u64, &all, &Geometry::Points(vec![[anchor[0].floor(), anchor[1].floor()]]));
             }
             let mut polys: BTreeMap<u32, Vec<Vec<[f64; 2]>>> = BTreeMap::new();
             for ring in &self.topo.units[ui as usize] {
@@ -234,14 +243,14 @@ impl PolygonLayer {
                     poly.insert(0, clipped);
                 }
             }
-            let added = layer.add(meta.id as u64, &props, &Geometry::Polygons(polys.into_values().collect()));
+            let added = layer.add(meta.id as u64, props, &Geometry::Polygons(polys.into_values().collect()));
             if !added {
                 // Too small to survive quantising: keep a minimal square at the label point, in
                 // the one tile that holds it, so the unit never vanishes.
                 if inside(anchor) {
                     let (cx, cy) = (anchor[0].floor(), anchor[1].floor());
                     let square = vec![[cx, cy], [cx + 2.0, cy], [cx + 2.0, cy + 2.0], [cx, cy + 2.0]];
-                    layer.add(meta.id as u64, &props, &Geometry::Polygons(vec![vec![square]]));
+                    layer.add(meta.id as u64, props, &Geometry::Polygons(vec![vec![square]]));
                 }
             }
         }
@@ -317,9 +326,11 @@ impl LineLayer {
     pub fn render(&self, z: u8, x: u32, y: u32, filter: &dyn UnitFilter) -> Option<LayerBuilder> {
         let b = tile_bounds(z, x, y);
         let size = b[2] - b[0];
-        let scale = f64::from(EXTENT) / size;
-        let clip = [-BUFFER, -BUFFER, f64::from(EXTENT) + BUFFER, f64::from(EXTENT) + BUFFER];
-        let mut layer = LayerBuilder::new(&self.name);
+        let grid = f64::from(extent(z));
+        let scale = grid / size;
+        let buffer = grid * BUFFER;
+        let clip = [-buffer, -buffer, grid + buffer, grid + buffer];
+        let mut layer = LayerBuilder::new(&self.name, extent(z));
         let tol = simplify::tolerance(band_of(z));
         let mut add = |li: usize, line: &[[f64; 2]]| {
             let ids: Vec<u32> = (0..line.len() as u32).collect();

@@ -109,9 +109,13 @@ impl LayerEntry {
     /// TileJSON `vector_layers` entries: the layer itself and, for polygons, its label points.
     pub fn vector_layers(&self, max_zoom: u8) -> Vec<serde_json::Value> {
         let fields = |f: Vec<(&str, &str)>| f.into_iter().map(|(k, t)| (k.to_string(), serde_json::Value::String(t.to_string()))).collect::<serde_json::Map<_, _>>();
+        let named_from = layer::label_min_zoom(&self.name).min(max_zoom);
         let mut out = vec![serde_json::json!({
             "id": self.name,
-            "description": format!("{} ({} features); feature id = unit id", self.name, self.features),
+            "description": match self.kind {
+                Kind::Polygons(_) => format!("{} ({} features); feature id = unit id; code, name and province from zoom {named_from} (below it the feature id alone: the unit id, which /api/labels names)", self.name, self.features),
+                Kind::Lines(_) => format!("{} ({} features); feature id = unit id", self.name, self.features),
+            },
             "minzoom": 0,
             "maxzoom": max_zoom,
             "fields": fields(self.fields()),
@@ -233,6 +237,70 @@ fn tiles_with_data(layer: &LayerEntry, z: u8) -> Vec<(u32, u32)> {
         }
     }
     out
+}
+
+/// How big a zoom's tiles are: every non-empty tile of a layer at one zoom, rendered for
+/// everyone (no scope), raw and gzipped. For size reports and the tile-size budget.
+#[derive(Debug, Clone, Default)]
+pub struct ZoomSizes {
+    pub zoom: u8,
+    pub tiles: usize,
+    pub max_raw: usize,
+    /// Where the largest raw tile is (x, y).
+    pub max_raw_at: (u32, u32),
+    pub sum_raw: usize,
+    pub max_gzip: usize,
+    pub sum_gzip: usize,
+}
+
+impl ZoomSizes {
+    pub fn mean_raw(&self) -> f64 {
+        self.sum_raw as f64 / self.tiles.max(1) as f64
+    }
+    pub fn mean_gzip(&self) -> f64 {
+        self.sum_gzip as f64 / self.tiles.max(1) as f64
+    }
+}
+
+/// Render every tile of `layer` with data at zoom `z` (on every core) and measure them.
+pub fn zoom_sizes(layer: &LayerEntry, z: u8) -> ZoomSizes {
+    let tiles = tiles_with_data(layer, z);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(16);
+    let chunk = tiles.len().div_ceil(threads).max(1);
+    let parts: Vec<ZoomSizes> = std::thread::scope(|s| {
+        let handles: Vec<_> = tiles
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    let mut out = ZoomSizes { zoom: z, ..ZoomSizes::default() };
+                    for &(x, y) in part {
+                        let Some(t) = TileService::encode(layer, z, x, y, &Everything) else { continue };
+                        out.tiles += 1;
+                        out.sum_raw += t.raw.len();
+                        out.sum_gzip += t.gzip.len();
+                        if t.raw.len() > out.max_raw {
+                            out.max_raw = t.raw.len();
+                            out.max_raw_at = (x, y);
+                        }
+                        out.max_gzip = out.max_gzip.max(t.gzip.len());
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    parts.into_iter().fold(ZoomSizes { zoom: z, ..ZoomSizes::default() }, |mut a, b| {
+        a.tiles += b.tiles;
+        a.sum_raw += b.sum_raw;
+        a.sum_gzip += b.sum_gzip;
+        if b.max_raw > a.max_raw {
+            a.max_raw = b.max_raw;
+            a.max_raw_at = b.max_raw_at;
+        }
+        a.max_gzip = a.max_gzip.max(b.max_gzip);
+        a
+    })
 }
 
 /// A tile being rendered: whoever asks for it meanwhile waits for that one render.

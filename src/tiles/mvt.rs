@@ -1,13 +1,44 @@
 //! A small, careful Mapbox Vector Tile 2.1 encoder (protobuf written by hand: the format needs
-//! only varints and length-delimited fields). Geometry arrives in tile coordinates (extent
-//! 4096, y down); rings are quantised, cleaned (repeated points, degenerate rings dropped) and
+//! only varints and length-delimited fields). Geometry arrives in tile coordinates (the zoom's
+//! [`extent`], y down); rings are quantised, cleaned (repeated points, degenerate rings dropped) and
 //! wound as the spec requires: exterior rings positive area by the surveyor's formula in tile
 //! coordinates (clockwise on screen), holes negative.
 
 use std::collections::HashMap;
 
-/// Tile extent.
+/// Tile extent of the deepest zoom (over-zoomed by clients, so it keeps the finest grid).
 pub const EXTENT: u32 = 4096;
+
+/// Zooms below this draw units a few pixels across (a commune is 4 px at z5, 15 px at z7):
+/// their tiles are made for the tile's own 512 px, not for over-zooming.
+pub const COARSE_BELOW: u8 = 8;
+/// Zooms up to this one show the whole country in a few hundred pixels (the national overview):
+/// boundaries there are drawn to the pixel.
+pub const OVERVIEW_MAX: u8 = 5;
+
+/// The size, in pixels, a tile of zoom `z` is made accurate for (half a pixel of it, see
+/// `simplify::tolerance`): up to [`OVERVIEW_MAX`] half its 512 px (so to one pixel of its own);
+/// below [`COARSE_BELOW`] its own 512 px; above, up to twice that (a tile is drawn up to twice
+/// its size before the next zoom's replace it); the deepest zoom is over-zoomed (to z16 and
+/// beyond) and counts as 4096.
+pub fn display_px(z: u8) -> f64 {
+    if z >= super::MAX_ZOOM {
+        4096.0
+    } else if z >= COARSE_BELOW {
+        1024.0
+    } else if z > OVERVIEW_MAX {
+        512.0
+    } else {
+        256.0
+    }
+}
+
+/// The tile extent (coordinate grid) of zoom `z`: two grid units per pixel of [`display_px`],
+/// so quantising moves a point at most a quarter of such a pixel; the deepest zoom keeps
+/// [`EXTENT`].
+pub fn extent(z: u8) -> u32 {
+    if z >= super::MAX_ZOOM { EXTENT } else { 2 * display_px(z) as u32 }
+}
 
 pub(super) fn varint(buf: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
@@ -78,6 +109,7 @@ pub enum Geometry {
 /// Builds one layer.
 pub struct LayerBuilder {
     name: String,
+    extent: u32,
     keys: Vec<String>,
     key_index: HashMap<String, u32>,
     values: Vec<Vec<u8>>,
@@ -130,9 +162,11 @@ fn quantise_ring(ring: &[[f64; 2]]) -> Vec<[i32; 2]> {
 }
 
 impl LayerBuilder {
-    pub fn new(name: &str) -> LayerBuilder {
+    /// A layer named `name` on a grid of `extent` units ([`extent`] of the tile's zoom).
+    pub fn new(name: &str, extent: u32) -> LayerBuilder {
         LayerBuilder {
             name: name.to_string(),
+            extent,
             keys: Vec::new(),
             key_index: HashMap::new(),
             values: Vec::new(),
@@ -289,7 +323,7 @@ impl LayerBuilder {
             bytes_field(&mut l, 4, v);
         }
         key(&mut l, 5, 0);
-        varint(&mut l, u64::from(EXTENT));
+        varint(&mut l, u64::from(self.extent));
         l
     }
 }
@@ -335,7 +369,7 @@ mod tests {
     #[test]
     fn a_square_encodes_as_the_spec_example() {
         // Spec example: a polygon (3,6) (8,12) (20,34) — here a simple square.
-        let mut l = LayerBuilder::new("t");
+        let mut l = LayerBuilder::new("t", EXTENT);
         let sq = vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]];
         assert!(l.add(1, &[("code", PropValue::Str("x".into()))], &Geometry::Polygons(vec![vec![sq]])));
         // A ring that quantises to a point is dropped.
@@ -346,7 +380,7 @@ mod tests {
     #[test]
     fn points_encode_as_one_move_to_with_a_count() {
         // Spec 4.3.5.1: MoveTo with a count of 2, then (5,7) and (3,2) as deltas from (5,7).
-        let mut l = LayerBuilder::new("t");
+        let mut l = LayerBuilder::new("t", EXTENT);
         assert!(l.add(1, &[], &Geometry::Points(vec![[5.0, 7.0], [3.2, 2.4]])));
         assert!(!l.add(2, &[], &Geometry::Points(vec![])));
         let f = &l.features;

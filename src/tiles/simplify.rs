@@ -1,24 +1,34 @@
 //! Zoom bands and arc simplification. Each arc is simplified once per band (Douglas–Peucker,
 //! end points kept); rings are rebuilt from the simplified arcs, so neighbours share the same
 //! simplified edge. A ring that would collapse (fewer than three distinct points, or next to no
-//! area) or become invalid at a band keeps finer versions of its arcs — for every unit using
-//! them — so no unit vanishes and no gap opens.
+//! area) or become invalid at a band keeps its arcs as the next finer band has them — for every
+//! unit using them — so no unit vanishes and no gap opens, and a guarded arc costs only the detail
+//! one zoom deeper needs, never its full resolution.
+//!
+//! There is one band per zoom: the tolerance is what a display shows at that zoom
+//! ([`tolerance`]), so a low-zoom tile carries no detail finer than its pixels.
 
 use crate::geo::topology::Topology;
+use super::mvt::display_px;
 
-/// Zoom bands: the highest zoom of each band. A tile at zoom z uses the first band with
-/// `z <= max`; beyond the last band the last band's geometry is used.
-pub const BANDS: [u8; 6] = [4, 6, 8, 10, 12, 14];
+/// Zoom bands: the zoom of each band. A tile at zoom z uses band z; beyond the last band the
+/// last band's geometry is used (clients over-zoom the deepest tiles).
+pub const BANDS: [u8; 15] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
 
 /// The band index for zoom `z`.
 pub fn band_of(z: u8) -> usize {
     BANDS.iter().position(|&m| z <= m).unwrap_or(BANDS.len() - 1)
 }
 
-/// Simplification tolerance of a band in world units: half a pixel of a 4096-extent tile at
-/// the band's highest zoom.
+/// Half a pixel: below what simplification may move a boundary.
+pub const TOLERANCE_PX: f64 = 0.5;
+
+/// Simplification tolerance of a band in world units (the world is 1 × 1): half a pixel of the
+/// band's tiles as shown at their largest ([`display_px`]: twice 512 px before the next zoom's
+/// tiles replace them; the deepest zoom is over-zoomed further).
 pub fn tolerance(band: usize) -> f64 {
-    0.5 / (f64::from(1u32 << BANDS[band]) * 4096.0)
+    let z = BANDS[band];
+    TOLERANCE_PX / (f64::from(1u32 << z) * display_px(z))
 }
 
 fn seg_dist2(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
@@ -114,15 +124,18 @@ pub fn simplify(topo: &Topology) -> Bands {
         .iter()
         .map(|u| u.iter().map(|r| ring_area(pts, &topo.ring_ids(r, &topo.arcs)).abs()).collect())
         .collect();
-    for b in 0..BANDS.len() {
+    // Finest band first: each coarser band simplifies (and, where a ring would break, keeps)
+    // the next finer band's arcs.
+    for b in (0..BANDS.len()).rev() {
         let tol = tolerance(b);
-        let mut arcs: Vec<Vec<u32>> = topo.arcs.iter().map(|a| simplify_arc(pts, a, tol)).collect();
+        let finer: &Vec<Vec<u32>> = bands.last().unwrap_or(&topo.arcs);
+        let mut arcs: Vec<Vec<u32>> = finer.iter().map(|a| simplify_arc(pts, a, tol)).collect();
         // Guard: a ring with too few points or next to no area, or a unit whose simplified
-        // rings cross, takes its arcs unsimplified at this band (for every unit using them).
+        // rings cross, takes its arcs as the finer band has them (for every unit using them).
         for _ in 0..4 {
             let mut restore: Vec<u32> = Vec::new();
             for (ui, unit) in topo.units.iter().enumerate() {
-                let simplified = unit.iter().any(|r| r.arcs.iter().any(|a| arcs[a.0 as usize].len() < topo.arcs[a.0 as usize].len()));
+                let simplified = unit.iter().any(|r| r.arcs.iter().any(|a| arcs[a.0 as usize].len() < finer[a.0 as usize].len()));
                 if !simplified {
                     continue;
                 }
@@ -142,17 +155,18 @@ pub fn simplify(topo: &Topology) -> Bands {
             }
             restore.sort_unstable();
             restore.dedup();
-            restore.retain(|&a| arcs[a as usize].len() < topo.arcs[a as usize].len());
+            restore.retain(|&a| arcs[a as usize].len() < finer[a as usize].len());
             if restore.is_empty() {
                 break;
             }
             guarded += restore.len();
             for a in restore {
-                arcs[a as usize] = topo.arcs[a as usize].clone();
+                arcs[a as usize] = finer[a as usize].clone();
             }
         }
         bands.push(arcs);
     }
+    bands.reverse();
     Bands { arcs: bands, guarded }
 }
 

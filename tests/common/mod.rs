@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use commune_atlas::store::{Store, tabular};
 
+pub mod browser;
 pub mod mvt;
 
 /// The `commune-atlas` binary built for this test run.

@@ -116,7 +116,9 @@ pub fn decode_strict(raw: &[u8], layer_name: &str) -> Decoded {
         if labels {
             assert_eq!(name, format!("{layer_name}_label"));
         }
-        assert_eq!(layer.iter().find(|f| f.0 == 5).map(|f| f.3), Some(4096), "extent 4096");
+        let extent = layer.iter().find(|f| f.0 == 5).map(|f| f.3).expect("an extent");
+        assert!([512, 1024, 2048, 4096].contains(&extent), "an extent of commune_atlas::tiles::mvt::extent: {extent}");
+        let extent = extent as i64;
         let n_keys = layer.iter().filter(|f| f.0 == 3).count() as u32;
         let n_values = layer.iter().filter(|f| f.0 == 4).count() as u32;
         let mut ids = HashSet::new();
@@ -132,7 +134,7 @@ pub fn decode_strict(raw: &[u8], layer_name: &str) -> Decoded {
                 assert_eq!(ty, Some(1), "label features are points");
                 assert_eq!(geom[0], 1 | (1 << 3), "one MoveTo of one point");
                 let (x, y) = (unzig(geom[1]), unzig(geom[2]));
-                assert!((0..4096).contains(&x) && (0..4096).contains(&y), "a label point lies inside its tile ({x},{y})");
+                assert!((0..extent).contains(&x) && (0..extent).contains(&y), "a label point lies inside its tile ({x},{y})");
                 label_ids.push(id);
             } else {
                 assert_eq!(ty, Some(3), "polygons");
@@ -177,7 +179,8 @@ pub fn assert_tiles_tile_the_plane(t: &TileService, l: &LayerEntry, name: &str, 
                 let Some(tile) = t.tile(&l.id, u32::from(z), x, y).unwrap() else { continue };
                 let (feats, _) = decode_strict(&tile.raw, name);
                 let n = f64::from(1u32 << z);
-                let q = |w: [f64; 2]| [((w[0] * n - f64::from(x)) * 4096.0).round() as i64, ((w[1] * n - f64::from(y)) * 4096.0).round() as i64];
+                let grid = f64::from(commune_atlas::tiles::mvt::extent(z));
+                let q = |w: [f64; 2]| [((w[0] * n - f64::from(x)) * grid).round() as i64, ((w[1] * n - f64::from(y)) * grid).round() as i64];
                 let outline: HashSet<[i64; 2]> = outline_pts.iter().map(|w| q(*w)).collect();
                 let mut edges: HashMap<([i64; 2], [i64; 2]), u64> = HashMap::new();
                 for (id, rings) in &feats {
@@ -194,7 +197,8 @@ pub fn assert_tiles_tile_the_plane(t: &TileService, l: &LayerEntry, name: &str, 
                         }
                     }
                 }
-                let inside = |p: [i64; 2]| (1..4095).contains(&p[0]) && (1..4095).contains(&p[1]);
+                let edge = grid as i64 - 1;
+                let inside = |p: [i64; 2]| (1..edge).contains(&p[0]) && (1..edge).contains(&p[1]);
                 for (&(p0, p1), id) in &edges {
                     if !inside(p0) || !inside(p1) || edges.contains_key(&(p1, p0)) {
                         continue;

@@ -1,9 +1,13 @@
-// commune-atlas web client: views (status, conversion, indicators, province dashboard), year
-// slider, legend, commune panel, search, vi/en, and the URL as shareable state.
-import { t, setLang, getLang, translatePage, label, num } from './i18n.js';
+// commune-atlas web client: views (status, conversion, indicators, provinces, dashboard, plans,
+// SQL, review, import) as keyboard-operable tabs, the debounced year slider, legend and the map's
+// information as a table, commune panel, search, vi/en, a resizable side panel with a full-width
+// table mode, and the URL as shareable state (a pasted link restores it in an open tab too).
+// Every request goes through net.js: a newer request for the map supersedes an older one, so the
+// map always shows the year the slider shows.
+import { t, setLang, getLang, translatePage, label, num, fold } from './i18n.js';
 import { AtlasMap } from './map.js';
 import { renderPanel, renderProvincePanel } from './panel.js';
-import { loadRules, periodLabel } from './statuses.js';
+import { loadRules, periodLabel, statusLabel } from './statuses.js';
 import { renderDashboard } from './dashboard.js';
 import { initSearch } from './search.js';
 import { PlansView } from './plans.js';
@@ -13,33 +17,30 @@ import { OfficerPage } from './form.js';
 import { ReviewView, renderInbox } from './review.js';
 import { session, loadSession, showLogin, writeHeaders, renderUser, may } from './session.js';
 import { esc } from './html.js';
+import { unitsOf, unitNow } from './units.js';
+import { api, send, debounce, cancel, setUnauthorizedHandler, setWriteHeaders } from './net.js';
+import { initBanner, showError, clearError, loadingHtml, emptyHtml, wideToggle } from './banner.js';
 
 const $ = (s) => document.querySelector(s);
-const api = async (path) => {
-  const r = await fetch(path);
-  const body = await r.json();
-  if (r.status === 401) showLogin(body?.error?.message);
-  if (!r.ok) throw new Error(body?.error?.message ?? `${r.status} ${path}`);
-  return body;
-};
-/** A write: JSON in and out; errors carry the HTTP status (409: someone else changed it first). */
-const send = async (method, path, body) => {
-  const r = await fetch(path, { method, headers: writeHeaders(), body: body ? JSON.stringify(body) : undefined });
-  const out = await r.json();
-  if (!r.ok) { const e = new Error(out?.error?.message ?? `${r.status} ${path}`); e.status = r.status; throw e; }
-  return out;
-};
+setUnauthorizedHandler((message) => showLogin(message));
+setWriteHeaders(writeHeaders);
 
 const NUMERIC_METRICS = ['addict_user_rate_pct', 'arrest_rate_pct', 'drug_use_locations', 'addicts_with_records',
   'drug_offenders_arrested', 'plants_destroyed_area_m2', 'methadone_patients', 'resident_population'];
 
 // State, mirrored in the URL hash: view, year, from, metric, method, classes, breaks, unit, lang, map.
-const state = { view: 'status', year: null, from: null, statuses: 'approved', metric: 'addict_user_rate_pct', method: 'quantile', classes: 5, breaks: '', unit: null, lang: 'vi', province: null, plan: null };
+const DEFAULTS = { view: 'status', year: null, from: null, statuses: 'approved', metric: 'addict_user_rate_pct', method: 'quantile', classes: 5, breaks: '', unit: null, lang: 'vi', province: null, plan: null };
+const state = { ...DEFAULTS };
+const VIEWS = ['status', 'conversion', 'indicator', 'provinces', 'dashboard', 'plans', 'sql', 'review', 'import'];
 
+/** Read the state from the URL's `#…` (what is not in it takes its default). */
 function readUrl() {
   const p = new URLSearchParams(location.hash.slice(1));
+  Object.assign(state, DEFAULTS, { year: state.year });
   for (const k of ['view', 'metric', 'method', 'breaks', 'lang', 'province', 'statuses']) if (p.get(k)) state[k] = p.get(k);
-  for (const k of ['year', 'from', 'classes', 'unit', 'plan']) if (p.get(k)) state[k] = Number(p.get(k));
+  for (const k of ['year', 'from', 'classes', 'unit', 'plan']) if (p.get(k) && Number.isFinite(Number(p.get(k)))) state[k] = Number(p.get(k));
+  if (!VIEWS.includes(state.view)) state.view = 'status';
+  if (!['vi', 'en'].includes(state.lang)) state.lang = 'vi';
   state.mapView = p.get('map');
 }
 
@@ -51,33 +52,49 @@ function writeUrl(map) {
     p.set('map', `${map.getZoom().toFixed(2)}/${c.lat.toFixed(4)}/${c.lng.toFixed(4)}`);
   }
   history.replaceState(null, '', `#${p}`);
+  writtenHash = location.hash;
 }
+let writtenHash = null;
 
 let atlas, health, years = [], lastChoropleth = null, plansView = null, sqlConsole = null, importView = null, reviewView = null, lastProvinces = null;
+/** Bumped by every recolour: an older one that is still awaiting stops at its next step. */
+let generation = 0;
 
 /** Colours of the province view (Art. 5): key area, not, undetermined. */
 const PROVINCE_COLORS = { true: '#b2182b', false: '#92c5de', unknown: '#8073ac' };
 
 function provinceLegendHtml(pc) {
   const items = ['true', 'false', 'unknown'].map((k) => `<div class="legend-item" data-key="${k}"><span class="swatch" style="background:${PROVINCE_COLORS[k]}"></span><span>${esc(t(`prov.${k}`))}</span><span class="count">${num(pc.counts[k] ?? 0)}</span></div>`).join('');
-  return `<h3>${esc(t('legend.provinces', { period: periodLabel(pc.year) }))}</h3>${items}
+  return `<h3 id="legend-title">${esc(t('legend.provinces', { period: periodLabel(pc.year) }))}</h3>${items}
     <p class="legend-meta">${esc(t('legend.version', { version: pc.boundary_version }))}</p>`;
 }
 
 /** The province view: communes take their province's Art. 5 colour; a click opens the province. */
-async function showProvinces() {
+async function showProvinces(gen) {
   let pc;
   try {
-    pc = await api(`/api/provinces/classification?year=${state.year}`);
+    pc = await api(`/api/provinces/classification?year=${state.year}`, { lane: 'map' });
   } catch (e) {
-    $('#legend').innerHTML = `<p class="legend-meta">${esc(e.message)}</p>`;
+    if (!e.aborted) { $('#legend').innerHTML = ''; showError(e, { retry: recolour }); }
     return;
   }
+  if (gen !== generation) return;
   const layer = `communes.${pc.boundary_version}`;
-  const colors = {};
+  let units;
+  try {
+    units = await unitsOf(pc.boundary_version);
+  } catch (e) {
+    if (!e.aborted) showError(e, { retry: recolour });
+    return;
+  }
+  if (gen !== generation) return;
+  const byProvince = {};
   // The Ministry's approval, where there is one, decides the colour (Art. 7.3); the figures' result otherwise.
-  for (const p of pc.provinces) colors[p.province_code] = PROVINCE_COLORS[p.approved ? String(p.approved.key_area) : p.key_area];
-  atlas.paintByProperty(layer, 'province', colors);
+  for (const p of pc.provinces) byProvince[p.province_code] = PROVINCE_COLORS[p.approved ? String(p.approved.key_area) : p.key_area];
+  // Every commune in its province's colour.
+  const colors = {};
+  for (const u of units.values()) if (byProvince[u.province]) colors[u.unit_id] = byProvince[u.province];
+  atlas.paint(layer, colors);
   lastProvinces = pc;
   window.atlas.lastProvinces = pc;
   $('#legend').innerHTML = provinceLegendHtml(pc);
@@ -101,22 +118,84 @@ function legendHtml(ch) {
   const styles = ['status', 'conversion', 'key_type'].includes(ch.metric)
     ? `<p class="legend-meta" id="legend-styles">${t('legend.styles')}: <a href="/api/styles/${ch.metric}.qml?lang=${getLang()}" download>QGIS (.qml)</a> · <a href="/api/styles/${ch.metric}.sld?lang=${getLang()}" download>SLD</a></p>` : '';
   const extra = styles + (ch.metric === 'conversion' ? `<p class="legend-meta">${t('legend.analytical')} · ${esc(t('ctl.statuses'))}: ${esc(t(`ctl.statuses.${ch.statuses ?? 'approved'}`))}</p>` : '');
-  return `<h3>${esc(title)}</h3>${items}<div class="legend-item"><span>${t('legend.total')}</span><span class="count" id="legend-total">${num(total)}</span></div>
-    <p class="legend-meta">${esc(t('legend.version', { version: ch.boundary_version }))} · ${esc(ch.method)}</p>${extra}`;
+  return `<h3 id="legend-title" data-year="${ch.year}">${esc(title)}</h3>${items}<div class="legend-item"><span>${t('legend.total')}</span><span class="count" id="legend-total">${num(total)}</span></div>
+    <p class="legend-meta">${esc(t('legend.version', { version: ch.boundary_version }))} · ${esc(ch.method)}</p>${extra}
+    <button type="button" id="table-toggle" aria-expanded="${!$('#map-table').hidden}" aria-controls="map-table">${t($('#map-table').hidden ? 'table.show' : 'table.hide')}</button>`;
 }
 
+/** The map's information as a table (status or class per commune, with a filter): the same
+ * answer the map is coloured from, for screen-reader and keyboard users and for reading off. */
+async function renderMapTable() {
+  const box = $('#map-table');
+  const ch = lastChoropleth;
+  if (box.hidden || !ch) return;
+  const version = ch.boundary_version;
+  if (renderMapTable.version !== version) {
+    box.innerHTML = loadingHtml();
+    try {
+      renderMapTable.labels = [...(await unitsOf(version)).values()];
+      renderMapTable.version = version;
+    } catch (e) {
+      if (!e.aborted) { box.innerHTML = ''; showError(e, { retry: renderMapTable }); }
+      return;
+    }
+  }
+  const filter = box.querySelector('#map-table-filter')?.value ?? '';
+  box.innerHTML = `<h3 id="map-table-title">${esc(t('table.title', { what: $('#legend-title')?.textContent ?? '' }))}</h3>
+    <div class="row"><label for="map-table-filter">${t('table.filter')}</label><input id="map-table-filter" type="search" value="${esc(filter)}" autocomplete="off">
+      ${wideToggle('map-table-wide')}</div>
+    <p class="legend-meta" role="status" id="map-table-count"></p><div id="map-table-body"></div>`;
+  const input = box.querySelector('#map-table-filter');
+  input.addEventListener('input', debounce(fillMapTable, 200));
+  fillMapTable();
+}
+
+/** The table's rows for the filter typed (the first 400; the count says how many match). */
+function fillMapTable() {
+  const box = $('#map-table');
+  const ch = lastChoropleth;
+  if (!ch || !renderMapTable.labels || !box.querySelector('#map-table-filter')) return;
+  const legendOf = Object.fromEntries(ch.legend.map((c) => [String(c.key), label(c)]));
+  const filter = fold(box.querySelector('#map-table-filter').value.trim());
+  const rows = renderMapTable.labels.filter((u) => String(u.unit_id) in ch.units)
+    .filter((u) => !filter || fold(`${u.name} ${u.province_name ?? ''} ${u.code}`).includes(filter))
+    .sort((a, b) => a.code.localeCompare(b.code));
+  const shown = rows.slice(0, 400);
+  box.querySelector('#map-table-count').textContent = t('table.count', { n: num(rows.length), shown: num(shown.length) });
+  const body = box.querySelector('#map-table-body');
+  body.innerHTML = shown.length ? `<div class="sql-grid" tabindex="0"><table id="map-table-rows" aria-labelledby="map-table-title"><thead><tr><th scope="col">${t('panel.code')}</th><th scope="col">${t('plan.commune')}</th><th scope="col">${t('panel.province')}</th><th scope="col">${esc(ch.metric === 'status' ? t('panel.status') : t('table.class'))}</th></tr></thead>
+      <tbody>${shown.map((u) => `<tr data-unit="${u.unit_id}"><td>${esc(u.code)}</td><th scope="row"><button type="button" class="link" data-open="${u.unit_id}">${esc(u.name)}</button></th><td>${esc(u.province_name ?? '')}</td><td>${esc(legendOf[String(ch.units[u.unit_id])] ?? String(ch.units[u.unit_id] ?? '—'))}</td></tr>`).join('')}</tbody></table></div>`
+    : emptyHtml(t('table.none'));
+  for (const b of body.querySelectorAll('[data-open]')) b.addEventListener('click', () => openUnit(Number(b.dataset.open), { fly: true }));
+}
+
+/** The layer (boundary version) of the year, for views that colour the map themselves. */
+async function statusLayer(gen) {
+  try {
+    const ch = await api(`/api/choropleth?year=${state.year}&metric=status`, { lane: 'map' });
+    return gen === generation ? ch : null;
+  } catch (e) {
+    if (!e.aborted) showError(e, { retry: recolour });
+    return null;
+  }
+}
+
+/** Colour the map (and fill the legend) for the state: the view, the year, the metric. */
 async function recolour() {
+  const gen = ++generation;
   if (state.view === 'dashboard') return;
-  if (state.view === 'provinces') return showProvinces();
+  if (state.view === 'provinces') return showProvinces(gen);
   if (state.view === 'sql') {
-    const ch = await api(`/api/choropleth?year=${state.year}&metric=status`).catch(() => null);
+    const ch = await statusLayer(gen);
     if (ch) { atlas.showVersion(ch.tile_layer); atlas.paint(ch.tile_layer, {}); }
     return;
   }
   if (state.view === 'review') {
-    const ch = await api(`/api/choropleth?year=${state.year}&metric=status`).catch(() => null);
+    const ch = await statusLayer(gen);
     if (ch) atlas.showVersion(ch.tile_layer);
+    if (gen !== generation) return;
     await reviewView.render();
+    if (gen !== generation) return;
     // The Ministry's national view: the map by the approved statuses, nationally.
     if (ch && session.role === 'ministry') {
       const colour = Object.fromEntries(ch.legend.map((c) => [c.key, c.color]));
@@ -128,7 +207,14 @@ async function recolour() {
   }
   if (state.view === 'plans') {
     const target = Math.min(state.year + 1, 2035);
-    const ch = await api(`/api/choropleth?year=${years.includes(target) ? target : state.year}&metric=status`).catch(() => null);
+    let ch = null;
+    try {
+      ch = await api(`/api/choropleth?year=${years.includes(target) ? target : state.year}&metric=status`, { lane: 'map' });
+    } catch (e) {
+      if (e.aborted) return;
+      showError(e, { retry: recolour });
+    }
+    if (gen !== generation) return;
     if (ch) atlas.showVersion(ch.tile_layer);
     await plansView.render();
     writeUrl(atlas.map);
@@ -143,12 +229,20 @@ async function recolour() {
     if (state.method === 'custom' && state.breaks) q.set('breaks', state.breaks);
   }
   let ch;
+  $('#legend').setAttribute('aria-busy', 'true');
   try {
-    ch = await api(`/api/choropleth?${q}`);
+    ch = await api(`/api/choropleth?${q}`, { lane: 'map' });
   } catch (e) {
-    $('#legend').innerHTML = `<p class="legend-meta">${esc(e.message)}</p>`;
+    if (e.aborted) return;
+    // The legend never describes colours the map no longer shows.
+    if (!lastChoropleth || lastChoropleth.year !== state.year) $('#legend').innerHTML = `<p class="legend-meta">${esc(e.message)}</p>`;
+    showError(e, { retry: recolour });
     return;
+  } finally {
+    $('#legend').removeAttribute('aria-busy');
   }
+  if (gen !== generation) return;
+  clearError();
   const colour = {};
   for (const c of ch.legend) colour[c.key] = c.color;
   const colors = {};
@@ -157,12 +251,20 @@ async function recolour() {
   lastChoropleth = ch;
   window.atlas.lastChoropleth = ch;
   $('#legend').innerHTML = legendHtml(ch);
+  renderMapTable();
   if (state.unit) atlas.select(state.unit);
 }
 
 function setView(view) {
   state.view = view;
-  for (const b of document.querySelectorAll('.views button')) b.setAttribute('aria-selected', String(b.dataset.view === view));
+  // Tabs: the selected one is the tab stop; arrows move between them (initTabs).
+  for (const b of document.querySelectorAll('.views button')) {
+    b.setAttribute('aria-selected', String(b.dataset.view === view));
+    b.tabIndex = b.dataset.view === view ? 0 : -1;
+  }
+  // The full-width table mode belongs to the table views; the map views show the map.
+  if (!['status', 'conversion', 'indicator'].includes(view)) $('#map-table').hidden = true;
+  if (['status', 'conversion', 'indicator', 'provinces', 'dashboard'].includes(view) && $('#map-table').hidden) setWide(false);
   $('#from-row').hidden = view !== 'conversion';
   $('#statuses-row').hidden = view !== 'conversion';
   $('#metric-row').hidden = view !== 'indicator';
@@ -174,6 +276,7 @@ function setView(view) {
   $('#import').hidden = view !== 'import';
   $('#review').hidden = view !== 'review';
   $('#legend').hidden = ['dashboard', 'plans', 'sql', 'import', 'review'].includes(view);
+  $('#side').setAttribute('aria-labelledby', `tab-${view}`);
   if (view === 'review') $('#panel').hidden = true;
   if (view === 'import') { $('#panel').hidden = true; importView.render(); }
   if (view !== 'provinces' && lastProvinces && !$('#panel').hidden && $('#province-criteria')) $('#panel').hidden = true;
@@ -181,10 +284,76 @@ function setView(view) {
   if (view === 'plans') $('#panel').hidden = true;
   if (view === 'dashboard') {
     $('#panel').hidden = true;
-    renderDashboard($('#dashboard'), { api, years, state, health });
+    renderDashboard($('#dashboard'), { api, state, atlas });
   }
   recolour();
   writeUrl(atlas.map);
+}
+
+/** The view tabs as an ARIA tab list: ←/→ (and Home/End) move and select, Tab leaves. */
+function initTabs() {
+  const tabs = () => [...document.querySelectorAll('.views button')].filter((b) => !b.hidden);
+  for (const b of document.querySelectorAll('.views button')) {
+    b.id = `tab-${b.dataset.view}`;
+    b.setAttribute('aria-controls', 'side');
+    b.addEventListener('click', () => setView(b.dataset.view));
+    b.addEventListener('keydown', (e) => {
+      const list = tabs();
+      const i = list.indexOf(b);
+      const to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: list.length - 1 }[e.key];
+      if (to === undefined) return;
+      e.preventDefault();
+      const next = list[(to + list.length) % list.length];
+      next.focus();
+      setView(next.dataset.view);
+    });
+  }
+}
+
+/** The side panel: its width follows a drag (or ←/→ on the handle) and is remembered. */
+function initResize() {
+  const side = $('#side');
+  const handle = $('#side-resize');
+  const min = 280;
+  const max = () => Math.max(min, window.innerWidth - 240);
+  const apply = (w) => {
+    const width = Math.round(Math.min(max(), Math.max(min, w)));
+    side.style.width = `${width}px`;
+    handle.setAttribute('aria-valuenow', String(width));
+    handle.setAttribute('aria-valuemin', String(min));
+    handle.setAttribute('aria-valuemax', String(max()));
+    atlas?.map.resize();
+    return width;
+  };
+  const saved = Number(localStorage.getItem('atlas.side.width'));
+  apply(Number.isFinite(saved) && saved > 0 ? saved : side.getBoundingClientRect().width || 400);
+  const keep = (w) => localStorage.setItem('atlas.side.width', String(apply(w)));
+  handle.addEventListener('pointerdown', (e) => {
+    e.preventDefault();
+    handle.setPointerCapture(e.pointerId);
+    const move = (ev) => apply(window.innerWidth - ev.clientX);
+    const up = (ev) => { handle.removeEventListener('pointermove', move); handle.removeEventListener('pointerup', up); keep(window.innerWidth - ev.clientX); };
+    handle.addEventListener('pointermove', move);
+    handle.addEventListener('pointerup', up);
+  });
+  handle.addEventListener('keydown', (e) => {
+    const w = side.getBoundingClientRect().width;
+    const step = e.shiftKey ? 80 : 24;
+    const to = { ArrowLeft: w + step, ArrowRight: w - step, Home: max(), End: min }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    keep(to);
+  });
+}
+
+/** Full-width table mode: the side panel takes the page (the map folds away) for wide tables. */
+function setWide(on) {
+  document.body.classList.toggle('wide', on);
+  for (const b of document.querySelectorAll('.wide-toggle')) {
+    b.setAttribute('aria-pressed', String(on));
+    b.textContent = t(on ? 'wide.off' : 'wide.on');
+  }
+  atlas?.map.resize();
 }
 
 async function openUnit(id, { fly = false } = {}) {
@@ -193,40 +362,70 @@ async function openUnit(id, { fly = false } = {}) {
   writeUrl(atlas.map);
   const panel = $('#panel');
   panel.hidden = false;
+  if (!panel.querySelector('#panel-name')) panel.innerHTML = loadingHtml();
+  panel.setAttribute('aria-busy', 'true');
+  let ev, info;
   try {
-    const ev = await api(`/api/units/${id}/evaluation?year=${state.year}`);
-    const info = await api(`/api/search?id=${id}`);
-    renderPanel(panel, ev, info.results[0], {
-      onClose: () => { panel.hidden = true; state.unit = null; atlas.select(null); writeUrl(atlas.map); },
-      onOpen: (other) => openUnit(other, { fly: true }),
-    });
-    if (fly && info.results[0]?.bbox) atlas.flyToBounds(info.results[0].bbox);
+    [ev, info] = await Promise.all([
+      api(`/api/units/${id}/evaluation?year=${state.year}`, { lane: 'unit' }),
+      api(`/api/search?id=${id}`, { lane: 'unit-info' }),
+    ]);
   } catch (e) {
-    panel.innerHTML = `<p>${esc(e.message)}</p>`;
+    if (e.aborted) return;
+    panel.removeAttribute('aria-busy');
+    panel.innerHTML = `<button class="close" aria-label="${esc(t('panel.close'))}">×</button><p>${esc(e.message)}</p>`;
+    panel.querySelector('.close').addEventListener('click', () => { panel.hidden = true; });
+    showError(e, { retry: () => openUnit(id, { fly }) });
+    return;
   }
+  if (state.unit !== id) return;
+  panel.removeAttribute('aria-busy');
+  const focusInPanel = panel.contains(document.activeElement);
+  renderPanel(panel, ev, info.results[0], {
+    onClose: () => { panel.hidden = true; state.unit = null; atlas.select(null); writeUrl(atlas.map); },
+    onOpen: (other) => openUnit(other, { fly: true }),
+  });
+  if (fly && info.results[0]?.bbox) atlas.flyToBounds(info.results[0].bbox);
+  if (fly || focusInPanel) panel.querySelector('#panel-name')?.focus();
 }
 
+/** The slider shows `y` at once; what depends on the year follows (`applyYear`). */
 function setYear(y) {
+  // What is under way for the year the slider left is of no use any more.
+  if (y !== state.year) { generation += 1; cancel('map'); cancel('dashboard-layer'); cancel('dashboard'); cancel('unit'); }
   state.year = y;
   $('#year-value').textContent = y;
+  $('#year').value = y;
+  $('#year').setAttribute('aria-valuetext', periodLabel(y));
   const from = $('#from');
   from.innerHTML = years.filter((x) => x < y).map((x) => `<option ${x === (state.from ?? y - 1) ? 'selected' : ''}>${x}</option>`).join('');
   if (state.from !== null && state.from >= y) state.from = null;
-  recolour();
-  if (state.view === 'dashboard') renderDashboard($('#dashboard'), { api, years, state, health });
-  if (state.unit) openUnit(state.unit);
   writeUrl(atlas.map);
 }
 
-function applyLang(l) {
+/** Everything that depends on the year: the map, the dashboard, the open commune. */
+function applyYear() {
+  recolour();
+  if (state.view === 'dashboard') renderDashboard($('#dashboard'), { api, state, atlas });
+  if (state.unit) openUnit(state.unit);
+}
+/** The slider dragged across years asks once it rests (150 ms), not once per year passed. */
+const applyYearSoon = debounce(applyYear, 150);
+
+/** Switch the page's language; `render: false` only relabels (before the map and year exist). */
+function applyLang(l, { render = true } = {}) {
   setLang(l);
   state.lang = l;
   $('#lang').textContent = l === 'vi' ? 'EN' : 'VI';
+  $('#lang').lang = l === 'vi' ? 'en' : 'vi';
   translatePage();
   if (session.role) renderUser($('#user'));
   $('#metric').innerHTML = NUMERIC_METRICS.map((m) => `<option value="${m}" ${m === state.metric ? 'selected' : ''}>${t(`metric.${m}`)}</option>`).join('');
-  if (lastChoropleth) $('#legend').innerHTML = legendHtml(lastChoropleth);
-  if (state.view === 'dashboard') renderDashboard($('#dashboard'), { api, years, state, health });
+  if (!render) return;
+  if (lastChoropleth && !['provinces', 'dashboard'].includes(state.view)) { $('#legend').innerHTML = legendHtml(lastChoropleth); renderMapTable(); }
+  if (lastProvinces && state.view === 'provinces') $('#legend').innerHTML = provinceLegendHtml(lastProvinces);
+  if (state.view === 'dashboard') renderDashboard($('#dashboard'), { api, state, atlas });
+  for (const b of document.querySelectorAll('.wide-toggle')) b.textContent = t(document.body.classList.contains('wide') ? 'wide.off' : 'wide.on');
   if (state.view === 'plans' && plansView) plansView.render();
   if (state.unit && !$('#panel').hidden) openUnit(state.unit);
   writeUrl(atlas?.map);
@@ -234,7 +433,13 @@ function applyLang(l) {
 
 async function main() {
   readUrl();
-  health = await api('/api/health');
+  initBanner();
+  try {
+    health = await api('/api/health');
+  } catch (e) {
+    showError(e, { retry: () => location.reload() });
+    throw e;
+  }
   $('#demo-banner').hidden = !health.demo;
   await loadSession();
   if (session.login_required && !session.authenticated) {
@@ -259,14 +464,23 @@ async function main() {
   atlas = new AtlasMap($('#map'), catalog, {
     onClick: async (f) => {
       if (state.view === 'plans' && plansView?.plan?.status === 'draft') { await plansView.add(f.id); return; }
-      if (state.view === 'provinces') { openProvince(f.properties.province); return; }
+      const province = f.properties.province ?? unitNow(atlas.activeVersion(), f.id)?.province;
+      if (state.view === 'provinces') { openProvince(province); return; }
+      if (state.view === 'dashboard') {
+        const sec = province && document.querySelector(`#dashboard section.province[data-province="${CSS.escape(province)}"]`);
+        if (sec) { sec.scrollIntoView({ block: 'start', behavior: 'smooth' }); sec.focus({ preventScroll: true }); }
+        return;
+      }
       openUnit(f.id);
     },
     onHover: (f, ev) => {
       const tip = $('#tooltip');
       if (!f || !ev) { tip.hidden = true; return; }
       tip.hidden = false;
-      tip.textContent = `${f.properties.name} (${f.properties.code})`;
+      // Low-zoom tiles carry only the unit id: the name comes from the version's directory.
+      const u = f.properties.name ? f.properties : unitNow(atlas.activeVersion(), f.id);
+      if (!u) { unitsOf(atlas.activeVersion()).catch(() => null); tip.hidden = true; return; }
+      tip.textContent = `${u.name} (${u.code})`;
       tip.style.left = `${ev.clientX + 12}px`;
       tip.style.top = `${ev.clientY + 12}px`;
     },
@@ -282,7 +496,7 @@ async function main() {
     // (the server already serves the new tiles).
     onImported: async (kind) => {
       if (kind === 'boundaries') { setTimeout(() => location.reload(), 1500); return; }
-      health = await api('/api/health');
+      health = await api('/api/health', { quiet: true });
       years = health.years;
       $('#year').min = years[0];
       $('#year').max = years[years.length - 1];
@@ -299,13 +513,15 @@ async function main() {
     const [z, lat, lng] = state.mapView.split('/').map(Number);
     if ([z, lat, lng].every(Number.isFinite)) atlas.map.jumpTo({ zoom: z, center: [lng, lat] });
   }
-  applyLang(state.lang);
+  applyLang(state.lang, { render: false });
   const slider = $('#year');
   slider.min = years[0];
   slider.max = years[years.length - 1];
   const year = years.includes(state.year) ? state.year : years[years.length - 1];
   slider.value = year;
-  slider.addEventListener('input', () => setYear(Number(slider.value)));
+  slider.addEventListener('input', () => { setYear(Number(slider.value)); applyYearSoon(); });
+  // Released (or a key pressed): apply at once.
+  slider.addEventListener('change', () => { setYear(Number(slider.value)); applyYearSoon(); applyYearSoon.flush(); });
   $('#from').addEventListener('change', (e) => { state.from = Number(e.target.value); recolour(); writeUrl(atlas.map); });
   $('#statuses').value = state.statuses;
   $('#statuses').addEventListener('change', (e) => { state.statuses = e.target.value; recolour(); writeUrl(atlas.map); });
@@ -315,13 +531,25 @@ async function main() {
   $('#method').addEventListener('change', (e) => { state.method = e.target.value; $('#breaks').hidden = state.method !== 'custom'; recolour(); writeUrl(atlas.map); });
   $('#classes').addEventListener('change', (e) => { state.classes = Number(e.target.value); recolour(); writeUrl(atlas.map); });
   $('#breaks').addEventListener('change', (e) => { state.breaks = e.target.value; recolour(); writeUrl(atlas.map); });
-  for (const b of document.querySelectorAll('.views button')) b.addEventListener('click', () => setView(b.dataset.view));
+  initTabs();
+  initResize();
+  document.addEventListener('click', (e) => {
+    const b = e.target.closest?.('.wide-toggle');
+    if (b) setWide(!document.body.classList.contains('wide'));
+    const tt = e.target.closest?.('#table-toggle');
+    if (tt) {
+      const box = $('#map-table');
+      box.hidden = !box.hidden;
+      tt.setAttribute('aria-expanded', String(!box.hidden));
+      tt.textContent = t(box.hidden ? 'table.show' : 'table.hide');
+      if (box.hidden) setWide(false); else renderMapTable().then(() => $('#map-table-filter')?.focus());
+    }
+  });
+  window.addEventListener('hashchange', restoreFromUrl);
   $('#lang').addEventListener('click', () => applyLang(getLang() === 'vi' ? 'en' : 'vi'));
   $('#print').addEventListener('click', () => window.print());
   initSearch($('#search'), $('#search-results'), { api, onPick: (r) => (r.level === 'commune' ? openUnit(r.unit_id, { fly: true }) : atlas.flyToBounds(r.bbox)) });
   await atlas.loaded;
-  state.year = year;
-  $('#year-value').textContent = year;
   setYear(year);
   setView(state.view);
   if (state.unit) openUnit(state.unit);
@@ -331,6 +559,36 @@ async function main() {
   inbox();
   setInterval(inbox, 60_000);
   await new Promise((resolve) => atlas.map.once('idle', resolve));
+}
+
+/** The controls show the state (after a pasted link changed it). */
+function syncControls() {
+  $('#statuses').value = state.statuses;
+  $('#metric').value = state.metric;
+  $('#method').value = state.method;
+  $('#classes').value = String(state.classes);
+  $('#breaks').value = state.breaks ?? '';
+  $('#breaks').hidden = state.method !== 'custom';
+}
+
+/** A link pasted into the open tab (only its `#…` differs): show what it says. */
+function restoreFromUrl() {
+  if (location.hash === writtenHash) return;
+  const before = { ...state };
+  readUrl();
+  if (state.lang !== before.lang) applyLang(state.lang);
+  if (!years.includes(state.year)) state.year = before.year;
+  syncControls();
+  setYear(state.year);
+  const viewHidden = document.querySelector(`.views button[data-view="${state.view}"]`)?.hidden;
+  if (viewHidden) state.view = before.view;
+  if (state.mapView) {
+    const [z, lat, lng] = state.mapView.split('/').map(Number);
+    if ([z, lat, lng].every(Number.isFinite)) atlas.map.jumpTo({ zoom: z, center: [lng, lat] });
+  }
+  setView(state.view);
+  if (state.unit) openUnit(state.unit);
+  else if (before.unit) { $('#panel').hidden = true; atlas.select(null); }
 }
 
 /** A commune officer sees their communes' review forms and nothing else (no map: its data is not theirs). */
@@ -354,6 +612,7 @@ async function officerMode() {
 // A hook for tests and curious users: the map, the state, the last choropleth, tile requests.
 window.atlas = { state, tileRequests: 0, lastChoropleth: null, imports: 0 };
 window.atlas.ready = main().catch((e) => {
-  document.body.insertAdjacentHTML('afterbegin', `<p style="color:#b00;padding:1rem">${esc(e.message)}</p>`);
+  // The banner says what failed and offers to start again.
+  if ($('#banner').hidden) showError(e.kind ? e : { message: e.message, kind: 'format' }, { retry: () => location.reload() });
   throw e;
 });

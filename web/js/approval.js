@@ -57,7 +57,7 @@ export class ApprovalView {
       <p>${counts} · ${esc(t('ap.notAssessed'))}: <strong>${num(l.not_assessed.length)}</strong>${l.pending ? ` · <span class="rv-warn">${esc(t('ap.pending', { n: num(l.pending) }))}</span>` : ''}</p>
       <p class="legend-meta">${esc(t(`ap.previous.${l.previous_source}`))}</p>
       <ul class="ap-changes">${changes(l.put_on, 'ap.putOn')}${changes(l.taken_off, 'ap.takenOff')}</ul>
-      <div class="sql-grid"><table class="ap-entries"><thead><tr><th>${t('rv.commune')}</th><th>${t('ap.computed')}</th><th>${t('rv.self')}</th><th>${t('ap.previousCol')}</th><th>${t('ap.list')}</th></tr></thead><tbody>${rows}</tbody></table></div>
+      <div class="sql-grid" tabindex="0"><table class="ap-entries"><thead><tr><th>${t('rv.commune')}</th><th>${t('ap.computed')}</th><th>${t('rv.self')}</th><th>${t('ap.previousCol')}</th><th>${t('ap.list')}</th></tr></thead><tbody>${rows}</tbody></table></div>
       ${decisions ? `<h4>${t('ap.decisions')}</h4><ul id="ap-decisions">${decisions}</ul>` : ''}
       <p id="ap-report">${t('ap.report')}: <a href="${base}/report.pdf?lang=${getLang()}" download>PDF</a> · <a href="${base}/report.xlsx?lang=${getLang()}" download>XLSX</a>${l.approved ? '' : ` <small class="legend-meta">(${t('ap.draftReport')})</small>`}</p>
       ${l.approved ? `${sign('am')}<div class="row"><label>${t('rv.commune')} <select id="am-unit">${l.entries.map((e) => `<option value="${e.unit_id}">${esc(e.name)}</option>`).join('')}</select></label>

@@ -1,7 +1,8 @@
 // SQL console: an editor with highlighting (a coloured layer under a transparent textarea),
 // the schema, saved queries, run with Ctrl+Enter, a results grid, downloads, and "show on map".
 import { t, num } from './i18n.js';
-import { writeHeaders } from './session.js';
+import { send } from './net.js';
+import { showError, loadingHtml, wideToggle } from './banner.js';
 import { esc } from './html.js';
 
 const KEYWORDS = new Set(('select from where group by order having limit offset join left right inner outer full cross on using as and or not in is null ' +
@@ -30,16 +31,24 @@ export class SqlConsole {
   }
 
   async render() {
-    const [{ relations }, { queries }] = await Promise.all([this.api('/api/sql/schema'), this.api('/api/queries')]);
+    if (!this.el.querySelector('#sql-text')) this.el.innerHTML = loadingHtml();
+    let relations, queries;
+    try {
+      [{ relations }, { queries }] = await Promise.all([this.api('/api/sql/schema', { lane: 'sql-schema' }), this.api('/api/queries')]);
+    } catch (e) {
+      showError(e, { retry: () => this.render() });
+      return;
+    }
     this.el.innerHTML = `
       <h3>${t('sql.title')}</h3>
-      <div class="row"><select id="sql-saved"><option value="">${t('sql.saved')}</option>${queries.map((q) => `<option value="${esc(q.name)}">${esc(t('lang') === 'en' ? q.title_en : q.title_vi)}</option>`).join('')}</select></div>
+      <div class="row"><select id="sql-saved" aria-label="${esc(t('sql.saved'))}"><option value="">${t('sql.saved')}</option>${queries.map((q) => `<option value="${esc(q.name)}">${esc(t('lang') === 'en' ? q.title_en : q.title_vi)}</option>`).join('')}</select></div>
       <div class="sql-editor"><pre aria-hidden="true" id="sql-hl"></pre><textarea id="sql-text" spellcheck="false" aria-label="SQL"></textarea></div>
       <div class="row"><button id="sql-run">${t('sql.run')}</button><span class="legend-meta">Ctrl+Enter</span>
+        ${wideToggle('sql-wide')}
         <button id="sql-csv" disabled>CSV</button><button id="sql-parquet" disabled>Parquet</button><button id="sql-geojson" disabled>GeoJSON</button>
         <button id="sql-map" disabled>${t('sql.map')}</button></div>
       <p id="sql-msg" class="legend-meta" aria-live="polite"></p>
-      <div id="sql-grid" class="sql-grid"></div>
+      <div id="sql-grid" class="sql-grid" tabindex="0"></div>
       <details><summary>${t('sql.schema')}</summary><ul class="schema">${Object.entries(relations).map(([r, cols]) =>
         `<li><a href="#" data-rel="${esc(r)}">${esc(r)}</a> <span class="legend-meta">${esc(cols.map((c) => c.name).join(', '))}</span></li>`).join('')}</ul></details>`;
     const ta = this.el.querySelector('#sql-text');
@@ -67,23 +76,31 @@ export class SqlConsole {
 
   async run() {
     const msg = this.el.querySelector('#sql-msg');
-    msg.textContent = '…';
+    msg.textContent = t('sql.running');
+    const grid = this.el.querySelector('#sql-grid');
+    grid.setAttribute('aria-busy', 'true');
     const t0 = performance.now();
-    const r = await fetch('/api/sql', { method: 'POST', headers: writeHeaders(), body: JSON.stringify({ sql: this.sql }) });
-    const body = await r.json();
-    if (!r.ok) {
-      const pos = body?.error?.details?.position;
-      msg.textContent = `${body?.error?.message ?? r.status}${pos ? ` (${t('sql.position')} ${pos})` : ''}`;
+    let body;
+    try {
+      body = await send('POST', '/api/sql', { sql: this.sql }, { lane: 'sql', timeout: 120_000 });
+    } catch (e) {
+      grid.removeAttribute('aria-busy');
+      if (e.aborted) return;
+      const pos = e.details?.position;
+      msg.textContent = `${e.message}${pos ? ` (${t('sql.position')} ${pos})` : ''}`;
       this.result = null;
-      this.el.querySelector('#sql-grid').innerHTML = '';
+      grid.innerHTML = '';
+      for (const f of ['csv', 'parquet', 'geojson', 'map']) this.el.querySelector(`#sql-${f}`).disabled = true;
       return;
     }
+    grid.removeAttribute('aria-busy');
     this.result = body;
     msg.textContent = t('sql.rows', { n: num(body.rows.length), ms: Math.round(performance.now() - t0) }) + (body.truncated ? ` · ${t('sql.truncated')}` : '');
     const cols = body.columns;
     const rows = body.rows.slice(0, 500);
-    this.el.querySelector('#sql-grid').innerHTML = `<table id="sql-table"><tr>${cols.map((c) => `<th title="${esc(c.type)}">${esc(c.name)}</th>`).join('')}</tr>
-      ${rows.map((row) => `<tr>${row.map((v) => `<td>${v === null ? '<span class="legend-meta">∅</span>' : esc(String(v))}</td>`).join('')}</tr>`).join('')}</table>`;
+    grid.innerHTML = rows.length ? `<table id="sql-table"><caption class="sr-only">${esc(t('sql.results'))}</caption><tr>${cols.map((c) => `<th scope="col" title="${esc(c.type)}">${esc(c.name)}</th>`).join('')}</tr>
+      ${rows.map((row) => `<tr>${row.map((v) => `<td>${v === null ? `<span class="legend-meta" title="NULL">∅</span>` : esc(String(v))}</td>`).join('')}</tr>`).join('')}</table>`
+      : `<p class="empty">${esc(t('sql.empty'))}</p>`;
     const mappable = cols.some((c) => c.name === 'unit_id' || c.name === 'unit_code');
     for (const f of ['csv', 'parquet']) this.el.querySelector(`#sql-${f}`).disabled = false;
     this.el.querySelector('#sql-geojson').disabled = !mappable;
@@ -91,8 +108,16 @@ export class SqlConsole {
   }
 
   async download(format) {
-    const r = await fetch(`/api/sql?format=${format}`, { method: 'POST', headers: writeHeaders(), body: JSON.stringify({ sql: this.sql }) });
-    const blob = await r.blob();
+    const msg = this.el.querySelector('#sql-msg');
+    let blob;
+    try {
+      // The status first: an error is said, never saved as `query.parquet`.
+      const r = await send('POST', `/api/sql?format=${format}`, { sql: this.sql }, { as: 'response', timeout: 300_000 });
+      blob = await r.blob();
+    } catch (e) {
+      if (!e.aborted) msg.textContent = e.message;
+      return;
+    }
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
     a.download = `query.${format}`;
@@ -112,7 +137,13 @@ export class SqlConsole {
       const ic = cols.indexOf('unit_code');
       const codes = new Set(this.result.rows.map((r) => String(r[ic])));
       const version = this.atlas.activeVersion();
-      const units = await this.api(`/api/labels?level=commune&version=${encodeURIComponent(version)}`);
+      let units;
+      try {
+        units = await this.api(`/api/labels?level=commune&version=${encodeURIComponent(version)}`);
+      } catch (e) {
+        showError(e, { retry: () => this.showOnMap() });
+        return;
+      }
       ids = units.labels.filter((u) => codes.has(u.code)).map((u) => u.unit_id);
     }
     const colors = {};

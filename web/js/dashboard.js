@@ -1,24 +1,75 @@
-// Province dashboard: the annual review's progress while a period is open; drug-free share per year against the target path (≥ 50 % in 2030),
-// communes by status, quota progress, and the provinces that moved most since last year.
-import uPlot from '/web/vendor/uplot/uPlot.esm.js';
+// Province dashboard: the annual review's progress while a period is open; the map coloured by
+// each province's drug-free share against its target for the year; drug-free share per year
+// against the target path (≥ 50 % in 2030), communes by status, quota progress, and the
+// provinces that moved most since last year. The charts' library loads with the first chart.
 import { t, num, getLang } from './i18n.js';
 import { esc } from './html.js';
 import { statusColor, statusKeys, statusLabel, periodLabel } from './statuses.js';
 import { progressHtml } from './review.js';
+import { showError, loadingHtml, emptyHtml } from './banner.js';
+import { unitsOf } from './units.js';
 
-export async function renderDashboard(el, { api, state }) {
+/** The map's classes: where a province stands against its target path in the year. */
+export const PROGRESS_CLASSES = [
+  { key: 'on_track', color: '#1a9850' },
+  { key: 'behind_5', color: '#fee08b' },
+  { key: 'behind_15', color: '#fc8d59' },
+  { key: 'behind_more', color: '#d73027' },
+  { key: 'no_target', color: '#d9d9d9' },
+];
+
+/** A province-year's class: on track, or how many percentage points behind its target. */
+export function progressClass(r) {
+  if (r.target_pct === null || r.target_pct === undefined || r.drug_free_pct === null || r.drug_free_pct === undefined) return 'no_target';
+  if (r.on_track) return 'on_track';
+  const gap = r.target_pct - r.drug_free_pct;
+  return gap < 5 ? 'behind_5' : gap < 15 ? 'behind_15' : 'behind_more';
+}
+
+export async function renderDashboard(el, { api, state, atlas }) {
+  if (!el.querySelector('section.province')) el.innerHTML = loadingHtml();
   // The review's progress (if a period is open) comes first: it is what is happening now.
-  const [{ rows, targets }, review] = await Promise.all([api('/api/progress'), api('/api/review/progress').catch(() => null)]);
+  let rows, targets, review, ch;
+  try {
+    [{ rows, targets }, review, ch] = await Promise.all([
+      api('/api/progress', { lane: 'dashboard' }),
+      api('/api/review/progress', { lane: 'dashboard-review' }).catch((e) => { if (e.aborted) throw e; return null; }),
+      api(`/api/choropleth?year=${state.year}&metric=status`, { lane: 'dashboard-layer' }),
+    ]);
+  } catch (e) {
+    if (!e.aborted) { el.innerHTML = ''; showError(e, { retry: () => renderDashboard(el, { api, state, atlas }) }); }
+    return;
+  }
+  if (state.view !== 'dashboard') return;
   const byProvince = new Map();
   for (const r of rows) {
     if (!byProvince.has(r.province_code)) byProvince.set(r.province_code, []);
     byProvince.get(r.province_code).push(r);
   }
   const year = state.year;
-  let html = `${progressHtml(review)}<h3>${t('dash.title')}</h3>`;
-  const charts = [];
   // Provinces valid in the selected year (the reform merges some).
   const current = rows.filter((r) => r.year === year);
+  // The map: every commune in its province's colour.
+  const classOf = Object.fromEntries(current.map((r) => [r.province_code, progressClass(r)]));
+  const colour = Object.fromEntries(PROGRESS_CLASSES.map((c) => [c.key, c.color]));
+  let units;
+  try {
+    units = await unitsOf(ch.boundary_version);
+  } catch (e) {
+    if (!e.aborted) showError(e, { retry: () => renderDashboard(el, { api, state, atlas }) });
+    return;
+  }
+  if (state.view !== 'dashboard') return;
+  const colors = {};
+  for (const u of units.values()) if (classOf[u.province]) colors[u.unit_id] = colour[classOf[u.province]];
+  atlas?.paint(ch.tile_layer, colors);
+  const tally = {};
+  for (const k of Object.values(classOf)) tally[k] = (tally[k] ?? 0) + 1;
+  const legend = `<section id="dash-legend" aria-labelledby="dash-legend-title"><h3 id="dash-legend-title">${esc(t('dash.map.title', { year }))}</h3>
+    ${PROGRESS_CLASSES.map((c) => `<div class="legend-item" data-key="${c.key}"><span class="swatch" style="background:${c.color}"></span><span>${esc(t(`dash.class.${c.key}`))}</span><span class="count">${num(tally[c.key] ?? 0)}</span></div>`).join('')}</section>`;
+  let html = `${progressHtml(review)}${legend}<h3>${t('dash.title')}</h3>`;
+  if (!current.length) html += emptyHtml(t('dash.none', { year }));
+  const charts = [];
   for (const r of current) {
     const series = byProvince.get(r.province_code).sort((a, b) => a.year - b.year);
     const id = `dash-${String(r.province_code).replace(/[^A-Za-z0-9_-]/g, '_')}`;
@@ -32,10 +83,10 @@ export async function renderDashboard(el, { api, state }) {
     const onTrack = r.on_track ? `<span class="tri-false">${t('dash.ontrack')}</span>` : `<span class="tri-true">${t('dash.behind')}</span>`;
     const quota = r.quota_count !== null && r.quota_count !== undefined
       ? `<p>${t('dash.quota', { year, recognised: num(r.quota_recognised ?? 0), assigned: num(r.quota_assigned ?? 0), quota: num(r.quota_count) })}</p>` : '';
-    html += `<section class="province" data-province="${esc(r.province_code)}">
+    html += `<section class="province" data-province="${esc(r.province_code)}" data-class="${classOf[r.province_code]}" tabindex="-1">
       <h3>${esc(r.province_name)} (${esc(r.province_code)})</h3>
       <p>${num(r.drug_free)}/${num(r.communes)} = <strong>${num(r.drug_free_pct, 1)} %</strong> · ${t('dash.target')}: ${num(r.target_pct, 1)} % · ${onTrack}</p>
-      <div id="${id}"></div><p class="legend-meta"><span style="color:#2166ac">━</span> ${t('dash.share')} · <span>╍</span> ${t('dash.target')}</p>
+      <div id="${id}" role="img" aria-label="${esc(t('dash.chart.label', { name: r.province_name }))}"></div><p class="legend-meta"><span style="color:#2166ac">━</span> ${t('dash.share')} · <span>╍</span> ${t('dash.target')}</p>
       <h4>${t('dash.counts', { year: periodLabel(year) })}</h4>${counts}${quota}
       <p><a class="report-link" href="/api/reports/${encodeURIComponent(r.province_code)}.pdf?year=${year}&lang=${getLang()}" download>${t('dash.report')}</a>
        · <a href="/api/maps/status.png?year=${year}&province=${encodeURIComponent(r.province_code)}&lang=${getLang()}" download>${t('dash.map')}</a></p></section>`;
@@ -52,6 +103,8 @@ export async function renderDashboard(el, { api, state }) {
     html += `<h3>${t('dash.movers', { from: year - 1, to: year })}</h3><ul class="movers">${movers.map((m) => `<li>${esc(m.name)}: ${m.d >= 0 ? '+' : ''}${num(m.d, 1)} %</li>`).join('')}</ul>`;
   }
   el.innerHTML = html;
+  if (!charts.length) return;
+  const { default: uPlot } = await import('../vendor/uplot/uPlot.esm.js');
   // Each chart runs from the first year with data to 2030 (or the last year with data, if
   // later): the share where there is data, the target path all the way.
   for (const [id, series, path] of charts) {

@@ -5,7 +5,7 @@
 // in this browser (a reload or an expired session brings it back) and saved as a draft on the
 // server a moment later. Submit, withdraw; a returned submission shows the reviewer's comment.
 import { t, num } from './i18n.js';
-import { writeHeaders } from './session.js';
+import { send } from './net.js';
 import { esc } from './html.js';
 
 const TYPES = ['I', 'II', 'III', 'none'];
@@ -165,9 +165,8 @@ export class OfficerPage {
     const live = this.el.querySelector('#rf-live');
     if (!live) return;
     try {
-      const r = await fetch('/api/review/evaluate', { method: 'POST', headers: writeHeaders(), body: JSON.stringify({ year: this.period.year, unit_id: this.unit.unit_id, figures: this.values }) });
-      const { evaluation: e } = await r.json();
-      if (!r.ok || !e) return;
+      const { evaluation: e } = await send('POST', '/api/review/evaluate', { year: this.period.year, unit_id: this.unit.unit_id, figures: this.values }, { lane: 'evaluate', quiet: true, unauthorized: false });
+      if (!e) return;
       const tri = (v) => (v === true ? '✓' : v === false ? '✗' : '?');
       const pct = (v) => (v === null || v === undefined ? '—' : `${v.toFixed(3)} %`);
       live.innerHTML = `<h3>${t('rf.live')}</h3>
@@ -189,11 +188,16 @@ export class OfficerPage {
     if (!this.editable()) return true;
     clearTimeout(this.timer);
     const body = { version: this.submission?.version ?? 0, figures: this.values, ...this.self, self_key_type: this.self.self_key_type || null };
-    const r = await fetch(`/api/review/periods/${this.period.id}/communes/${this.unit.unit_id}`, { method: 'PUT', headers: writeHeaders(), body: JSON.stringify(body) }).catch(() => null);
-    if (!r) { this.message(t('rf.offline'), true); return false; }
-    const out = await r.json().catch(() => ({}));
-    if (r.status === 401) { this.message(t('rf.expired'), true); return false; }
-    if (!r.ok) { this.message(out?.error?.message ?? `${r.status}`, true); return false; }
+    let out;
+    try {
+      out = await send('PUT', `/api/review/periods/${this.period.id}/communes/${this.unit.unit_id}`, body, { unauthorized: false });
+    } catch (e) {
+      // What was typed stays in the fields and in this device's storage (see `typed`).
+      if (e.kind === 'network' || e.kind === 'timeout') this.message(t('rf.offline'), true);
+      else if (e.status === 401) this.message(t('rf.expired'), true);
+      else if (!e.aborted) this.message(e.message, true);
+      return false;
+    }
     this.submission = out.submission;
     localStorage.setItem(this.key(), JSON.stringify({ version: this.submission.version, values: this.values, self: this.self }));
     this.el.querySelector('#rf-state').textContent = `${t('rf.state.draft')} · v${this.submission.version}`;
@@ -208,17 +212,19 @@ export class OfficerPage {
   }
 
   async step(name) {
-    const r = await fetch(`/api/review/submissions/${this.submission.id}/${name}`, { method: 'POST', headers: writeHeaders(), body: JSON.stringify({ version: this.submission.version }) });
-    const out = await r.json().catch(() => ({}));
-    if (!r.ok) {
+    let out;
+    try {
+      out = await send('POST', `/api/review/submissions/${this.submission.id}/${name}`, { version: this.submission.version }, { unauthorized: false });
+    } catch (e) {
+      if (e.status === 401) { this.message(t('rf.expired'), true); return; }
       // The server's checks (the importer's, in full) beside the fields they are about.
-      const located = (out?.error?.details?.items ?? []).filter((p) => p.field && this.el.querySelector(`#rf-${p.field}-msg`));
+      const located = (e.details?.items ?? []).filter((p) => p.field && this.el.querySelector(`#rf-${p.field}-msg`));
       for (const p of located) {
         this.el.querySelector(`#rf-${p.field}-msg`).textContent = p.reason;
         this.el.querySelector(`#rf-${p.field}`)?.setAttribute('aria-invalid', 'true');
       }
       if (located.length) this.el.querySelector(`#rf-${located[0].field}`)?.focus();
-      this.message(located.length ? t('rf.fixFields', { n: located.length }) : out?.error?.message ?? `${r.status}`, true);
+      this.message(located.length ? t('rf.fixFields', { n: located.length }) : e.message, true);
       return;
     }
     this.submission = out.submission;

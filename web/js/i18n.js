@@ -117,6 +117,35 @@ const STRINGS = {
     'metric.drug_use_locations': 'Điểm tổ chức, chứa chấp sử dụng ma túy', 'metric.addicts_with_records': 'Người nghiện có hồ sơ quản lý',
     'metric.drug_offenders_arrested': 'Người phạm tội về ma túy bị bắt', 'metric.resident_population': 'Dân số đang cư trú',
     'metric.plants_destroyed_area_m2': 'Diện tích cây có chứa chất ma túy bị triệt phá (m²)', 'metric.methadone_patients': 'Người điều trị Methadone',
+    // The fetch layer, banner, loading and empty states (net.js, banner.js)
+    'net.status': 'Máy chủ trả lời lỗi {status}.', 'net.status.500': 'Máy chủ gặp lỗi (500).', 'net.status.502': 'Cổng kết nối tới máy chủ bị lỗi (502).',
+    'net.status.503': 'Máy chủ tạm thời không phục vụ được (503).', 'net.status.504': 'Máy chủ không trả lời kịp (504).', 'net.status.404': 'Không tìm thấy (404).',
+    'net.timeout': 'Máy chủ không trả lời sau {s} giây.', 'net.offline': 'Không kết nối được tới máy chủ.', 'net.format': 'Câu trả lời của máy chủ không đúng định dạng.',
+    'net.loading': 'Đang tải…', 'net.retry': 'Thử lại', 'net.close': 'Đóng thông báo',
+    'net.todo.network': 'Kiểm tra kết nối mạng; trang sẽ tự thử lại khi có mạng, hoặc bấm “Thử lại”.', 'net.todo.timeout': 'Bấm “Thử lại”; nếu vẫn chậm, hãy thử lại sau ít phút.',
+    'net.todo.server': 'Bấm “Thử lại”; nếu lỗi lặp lại, báo quản trị viên hệ thống.', 'net.todo.forbidden': 'Tài khoản của bạn không có quyền này; liên hệ quản trị viên nếu cần.',
+    'net.todo.busy': 'Quá nhiều yêu cầu cùng lúc: chờ vài giây rồi bấm “Thử lại”.',
+    'login.tooMany': 'Quá nhiều lần đăng nhập sai: chờ một phút rồi thử lại.', 'login.server': 'Máy chủ đang lỗi, chưa đăng nhập được: thử lại sau ít phút.',
+    'search.province': 'tỉnh', 'search.count': '{n} kết quả; dùng ↑ ↓ để chọn, Enter để mở.',
+    'dlg.cancel': 'Hủy', 'dlg.required': 'Bắt buộc nhập.', 'dlg.integer': 'Nhập một số nguyên.', 'dlg.min': 'Không nhỏ hơn {min}.', 'dlg.max': 'Không lớn hơn {max}.', 'dlg.long': 'Tối đa {max} ký tự.',
+    'plan.new.title': 'Kế hoạch chuyển hóa mới (năm {year})', 'plan.new.create': 'Tạo kế hoạch', 'plan.quota.hint': 'Để trống nếu chưa có chỉ tiêu.',
+    'plan.noProvinces': 'Chưa có tỉnh nào trong phạm vi của bạn.', 'plan.empty': 'Kế hoạch chưa có xã nào.', 'plan.empty.todo': 'Bấm “Thêm” ở bảng xã đề xuất, hoặc bấm vào xã trên bản đồ.',
+    'plan.communes': 'Các xã trong kế hoạch', 'plan.note.of': 'Ghi chú cho {name}', 'plan.remove.of': 'Bỏ {name} khỏi kế hoạch',
+    'plan.added': 'Đã thêm {name} vào kế hoạch.', 'plan.removed': 'Đã bỏ {name} khỏi kế hoạch.', 'plan.undo': 'Hoàn tác',
+    'plan.inPlan': 'đã có', 'plan.add': 'Thêm', 'plan.add.of': 'Thêm {name} vào kế hoạch',
+    'plan.notDraft': 'Kế hoạch không ở trạng thái dự thảo: không thêm được xã.', 'plan.chooseFirst': 'Chọn hoặc tạo một kế hoạch để thêm xã.',
+    'cand.none': 'Không có xã đề xuất cho năm này.',
+    'wide.on': 'Mở rộng bảng', 'wide.off': 'Thu bảng, hiện bản đồ',
+    'sql.running': 'Đang chạy truy vấn…', 'sql.results': 'Kết quả truy vấn', 'sql.empty': 'Truy vấn không trả về dòng nào.',
+    'rv.emptyQueue': 'Không có xã nào ở trạng thái này.',
+    'dash.map.title': 'Bản đồ: tỷ lệ xã không ma túy so với mục tiêu, {year}', 'dash.none': 'Chưa có số liệu tỉnh cho năm {year}.',
+    'dash.class.on_track': 'Đạt tiến độ mục tiêu', 'dash.class.behind_5': 'Chậm dưới 5 điểm %', 'dash.class.behind_15': 'Chậm 5–15 điểm %',
+    'dash.class.behind_more': 'Chậm hơn 15 điểm %', 'dash.class.no_target': 'Chưa có mục tiêu hoặc số liệu',
+    'dash.chart.label': 'Biểu đồ tỷ lệ xã không ma túy của {name} theo năm, so với đường mục tiêu', 'chart.history.label': 'Biểu đồ tỷ lệ nghiện và tỷ lệ bắt giữ, {years}',
+    'table.show': 'Xem dạng bảng', 'table.hide': 'Ẩn bảng', 'table.title': 'Bảng: {what}', 'table.filter': 'Lọc', 'table.count': '{n} xã khớp; hiện {shown}.',
+    'table.none': 'Không có xã nào khớp.', 'table.class': 'Lớp',
+    'aria.views': 'Các chế độ xem', 'aria.search': 'Tìm xã, phường, tỉnh', 'aria.lang': 'Chuyển sang tiếng Anh', 'aria.map': 'Bản đồ các xã',
+    'aria.classes': 'Số lớp', 'aria.breaks': 'Ngưỡng phân lớp', 'aria.resize': 'Độ rộng khung bên (dùng ← →)', 'aria.banner': 'Thông báo lỗi',
   },
   en: {
     'app.title': 'Commune drug-situation atlas',
@@ -235,6 +264,34 @@ const STRINGS = {
     'metric.drug_use_locations': 'Locations organising drug use', 'metric.addicts_with_records': 'Addicts with records',
     'metric.drug_offenders_arrested': 'Drug offenders arrested', 'metric.resident_population': 'Resident population',
     'metric.plants_destroyed_area_m2': 'Drug plants destroyed (m²)', 'metric.methadone_patients': 'Methadone patients',
+    'net.status': 'The server answered with error {status}.', 'net.status.500': 'The server failed (500).', 'net.status.502': 'The gateway to the server failed (502).',
+    'net.status.503': 'The server is temporarily unavailable (503).', 'net.status.504': 'The server did not answer in time (504).', 'net.status.404': 'Not found (404).',
+    'net.timeout': 'The server did not answer within {s} seconds.', 'net.offline': 'Cannot reach the server.', 'net.format': 'The server’s answer was not in the expected format.',
+    'net.loading': 'Loading…', 'net.retry': 'Retry', 'net.close': 'Dismiss',
+    'net.todo.network': 'Check the network connection; the page retries by itself when it is back, or press “Retry”.', 'net.todo.timeout': 'Press “Retry”; if it stays slow, try again in a few minutes.',
+    'net.todo.server': 'Press “Retry”; if it keeps failing, tell the system administrator.', 'net.todo.forbidden': 'Your account does not have this permission; ask an administrator if you need it.',
+    'net.todo.busy': 'Too many requests at once: wait a few seconds, then press “Retry”.',
+    'login.tooMany': 'Too many attempts: wait a minute, then try again.', 'login.server': 'The server failed, so you are not signed in: try again in a few minutes.',
+    'search.province': 'province', 'search.count': '{n} results; use ↑ ↓ to choose, Enter to open.',
+    'dlg.cancel': 'Cancel', 'dlg.required': 'Required.', 'dlg.integer': 'Enter a whole number.', 'dlg.min': 'At least {min}.', 'dlg.max': 'At most {max}.', 'dlg.long': 'At most {max} characters.',
+    'plan.new.title': 'New conversion plan ({year})', 'plan.new.create': 'Create plan', 'plan.quota.hint': 'Leave empty if there is no quota yet.',
+    'plan.noProvinces': 'No province is in your scope.', 'plan.empty': 'The plan has no commune yet.', 'plan.empty.todo': 'Press “Add” in the candidates table, or click a commune on the map.',
+    'plan.communes': 'Communes in the plan', 'plan.note.of': 'Note for {name}', 'plan.remove.of': 'Remove {name} from the plan',
+    'plan.added': '{name} added to the plan.', 'plan.removed': '{name} removed from the plan.', 'plan.undo': 'Undo',
+    'plan.inPlan': 'in plan', 'plan.add': 'Add', 'plan.add.of': 'Add {name} to the plan',
+    'plan.notDraft': 'The plan is not a draft: communes cannot be added.', 'plan.chooseFirst': 'Choose or create a plan to add communes.',
+    'cand.none': 'No candidate communes for this year.',
+    'wide.on': 'Widen table', 'wide.off': 'Narrow table, show map',
+    'sql.running': 'Running the query…', 'sql.results': 'Query results', 'sql.empty': 'The query returned no rows.',
+    'rv.emptyQueue': 'No commune is in this state.',
+    'dash.map.title': 'Map: drug-free share against the target, {year}', 'dash.none': 'No province figures for {year} yet.',
+    'dash.class.on_track': 'On track for the target', 'dash.class.behind_5': 'Behind by under 5 points', 'dash.class.behind_15': 'Behind by 5–15 points',
+    'dash.class.behind_more': 'Behind by more than 15 points', 'dash.class.no_target': 'No target or figures',
+    'dash.chart.label': 'Chart of {name}’s drug-free share by year against the target path', 'chart.history.label': 'Chart of the addiction and arrest rates, {years}',
+    'table.show': 'Show as a table', 'table.hide': 'Hide table', 'table.title': 'Table: {what}', 'table.filter': 'Filter', 'table.count': '{n} communes match; {shown} shown.',
+    'table.none': 'No commune matches.', 'table.class': 'Class',
+    'aria.views': 'Views', 'aria.search': 'Find a commune, ward or province', 'aria.lang': 'Switch to Vietnamese', 'aria.map': 'Map of the communes',
+    'aria.classes': 'Number of classes', 'aria.breaks': 'Class breaks', 'aria.resize': 'Side panel width (use ← →)', 'aria.banner': 'Error message',
   },
 };
 
@@ -249,11 +306,13 @@ export function t(key, vars = {}) {
   return s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? `{${k}}`));
 }
 
-/** Apply translations to every element with data-i18n / data-i18n-placeholder / data-i18n-title. */
+/** Apply translations to every element with data-i18n / data-i18n-placeholder / data-i18n-title /
+ * data-i18n-aria (its aria-label). */
 export function translatePage(root = document) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  for (const el of root.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', t(el.dataset.i18nAria));
 }
 
 /** Pick the label of a legend/API object in the current language. */

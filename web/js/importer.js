@@ -5,6 +5,7 @@
 import { t, num } from './i18n.js';
 import { session } from './session.js';
 import { esc } from './html.js';
+import { request } from './net.js';
 
 const KINDS = ['indicators', 'recognitions', 'quotas', 'targets', 'province_routes', 'crosswalk', 'boundaries'];
 
@@ -39,8 +40,8 @@ export class ImportView {
       <h3>${t('imp.title')}</h3>
       <div class="row"><label for="imp-kind">${t('imp.kind')}</label>
         <select id="imp-kind">${KINDS.map((x) => `<option value="${x}" ${x === k ? 'selected' : ''}>${esc(t(`imp.kind.${x}`))}</option>`).join('')}</select></div>
-      <div id="imp-drop" class="drop" tabindex="0" role="button" aria-describedby="imp-file-name">
-        ${t('imp.drop')} <label class="link">${t('imp.choose')}<input id="imp-file" type="file" accept=".csv,.xlsx,.xls,.ods,.parquet,.geojson,.json,.zip,.gpkg"></label>
+      <div id="imp-drop" class="drop">
+        ${t('imp.drop')} <label class="link">${t('imp.choose')}<input id="imp-file" type="file" aria-describedby="imp-file-name" accept=".csv,.xlsx,.xls,.ods,.parquet,.geojson,.json,.zip,.gpkg"></label>
         <div id="imp-file-name" class="legend-meta">${esc(this.file ? `${this.file.name} · ${num(this.file.size)} B` : t('imp.nofile'))}</div>
       </div>
       <fieldset class="imp-opts">
@@ -74,7 +75,6 @@ export class ImportView {
     drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
     drop.addEventListener('dragleave', () => drop.classList.remove('over'));
     drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); if (e.dataTransfer.files[0]) this.use(e.dataTransfer.files[0]); });
-    drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); $('#imp-file').click(); } });
     for (const id of ['#imp-sheet', '#imp-year', '#imp-province']) $(id)?.addEventListener('change', () => this.inspect());
     $('#imp-check').addEventListener('click', () => this.submit(true));
     $('#imp-commit').addEventListener('click', () => this.submit(false));
@@ -125,13 +125,11 @@ export class ImportView {
     if (this.kind === 'boundaries') { $('#imp-mapping').innerHTML = ''; this.message(t('imp.readyBoundaries')); return; }
     this.message(t('imp.reading'));
     try {
-      const r = await fetch(`/api/import/${this.kind}/preview?${this.query()}`, { method: 'POST', headers: uploadHeaders(), body: this.file });
-      const body = await r.json();
-      if (!r.ok) throw new Error(body?.error?.message ?? `${r.status}`);
+      const body = await request(`/api/import/${this.kind}/preview?${this.query()}`, { method: 'POST', headers: uploadHeaders(), body: this.file, lane: 'import-preview', timeout: 300_000 });
       this.preview = body.preview;
       this.showPreview();
     } catch (e) {
-      this.message(`${t('imp.failed')}: ${e.message}`, true);
+      if (!e.aborted) this.message(`${t('imp.failed')}: ${e.message}`, true);
     }
   }
 
@@ -147,7 +145,7 @@ export class ImportView {
       return `<tr class="${unknown ? 'imp-unknown' : ''}"><td>${esc(c.header)}</td><td><select data-col="${i}" aria-label="${esc(t('imp.keyFor', { header: c.header }))}">${options(chosen)}</select></td></tr>`;
     }).join('');
     const shownKeys = p.keys.map((k) => k.key).filter((k) => p.rows.some((r) => r[k] !== undefined));
-    const sample = p.rows.length ? `<div class="sql-grid"><table><thead><tr><th>${t('imp.row')}</th>${shownKeys.map((k) => `<th>${esc(k)}</th>`).join('')}</tr></thead>
+    const sample = p.rows.length ? `<div class="sql-grid" tabindex="0"><table><thead><tr><th>${t('imp.row')}</th>${shownKeys.map((k) => `<th>${esc(k)}</th>`).join('')}</tr></thead>
       <tbody>${p.rows.map((r) => `<tr><td>${esc(r._row)}</td>${shownKeys.map((k) => `<td>${esc(r[k] ?? '')}</td>`).join('')}</tr>`).join('')}</tbody></table></div>` : '';
     $('#imp-mapping').innerHTML = `
       <p class="legend-meta">${esc(p.sheet ? t('imp.sheetRead', { sheet: p.sheet }) : '')} ${esc(t('imp.rows', { n: num(p.total_rows) }))}</p>
@@ -170,7 +168,7 @@ export class ImportView {
     const items = problems.items.slice(0, 200).map((p) => `<tr><td>${esc(where(p))}</td><td>${esc(p.reason)}</td></tr>`).join('');
     const more = problems.total > 200 ? `<p class="legend-meta">${esc(t('imp.more', { n: num(problems.total - 200) }))}</p>` : '';
     return `<h4>${esc(t('imp.problems', { n: num(problems.total) }))}</h4>
-      <div class="sql-grid"><table class="imp-problems"><thead><tr><th>${t('imp.where')}</th><th>${t('imp.reason')}</th></tr></thead><tbody>${items}</tbody></table></div>${more}
+      <div class="sql-grid" tabindex="0"><table class="imp-problems"><thead><tr><th>${t('imp.where')}</th><th>${t('imp.reason')}</th></tr></thead><tbody>${items}</tbody></table></div>${more}
       <button id="imp-download">${t('imp.download')}</button>`;
   }
 

@@ -2,7 +2,7 @@
 // remote): names are drawn with the server's DejaVu Sans (/fonts/…), Vietnamese diacritics included.
 // Communes are coloured through feature-state from /api/choropleth, so changing the year or the
 // metric never refetches a tile.
-import * as maplibregl from '/web/vendor/maplibre-gl/maplibre-gl.mjs';
+import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
 
 const NO_DATA = '#d9d9d9';
 
@@ -12,7 +12,10 @@ function style(layers) {
   const styleLayers = [{ id: 'background', type: 'background', paint: { 'background-color': '#dfe9f2' } }];
   const labelLayers = [];
   for (const l of layers) {
-    sources[l.id] = { type: 'vector', url: `/tiles/${l.id}.json`, promoteId: undefined };
+    // The catalogue already gives the tile URL and extent: no TileJSON round trip per layer.
+    sources[l.id] = l.tiles
+      ? { type: 'vector', tiles: [`${window.location.origin}${l.tiles}`], bounds: l.bounds, minzoom: 0, maxzoom: l.maxzoom }
+      : { type: 'vector', url: `${window.location.origin}/tiles/${l.id}.json` };
   }
   for (const l of layers.filter((l) => l.layer === 'communes')) {
     styleLayers.push({
@@ -134,10 +137,6 @@ export class AtlasMap {
   /** Colour communes: `colors` maps unit id → CSS colour. Tiles are not refetched. */
   paint(layerId, colors) {
     this.showVersion(layerId);
-    if (this.byProperty) {
-      this.map.setPaintProperty(`fill:${layerId}`, 'fill-color', ['coalesce', ['feature-state', 'color'], NO_DATA]);
-      this.byProperty = false;
-    }
     const prev = this.stated.get(layerId) ?? new Set();
     for (const id of prev) {
       if (!(id in colors)) this.map.setFeatureState({ source: layerId, sourceLayer: 'communes', id: Number(id) }, { color: null });
@@ -148,15 +147,6 @@ export class AtlasMap {
       now.add(id);
     }
     this.stated.set(layerId, now);
-  }
-
-  /** Colour the communes of `layerId` by a tile property (e.g. `province`): `colors` maps the
-   * property's value → CSS colour. Used to show provinces through their communes. */
-  paintByProperty(layerId, property, colors) {
-    this.showVersion(layerId);
-    const pairs = Object.entries(colors).flat();
-    this.map.setPaintProperty(`fill:${layerId}`, 'fill-color', pairs.length ? ['match', ['get', property], ...pairs, NO_DATA] : NO_DATA);
-    this.byProperty = true;
   }
 
   /** The boundary version of the communes shown. */

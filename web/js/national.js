@@ -34,7 +34,7 @@ export class NationalView {
       <p>${esc(t('nv.reported', { n: num(n.reported), of: num(n.provinces.length) }))}${n.province_deadline ? ` · ${esc(t('nv.deadlines', { province: n.province_deadline, ministry: n.ministry_deadline }))}` : ''}</p>
       <p id="nv-share">${esc(t('nv.share', { free: num(n.drug_free), communes: num(n.communes), pct: num(n.drug_free_pct, 1), target: num(n.target_2030_pct) }))}</p>
       <p><a href="/api/review/national/${n.year}/lists.csv" download>${t('nv.csv')}</a> · <a href="/api/review/national/${n.year}/lists.xlsx" download>${t('nv.xlsx')}</a> · <a href="/api/review/national/${n.year}/lists.pdf" download>${t('nv.pdf')}</a></p>
-      <div class="sql-grid"><table class="nv-provinces"><thead><tr><th>${t('dash.province')}</th><th>${t('nv.reportedCol')}</th><th>I/II/III</th><th>${t('ap.list.drug_free')}</th><th>${t('rv.communes')}</th><th>${t('nv.art5')}</th><th>${t('nv.ministry')}</th></tr></thead><tbody>${rows}</tbody></table></div>
+      <div class="sql-grid" tabindex="0"><table class="nv-provinces"><thead><tr><th>${t('dash.province')}</th><th>${t('nv.reportedCol')}</th><th>I/II/III</th><th>${t('ap.list.drug_free')}</th><th>${t('rv.communes')}</th><th>${t('nv.art5')}</th><th>${t('nv.ministry')}</th></tr></thead><tbody>${rows}</tbody></table></div>
       <div id="nv-form"></div>
       <p id="nv-msg" class="legend-meta" role="status" aria-live="polite"></p>`;
     for (const b of this.el.querySelectorAll('[data-approve]')) b.addEventListener('click', () => this.form(b.dataset.approve));

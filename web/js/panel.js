@@ -1,7 +1,7 @@
 // The commune panel: identity, status, the rule set's criteria (met / not met / unknown), the
 // drug-free criteria (Art. 6), the readings the result rests on, the year's indicators, and the
-// history chart across the 2025 reform. The province panel: Art. 5's six criteria.
-import uPlot from '/web/vendor/uplot/uPlot.esm.js';
+// history chart across the 2025 reform (its chart library loads with the first chart). The
+// province panel: Art. 5's six criteria.
 import { t, label, num, getLang } from './i18n.js';
 import { esc } from './html.js';
 import { statusColor, statusLabel } from './statuses.js';
@@ -51,7 +51,7 @@ export function renderPanel(el, ev, info, { onClose, onOpen }) {
   const links = (list, key) => list?.length ? `<p><strong>${t(key)}:</strong> ${list.map((p) => `<a href="#" data-open="${Number(p.unit_id)}">${esc(p.code)}</a>${p.relation === 'partial' ? '*' : ''}`).join(', ')}</p>` : '';
   el.innerHTML = `
     <button class="close" aria-label="${t('panel.close')}">×</button>
-    <h3 id="panel-name">${esc(info?.name ?? ev.code)}</h3>
+    <h3 id="panel-name" tabindex="-1">${esc(info?.name ?? ev.code)}</h3>
     <p>${t('panel.code')}: ${esc(ev.code)} · ${t('panel.type')}: ${t(`type.${info?.unit_type}`)} · ${t('panel.province')}: ${esc(info?.province_name ?? ev.province_code)}</p>
     <p>${t('panel.status')} <span id="panel-period">${esc(period)}</span>: <span class="badge" data-status="${esc(st)}" style="--swatch:${statusColor(st)}">${esc(statusLabel(st))}</span>${legacy}</p>
     ${ev.key_type ? `<p>${t('panel.keytype')}: <strong>${esc(ev.key_type)}</strong>${ev.possible?.length > 1 ? ` — ${t('panel.possible')}: ${esc(ev.possible.join(' | '))}` : ''}</p>` : ''}
@@ -77,7 +77,10 @@ export function renderPanel(el, ev, info, { onClose, onOpen }) {
       axes: [{ values: (u, v) => v.map((x) => String(x)) }, { size: 44 }],
       series: [{}, { label: t('chart.rate'), stroke: '#b2182b', width: 2, points: { show: true } }, { label: t('chart.arrests'), stroke: '#2166ac', width: 2, points: { show: true } }],
     };
-    new uPlot(opts, [xs, rate, arrests], el.querySelector('#history'));
+    const box = el.querySelector('#history');
+    box.setAttribute('role', 'img');
+    box.setAttribute('aria-label', t('chart.history.label', { years: `${xs[0]}–${xs.at(-1)}` }));
+    import('../vendor/uplot/uPlot.esm.js').then(({ default: uPlot }) => { if (box.isConnected) new uPlot(opts, [xs, rate, arrests], box); });
     const rebuilt = h.filter((r) => r.basis !== 'same_unit');
     if (rebuilt.length) {
       el.querySelector('#history-note').textContent = `${rebuilt.map((r) => r.year).join(', ')}: ${rebuilt.some((r) => r.apportioned) ? t('panel.apportioned') : t('panel.rebuilt')}`;
@@ -90,7 +93,7 @@ export function renderProvincePanel(el, p, { onClose, period }) {
   const word = t(`prov.${p.key_area}`);
   el.innerHTML = `
     <button class="close" aria-label="${t('panel.close')}">×</button>
-    <h3 id="panel-name">${esc(p.province_name ?? p.province_code)}</h3>
+    <h3 id="panel-name" tabindex="-1">${esc(p.province_name ?? p.province_code)}</h3>
     <p>${t('panel.code')}: ${esc(p.province_code)} · ${esc(period)}</p>
     <p><span class="badge" data-key-area="${esc(p.key_area)}">${esc(word)}</span></p>
     ${p.approved ? `<p id="province-approved"><strong>${esc(t('prov.approved', { no: p.approved.decision_no, what: t(`prov.${p.approved.key_area}`) }))}</strong></p>` : ''}

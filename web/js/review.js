@@ -7,6 +7,7 @@ import { esc } from './html.js';
 import { session } from './session.js';
 import { ApprovalView } from './approval.js';
 import { NationalView } from './national.js';
+import { showError, loadingHtml, emptyHtml, inkOn, wideToggle } from './banner.js';
 
 // Light enough for dark text on every swatch (contrast above 4.5 : 1).
 export const STATE_COLOURS = { not_started: '#d9d9d9', draft: '#9ecae1', submitted: '#fd8d3c', returned: '#fb6a4a', accepted: '#74c476' };
@@ -20,7 +21,14 @@ export class ReviewView {
   }
 
   async render() {
-    const [{ periods }, { groups }] = await Promise.all([this.api('/api/review/periods'), this.fields ? { groups: this.fields } : this.api('/api/review/form')]);
+    if (!this.el.querySelector('h3')) this.el.innerHTML = loadingHtml();
+    let periods, groups;
+    try {
+      [{ periods }, { groups }] = await Promise.all([this.api('/api/review/periods', { lane: 'review-periods' }), this.fields ? { groups: this.fields } : this.api('/api/review/form')]);
+    } catch (e) {
+      if (!e.aborted) showError(e, { retry: () => this.render() });
+      return;
+    }
     this.fields = groups;
     const role = session.authenticated ? session.role : 'admin';
     if (role === 'ministry') {
@@ -39,14 +47,20 @@ export class ReviewView {
     const open = periods.filter((p) => p.state !== 'approved');
     if (!open.length) { this.el.innerHTML = `<h3>${t('rv.title')}</h3><p>${t('rv.none')}</p>`; return; }
     this.period = open.find((p) => p.id === this.period?.id) ?? open[0];
-    const q = await this.api(`/api/review/periods/${this.period.id}/queue`);
+    let q;
+    try {
+      q = await this.api(`/api/review/periods/${this.period.id}/queue`, { lane: 'review-queue' });
+    } catch (e) {
+      if (!e.aborted) showError(e, { retry: () => this.render() });
+      return;
+    }
     this.queue = q.communes;
     const counts = {};
     for (const c of this.queue) counts[c.state] = (counts[c.state] ?? 0) + 1;
     const rows = this.queue.filter((c) => !this.filter || c.state === this.filter).map((c) => `
       <tr data-unit="${c.unit_id}" class="${c.disagrees ? 'rv-disagree' : ''}">
         <td><button type="button" class="link" data-open="${c.unit_id}">${esc(c.name)}</button></td>
-        <td><span class="badge" style="background:${STATE_COLOURS[c.state]};color:#111">${esc(t(`rf.state.${c.state}`))}</span></td>
+        <td><span class="badge" style="background:${STATE_COLOURS[c.state]};color:${inkOn(STATE_COLOURS[c.state])}">${esc(t(`rf.state.${c.state}`))}</span></td>
         <td>${c.self_key_type ? esc(t(`rf.type.${c.self_key_type}`)) : '—'}</td>
         <td>${c.computed_key_type ? esc(t(`rf.type.${c.computed_key_type}`)) : '—'}</td>
         <td>${c.last_status ? esc(t(`status.${c.last_status}`)) : '—'}</td></tr>`).join('');
@@ -55,8 +69,9 @@ export class ReviewView {
       <p class="legend-meta">${esc(t('rv.deadlines', { commune: this.period.commune_deadline, province: this.period.province_deadline }))}</p>
       <p class="legend-meta" id="rv-counts">${Object.entries(STATE_COLOURS).map(([s, col]) => `<span class="swatch" style="background:${col}"></span> ${esc(t(`rf.state.${s}`))}: ${num(counts[s] ?? 0)}`).join(' · ')}</p>
       <div class="row"><label for="rv-filter">${t('rv.filter')}</label>
-        <select id="rv-filter"><option value="">${t('rv.all')}</option>${Object.keys(STATE_COLOURS).map((s) => `<option value="${s}" ${s === this.filter ? 'selected' : ''}>${esc(t(`rf.state.${s}`))}</option>`).join('')}</select></div>
-      <div class="sql-grid"><table class="rv-queue"><thead><tr><th>${t('rv.commune')}</th><th>${t('rv.state')}</th><th>${t('rv.self')}</th><th>${t('rv.computed')}</th><th>${t('rv.last')}</th></tr></thead><tbody>${rows}</tbody></table></div>
+        <select id="rv-filter"><option value="">${t('rv.all')}</option>${Object.keys(STATE_COLOURS).map((s) => `<option value="${s}" ${s === this.filter ? 'selected' : ''}>${esc(t(`rf.state.${s}`))}</option>`).join('')}</select>
+        ${wideToggle('rv-wide')}</div>
+      ${rows ? `<div class="sql-grid" tabindex="0"><table class="rv-queue"><caption class="sr-only">${esc(t('rv.title'))}</caption><thead><tr><th scope="col">${t('rv.commune')}</th><th scope="col">${t('rv.state')}</th><th scope="col">${t('rv.self')}</th><th scope="col">${t('rv.computed')}</th><th scope="col">${t('rv.last')}</th></tr></thead><tbody>${rows}</tbody></table></div>` : emptyHtml(t('rv.emptyQueue'))}
       <div id="rv-detail"></div>
       <p id="rv-msg" class="legend-meta" role="status" aria-live="polite"></p>
       <section id="rv-approval" class="rv-approval"></section>`;
@@ -122,7 +137,7 @@ export class ReviewView {
     box.innerHTML = `<h4>${esc(c.name)} (${esc(c.code)}) · ${esc(t(`rf.state.${c.state}`))}</h4>
       ${s ? `<p>${t('rv.selfSays')}: <strong>${s.self_key_type ? esc(t(`rf.type.${s.self_key_type}`)) : '—'}</strong>${s.self_drug_free ? ` · ${t('rv.claimsFree')}` : ''}${c.disagrees ? ` <span class="rv-warn">${t('rv.disagrees', { type: t(`rf.type.${c.computed_key_type}`) })}</span>` : ''}</p>
       ${s.justification ? `<p class="legend-meta">${esc(s.justification)}</p>` : ''}` : `<p>${t('rv.nothing')}</p>`}
-      <div class="sql-grid"><table class="rv-side"><thead><tr><th></th><th>${this.period.year}</th><th>${this.period.year - 1}</th></tr></thead><tbody>${rows}</tbody></table></div>
+      <div class="sql-grid" tabindex="0"><table class="rv-side"><thead><tr><th></th><th>${this.period.year}</th><th>${this.period.year - 1}</th></tr></thead><tbody>${rows}</tbody></table></div>
       ${s?.state === 'submitted' ? `
         <label for="rv-comment">${t('rv.comment')}</label><textarea id="rv-comment" rows="2"></textarea>
         <div class="row"><button type="button" id="rv-return">${t('rv.return')}</button><button type="button" id="rv-accept">${t('rv.accept')}</button></div>` : ''}`;
@@ -152,7 +167,7 @@ export class ReviewView {
  * review, an officer the ones returned to them. Hidden when nothing waits.
  */
 export async function renderInbox(el, { api, onOpen }) {
-  const p = await api('/api/review/progress').catch(() => null);
+  const p = await api('/api/review/progress', { quiet: true, lane: 'inbox' }).catch(() => null);
   const n = p ? (p.waiting || p.returned) : 0;
   el.hidden = !n;
   if (!n) return p;
@@ -189,7 +204,7 @@ export function progressHtml(progress) {
       <h3>${esc(t('rv.progress', { year: pp.period.year }))}</h3>
       <p class="${late ? 'rv-overdue' : ''}">${esc(t('rv.communeDeadline', { date: pp.period.commune_deadline }))}: <strong data-days="${pp.days_to_commune_deadline}">${esc(daysLeft(pp.days_to_commune_deadline))}</strong>
         · ${esc(t('rv.provinceDeadline', { date: pp.period.province_deadline }))}: ${esc(daysLeft(pp.days_to_province_deadline))}</p>
-      <div class="sql-grid"><table class="rv-tally"><thead><tr><th>${t('dash.province')}</th><th>${t('rv.communes')}</th><th>${t('rv.submitted')}</th><th>${t('rv.accepted')}</th><th>${t('rf.state.returned')}</th><th>${t('rv.overdue')}</th></tr></thead>
+      <div class="sql-grid" tabindex="0"><table class="rv-tally"><thead><tr><th>${t('dash.province')}</th><th>${t('rv.communes')}</th><th>${t('rv.submitted')}</th><th>${t('rv.accepted')}</th><th>${t('rf.state.returned')}</th><th>${t('rv.overdue')}</th></tr></thead>
       <tbody>${rows}</tbody></table></div></section>`;
   }).join('');
 }

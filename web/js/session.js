@@ -2,6 +2,7 @@
 // session cookie), the CSRF header every write carries, and sign-out.
 import { t } from './i18n.js';
 import { esc } from './html.js';
+import { api, send } from './net.js';
 
 export const session = { authenticated: false, user: null, role: null, scope: null, csrf: null, demo: false, login_required: false };
 
@@ -21,9 +22,16 @@ export function writeHeaders() {
 }
 
 export async function loadSession() {
-  const r = await fetch('/api/session');
-  Object.assign(session, await r.json());
+  Object.assign(session, await api('/api/session'));
   return session;
+}
+
+/** Why a sign-in was refused, in words that say what to do. */
+function refusal(e) {
+  if (e.status === 429) return t('login.tooMany');
+  if (e.status === 401 || e.status === 403) return t('login.failed');
+  if (e.kind === 'network' || e.kind === 'timeout') return e.message;
+  return t('login.server');
 }
 
 /** Show the sign-in form; resolves once signed in (the page then reloads its data). */
@@ -36,20 +44,30 @@ export function showLogin(message) {
   form.onsubmit = async (ev) => {
     ev.preventDefault();
     const token = box.querySelector('#login-token').value.trim();
-    const r = await fetch('/api/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
-    const body = await r.json().catch(() => ({}));
-    if (!r.ok) {
-      err.textContent = t('login.failed');
+    const submit = box.querySelector('#login-submit');
+    submit.disabled = true;
+    err.textContent = '';
+    try {
+      Object.assign(session, await api('/api/session', { method: 'POST', body: { token }, unauthorized: false, retries: 0 }));
+    } catch (e) {
+      err.textContent = refusal(e);
+      submit.disabled = false;
       return;
     }
-    Object.assign(session, body);
     location.reload();
   };
   box.querySelector('#login-token').focus();
 }
 
 export async function signOut() {
-  await fetch('/api/session', { method: 'DELETE', headers: writeHeaders() });
+  try {
+    await send('DELETE', '/api/session');
+  } catch (e) {
+    // Still signed in: say so rather than reload as if it worked.
+    const { showError } = await import('./banner.js');
+    showError(e, { retry: signOut });
+    return;
+  }
   location.reload();
 }
 

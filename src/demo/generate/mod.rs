@@ -71,6 +71,9 @@ struct Params {
     province_code_base: usize,
     district_code_base: usize,
     commune_code_base: usize,
+    /// Levels of boundary detail added (removed) from the default (each doubles or halves the
+    /// vertices of an edge).
+    detail: i32,
 }
 
 impl Params {
@@ -90,6 +93,7 @@ impl Params {
                 province_code_base: 97,
                 district_code_base: 975,
                 commune_code_base: 90001,
+                detail: 0,
             },
             Scale::National => Params {
                 width_km: 620.0,
@@ -105,6 +109,7 @@ impl Params {
                 province_code_base: 1,
                 district_code_base: 100,
                 commune_code_base: 40001,
+                detail: -1,
             },
         }
     }
@@ -166,6 +171,10 @@ pub struct World {
     pub specials: Specials,
     /// Voronoi edges drawn straight because their wiggle made some unit invalid.
     pub calm: HashSet<(usize, usize)>,
+    /// Extra levels of boundary detail ([`outline::edge_points`]): the national set matches the
+    /// vertex density of real boundaries (≈ 136 vertices per commune), so tile sizes measured on
+    /// it mean something.
+    pub detail: i32,
     lon0: f64,
     lat0: f64,
 }
@@ -338,6 +347,7 @@ pub fn build(seed: u64, scale: Scale) -> World {
         links: Vec::new(),
         specials: Specials::default(),
         calm: HashSet::new(),
+        detail: p.detail,
         lon0: p.lon0,
         lat0: p.lat0,
     };

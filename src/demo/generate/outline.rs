@@ -65,8 +65,9 @@ pub fn boundary_cycles(mesh: &Mesh, cells: &[usize]) -> Vec<Vec<usize>> {
     cycles
 }
 
-/// The wiggled intermediate points of the edge a → b (not including a and b).
-pub fn edge_points(mesh: &Mesh, a: usize, b: usize, seed: u64, calm: &HashSet<(usize, usize)>) -> Vec<[f64; 2]> {
+/// The wiggled intermediate points of the edge a → b (not including a and b); each level of
+/// `detail` above (below) 0 doubles (halves) the points of an edge, one level at least.
+pub fn edge_points(mesh: &Mesh, a: usize, b: usize, seed: u64, calm: &HashSet<(usize, usize)>, detail: i32) -> Vec<[f64; 2]> {
     let (lo, hi, reversed) = if a < b { (a, b, false) } else { (b, a, true) };
     if calm.contains(&(lo, hi)) {
         return Vec::new();
@@ -74,7 +75,8 @@ pub fn edge_points(mesh: &Mesh, a: usize, b: usize, seed: u64, calm: &HashSet<(u
     let (p, q) = (mesh.vertices[lo], mesh.vertices[hi]);
     let len = ((q[0] - p[0]).powi(2) + (q[1] - p[1]).powi(2)).sqrt();
     // Levels of midpoint displacement: longer edges get more detail.
-    let levels = if len < 0.3 { 1 } else if len < 0.9 { 2 } else if len < 2.2 { 3 } else { 4 };
+    let base: i32 = if len < 0.3 { 1 } else if len < 0.9 { 2 } else if len < 2.2 { 3 } else { 4 };
+    let levels = (base + detail).max(1) as u32;
     let n = 1usize << levels;
     let mut pts = vec![p; n + 1];
     pts[n] = q;
@@ -102,7 +104,7 @@ pub fn edge_points(mesh: &Mesh, a: usize, b: usize, seed: u64, calm: &HashSet<(u
 }
 
 /// The full, wiggled shape of a cell set: polygons with their holes.
-pub fn shape(mesh: &Mesh, cells: &[usize], seed: u64, calm: &HashSet<(usize, usize)>) -> Shape {
+pub fn shape(mesh: &Mesh, cells: &[usize], seed: u64, calm: &HashSet<(usize, usize)>, detail: i32) -> Shape {
     let cycles = boundary_cycles(mesh, cells);
     let mut rings: Vec<(f64, Vec<[f64; 2]>)> = cycles
         .iter()
@@ -111,7 +113,7 @@ pub fn shape(mesh: &Mesh, cells: &[usize], seed: u64, calm: &HashSet<(usize, usi
             for i in 0..cyc.len() {
                 let (a, b) = (cyc[i], cyc[(i + 1) % cyc.len()]);
                 pts.push(mesh.vertices[a]);
-                pts.extend(edge_points(mesh, a, b, seed, calm));
+                pts.extend(edge_points(mesh, a, b, seed, calm, detail));
             }
             let (area, _) = area_centroid(&pts);
             (area, pts)

@@ -18,7 +18,7 @@ pub fn version_names(scale: Scale) -> (String, String) {
 
 /// A unit's outline in lon/lat, rounded, without consecutive duplicates, rings closed.
 pub fn unit_geometry(world: &World, u: &UnitDef) -> MultiPolygon<f64> {
-    let shape = outline::shape(&world.mesh, &u.cells, world.seed, &world.calm);
+    let shape = outline::shape(&world.mesh, &u.cells, world.seed, &world.calm, world.detail);
     let polys = shape
         .polygons
         .iter()
