@@ -175,9 +175,10 @@ fn two_communes_selected_on_the_map_stay_in_the_plan_after_a_reload() {
         return pts;");
     let pts = targets.as_array().unwrap();
     assert_eq!(pts.len(), 2, "two communes of province 99 in view");
-    for p in pts {
+    for (i, p) in pts.iter().enumerate() {
         click_map(&d, p[0].as_f64().unwrap().round() as i64, p[1].as_f64().unwrap().round() as i64);
-        d.eval_async("const done = arguments[arguments.length - 1]; setTimeout(() => done(true), 800);");
+        let added = wait_for(&d, &format!("window.atlas.plans.plan.communes.length === {}", i + 1));
+        assert_eq!(added, json!(true), "click {} adds commune {}: {added} (state {})", i + 1, p[2], d.eval("return JSON.stringify({ v: window.atlas.plans.plan.version, n: window.atlas.plans.plan.communes.map(c => c.unit_id), unit: window.atlas.state.unit, view: window.atlas.state.view });"));
     }
     let stored: Value = agent().get(&format!("{base}/api/plans/{id}")).call().unwrap().body_mut().read_json().unwrap();
     let ids: Vec<i64> = stored["communes"].as_array().unwrap().iter().map(|c| c["unit_id"].as_i64().unwrap()).collect();
@@ -785,6 +786,7 @@ fn the_provincial_peoples_committee_approves_the_lists_on_the_page_with_an_overr
     let out = std::env::var("ATLAS_SCREENSHOTS").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots"));
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("approval-annex.pdf"), &pdf).unwrap();
+    common::ensure_apt("poppler-utils", "pdftoppm");
     let st = Command::new("pdftoppm").args(["-png", "-r", "60", "-f", "1", "-l", "1"]).arg(out.join("approval-annex.pdf")).arg(out.join("approval-3-annex")).status();
     assert!(st.is_ok_and(|s| s.success()), "pdftoppm renders the annex");
     let text = Command::new("pdftotext").arg(out.join("approval-annex.pdf")).arg("-").output().unwrap();

@@ -357,6 +357,7 @@ mod http {
         let pdf = get("/api/review/periods/1/provinces/98/report.pdf");
         let path = dir.path().join("report.pdf");
         std::fs::write(&path, &pdf).unwrap();
+        crate::common::ensure_apt("poppler-utils", "pdftotext");
         let out = std::process::Command::new("pdftotext").args(["-layout", "-f", "1", "-l", "1"]).arg(&path).arg("-").output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("1201/QĐ-UBND") && text.contains("Bộ Công an"), "{text}");
@@ -420,6 +421,7 @@ mod http {
         assert_eq!(r.status().as_u16(), 200);
         let path = dir.path().join("national.pdf");
         std::fs::write(&path, r.body_mut().read_to_vec().unwrap()).unwrap();
+        crate::common::ensure_apt("poppler-utils", "pdftotext");
         let out = std::process::Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("1201/QĐ-UBND"), "{text}");
@@ -472,6 +474,7 @@ mod approval {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("annex.pdf");
         std::fs::write(&path, pdf).unwrap();
+        crate::common::ensure_apt("poppler-utils", "pdftotext");
         let out = std::process::Command::new("pdftotext").args(["-layout"]).arg(&path).arg("-").output().expect("pdftotext (poppler-utils) reads the annex");
         assert!(out.status.success());
         String::from_utf8(out.stdout).unwrap()

@@ -256,3 +256,20 @@ pub fn commune_boundaries(version: &str, valid_from: chrono::NaiveDate) -> commu
         props: Default::default(),
     }
 }
+
+/// Make sure the Debian package `package` (which provides `program`) is installed, installing it
+/// when missing (e.g. poppler-utils for `pdftotext`): a test that needs a tool installs it.
+pub fn ensure_apt(package: &str, program: &str) {
+    static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = INSTALLING.lock().unwrap_or_else(|p| p.into_inner());
+    let have = || std::process::Command::new(program).arg("-v").output().is_ok();
+    if have() {
+        return;
+    }
+    eprintln!("installing {package} (Debian package) for {program} …");
+    for args in [vec!["update", "-q"], vec!["install", "-y", "-q", package]] {
+        let st = std::process::Command::new("apt-get").args(["-o", "DPkg::Lock::Timeout=600"]).args(&args).env("DEBIAN_FRONTEND", "noninteractive").status();
+        assert!(st.is_ok_and(|s| s.success()), "apt-get {args:?} failed: this test needs {package} ({program})");
+    }
+    assert!(have(), "{program} is still missing after installing {package}");
+}

@@ -594,6 +594,7 @@ function restoreFromUrl() {
 /** A commune officer sees their communes' review forms and nothing else (no map: its data is not theirs). */
 async function officerMode() {
   for (const sel of ['.views', '.search', '#print', 'main']) $(sel).hidden = true;
+  document.body.classList.add('officer'); // a page that scrolls (phones)
   const el = $('#officer-page');
   el.hidden = false;
   const page = new OfficerPage(el, { api });
