@@ -16,19 +16,10 @@ use commune_atlas::tiles::{Kind, TileService, zoom_sizes};
 
 fn report(t: &TileService, max_zoom: u8) {
     for l in t.layers().iter().filter(|l| matches!(l.kind, Kind::Polygons(_))) {
-        println!("\n{} ({} features)\n  zoom   tiles   largest raw    mean raw  largest gzip   mean gzip", l.id, l.features);
+        println!("\n{} ({} features)\n  {}", l.id, l.features, commune_atlas::tiles::ZoomSizes::HEADER);
         for z in 0..=max_zoom {
             let t0 = std::time::Instant::now();
-            let s = zoom_sizes(l, z);
-            println!(
-                "  z{z:<3} {:>6} {:>11.1} KB {:>8.1} KB {:>10.1} KB {:>8.1} KB   ({:.1} s)",
-                s.tiles,
-                s.max_raw as f64 / 1024.0,
-                s.mean_raw() / 1024.0,
-                s.max_gzip as f64 / 1024.0,
-                s.mean_gzip() / 1024.0,
-                t0.elapsed().as_secs_f64()
-            );
+            println!("  {}   ({:.1} s)", zoom_sizes(l, z), t0.elapsed().as_secs_f64());
         }
     }
 }
@@ -50,17 +41,8 @@ fn main() {
     for file in ["vn2025_commune_p22_quang_ninh.geojson", "vn2025_commune_p82_dong_thap.geojson", "pre2025_gadm41_commune_p22_quang_ninh.geojson", "pre2025_gadm41_commune_p87_dong_thap.geojson"] {
         let Some(path) = common::realdata(file) else { continue };
         let store = Store::open(dir.path().join(format!("{file}.duckdb"))).unwrap();
-        let b = BoundaryOptions {
-            version: "real".into(),
-            valid_from: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
-            valid_to: None,
-            level: commune_atlas::vocab::Level::Commune,
-            code_system: None,
-            source: None,
-            repair: true,
-            snap_tolerance: None,
-            props: Default::default(),
-        };
+        // The real files as an office imports them: code system, snap tolerance and repair chosen from the data.
+        let b = BoundaryOptions { code_system: None, repair: true, snap_tolerance: None, ..common::commune_boundaries("real", NaiveDate::from_ymd_opt(2025, 7, 1).unwrap()) };
         import::import_boundaries(&store, &Input::from_path(&path).unwrap(), &b, &ImportOptions::default()).expect("import");
         println!("\nreal boundaries: {file}");
         report(&TileService::load(&store, None).unwrap(), max_zoom);

@@ -52,17 +52,10 @@ fn the_national_pyramid_keeps_every_tile_from_z0_to_z12_within_100_kb() {
     let current = t.layer("communes").expect("the newest communes").version.clone();
     for l in t.layers().iter().filter(|l| matches!(l.kind, Kind::Polygons(_))) {
         let budgeted = l.version == current;
-        eprintln!("{}: zoom  tiles  largest raw  mean raw  largest gzip  mean gzip", l.id);
+        eprintln!("{}: {}", l.id, commune_atlas::tiles::ZoomSizes::HEADER);
         for z in 0..=12u8 {
             let s = zoom_sizes(l, z);
-            eprintln!(
-                "  z{z:<2} {:>6} {:>10.1} KB {:>7.1} KB {:>10.1} KB {:>7.1} KB",
-                s.tiles,
-                s.max_raw as f64 / 1024.0,
-                s.mean_raw() / 1024.0,
-                s.max_gzip as f64 / 1024.0,
-                s.mean_gzip() / 1024.0
-            );
+            eprintln!("  {s}");
             assert!(s.tiles > 0, "{} z{z}: tiles with data", l.id);
             if budgeted && s.max_raw > MAX_RAW {
                 over.push(format!("{} z{z} {}/{}: {} bytes", l.id, s.max_raw_at.0, s.max_raw_at.1, s.max_raw));

@@ -254,11 +254,31 @@ pub struct ZoomSizes {
 }
 
 impl ZoomSizes {
+    /// The column heads of [`ZoomSizes`]' `Display` row.
+    pub const HEADER: &'static str = "zoom  tiles  largest raw    mean raw  largest gzip   mean gzip";
+
     pub fn mean_raw(&self) -> f64 {
         self.sum_raw as f64 / self.tiles.max(1) as f64
     }
     pub fn mean_gzip(&self) -> f64 {
         self.sum_gzip as f64 / self.tiles.max(1) as f64
+    }
+}
+
+/// One row of a size report: zoom, tiles, largest and mean raw, largest and mean gzip (KB).
+impl std::fmt::Display for ZoomSizes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kb = |b: f64| b / 1024.0;
+        write!(
+            f,
+            "z{:<3} {:>6} {:>9.1} KB {:>8.1} KB {:>10.1} KB {:>8.1} KB",
+            self.zoom,
+            self.tiles,
+            kb(self.max_raw as f64),
+            kb(self.mean_raw()),
+            kb(self.max_gzip as f64),
+            kb(self.mean_gzip())
+        )
     }
 }
 
