@@ -286,8 +286,9 @@ function setView(view) {
     $('#panel').hidden = true;
     renderDashboard($('#dashboard'), { api, state, atlas });
   }
-  recolour();
+  const done = recolour();
   writeUrl(atlas.map);
+  return done;
 }
 
 /** The view tabs as an ARIA tab list: ←/→ (and Home/End) move and select, Tab leaves. */
@@ -551,14 +552,17 @@ async function main() {
   initSearch($('#search'), $('#search-results'), { api, onPick: (r) => (r.level === 'commune' ? openUnit(r.unit_id, { fly: true }) : atlas.flyToBounds(r.bbox)) });
   await atlas.loaded;
   setYear(year);
-  setView(state.view);
+  // Ready means the map shows the view: its layer visible and coloured, then its tiles drawn
+  // (an idle before the choropleth arrived would be a map with nothing on it yet).
+  const shown = setView(state.view);
   if (state.unit) openUnit(state.unit);
   // What waits for this person (a reviewer's submissions to review), kept current.
   const inbox = () => renderInbox($('#inbox'), { api, onOpen: () => setView('review') });
   reviewView.onChanged = inbox;
   inbox();
   setInterval(inbox, 60_000);
-  await new Promise((resolve) => atlas.map.once('idle', resolve));
+  await shown;
+  await new Promise((resolve) => { if (atlas.map.loaded() && atlas.map.areTilesLoaded()) resolve(); else atlas.map.once('idle', resolve); });
 }
 
 /** The controls show the state (after a pasted link changed it). */
