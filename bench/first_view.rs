@@ -122,7 +122,9 @@ fn visit(d: &Driver, url: &str, reload: bool) -> Value {
         "const nav = performance.getEntriesByType('navigation')[0]; const res = performance.getEntriesByType('resource');
          const all = [nav, ...res]; const kind = (e) => e.name.includes('/tiles/') ? 'tiles' : e.name.includes('/api/') ? 'api' : e.name.includes('/fonts/') ? 'glyphs' : 'static';
          const by = {}; for (const e of all) { const k = kind(e); by[k] = by[k] || { requests: 0, transferred: 0 }; by[k].requests += 1; by[k].transferred += e.transferSize; }
-         return { requests: all.length, transferred: all.reduce((s, e) => s + e.transferSize, 0), by, tiles: window.atlas.tileRequests };",
+         const largest = [...all].sort((a, b) => b.transferSize - a.transferSize).slice(0, 8).map((e) => [new URL(e.name).pathname, e.transferSize, e.decodedBodySize, Math.round(e.startTime), Math.round(e.responseEnd)]);
+         const marks = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('atlas:')).map((m) => [m.name, Math.round(m.startTime)]);
+         return { marks, requests: all.length, transferred: all.reduce((s, e) => s + e.transferSize, 0), by, largest, tiles: window.atlas.tileRequests };",
     );
     json!({ "drawn_ms": drawn, "page": page })
 }
@@ -168,6 +170,13 @@ fn main() {
         println!("  page requests: {} (+{} tile requests from the map's worker), {:.0} KB transferred as the page counts it", r["page"]["requests"], r["page"]["tiles"], r["page"]["transferred"].as_f64().unwrap_or(0.0) / 1024.0);
         for (k, v) in r["page"]["by"].as_object().unwrap() {
             println!("    {k:8} {:>3} requests {:>7.0} KB", v["requests"], v["transferred"].as_f64().unwrap_or(0.0) / 1024.0);
+        }
+        let marks: Vec<String> = r["page"]["marks"].as_array().into_iter().flatten().map(|m| format!("{} {} ms", m[0].as_str().unwrap_or("?").trim_start_matches("atlas:"), m[1])).collect();
+        println!("  the page's own marks: {}", marks.join(" · "));
+        println!("  largest (transferred / decoded, started → done):");
+        for e in r["page"]["largest"].as_array().into_iter().flatten() {
+            let kb = |v: &Value| v.as_f64().unwrap_or(0.0) / 1024.0;
+            println!("    {:>6.1} / {:>6.1} KB  {:>5} → {:>5} ms  {}", kb(&e[1]), kb(&e[2]), e[3], e[4], e[0].as_str().unwrap_or("?"));
         }
     }
 }

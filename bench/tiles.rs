@@ -46,7 +46,7 @@ fn bench(c: &mut Criterion) {
     // Label glyphs: the first request for a range draws it (later ones are cached).
     for range in [0u32, 7680] {
         c.bench_function(&format!("draw glyph range {range}-{} (uncached)", range + 255), |b| {
-            b.iter(|| commune_atlas::tiles::glyphs::draw_range("DejaVu Sans", range).expect("a known font"))
+            b.iter(|| commune_atlas::tiles::glyphs::draw_range("DejaVu Sans", range, &commune_atlas::tiles::glyphs::Repertoire::everything()).expect("a known font"))
         });
     }
     if std::env::var("ATLAS_BENCH_NATIONAL").is_ok() {

@@ -263,7 +263,6 @@ fn axe_walk(base: &str, role: &str, token: Option<&str>) -> Vec<String> {
         assert_eq!(wait_for(&d, "!document.getElementById('login').hidden"), json!(true));
         found.extend(d.axe_serious().into_iter().map(|v| format!("{role}/sign-in/vi: {v}")));
         sign_in(&d, t);
-        std::thread::sleep(std::time::Duration::from_millis(1200));
     }
     assert_eq!(wait_for(&d, "window.atlas && window.atlas.ready && (window.atlas.form || window.atlas.map)"), json!(true), "{role}: the page starts");
     let ready = d.eval_async("const done = arguments[arguments.length - 1]; window.atlas.ready.then(() => done(true)).catch((e) => done('error: ' + e.message));");

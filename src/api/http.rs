@@ -1,6 +1,6 @@
 //! HTTP details several handlers share: the origin a client reached the server at (for absolute
 //! links in TileJSON, OGC documents and styles) and conditional requests (`If-None-Match`
-//! against a strong ETag), and content negotiation of gzip.
+//! against a strong ETag), content negotiation of gzip, and the `?v=` a URL is made immutable by.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
@@ -46,4 +46,16 @@ pub fn accepts_gzip(headers: &HeaderMap) -> bool {
         }
     }
     star.unwrap_or(false)
+}
+
+/// `?v=` of a URL (the version that makes a tile or glyph URL immutable), read without
+/// allocating.
+pub fn version_param(query: Option<&str>) -> Option<&str> {
+    query?.split('&').find_map(|kv| kv.strip_prefix("v="))
+}
+
+/// MapLibre's `glyphs` URL template for the labels of the layers served now: with the
+/// repertoire's tag, so a browser keeps each range until a name brings a new letter.
+pub fn glyphs_url(origin: &str, repertoire: &crate::tiles::glyphs::Repertoire) -> String {
+    format!("{origin}/fonts/{{fontstack}}/{{range}}.pbf?v={}", repertoire.tag())
 }

@@ -46,13 +46,14 @@ fn compressible(path: &str) -> bool {
     matches!(path.rsplit('.').next().unwrap_or(""), "html" | "js" | "mjs" | "css" | "json" | "svg" | "txt" | "md" | "ttf")
 }
 
-const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
-const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
+pub(super) const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+pub(super) const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 const GZIP: HeaderValue = HeaderValue::from_static("gzip");
 const VARY: HeaderValue = HeaderValue::from_static("accept-encoding");
 
-/// One file as answered: the body, its gzip (when smaller) and one strong ETag per encoding.
-struct Asset {
+/// One file as answered: the body, its gzip (when smaller) and one strong ETag per encoding
+/// (also the label glyph ranges, [`super::fonts`]).
+pub(super) struct Asset {
     body: Bytes,
     gzip: Option<Bytes>,
     etag: HeaderValue,
@@ -62,13 +63,19 @@ struct Asset {
 
 impl Asset {
     fn new(path: &str, body: Bytes) -> Asset {
-        let hash = crate::hash::Fnv::of(&body);
-        let gzip = compressible(path).then(|| gzip(&body)).filter(|g| g.len() < body.len()).map(Bytes::from);
-        let tag = |suffix: &str| HeaderValue::from_str(&format!("\"{hash:016x}{suffix}\"")).unwrap_or(HeaderValue::from_static("\"0\""));
-        Asset { body, gzip, etag: tag(""), etag_gzip: tag("-gz"), content_type: HeaderValue::from_static(content_type(path)) }
+        Asset::of(content_type(path), compressible(path), body)
     }
 
-    fn answer(&self, headers: &HeaderMap, cache: HeaderValue) -> Response {
+    /// `body` as `content_type`, gzipped too (at the best level) when `compress`.
+    pub(super) fn of(content_type: &'static str, compress: bool, body: Bytes) -> Asset {
+        let hash = crate::hash::Fnv::of(&body);
+        let gzip = compress.then(|| gzip(&body)).filter(|g| g.len() < body.len()).map(Bytes::from);
+        let tag = |suffix: &str| HeaderValue::from_str(&format!("\"{hash:016x}{suffix}\"")).unwrap_or(HeaderValue::from_static("\"0\""));
+        Asset { body, gzip, etag: tag(""), etag_gzip: tag("-gz"), content_type: HeaderValue::from_static(content_type) }
+    }
+
+    /// The answer to a GET of it: gzip when accepted, 304 when `If-None-Match` names it.
+    pub(super) fn answer(&self, headers: &HeaderMap, cache: HeaderValue) -> Response {
         let (body, etag, gz) = match (&self.gzip, accepts_gzip(headers)) {
             (Some(g), true) => (g.clone(), &self.etag_gzip, true),
             _ => (self.body.clone(), &self.etag, false),
@@ -113,8 +120,10 @@ fn files(dir: &'static Dir<'static>, out: &mut Vec<&'static include_dir::File<'s
     }
 }
 
-/// The modules the page runs at start: every module under `js/` and MapLibre (the chart
-/// library loads on first use, so it is not preloaded).
+/// The modules the page runs at start: every module under `js/` and MapLibre. Not its worker:
+/// on a slow link it would share the bandwidth with MapLibre itself, which has to arrive first,
+/// and the start-up answers would wait behind it; the map fetches it when it is made. The chart
+/// library loads on first use.
 fn preloaded(path: &str) -> bool {
     (path.starts_with("js/") && path.ends_with(".js")) || path == "vendor/maplibre-gl/maplibre-gl.mjs"
 }

@@ -67,6 +67,8 @@ pub async fn catalog(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let (entries, bytes) = state.tiles().cache_stats();
     Ok(Json(json!({
         "layers": state.tiles().layers().iter().map(|l| describe(l)).collect::<Vec<_>>(),
+        // The style's glyphs URL (same origin): ranges with the letters of these layers' names.
+        "glyphs": super::http::glyphs_url("", &state.tiles().repertoire()),
         "cache": { "tiles": entries, "bytes": bytes },
     })))
 }
@@ -92,11 +94,6 @@ pub async fn tilejson(State(state): State<AppState>, Path(file): Path<String>, h
     Ok(([(header::CACHE_CONTROL, "no-cache")], Json(body)).into_response())
 }
 
-/// `?v=` of a tile URL, read without allocating.
-fn version_param(query: Option<&str>) -> Option<&str> {
-    query?.split('&').find_map(|kv| kv.strip_prefix("v="))
-}
-
 /// `GET /tiles/{layer}/{z}/{x}/{y}.mvt` — the hot path: the request is read in place (no path
 /// or header copies), the principal borrowed, the cached answer's bytes and headers shared.
 pub async fn tile(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
@@ -111,7 +108,7 @@ pub async fn tile(State(state): State<AppState>, req: Request) -> ApiResult<Resp
         return Err(TileError::UnknownLayer(layer.to_string()).into());
     };
     let p = req.extensions().get::<Principal>().ok_or_else(|| ApiError::internal("a tile request reached the handler without a principal"))?;
-    answer(&state, &entry, (z, x, y), version_param(req.uri().query()), p, req.headers()).await
+    answer(&state, &entry, (z, x, y), super::http::version_param(req.uri().query()), p, req.headers()).await
 }
 
 const MVT: HeaderValue = HeaderValue::from_static("application/vnd.mapbox-vector-tile");

@@ -335,6 +335,16 @@ pub struct TileService {
     inflight: std::sync::Mutex<std::collections::HashMap<cache::Key, InFlight>>,
     /// Tiles rendered since start (misses, not answers).
     renders: std::sync::atomic::AtomicU64,
+    /// The glyphs labels of these layers can need (their names' letters).
+    repertoire: RwLock<Arc<glyphs::Repertoire>>,
+}
+
+/// The label glyphs of `layers`: the letters of every unit name.
+fn repertoire_of(layers: &BTreeMap<String, Arc<LayerEntry>>) -> glyphs::Repertoire {
+    glyphs::Repertoire::for_labels(layers.values().filter_map(|l| match &l.kind {
+        Kind::Polygons(p) => Some(p.units.iter().map(|u| u.name.as_str())),
+        Kind::Lines(_) => None,
+    }).flatten())
 }
 
 /// A layer to build: id, tile layer name, version id and name, level.
@@ -509,7 +519,8 @@ impl TileService {
         if let Some(r) = routes_layer(&conn, communes)? {
             layers.insert(r.id.clone(), Arc::new(r));
         }
-        Ok(TileService { layers: RwLock::new(layers), cache: TileCache::new(CACHE_BYTES), inflight: Default::default(), renders: Default::default() })
+        let repertoire = RwLock::new(Arc::new(repertoire_of(&layers)));
+        Ok(TileService { layers: RwLock::new(layers), cache: TileCache::new(CACHE_BYTES), inflight: Default::default(), renders: Default::default(), repertoire })
     }
 
     /// Build the layers anew from the store (after a boundary import), with the tolerance each
@@ -517,9 +528,15 @@ impl TileService {
     pub fn reload(&self, store: &Store) -> Result<()> {
         let fresh = TileService::load(store, None)?;
         let layers = fresh.layers.into_inner().unwrap_or_else(|p| p.into_inner());
+        *self.repertoire.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(repertoire_of(&layers));
         *self.layers.write().unwrap_or_else(|p| p.into_inner()) = layers;
         self.cache.clear();
         Ok(())
+    }
+
+    /// The glyphs the labels of the layers served now can need.
+    pub fn repertoire(&self) -> Arc<glyphs::Repertoire> {
+        self.repertoire.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Use a tile cache of `bytes` (0 turns caching off: every tile is rendered anew).

@@ -113,6 +113,17 @@ impl Driver {
         self.cmd("POST", "/execute/sync", json!({ "script": script, "args": [] }))
     }
 
+    /// `eval` that reports a WebDriver error instead of panicking (a page between documents).
+    pub fn try_eval(&self, script: &str) -> Result<Value, String> {
+        let url = format!("{}/session/{}/execute/sync", self.url, self.session);
+        let mut resp = agent().post(&url).send_json(json!({ "script": script, "args": [] })).map_err(|e| e.to_string())?;
+        let v: Value = resp.body_mut().read_json().map_err(|e| e.to_string())?;
+        match v["value"].get("error") {
+            Some(err) => Err(format!("{err}: {}", v["value"]["message"])),
+            None => Ok(v["value"].clone()),
+        }
+    }
+
     pub fn screenshot(&self, name: &str) {
         let b64 = self.cmd("GET", "/screenshot", Value::Null);
         let bytes = decode_base64(b64.as_str().unwrap());
@@ -286,7 +297,19 @@ pub fn click_map(d: &Driver, dx: i64, dy: i64) {
 /// Sign in on the login form the page shows (it reloads signed in).
 pub fn sign_in(d: &Driver, token: &str) {
     assert_eq!(wait_for(d, "!document.getElementById('login').hidden"), json!(true), "the login form");
-    d.eval(&format!("document.getElementById('login-token').value = '{token}'; document.querySelector('#login form').requestSubmit();"));
+    d.eval(&format!("window.__beforeSignIn = true; document.getElementById('login-token').value = '{token}'; document.querySelector('#login form').requestSubmit();"));
+    // Signed in, the page reloads: wait for the new document, so that nothing waits in the old
+    // one (a script waiting across the reload never returns).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Ok(v) = d.try_eval("return window.__beforeSignIn !== true && document.readyState === 'complete';")
+            && v == json!(true)
+        {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the page did not reload after signing in");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 /// Poll `condition` (a JS expression) in the page until it holds, for up to a minute: its value

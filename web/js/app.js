@@ -18,7 +18,7 @@ import { ReviewView, renderInbox } from './review.js';
 import { session, loadSession, showLogin, writeHeaders, renderUser, may } from './session.js';
 import { esc } from './html.js';
 import { unitsOf, unitNow } from './units.js';
-import { api, send, debounce, cancel, setUnauthorizedHandler, setWriteHeaders } from './net.js';
+import { api, send, debounce, cancel, prefetch, setUnauthorizedHandler, setWriteHeaders } from './net.js';
 import { initBanner, showError, clearError, loadingHtml, emptyHtml, wideToggle } from './banner.js';
 
 const $ = (s) => document.querySelector(s);
@@ -181,6 +181,19 @@ async function statusLayer(gen) {
 }
 
 /** Colour the map (and fill the legend) for the state: the view, the year, the metric. */
+/** The choropleth the map views show for the state (status, conversion or an indicator). */
+function choroplethPath() {
+  const q = new URLSearchParams({ year: state.year });
+  // The import page shows the status map, so new figures show as they land.
+  if (state.view === 'status' || state.view === 'import') q.set('metric', 'status');
+  if (state.view === 'conversion') { q.set('metric', 'conversion'); q.set('from', state.from ?? state.year - 1); q.set('statuses', state.statuses); }
+  if (state.view === 'indicator') {
+    q.set('metric', state.metric); q.set('method', state.method); q.set('classes', state.classes);
+    if (state.method === 'custom' && state.breaks) q.set('breaks', state.breaks);
+  }
+  return `/api/choropleth?${q}`;
+}
+
 async function recolour() {
   const gen = ++generation;
   if (state.view === 'dashboard') return;
@@ -220,18 +233,10 @@ async function recolour() {
     writeUrl(atlas.map);
     return;
   }
-  const q = new URLSearchParams({ year: state.year });
-  // The import page shows the status map, so new figures show as they land.
-  if (state.view === 'status' || state.view === 'import') q.set('metric', 'status');
-  if (state.view === 'conversion') { q.set('metric', 'conversion'); q.set('from', state.from ?? state.year - 1); q.set('statuses', state.statuses); }
-  if (state.view === 'indicator') {
-    q.set('metric', state.metric); q.set('method', state.method); q.set('classes', state.classes);
-    if (state.method === 'custom' && state.breaks) q.set('breaks', state.breaks);
-  }
   let ch;
   $('#legend').setAttribute('aria-busy', 'true');
   try {
-    ch = await api(`/api/choropleth?${q}`, { lane: 'map' });
+    ch = await api(choroplethPath(), { lane: 'map' });
   } catch (e) {
     if (e.aborted) return;
     // The legend never describes colours the map no longer shows.
@@ -435,6 +440,9 @@ function applyLang(l, { render = true } = {}) {
 async function main() {
   readUrl();
   initBanner();
+  // What the first view needs, asked for together (each would otherwise wait for the last).
+  for (const path of ['/api/health', '/api/session', '/api/rules', '/tiles']) prefetch(path);
+  performance.mark('atlas:start');
   try {
     health = await api('/api/health');
   } catch (e) {
@@ -442,6 +450,9 @@ async function main() {
     throw e;
   }
   $('#demo-banner').hidden = !health.demo;
+  // The map's first colours, while the map library and its worker still load.
+  state.year = health.years.includes(state.year) ? state.year : health.years[health.years.length - 1];
+  if (['status', 'conversion', 'indicator'].includes(state.view) && state.year !== undefined) prefetch(choroplethPath());
   await loadSession();
   if (session.login_required && !session.authenticated) {
     translatePage();
@@ -462,6 +473,7 @@ async function main() {
   if ((state.view === 'plans' && !may('leader')) || (state.view === 'sql' && !may('analyst')) || (state.view === 'import' && !may('admin'))) state.view = 'status';
   years = health.years;
   const catalog = await api('/tiles');
+  performance.mark('atlas:catalog');
   atlas = new AtlasMap($('#map'), catalog, {
     onClick: async (f) => {
       if (state.view === 'plans' && plansView?.plan?.status === 'draft') { await plansView.add(f.id); return; }
@@ -550,7 +562,9 @@ async function main() {
   $('#lang').addEventListener('click', () => applyLang(getLang() === 'vi' ? 'en' : 'vi'));
   $('#print').addEventListener('click', () => window.print());
   initSearch($('#search'), $('#search-results'), { api, onPick: (r) => (r.level === 'commune' ? openUnit(r.unit_id, { fly: true }) : atlas.flyToBounds(r.bbox)) });
+  performance.mark('atlas:map-created');
   await atlas.loaded;
+  performance.mark('atlas:map-loaded');
   setYear(year);
   // Ready means the map shows the view: its layer visible and coloured, then its tiles drawn
   // (an idle before the choropleth arrived would be a map with nothing on it yet).
@@ -562,6 +576,7 @@ async function main() {
   inbox();
   setInterval(inbox, 60_000);
   await shown;
+  performance.mark('atlas:coloured');
   await new Promise((resolve) => { if (atlas.map.loaded() && atlas.map.areTilesLoaded()) resolve(); else atlas.map.once('idle', resolve); });
 }
 

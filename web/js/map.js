@@ -4,10 +4,13 @@
 // metric never refetches a tile.
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
 
+// MapLibre's worker (500 KB) is not preloaded: it is fetched when the map is made, after the
+// start-up answers, which would otherwise wait behind it on a slow link (one queue).
+
 const NO_DATA = '#d9d9d9';
 
 /** Build the style: one source per tile layer of the catalogue. */
-function style(layers) {
+function style(layers, glyphs) {
   const sources = {};
   const styleLayers = [{ id: 'background', type: 'background', paint: { 'background-color': '#dfe9f2' } }];
   const labelLayers = [];
@@ -73,7 +76,8 @@ function style(layers) {
   }
   return {
     version: 8, sources, layers: [...styleLayers, ...labelLayers],
-    glyphs: `${window.location.origin}/fonts/{fontstack}/{range}.pbf`,
+    // The catalogue's glyph URL carries the set of letters the names use (immutable ranges).
+    glyphs: `${window.location.origin}${glyphs ?? '/fonts/{fontstack}/{range}.pbf'}`,
   };
 }
 
@@ -87,7 +91,7 @@ export class AtlasMap {
     const b = communes.reduce((acc, l) => [Math.min(acc[0], l.bounds[0]), Math.min(acc[1], l.bounds[1]), Math.max(acc[2], l.bounds[2]), Math.max(acc[3], l.bounds[3])], [180, 90, -180, -90]);
     this.map = new maplibregl.Map({
       container,
-      style: style(this.layers),
+      style: style(this.layers, catalog.glyphs),
       bounds: communes.length ? [[b[0], b[1]], [b[2], b[3]]] : undefined,
       fitBoundsOptions: { padding: 20 },
       attributionControl: false,

@@ -116,8 +116,25 @@ export async function request(path, { method = 'GET', body, headers = {}, lane, 
   }
 }
 
-/** A read. `opts` as for `request`. */
-export const api = (path, opts = {}) => request(path, opts);
+const early = new Map(); // path → the answer of a request made ahead of its reader
+const FAILED = Symbol('failed');
+
+/** Ask for `path` now for an `api(path)` that comes later: the start-up answers the first view
+ * needs go out together (one round trip on a slow link, not one each). Quiet; a failure is
+ * left to the later reader, which asks again and handles it as any answer. */
+export function prefetch(path) {
+  if (!early.has(path)) early.set(path, request(path, { quiet: true, unauthorized: false, retries: 0 }).catch(() => FAILED));
+}
+
+/** A read. `opts` as for `request`. A prefetched answer is used once. */
+export async function api(path, opts = {}) {
+  const ahead = (opts.method ?? 'GET') === 'GET' && opts.body === undefined ? early.get(path) : undefined;
+  if (!ahead) return request(path, opts);
+  early.delete(path);
+  if (!opts.quiet) setPending(1);
+  const got = await ahead.finally(() => { if (!opts.quiet) setPending(-1); });
+  return got === FAILED ? request(path, opts) : got;
+}
 
 /** A write: JSON in and out, with the session's CSRF header. Errors carry the HTTP status
  * (409: someone else changed it first). */

@@ -70,7 +70,7 @@ pub async fn style(State(state): State<AppState>, Extension(p): Extension<Princi
     let b = base(&headers);
     let collection = super::resolve(&state, &format!("communes-status-{year}"))?;
     let tiles = format!("{b}/collections/communes-status-{year}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}?v={}", collection.layer.tag);
-    let glyphs = format!("{}/fonts/{{fontstack}}/{{range}}.pbf", crate::api::http::origin(&headers));
+    let glyphs = crate::api::http::glyphs_url(&crate::api::http::origin(&headers), &state.tiles().repertoire());
     let src = crate::render::styles::StyleSources { tiles: &tiles, glyphs: &glyphs, bounds: collection.layer.bounds };
     let doc: Value = crate::render::styles::maplibre(&c, &src, q.lang.as_deref() == Some("en"));
     Ok(([(header::CONTENT_TYPE, STYLE_TYPE), (header::CACHE_CONTROL, "no-cache")], axum::Json(doc)).into_response())
