@@ -450,10 +450,12 @@ async function main() {
     throw e;
   }
   $('#demo-banner').hidden = !health.demo;
-  // The map's first colours, while the map library and its worker still load.
   state.year = health.years.includes(state.year) ? state.year : health.years[health.years.length - 1];
-  if (['status', 'conversion', 'indicator'].includes(state.view) && state.year !== undefined) prefetch(choroplethPath());
   await loadSession();
+  // The map's first colours, while the map library and its worker still load (not for an
+  // officer's form, nor before signing in).
+  const mapShown = session.role !== 'officer' && !(session.login_required && !session.authenticated);
+  if (mapShown && ['status', 'conversion', 'indicator'].includes(state.view) && state.year !== undefined) prefetch(choroplethPath());
   if (session.login_required && !session.authenticated) {
     translatePage();
     showLogin();
