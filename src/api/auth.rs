@@ -361,16 +361,7 @@ async fn authorize_as(state: AppState, class: RateClass, mut req: Request, next:
             RateClass::Api => (state.auth.config.rate_per_sec, "requests"),
             RateClass::Tiles => (state.auth.config.tile_rate_per_sec, "tile requests"),
         };
-        let mut r = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("more than {rate} {what} per second from {}; retry shortly", principal.name),
-        )
-        .into_response();
-        if let Ok(v) = HeaderValue::from_str(&format!("{}", wait.ceil().max(1.0))) {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return r;
+        return too_many("rate_limited", format!("more than {rate} {what} per second from {}; retry shortly", principal.name), wait);
     }
     let name = principal.name.clone();
     req.extensions_mut().insert(principal);
@@ -433,22 +424,27 @@ fn describe(p: &Principal, csrf: Option<&str>, state: &AppState) -> Value {
     })
 }
 
+/// Whole seconds to wait, at least one.
+fn retry_after(wait: f64) -> f64 {
+    wait.ceil().max(1.0)
+}
+
+/// A 429 that says how long to wait, in its message and in `Retry-After`.
+fn too_many(code: &'static str, message: String, wait: f64) -> Response {
+    let mut r = ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, message).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("{}", retry_after(wait))) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
 /// `POST /api/session {"token": "cat_…"}` — sign in; sets the session cookie.
 pub async fn login(State(state): State<AppState>, ext: axum::http::Extensions, headers: HeaderMap, Json(l): Json<Login>) -> ApiResult<Response> {
     let peer = ext.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
     let client = client_address(peer, &headers);
     if let Err(wait) = state.auth.sign_in_attempt(&client) {
-        let secs = wait.ceil().max(1.0);
-        let mut r = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_sign_ins",
-            format!("too many failed sign-ins from this address; wait {secs} s and try again"),
-        )
-        .into_response();
-        if let Ok(v) = HeaderValue::from_str(&format!("{secs}")) {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Ok(r);
+        let message = format!("too many failed sign-ins from this address; wait {} s and try again", retry_after(wait));
+        return Ok(too_many("too_many_sign_ins", message, wait));
     }
     let p = match from_token(&state, &l.token).await {
         Ok(p) => p,
