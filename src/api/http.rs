@@ -1,6 +1,6 @@
 //! HTTP details several handlers share: the origin a client reached the server at (for absolute
 //! links in TileJSON, OGC documents and styles) and conditional requests (`If-None-Match`
-//! against a strong ETag), content negotiation of gzip, and the `?v=` a URL is made immutable by.
+//! against a strong ETag), content negotiation of gzip and brotli, and the `?v=` a URL is made immutable by.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
@@ -24,28 +24,51 @@ pub fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
     })
 }
 
-/// Does `Accept-Encoding` accept gzip? RFC 9110 §12.5.3: `gzip` or `*` with a weight above 0
-/// (`gzip;q=0` is a refusal, and an explicit `gzip` entry wins over `*`).
-pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+/// A content coding an answer can be sent in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    Gzip,
+    Brotli,
+}
+
+impl Coding {
+    fn is(self, name: &str) -> bool {
+        match self {
+            Coding::Gzip => name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip"),
+            Coding::Brotli => name.eq_ignore_ascii_case("br"),
+        }
+    }
+}
+
+/// The weight `Accept-Encoding` gives `coding`, 0 for a refusal. RFC 9110 §12.5.3: the coding's
+/// own entry wins over `*`; `gzip;q=0` is a refusal; no header (or no entry) accepts nothing
+/// but identity. Reads the header in place (tiles ask this on every answer).
+pub fn weight(headers: &HeaderMap, coding: Coding) -> f32 {
     let mut star = None;
     for value in headers.get_all(header::ACCEPT_ENCODING) {
         let Ok(v) = value.to_str() else { continue };
         for item in v.split(',') {
             let mut it = item.split(';');
-            let coding = it.next().unwrap_or("").trim();
+            let name = it.next().unwrap_or("").trim();
             let q = it
                 .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
                 .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
-                return q > 0.0;
+                .unwrap_or(1.0)
+                .clamp(0.0, 1.0);
+            if coding.is(name) {
+                return q;
             }
-            if coding == "*" {
-                star = Some(q > 0.0);
+            if name == "*" {
+                star = Some(q);
             }
         }
     }
-    star.unwrap_or(false)
+    star.unwrap_or(0.0)
+}
+
+/// Does `Accept-Encoding` accept gzip (a weight above 0)?
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    weight(headers, Coding::Gzip) > 0.0
 }
 
 /// `?v=` of a URL (the version that makes a tile or glyph URL immutable), read without
@@ -58,4 +81,27 @@ pub fn version_param(query: Option<&str>) -> Option<&str> {
 /// repertoire's tag, so a browser keeps each range until a name brings a new letter.
 pub fn glyphs_url(origin: &str, repertoire: &crate::tiles::glyphs::Repertoire) -> String {
     format!("{origin}/fonts/{{fontstack}}/{{range}}.pbf?v={}", repertoire.tag())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asking(accept: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(accept).unwrap());
+        h
+    }
+
+    #[test]
+    fn a_coding_is_weighed_by_its_own_entry_before_the_star() {
+        let h = asking("gzip, deflate, br, zstd");
+        assert_eq!((weight(&h, Coding::Gzip), weight(&h, Coding::Brotli)), (1.0, 1.0));
+        let h = asking("br;q=0.5, gzip;q=0.8");
+        assert_eq!((weight(&h, Coding::Gzip), weight(&h, Coding::Brotli)), (0.8, 0.5));
+        let h = asking("*;q=0.3, gzip;q=0");
+        assert_eq!((weight(&h, Coding::Gzip), weight(&h, Coding::Brotli)), (0.0, 0.3));
+        assert!(!accepts_gzip(&asking("gzip;q=0")) && accepts_gzip(&asking("x-gzip")) && !accepts_gzip(&HeaderMap::new()));
+        assert_eq!(weight(&asking("BR;Q=0.2"), Coding::Brotli), 0.2);
+    }
 }

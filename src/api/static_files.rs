@@ -1,7 +1,10 @@
 //! The web client, embedded from `web/` at build time, so the binary is the whole deployment and
 //! works air-gapped. Built for slow links:
-//! - every text file is gzipped once (best compression), when first asked for, and answered
-//!   compressed to clients that accept it (`gzip;q=0` is a refusal);
+//! - every text file is compressed once, when first asked for, and answered compressed to
+//!   clients that accept it (`gzip;q=0` is a refusal): gzip at the best level, and brotli
+//!   (quality 11) for browsers that offer it (over HTTPS and to localhost). The vendored
+//!   libraries come with their brotli made ahead (`<file>.br`, a fifth smaller than gzip for
+//!   MapLibre, seconds to make), checked by a test to decompress to the file beside it;
 //! - the page names its files under a content-hashed prefix, `/web/v/{hash}/…` (the hash of the
 //!   whole client), answered `immutable` for a year: a revisit fetches nothing but the page, and
 //!   a new build changes every URL at once. Modules import each other by relative paths, so
@@ -21,7 +24,7 @@ use include_dir::{Dir, include_dir};
 
 use super::ApiError;
 use super::extract::Path;
-use super::http::{accepts_gzip, none_match};
+use super::http::{Coding, none_match, weight};
 
 static WEB: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/web");
 
@@ -49,61 +52,97 @@ fn compressible(path: &str) -> bool {
 pub(super) const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
 pub(super) const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 const GZIP: HeaderValue = HeaderValue::from_static("gzip");
+const BROTLI: HeaderValue = HeaderValue::from_static("br");
 const VARY: HeaderValue = HeaderValue::from_static("accept-encoding");
 
-/// One file as answered: the body, its gzip (when smaller) and one strong ETag per encoding
-/// (also the label glyph ranges, [`super::fonts`]).
-pub(super) struct Asset {
+/// Bodies brotli is made for when first asked: quality 11 takes about 2 s a megabyte, so
+/// larger files bring theirs made ahead (`<file>.br`).
+const BROTLI_AT_RUNTIME: usize = 256 << 10;
+
+/// One encoding of an asset: its bytes and strong ETag.
+struct Encoded {
     body: Bytes,
-    gzip: Option<Bytes>,
     etag: HeaderValue,
-    etag_gzip: HeaderValue,
+}
+
+/// One file as answered: the body, its gzip and brotli (each when smaller), one strong ETag per
+/// encoding (also the label glyph ranges, [`super::fonts`]).
+pub(super) struct Asset {
+    identity: Encoded,
+    gzip: Option<Encoded>,
+    brotli: Option<Encoded>,
     content_type: HeaderValue,
 }
 
 impl Asset {
-    fn new(path: &str, body: Bytes) -> Asset {
-        Asset::of(content_type(path), compressible(path), body)
+    /// A file of `web/`, with its brotli from `brotli` when one was made ahead.
+    fn new(path: &str, body: Bytes, brotli: Option<Bytes>) -> Asset {
+        Asset::encoded(content_type(path), compressible(path), body, brotli)
     }
 
-    /// `body` as `content_type`, gzipped too (at the best level) when `compress`.
+    /// `body` as `content_type`, compressed too (gzip and brotli, at their best levels) when
+    /// `compress`.
     pub(super) fn of(content_type: &'static str, compress: bool, body: Bytes) -> Asset {
-        let hash = crate::hash::Fnv::of(&body);
-        let gzip = compress.then(|| gzip(&body)).filter(|g| g.len() < body.len()).map(Bytes::from);
-        let tag = |suffix: &str| HeaderValue::from_str(&format!("\"{hash:016x}{suffix}\"")).unwrap_or(HeaderValue::from_static("\"0\""));
-        Asset { body, gzip, etag: tag(""), etag_gzip: tag("-gz"), content_type: HeaderValue::from_static(content_type) }
+        Asset::encoded(content_type, compress, body, None)
     }
 
-    /// The answer to a GET of it: gzip when accepted, 304 when `If-None-Match` names it.
+    fn encoded(content_type: &'static str, compress: bool, body: Bytes, brotli: Option<Bytes>) -> Asset {
+        let hash = crate::hash::Fnv::of(&body);
+        let tag = |suffix: &str| HeaderValue::from_str(&format!("\"{hash:016x}{suffix}\"")).unwrap_or(HeaderValue::from_static("\"0\""));
+        let smaller = |b: Vec<u8>| (!b.is_empty() && b.len() < body.len()).then(|| Bytes::from(b));
+        let gzip = compress.then(|| gzip(&body)).flatten().and_then(smaller).map(|b| Encoded { body: b, etag: tag("-gz") });
+        let brotli = brotli
+            .or_else(|| (compress && body.len() <= BROTLI_AT_RUNTIME).then(|| compress_brotli(&body)).flatten().and_then(smaller))
+            .map(|b| Encoded { body: b, etag: tag("-br") });
+        Asset { identity: Encoded { body, etag: tag("") }, gzip, brotli, content_type: HeaderValue::from_static(content_type) }
+    }
+
+    /// The encoding to answer `headers` in: the one the client weighs highest of those made,
+    /// brotli on a tie (the smaller); identity when it accepts neither.
+    fn pick(&self, headers: &HeaderMap) -> (&Encoded, Option<HeaderValue>) {
+        let gz = if self.gzip.is_some() { weight(headers, Coding::Gzip) } else { 0.0 };
+        let br = if self.brotli.is_some() { weight(headers, Coding::Brotli) } else { 0.0 };
+        match (&self.brotli, &self.gzip) {
+            (Some(b), _) if br > 0.0 && br >= gz => (b, Some(BROTLI)),
+            (_, Some(g)) if gz > 0.0 => (g, Some(GZIP)),
+            _ => (&self.identity, None),
+        }
+    }
+
+    /// The answer to a GET of it: compressed when accepted, 304 when `If-None-Match` names it.
     pub(super) fn answer(&self, headers: &HeaderMap, cache: HeaderValue) -> Response {
-        let (body, etag, gz) = match (&self.gzip, accepts_gzip(headers)) {
-            (Some(g), true) => (g.clone(), &self.etag_gzip, true),
-            _ => (self.body.clone(), &self.etag, false),
-        };
-        let mut resp = if none_match(headers, etag) { StatusCode::NOT_MODIFIED.into_response() } else { body.into_response() };
+        let (chosen, coding) = self.pick(headers);
+        let mut resp = if none_match(headers, &chosen.etag) { StatusCode::NOT_MODIFIED.into_response() } else { chosen.body.clone().into_response() };
         let ok = resp.status() == StatusCode::OK;
         let h = resp.headers_mut();
         if ok {
             h.insert(header::CONTENT_TYPE, self.content_type.clone());
-            if gz {
-                h.insert(header::CONTENT_ENCODING, GZIP);
+            if let Some(c) = coding {
+                h.insert(header::CONTENT_ENCODING, c);
             }
         }
         h.insert(header::CACHE_CONTROL, cache);
-        h.insert(header::ETAG, etag.clone());
-        if self.gzip.is_some() {
+        h.insert(header::ETAG, chosen.etag.clone());
+        if self.gzip.is_some() || self.brotli.is_some() {
             h.insert(header::VARY, VARY);
         }
         resp
     }
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
     use std::io::Write;
     let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::best());
-    // Writing to a Vec cannot fail.
-    let _ = gz.write_all(bytes);
-    gz.finish().unwrap_or_default()
+    gz.write_all(bytes).ok()?;
+    gz.finish().ok()
+}
+
+/// Brotli at quality 11 (the best), 4 MB window.
+fn compress_brotli(bytes: &[u8]) -> Option<Vec<u8>> {
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, size_hint: bytes.len(), ..Default::default() };
+    let mut out = Vec::with_capacity(bytes.len() / 4);
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).ok()?;
+    Some(out)
 }
 
 /// The client as served: every file (prepared on first use), the build's hash and the page.
@@ -150,8 +189,9 @@ fn client() -> &'static Client {
             .map(|p| format!("<link rel=\"modulepreload\" href=\"{prefix}{p}\">\n"))
             .collect();
         let page = page.replace("\"/web/", &format!("\"{prefix}")).replacen("</head>", &format!("{preload}</head>"), 1);
-        let files = all.iter().filter_map(|f| f.path().to_str()).map(|p| (p, OnceLock::new())).collect();
-        Client { build, files, index: Asset::new("index.html", Bytes::from(page)) }
+        // A file's brotli made ahead is answered in its place, not as a file of its own.
+        let files = all.iter().filter_map(|f| f.path().to_str()).filter(|p| !p.ends_with(".br")).map(|p| (p, OnceLock::new())).collect();
+        Client { build, files, index: Asset::new("index.html", Bytes::from(page), None) }
     })
 }
 
@@ -159,7 +199,10 @@ fn client() -> &'static Client {
 fn asset(path: &str) -> Option<&'static Asset> {
     let c = client();
     let (key, cell) = c.files.get_key_value(path)?;
-    Some(cell.get_or_init(|| Asset::new(key, Bytes::from_static(WEB.get_file(key).map(|f| f.contents()).unwrap_or(&[])))))
+    Some(cell.get_or_init(|| {
+        let contents = |p: &str| WEB.get_file(p).map(|f| Bytes::from_static(f.contents()));
+        Asset::new(key, contents(key).unwrap_or_default(), contents(&format!("{key}.br")))
+    }))
 }
 
 /// `GET /` — the page, with its files under the build's prefix; revalidated on every visit.
@@ -199,12 +242,82 @@ mod tests {
     #[test]
     fn the_page_names_every_file_under_the_build_prefix_and_preloads_its_modules() {
         let c = client();
-        let page = std::str::from_utf8(&c.index.body).unwrap();
+        let page = std::str::from_utf8(&c.index.identity.body).unwrap();
         assert!(!page.contains("\"/web/js") && !page.contains("\"/web/css") && !page.contains("\"/web/vendor"), "{page}");
         assert!(page.contains(&format!("\"/web/v/{}/js/app.js\"", c.build)));
         assert!(page.contains(&format!("<link rel=\"modulepreload\" href=\"/web/v/{}/vendor/maplibre-gl/maplibre-gl.mjs\">", c.build)));
         assert!(page.contains("js/net.js\">"));
         assert!(!page.contains("uPlot.esm.js\">"), "the chart library loads on first use");
+    }
+
+    fn decompress(br: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        brotli::BrotliDecompress(&mut &br[..], &mut out).expect("valid brotli");
+        out
+    }
+
+    /// Large files bring their brotli (`<file>.br`, beside them in `web/`). After updating a
+    /// vendored library, make them again with
+    /// `UPDATE_BROTLI=1 cargo test --release --lib static_files`.
+    #[test]
+    fn every_large_text_file_brings_a_brotli_that_decompresses_to_it() {
+        let update = std::env::var_os("UPDATE_BROTLI").is_some();
+        let mut all = Vec::new();
+        files(&WEB, &mut all);
+        let mut checked = 0;
+        for f in all {
+            let path = f.path().to_string_lossy().into_owned();
+            if path.ends_with(".br") || !compressible(&path) || f.contents().len() <= BROTLI_AT_RUNTIME {
+                continue;
+            }
+            if update {
+                let br = compress_brotli(f.contents()).expect("brotli of a slice");
+                std::fs::write(format!("{}/web/{path}.br", env!("CARGO_MANIFEST_DIR")), br).expect("writing the brotli");
+                continue;
+            }
+            let hint = "make it with UPDATE_BROTLI=1 cargo test --release --lib static_files";
+            let br = WEB.get_file(format!("{path}.br")).unwrap_or_else(|| panic!("web/{path} has no web/{path}.br: {hint}"));
+            assert!(decompress(br.contents()) == f.contents(), "web/{path}.br is not web/{path} compressed (stale?): {hint}");
+            let gz = gzip(f.contents()).unwrap();
+            assert!(br.contents().len() < gz.len(), "web/{path}.br ({} B) is not smaller than its gzip ({} B)", br.contents().len(), gz.len());
+            checked += 1;
+        }
+        assert!(update || checked >= 2, "MapLibre and its worker are checked ({checked} files)");
+        // Nothing else carries a stray brotli.
+        for f in WEB.get_dir("js").unwrap().files() {
+            assert!(!f.path().to_string_lossy().ends_with(".br"));
+        }
+    }
+
+    fn asking(accept: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(accept).unwrap());
+        h
+    }
+
+    #[test]
+    fn each_client_gets_the_smallest_encoding_it_accepts_under_its_own_etag() {
+        let mjs = asset("vendor/maplibre-gl/maplibre-gl.mjs").unwrap();
+        let app = asset("js/app.js").unwrap();
+        for a in [mjs, app] {
+            let chrome = a.answer(&asking("gzip, deflate, br, zstd"), IMMUTABLE);
+            let old = a.answer(&asking("gzip, deflate"), IMMUTABLE);
+            let curl = a.answer(&HeaderMap::new(), IMMUTABLE);
+            let prefers_gzip = a.answer(&asking("br;q=0.4, gzip"), IMMUTABLE);
+            let enc = |r: &Response| r.headers().get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap().to_string());
+            assert_eq!((enc(&chrome), enc(&old), enc(&curl), enc(&prefers_gzip)), (Some("br".into()), Some("gzip".into()), None, Some("gzip".into())));
+            let etag = |r: &Response| r.headers()[header::ETAG].clone();
+            assert!(etag(&chrome) != etag(&old) && etag(&old) != etag(&curl) && etag(&chrome) != etag(&curl));
+            assert!(a.brotli.as_ref().unwrap().body.len() < a.gzip.as_ref().unwrap().body.len());
+            assert_eq!(decompress(&a.brotli.as_ref().unwrap().body), &a.identity.body[..]);
+            assert_eq!(chrome.headers()[header::VARY], "accept-encoding");
+            // A gzip ETag does not make a brotli answer a 304, nor the other way round.
+            let mut h = asking("br");
+            h.insert(header::IF_NONE_MATCH, etag(&old));
+            assert_eq!(a.answer(&h, IMMUTABLE).status(), StatusCode::OK);
+            h.insert(header::IF_NONE_MATCH, etag(&chrome));
+            assert_eq!(a.answer(&h, IMMUTABLE).status(), StatusCode::NOT_MODIFIED);
+        }
     }
 
     #[test]

@@ -81,6 +81,27 @@ function style(layers, glyphs) {
   };
 }
 
+/** The glyph ranges Vietnamese names are written in: Basic Latin and Latin-1 (0–255), Latin
+ * Extended-A and -B (ă đ ĩ ũ ơ ư: 256–511) and Latin Extended Additional (ạ ả … ỹ: 7680–7935). */
+const VIETNAMESE_RANGES = ['0-255', '256-511', '7680-7935'];
+
+/** Ask now for the label glyphs the first view draws. MapLibre asks for a range only once its
+ * tiles are laid out, a second after the map is made on a slow link; asked here, while the
+ * map's worker still loads, they are in the browser's cache by then (the catalogue's `?v=`
+ * ranges are immutable). Only the fonts of label layers shown at the map's first zoom. */
+function primeGlyphs(map, { layers, glyphs }) {
+  const zoom = map.getZoom();
+  const fonts = new Set(layers
+    .filter((l) => l.type === 'symbol' && zoom >= (l.minzoom ?? 0) && zoom < (l.maxzoom ?? 24))
+    .flatMap((l) => l.layout?.['text-font'] ?? []));
+  for (const font of fonts) {
+    for (const range of VIETNAMESE_RANGES) {
+      // The URL exactly as MapLibre makes it, so its own request finds this one's answer.
+      fetch(glyphs.replace('{fontstack}', font).replace('{range}', range), { credentials: 'same-origin' }).catch(() => {});
+    }
+  }
+}
+
 export class AtlasMap {
   constructor(container, catalog, { onClick, onHover } = {}) {
     this.layers = catalog.layers;
@@ -89,15 +110,17 @@ export class AtlasMap {
     this.selected = null;
     const communes = this.layers.filter((l) => l.layer === 'communes');
     const b = communes.reduce((acc, l) => [Math.min(acc[0], l.bounds[0]), Math.min(acc[1], l.bounds[1]), Math.max(acc[2], l.bounds[2]), Math.max(acc[3], l.bounds[3])], [180, 90, -180, -90]);
+    const mapStyle = style(this.layers, catalog.glyphs);
     this.map = new maplibregl.Map({
       container,
-      style: style(this.layers, catalog.glyphs),
+      style: mapStyle,
       bounds: communes.length ? [[b[0], b[1]], [b[2], b[3]]] : undefined,
       fitBoundsOptions: { padding: 20 },
       attributionControl: false,
       preserveDrawingBuffer: true,
       maxZoom: 16,
     });
+    if (catalog.glyphs) primeGlyphs(this.map, mapStyle);
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
     this.loaded = new Promise((resolve) => this.map.on('load', resolve));
