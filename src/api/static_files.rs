@@ -9,8 +9,10 @@
 //!   whole client), answered `immutable` for a year: a revisit fetches nothing but the page, and
 //!   a new build changes every URL at once. Modules import each other by relative paths, so
 //!   they stay under the prefix;
-//! - the page preloads every module it runs at start (`modulepreload`), so the browser fetches
-//!   them in one round trip instead of one per level of imports.
+//! - the page's head asks for everything the first view needs at once: the start-up answers
+//!   (`preload`, found waiting by the client's own requests), every module it runs at start
+//!   (`modulepreload`: one round trip instead of one per level of imports), then MapLibre's
+//!   worker, by the URL MapLibre gives it.
 //!
 //! Unprefixed `/web/…` URLs keep working (`no-cache`, revalidated by ETag).
 
@@ -159,12 +161,34 @@ fn files(dir: &'static Dir<'static>, out: &mut Vec<&'static include_dir::File<'s
     }
 }
 
-/// The modules the page runs at start: every module under `js/` and MapLibre. Not its worker:
-/// on a slow link it would share the bandwidth with MapLibre itself, which has to arrive first,
-/// and the start-up answers would wait behind it; the map fetches it when it is made. The chart
-/// library loads on first use.
+/// The answers every page asks for first (web/js/app.js prefetches what the page preloads):
+/// asked for by the page itself, they go out with its first requests, not after the modules
+/// (2 s of a slow link).
+const START_UP: [&str; 4] = ["/api/health", "/api/session", "/api/rules", "/tiles"];
+
+/// The modules the page runs at start: every module under `js/` and MapLibre, then MapLibre's
+/// worker, last so it takes the link when the rest has had its share. The chart library loads
+/// on first use.
 fn preloaded(path: &str) -> bool {
-    (path.starts_with("js/") && path.ends_with(".js")) || path == "vendor/maplibre-gl/maplibre-gl.mjs"
+    (path.starts_with("js/") && path.ends_with(".js")) || path == MAPLIBRE
+}
+const MAPLIBRE: &str = "vendor/maplibre-gl/maplibre-gl.mjs";
+
+/// MapLibre's worker, by the URL MapLibre asks for it (`?v=` its version, which the banner of
+/// the vendored file names: `…/maplibre-gl-js/blob/v6.17.0/LICENSE.txt`).
+fn worker() -> Option<String> {
+    let src = WEB.get_file(MAPLIBRE)?.contents_utf8()?;
+    let banner = &src[..src.len().min(1024)];
+    let at = banner.find("maplibre-gl-js/blob/v")? + "maplibre-gl-js/blob/v".len();
+    let version = banner[at..].split('/').next()?;
+    Some(format!("vendor/maplibre-gl/maplibre-gl-worker.mjs?v={version}"))
+}
+
+/// What the page's head gains: the start-up answers and the modules, preloaded.
+fn start_up(prefix: &str, all: &[&include_dir::File<'_>]) -> String {
+    let answers = START_UP.iter().map(|p| format!("<link rel=\"preload\" as=\"fetch\" crossorigin href=\"{p}\">\n"));
+    let modules = all.iter().filter_map(|f| f.path().to_str()).filter(|p| preloaded(p)).map(String::from).chain(worker());
+    answers.chain(modules.map(|p| format!("<link rel=\"modulepreload\" href=\"{prefix}{p}\">\n"))).collect()
 }
 
 fn client() -> &'static Client {
@@ -182,13 +206,13 @@ fn client() -> &'static Client {
         let build = format!("{:012x}", h.finish() & 0xffff_ffff_ffff);
         let prefix = format!("/web/v/{build}/");
         let page = WEB.get_file("index.html").and_then(|f| f.contents_utf8()).unwrap_or("");
-        let preload: String = all
-            .iter()
-            .filter_map(|f| f.path().to_str())
-            .filter(|p| preloaded(p))
-            .map(|p| format!("<link rel=\"modulepreload\" href=\"{prefix}{p}\">\n"))
-            .collect();
-        let page = page.replace("\"/web/", &format!("\"{prefix}")).replacen("</head>", &format!("{preload}</head>"), 1);
+        const HERE: &str = "<!-- start-up: the server adds here";
+        let head = start_up(&prefix, &all);
+        let page = page.replace("\"/web/", &format!("\"{prefix}"));
+        let page = match page.find(HERE) {
+            Some(at) => format!("{}{head}{}", &page[..at], &page[at..]),
+            None => page.replacen("</head>", &format!("{head}</head>"), 1),
+        };
         // A file's brotli made ahead is answered in its place, not as a file of its own.
         let files = all.iter().filter_map(|f| f.path().to_str()).filter(|p| !p.ends_with(".br")).map(|p| (p, OnceLock::new())).collect();
         Client { build, files, index: Asset::new("index.html", Bytes::from(page), None) }
@@ -240,13 +264,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_page_names_every_file_under_the_build_prefix_and_preloads_its_modules() {
+    fn the_page_names_every_file_under_the_build_prefix_and_preloads_what_the_first_view_needs() {
         let c = client();
         let page = std::str::from_utf8(&c.index.identity.body).unwrap();
         assert!(!page.contains("\"/web/js") && !page.contains("\"/web/css") && !page.contains("\"/web/vendor"), "{page}");
         assert!(page.contains(&format!("\"/web/v/{}/js/app.js\"", c.build)));
         assert!(page.contains(&format!("<link rel=\"modulepreload\" href=\"/web/v/{}/vendor/maplibre-gl/maplibre-gl.mjs\">", c.build)));
         assert!(page.contains("js/net.js\">"));
+        for answer in START_UP {
+            assert!(page.contains(&format!("<link rel=\"preload\" as=\"fetch\" crossorigin href=\"{answer}\">")), "{answer}");
+        }
+        // The worker by the URL MapLibre makes for it: its version as `?v=`.
+        let src = WEB.get_file(MAPLIBRE).unwrap().contents_utf8().unwrap();
+        let version = worker().unwrap().split_once("?v=").unwrap().1.to_string();
+        assert!(src.contains(&format!("`{version}`")) && src.contains("searchParams.set(`v`"), "MapLibre {version} no longer names its worker by ?v=");
+        assert!(page.contains(&format!("href=\"/web/v/{}/vendor/maplibre-gl/maplibre-gl-worker.mjs?v={version}\">", c.build)));
+        // The answers go first, the worker last.
+        let at = |s: &str| page.find(s).unwrap();
+        assert!(at("/api/health") < at("js/app.js\">") && at("js/app.js\">") < at("maplibre-gl-worker.mjs"));
         assert!(!page.contains("uPlot.esm.js\">"), "the chart library loads on first use");
     }
 

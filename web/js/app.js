@@ -18,7 +18,7 @@ import { ReviewView, renderInbox } from './review.js';
 import { session, loadSession, showLogin, writeHeaders, renderUser, may } from './session.js';
 import { esc } from './html.js';
 import { unitsOf, unitNow } from './units.js';
-import { api, send, debounce, cancel, prefetch, setUnauthorizedHandler, setWriteHeaders } from './net.js';
+import { api, send, debounce, cancel, prefetch, peek, setUnauthorizedHandler, setWriteHeaders } from './net.js';
 import { initBanner, showError, clearError, loadingHtml, emptyHtml, wideToggle } from './banner.js';
 
 const $ = (s) => document.querySelector(s);
@@ -440,8 +440,12 @@ function applyLang(l, { render = true } = {}) {
 async function main() {
   readUrl();
   initBanner();
-  // What the first view needs, asked for together (each would otherwise wait for the last).
-  for (const path of ['/api/health', '/api/session', '/api/rules', '/tiles']) prefetch(path);
+  // What the first view needs, asked for together (each would otherwise wait for the last):
+  // the answers the page preloads (the server names them), which these requests find waiting.
+  for (const link of document.querySelectorAll('link[rel="preload"][as="fetch"]')) {
+    const url = new URL(link.href);
+    prefetch(url.pathname + url.search);
+  }
   performance.mark('atlas:start');
   try {
     health = await api('/api/health');
@@ -565,6 +569,9 @@ async function main() {
   $('#print').addEventListener('click', () => window.print());
   initSearch($('#search'), $('#search-results'), { api, onPick: (r) => (r.level === 'commune' ? openUnit(r.unit_id, { fly: true }) : atlas.flyToBounds(r.bbox)) });
   performance.mark('atlas:map-created');
+  // The first view's tiles, asked for while the map's worker still loads: the prefetched
+  // choropleth says which boundary version the year is drawn on.
+  if (['status', 'conversion', 'indicator'].includes(state.view)) peek(choroplethPath()).then((ch) => ch && atlas.primeTiles(ch.tile_layer));
   await atlas.loaded;
   performance.mark('atlas:map-loaded');
   setYear(year);

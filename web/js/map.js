@@ -4,8 +4,10 @@
 // metric never refetches a tile.
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
 
-// MapLibre's worker (500 KB) is not preloaded: it is fetched when the map is made, after the
-// start-up answers, which would otherwise wait behind it on a slow link (one queue).
+// The page preloads MapLibre's worker after its own modules and start-up answers (the server
+// writes the page's head: src/api/static_files.rs); the first view's glyphs and tiles are asked
+// for as soon as the map is made (primeGlyphs, AtlasMap.primeTiles), so on a slow link nothing
+// waits for the worker to arrive before it is fetched.
 
 const NO_DATA = '#d9d9d9';
 
@@ -102,6 +104,29 @@ function primeGlyphs(map, { layers, glyphs }) {
   }
 }
 
+/** The tiles of `layer` a map at `zoom` showing `view` (LngLatBounds) draws, as MapLibre picks
+ * them for a 512-px vector source: the rounded zoom (within the layer's zooms), every tile the
+ * view meets, inside the layer's bounds. */
+function coveringTiles(zoom, view, layer) {
+  const z = Math.max(0, Math.min(layer.maxzoom ?? 22, Math.round(zoom)));
+  const n = 2 ** z;
+  const [w, s, e, nn] = layer.bounds ?? [-180, -85.05, 180, 85.05];
+  const west = Math.max(view.getWest(), w);
+  const east = Math.min(view.getEast(), e);
+  const south = Math.max(view.getSouth(), s);
+  const north = Math.min(view.getNorth(), nn);
+  if (west > east || south > north) return [];
+  const clamp = (v) => Math.max(0, Math.min(n - 1, Math.floor(v)));
+  const tx = (lng) => clamp(((lng + 180) / 360) * n);
+  const ty = (lat) => {
+    const r = (lat * Math.PI) / 180;
+    return clamp(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
+  };
+  const tiles = [];
+  for (let x = tx(west); x <= tx(east); x += 1) for (let y = ty(north); y <= ty(south); y += 1) tiles.push([z, x, y]);
+  return tiles;
+}
+
 export class AtlasMap {
   constructor(container, catalog, { onClick, onHover } = {}) {
     this.layers = catalog.layers;
@@ -147,12 +172,37 @@ export class AtlasMap {
     });
   }
 
+  /** The layers drawn with the communes of `layerId` (its version's provinces and districts, and
+   * the routes). */
+  shownWith(layerId) {
+    const version = layerId.split('.').slice(1).join('.');
+    return this.layers.filter((l) => l.id === 'routes' || l.boundary_version === version);
+  }
+
+  /** Ask now for the tiles the map will draw first for `layerId`'s version, while its worker
+   * still loads (MapLibre asks only once the style is loaded: on a slow link, after its worker
+   * arrives). The map then finds them in the browser's cache: the catalogue's `?v=` tile URLs
+   * are immutable. Nothing once the style is loaded (MapLibre asks at once itself). */
+  primeTiles(layerId) {
+    if (this.map.isStyleLoaded() || this.primed) return;
+    this.primed = true;
+    const zoom = this.map.getZoom();
+    const view = this.map.getBounds();
+    for (const l of this.shownWith(layerId)) {
+      if (!l.tiles?.includes('?v=')) continue;
+      for (const [z, x, y] of coveringTiles(zoom, view, l)) {
+        const url = `${window.location.origin}${l.tiles}`.replace('{z}', z).replace('{x}', x).replace('{y}', y);
+        fetch(url, { credentials: 'same-origin' }).catch(() => {});
+      }
+    }
+  }
+
   /** Show the communes (and provinces/districts) of `layerId`'s boundary version. */
   showVersion(layerId) {
     if (this.active === layerId) return;
-    const version = layerId.split('.').slice(1).join('.');
+    const shown = new Set(this.shownWith(layerId).map((l) => l.id));
     for (const l of this.layers) {
-      const visible = l.id === 'routes' || l.boundary_version === version;
+      const visible = shown.has(l.id);
       for (const prefix of ['fill:', 'line:', 'label:']) {
         const id = prefix + l.id;
         if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');

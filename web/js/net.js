@@ -126,6 +126,13 @@ export function prefetch(path) {
   if (!early.has(path)) early.set(path, request(path, { quiet: true, unauthorized: false, retries: 0 }).catch(() => FAILED));
 }
 
+/** What the prefetch of `path` will answer (null if none, or when it fails), without using it
+ * up: for work that can start before the answer's reader runs. */
+export function peek(path) {
+  const ahead = early.get(path);
+  return ahead ? ahead.then((got) => (got === FAILED ? null : got)) : Promise.resolve(null);
+}
+
 /** A read. `opts` as for `request`. A prefetched answer is used once. */
 export async function api(path, opts = {}) {
   const ahead = (opts.method ?? 'GET') === 'GET' && opts.body === undefined ? early.get(path) : undefined;
