@@ -6,6 +6,8 @@
 //! (tiles) and its modules fetch crosses it: 1.6 Mbit/s shared down and up, 150 ms round trip
 //! (75 ms each way), as provincial offices see. It also counts the bytes and connections.
 //!
+//! Then the same first visit with no link limit: the floor of this machine itself.
+//!
 //! `cargo bench --bench first_view` (add `-- --rate 200000 --rtt 150` to change the link, or
 //! `-- --server http://127.0.0.1:8080` to measure a server already running, e.g. another build).
 
@@ -178,5 +180,17 @@ fn main() {
             let kb = |v: &Value| v.as_f64().unwrap_or(0.0) / 1024.0;
             println!("    {:>6.1} / {:>6.1} KB  {:>5} → {:>5} ms  {}", kb(&e[1]), kb(&e[2]), e[3], e[4], e[0].as_str().unwrap_or("?"));
         }
+        if !reload {
+            println!("  the link alone: {:.2} s to carry those bytes at {:.2} Mbit/s", down as f64 / rate, rate * 8.0 / 1e6);
+        }
     }
+    drop(d);
+
+    // What the same first visit takes with no link limit: this machine's own floor (parsing,
+    // laying out and drawing in software WebGL), which no saving of bytes goes below.
+    let fast = proxy(&target, 1e10, Duration::ZERO);
+    let d = Driver::start();
+    d.cmd("POST", "/timeouts", json!({ "script": 300_000 }));
+    let r = visit(&d, &format!("http://127.0.0.1:{}/#view=status", fast.port), false);
+    println!("\nsame first visit with no link limit (this machine's floor): drawn after {:.2} s", r["drawn_ms"].as_f64().unwrap_or(f64::NAN) / 1000.0);
 }
