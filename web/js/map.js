@@ -83,6 +83,10 @@ function style(layers, glyphs) {
   };
 }
 
+/** Fetch `url` into the browser's cache for a request MapLibre makes later (a failure is left
+ * to that request). */
+const warmCache = (url) => fetch(url, { credentials: 'same-origin' }).catch(() => {});
+
 /** The glyph ranges Vietnamese names are written in: Basic Latin and Latin-1 (0–255), Latin
  * Extended-A and -B (ă đ ĩ ũ ơ ư: 256–511) and Latin Extended Additional (ạ ả … ỹ: 7680–7935). */
 const VIETNAMESE_RANGES = ['0-255', '256-511', '7680-7935'];
@@ -99,7 +103,7 @@ function primeGlyphs(map, { layers, glyphs }) {
   for (const font of fonts) {
     for (const range of VIETNAMESE_RANGES) {
       // The URL exactly as MapLibre makes it, so its own request finds this one's answer.
-      fetch(glyphs.replace('{fontstack}', font).replace('{range}', range), { credentials: 'same-origin' }).catch(() => {});
+      warmCache(glyphs.replace('{fontstack}', font).replace('{range}', range));
     }
   }
 }
@@ -192,7 +196,7 @@ export class AtlasMap {
       if (!l.tiles?.includes('?v=')) continue;
       for (const [z, x, y] of coveringTiles(zoom, view, l)) {
         const url = `${window.location.origin}${l.tiles}`.replace('{z}', z).replace('{x}', x).replace('{y}', y);
-        fetch(url, { credentials: 'same-origin' }).catch(() => {});
+        warmCache(url);
       }
     }
   }
