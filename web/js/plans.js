@@ -169,9 +169,10 @@ export class PlansView {
     const box = this.el.querySelector('#cand-box');
     if (!box) return;
     const value = (c, k) => (k === 'score' ? c.score : c.components.find((x) => x.key === k)?.score ?? 0);
-    const rows = [...this.candidates].sort((a, b) => value(b, this.sortKey) - value(a, this.sortKey) || a.rank - b.rank).slice(0, 60);
+    // A commune added from the map while this province and year's candidates are on their way: the table waits.
     if (this.candidates === null) { box.innerHTML = loadingHtml(); return; }
     if (!this.candidates.length) { box.innerHTML = emptyHtml(t('cand.none')); return; }
+    const rows = [...this.candidates].sort((a, b) => value(b, this.sortKey) - value(a, this.sortKey) || a.rank - b.rank).slice(0, 60);
     const inPlan = new Set((this.plan?.communes ?? []).map((c) => c.unit_id));
     const draft = this.plan?.status === 'draft';
     // Sortable headers are buttons (Tab, Enter/Space); the sorted column says so (aria-sort).
@@ -207,7 +208,7 @@ export class PlansView {
   paint() {
     const colors = {};
     const ramp = ['#f7f7f7', '#d1e5f0', '#92c5de', '#4393c3', '#2166ac'];
-    for (const c of this.candidates) colors[c.unit_id] = ramp[Math.min(4, Math.floor(c.score * 5))];
+    for (const c of this.candidates ?? []) colors[c.unit_id] = ramp[Math.min(4, Math.floor(c.score * 5))];
     for (const c of this.plan?.communes ?? []) colors[c.unit_id] = '#053061';
     this.atlas.paintActive(colors);
   }
