@@ -90,10 +90,24 @@ LUA
     r=$(awk '/VmRSS/ {print $2}' /proc/$PID/status 2>/dev/null || echo 0); [ "${r:-0}" -gt "$peak" ] && peak=$r && echo "$peak" > "$WORK/peak_kb"
     sleep 0.2; done ) &
 SAMPLER=$!
+# Where the memory goes, every 5 s: resident set, DuckDB's buffers, the tile and answer caches.
+cat > "$WORK/memory.py" <<'PY'
+import json, sys, time
+h = json.load(sys.stdin)
+mb = lambda b: (b or 0) / 2**20
+m, c, a = h["memory"], h["tiles"]["cache"], h["answers"]
+print(f'{time.strftime("%H:%M:%S")}  resident {mb(m["resident_bytes"]):6.0f} MB  duckdb {mb(m["duckdb"]["bytes"]):5.0f} MB'
+      f'  tile cache {mb(c["bytes"]):5.0f} MB ({c["tiles"]} tiles)  answers {mb(a["bytes"]):4.0f} MB  renders {h["tiles"]["renders"]}')
+PY
+( while kill -0 $PID 2>/dev/null; do
+    curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/health" | python3 "$WORK/memory.py" >> "$WORK/memory.txt" 2>/dev/null || true
+    sleep 5; done ) &
+TIMELINE=$!
 START_KB=$(awk '/VmRSS/ {print $2}' /proc/$PID/status)
 wrk -t2 -c"$CONNS" -d"$DURATION" --timeout 30s --latency -s "$WORK/mixed.lua" "http://127.0.0.1:$PORT" | tee "$WORK/wrk.txt"
 sleep 0.5
-kill $SAMPLER 2>/dev/null || true
+kill $SAMPLER $TIMELINE 2>/dev/null || true
+echo "memory, every 5 s:"; cat "$WORK/memory.txt" 2>/dev/null || true
 PEAK_KB=$(cat "$WORK/peak_kb")
 FIVE=$(awk '/^status 5/ {n += $3} END {print n + 0}' "$WORK/wrk.txt")
 echo "resident memory: $((START_KB / 1024)) MB at start, peak $((PEAK_KB / 1024)) MB during the run"

@@ -1,11 +1,12 @@
 //! `GET /fonts/{fontstack}/{start}-{end}.pbf` — label glyphs for the web map (MapLibre's `glyphs`
-//! URL), drawn from the embedded fonts by [`crate::tiles::glyphs`] with the letters the served
-//! layers' names can need ([`crate::tiles::glyphs::Repertoire`]). Public like the web client's
+//! URL), drawn from the embedded fonts by [`crate::tiles::glyphs`]. Public like the web client's
 //! own files: a font range says no more than which letters unit names use.
 //!
-//! Each range is drawn and gzipped once per font and repertoire. With the repertoire's tag
-//! (`?v=`, the URL `/tiles` and the styles give) it is `immutable`; without it, revalidated by
-//! ETag. Unknown fonts → 404, malformed ranges → 400, both JSON.
+//! Under the URL `/tiles` and the styles give (`?v=` the labels' tag) a range carries the letters
+//! the labels drawn in that font use ([`crate::tiles::glyphs::LabelGlyphs`]) and is
+//! `immutable`; any other URL (another style's, an older tag) gets the font's whole range,
+//! revalidated by ETag. Each range is drawn and compressed once per font and set. Unknown fonts
+//! → 404, malformed ranges → 400, both JSON.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -45,12 +46,21 @@ fn prepared(stack: &str, start: u32, repertoire: &Repertoire) -> Result<Arc<Asse
     Ok(asset)
 }
 
+fn everything() -> Arc<Repertoire> {
+    static ALL: OnceLock<Arc<Repertoire>> = OnceLock::new();
+    ALL.get_or_init(|| Arc::new(Repertoire::everything())).clone()
+}
+
 pub async fn glyphs(State(state): State<AppState>, Path((stack, file)): Path<(String, String)>, uri: Uri, headers: HeaderMap) -> ApiResult<Response> {
     let range = file.strip_suffix(".pbf").ok_or_else(|| ApiError::not_found(format!("no such resource: /fonts/{stack}/{file} (glyph ranges end in .pbf)")))?;
     let start = glyphs::parse_range(range)?;
-    let repertoire = state.tiles().repertoire();
-    // The URL of today's repertoire never changes; any other is revalidated.
-    let cache = if super::http::version_param(uri.query()) == Some(repertoire.tag()) { IMMUTABLE } else { REVALIDATE };
+    let labels = state.tiles().repertoire();
+    // The URL of today's labels never changes; any other is the whole range, revalidated.
+    let (repertoire, cache) = if super::http::version_param(uri.query()) == Some(labels.tag()) {
+        (labels.of(&stack)?, IMMUTABLE)
+    } else {
+        (everything(), REVALIDATE)
+    };
     // Drawing a range takes tens of milliseconds the first time: off the async workers.
     let asset = tokio::task::spawn_blocking(move || prepared(&stack, start, &repertoire)).await??;
     Ok(asset.answer(&headers, cache))

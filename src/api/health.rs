@@ -1,5 +1,6 @@
 //! `GET /api/health`: is the service up, what does its store hold, how far the tiles rendered
-//! ahead of time have come, and what the caches hold against their budgets.
+//! ahead of time have come, what the caches hold against their budgets and the memory in use
+//! (the process's resident set and DuckDB's share, against --memory-budget's split).
 
 use axum::extract::State;
 use serde_json::{Value, json};
@@ -13,9 +14,10 @@ pub async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let s = state.clone();
     let summary = tokio::task::spawn_blocking(move || {
         let conn = s.store.connect()?;
-        queries::summary(&conn)
+        Ok::<_, crate::Error>((queries::summary(&conn)?, queries::duckdb_memory(&conn)?))
     })
     .await??;
+    let (summary, (duckdb_bytes, duckdb_limit)) = summary;
     Ok(Json(json!({
         "status": "ok",
         "service": "commune-atlas",
@@ -32,5 +34,9 @@ pub async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
             "renders": state.tiles().renders(),
         },
         "answers": { "cached": state.answers.stats().0, "bytes": state.answers.stats().1, "budget": state.answers.budget() },
+        "memory": {
+            "resident_bytes": super::metrics::resident_bytes(),
+            "duckdb": { "bytes": duckdb_bytes, "limit": duckdb_limit },
+        },
     })))
 }

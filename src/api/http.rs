@@ -79,7 +79,7 @@ pub fn version_param(query: Option<&str>) -> Option<&str> {
 
 /// MapLibre's `glyphs` URL template for the labels of the layers served now: with the
 /// repertoire's tag, so a browser keeps each range until a name brings a new letter.
-pub fn glyphs_url(origin: &str, repertoire: &crate::tiles::glyphs::Repertoire) -> String {
+pub fn glyphs_url(origin: &str, repertoire: &crate::tiles::glyphs::LabelGlyphs) -> String {
     format!("{origin}/fonts/{{fontstack}}/{{range}}.pbf?v={}", repertoire.tag())
 }
 

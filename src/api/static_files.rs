@@ -166,13 +166,68 @@ fn files(dir: &'static Dir<'static>, out: &mut Vec<&'static include_dir::File<'s
 /// (2 s of a slow link).
 const START_UP: [&str; 4] = ["/api/health", "/api/session", "/api/rules", "/tiles"];
 
-/// The modules the page runs at start: every module under `js/` and MapLibre, then MapLibre's
-/// worker, last so it takes the link when the rest has had its share. The chart library loads
-/// on first use.
-fn preloaded(path: &str) -> bool {
-    (path.starts_with("js/") && path.ends_with(".js")) || path == MAPLIBRE
-}
+/// The page's entry module (index.html's `<script type="module">`).
+const ENTRY: &str = "js/app.js";
 const MAPLIBRE: &str = "vendor/maplibre-gl/maplibre-gl.mjs";
+
+/// The modules the page runs at start: the entry and everything it imports statically, however
+/// deep (MapLibre among them). What a module `import()`s when first used — the other views, the
+/// chart library — is not preloaded: the first view does not download it.
+fn static_imports(entry: &str) -> Vec<String> {
+    let mut found = vec![entry.to_string()];
+    let mut next = 0;
+    while next < found.len() {
+        let path = found[next].clone();
+        next += 1;
+        let Some(src) = WEB.get_file(&path).and_then(|f| f.contents_utf8()) else { continue };
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+        for spec in import_specifiers(src) {
+            if let Some(p) = resolve(dir, spec)
+                && !found.contains(&p)
+            {
+                found.push(p);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The relative specifiers of a module's static imports: statements starting a line with
+/// `import ` (not `import(` nor `import.meta`) up to their `;`, the last quoted string in each.
+fn import_specifiers(src: &str) -> impl Iterator<Item = &str> {
+    let mut rest = src;
+    std::iter::from_fn(move || {
+        loop {
+            let at = if rest.starts_with("import ") { 0 } else { rest.find("\nimport ")? + 1 };
+            let stmt = &rest[at..];
+            let end = stmt.find(';').unwrap_or(stmt.len());
+            rest = &stmt[end..];
+            let stmt = &stmt[..end];
+            let Some(quote) = stmt.rfind(['\'', '"']) else { continue };
+            let Some(open) = stmt[..quote].rfind(['\'', '"']) else { continue };
+            let spec = &stmt[open + 1..quote];
+            if spec.starts_with("./") || spec.starts_with("../") {
+                return Some(spec);
+            }
+        }
+    })
+}
+
+/// `spec` relative to the directory `dir` (both inside `web/`); `None` if it leaves `web/`.
+fn resolve(dir: &str, spec: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for seg in spec.split('/') {
+        match seg {
+            "." | "" => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
 
 /// MapLibre's worker, by the URL MapLibre asks for it (`?v=` its version, which the banner of
 /// the vendored file names: `…/maplibre-gl-js/blob/v6.17.0/LICENSE.txt`).
@@ -185,9 +240,9 @@ fn worker() -> Option<String> {
 }
 
 /// What the page's head gains: the start-up answers and the modules, preloaded.
-fn start_up(prefix: &str, all: &[&include_dir::File<'_>]) -> String {
+fn start_up(prefix: &str) -> String {
     let answers = START_UP.iter().map(|p| format!("<link rel=\"preload\" as=\"fetch\" crossorigin href=\"{p}\">\n"));
-    let modules = all.iter().filter_map(|f| f.path().to_str()).filter(|p| preloaded(p)).map(String::from).chain(worker());
+    let modules = static_imports(ENTRY).into_iter().chain(worker());
     answers.chain(modules.map(|p| format!("<link rel=\"modulepreload\" href=\"{prefix}{p}\">\n"))).collect()
 }
 
@@ -207,7 +262,7 @@ fn client() -> &'static Client {
         let prefix = format!("/web/v/{build}/");
         let page = WEB.get_file("index.html").and_then(|f| f.contents_utf8()).unwrap_or("");
         const HERE: &str = "<!-- start-up: the server adds here";
-        let head = start_up(&prefix, &all);
+        let head = start_up(&prefix);
         let page = page.replace("\"/web/", &format!("\"{prefix}"));
         let page = match page.find(HERE) {
             Some(at) => format!("{}{head}{}", &page[..at], &page[at..]),
@@ -283,6 +338,39 @@ mod tests {
         let at = |s: &str| page.find(s).unwrap();
         assert!(at("/api/health") < at("js/app.js\">") && at("js/app.js\">") < at("maplibre-gl-worker.mjs"));
         assert!(!page.contains("uPlot.esm.js\">"), "the chart library loads on first use");
+    }
+
+    /// The modulepreload links are the entry's static imports, however deep; the other views'
+    /// modules (imported on first use) are not among them, and every `import('…')` names a file.
+    #[test]
+    fn the_first_view_preloads_its_static_imports_and_not_the_views_loaded_on_first_use() {
+        let page = std::str::from_utf8(&client().index.identity.body).unwrap();
+        let preloaded: Vec<&str> = page.split("<link rel=\"modulepreload\" href=\"").skip(1).filter_map(|l| l.split('"').next()).filter_map(|h| h.split_once(&format!("/web/v/{}/", client().build)).map(|(_, p)| p)).filter(|p| !p.contains("-worker.mjs")).collect();
+        assert_eq!(preloaded, static_imports(ENTRY), "the page preloads exactly the static import graph");
+        for needed in [ENTRY, "js/map.js", "js/net.js", "js/i18n.js", "js/inbox.js", MAPLIBRE] {
+            assert!(preloaded.contains(&needed), "{needed} runs at start: {preloaded:?}");
+        }
+        let mut dynamic = Vec::new();
+        let mut all = Vec::new();
+        files(&WEB, &mut all);
+        for f in all.iter().filter(|f| f.path().starts_with("js")) {
+            let src = f.contents_utf8().unwrap();
+            for (at, _) in src.match_indices("import('") {
+                let spec = src[at + 8..].split('\'').next().unwrap();
+                let path = resolve("js", spec).unwrap();
+                assert!(WEB.get_file(&path).is_some(), "{}: import('{spec}') names no file", f.path().display());
+                dynamic.push(path);
+            }
+        }
+        for later in ["js/plans.js", "js/console.js", "js/importer.js", "js/review.js", "js/dashboard.js", "js/form.js"] {
+            assert!(dynamic.iter().any(|d| d == later), "{later} is imported on first use");
+            assert!(!preloaded.contains(&later), "{later} is not part of the first view");
+        }
+        // The statements as the modules write them: one line, several lines, a bare import.
+        let src = "import { a } from './a.js';\nimport {\n  b,\n} from \"../b.js\";\nimport './c.js';\nconst x = import('./d.js');\nimport.meta.url;\n";
+        assert_eq!(import_specifiers(src).collect::<Vec<_>>(), ["./a.js", "../b.js", "./c.js"]);
+        assert_eq!(resolve("js/x", "../../vendor/m.mjs").as_deref(), Some("vendor/m.mjs"));
+        assert_eq!(resolve("js", "../../m.mjs"), None);
     }
 
     fn decompress(br: &[u8]) -> Vec<u8> {

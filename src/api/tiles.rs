@@ -56,6 +56,8 @@ fn describe(l: &LayerEntry) -> Value {
         // less on a slow link): the tile URL (immutable by its layer hash) and the deepest zoom.
         "tiles": format!("/tiles/{}/{{z}}/{{x}}/{{y}}.mvt?v={}", l.id, l.tag),
         "maxzoom": MAX_ZOOM,
+        // The font its labels are drawn in (the glyph ranges carry that font's letters).
+        "label_font": l.level.map(crate::tiles::glyphs::label_font),
         "build_seconds": l.build_seconds,
         "snap_tolerance": l.snap_tolerance,
         "snapped": { "vertices_moved": l.snapped.0, "vertices_inserted": l.snapped.1, "units_changed": l.snapped.2 },

@@ -124,7 +124,7 @@ pub fn maplibre(c: &crate::analytics::choropleth::Choropleth, src: &StyleSources
             { "id": "communes-fill", "type": "fill", "source": "communes", "source-layer": "communes", "paint": { "fill-color": fill, "fill-opacity": 0.85 } },
             { "id": "communes-line", "type": "line", "source": "communes", "source-layer": "communes", "paint": { "line-color": "#ffffff", "line-width": ["interpolate", ["linear"], ["zoom"], 6, 0.2, 10, 0.8, 13, 1.4] } },
             { "id": "communes-label", "type": "symbol", "source": "communes", "source-layer": "communes_label", "minzoom": 9,
-              "layout": { "text-field": ["get", "name"], "text-font": ["DejaVu Sans"], "text-size": ["interpolate", ["linear"], ["zoom"], 9, 10, 13, 13], "text-max-width": 8 },
+              "layout": { "text-field": ["get", "name"], "text-font": [crate::tiles::glyphs::label_font(crate::vocab::Level::Commune)], "text-size": ["interpolate", ["linear"], ["zoom"], 9, 10, 13, 13], "text-max-width": 8 },
               "paint": { "text-color": "#1d2733", "text-halo-color": "rgba(255,255,255,0.9)", "text-halo-width": 1.3 } }
         ]
     })

@@ -111,6 +111,13 @@ pub fn summary(conn: &Connection) -> Result<StoreSummary> {
     })
 }
 
+/// What DuckDB's buffer manager holds, in bytes, and its memory limit as DuckDB writes it
+/// ("180.0 MiB").
+pub fn duckdb_memory(conn: &Connection) -> Result<(i64, String)> {
+    conn.query_row(include_str!("sql/duckdb_memory.sql"), [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(Error::store("reading DuckDB's memory use"))
+}
+
 /// Which units to return from [`units_geojson`].
 #[derive(Debug, Clone, Default)]
 pub struct UnitFilter {

@@ -5,10 +5,12 @@
 //! map must work air-gapped — and the Vietnamese letters (Latin Extended Additional, U+1E00–1EFF,
 //! plus the combining marks) come out of the same font as the printed maps.
 //!
-//! A range carries only the glyphs labels can need ([`Repertoire`]): labels are unit names, so
-//! ASCII, the Vietnamese alphabet with its tone marks and whatever else a stored name uses. The
-//! three ranges Vietnamese labels touch shrink from ≈ 410 KB to ≈ 130 KB (before gzip), which a
-//! 1.6 Mbit/s provincial link feels on the first map.
+//! A range asked for by the catalogue's URL carries only what the map's labels draw in that font
+//! ([`LabelGlyphs`]): labels are unit names, so the letters of the names each font labels (bold
+//! for provinces, regular for communes and districts: [`label_font`]) and the digits. The bold
+//! ranges of the first national view shrink to the letters of 34 province names, which a
+//! 1.6 Mbit/s provincial link feels on the first map. Any other URL (another style's) gets the
+//! whole range.
 //!
 //! Conventions MapLibre expects: glyphs rasterised at 24 px with a 3 px border; a pixel stores
 //! `255 − 255·(d/8 + 0.25)`, clamped, where `d` is the signed distance in pixels to the outline
@@ -31,6 +33,15 @@ const CUTOFF: f64 = 0.25;
 
 /// Font stacks this server draws, by the name a style's `text-font` uses.
 pub const FONTSTACKS: [&str; 2] = ["DejaVu Sans", "DejaVu Sans Bold"];
+
+/// The font the labels of a level's units are drawn in (the web map, the OGC styles and the
+/// glyph ranges all take it from here).
+pub fn label_font(level: crate::vocab::Level) -> &'static str {
+    match level {
+        crate::vocab::Level::Province => FONTSTACKS[1],
+        crate::vocab::Level::District | crate::vocab::Level::Commune => FONTSTACKS[0],
+    }
+}
 
 /// Why a glyph range cannot be served.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -76,16 +87,6 @@ pub fn parse_range(range: &str) -> Result<u32, GlyphError> {
     Ok(start)
 }
 
-/// The Vietnamese alphabet beyond ASCII: the Latin-1 vowels with grave, acute, circumflex and
-/// tilde; ă, đ, ĩ, ũ, ơ, ư; every vowel of Latin Extended Additional (Ạ … ỹ); and the five
-/// combining tone marks, for names stored decomposed.
-const VIETNAMESE: [std::ops::RangeInclusive<u32>; 14] = [
-    0xC0..=0xC3, 0xC8..=0xCA, 0xCC..=0xCD, 0xD2..=0xD5, 0xD9..=0xDA, 0xDD..=0xDD,
-    0xE0..=0xE3, 0xE8..=0xEA, 0xEC..=0xED, 0xF2..=0xF5, 0xF9..=0xFA, 0xFD..=0xFD,
-    0x1EA0..=0x1EF9, 0x300..=0x301,
-];
-const VIETNAMESE_SINGLE: [u32; 15] = [0x102, 0x103, 0x110, 0x111, 0x128, 0x129, 0x168, 0x169, 0x1A0, 0x1A1, 0x1AF, 0x1B0, 0x303, 0x309, 0x323];
-
 /// The code points glyph ranges are drawn with: every glyph of the font, or only what labels
 /// can need. `tag` names the set (glyph URLs carry it, so a browser may keep a range for good).
 #[derive(Debug, Clone, PartialEq)]
@@ -101,10 +102,10 @@ impl Repertoire {
         Repertoire { points: None, tag: "all".into() }
     }
 
-    /// What labels of these names can need: printable ASCII (codes, numbers, punctuation), the
-    /// Vietnamese alphabet, and every other character the names use.
+    /// What labels of these names draw: every character the names use, the space and the
+    /// digits (a name with a number in it).
     pub fn for_labels<'a>(names: impl IntoIterator<Item = &'a str>) -> Repertoire {
-        let mut points: Vec<u32> = (0x20..=0x7E).chain(VIETNAMESE.into_iter().flatten()).chain(VIETNAMESE_SINGLE).collect();
+        let mut points: Vec<u32> = std::iter::once(u32::from(' ')).chain(u32::from('0')..=u32::from('9')).collect();
         points.extend(names.into_iter().flat_map(str::chars).map(u32::from).filter(|&c| c > 0x20));
         points.sort_unstable();
         points.dedup();
@@ -121,6 +122,44 @@ impl Repertoire {
     }
 
     /// The set's name in glyph URLs (`?v=`).
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+}
+
+/// What each font's labels draw ([`Repertoire::for_labels`] of the names it labels), under one
+/// tag for the glyph URL (`?v=`): a new letter in any name is a new URL.
+#[derive(Debug, Clone)]
+pub struct LabelGlyphs {
+    fonts: Vec<(&'static str, std::sync::Arc<Repertoire>)>,
+    tag: String,
+}
+
+impl LabelGlyphs {
+    /// From the names each font labels: `(font, name)` pairs, the font one of [`FONTSTACKS`].
+    pub fn new<'a>(labels: impl IntoIterator<Item = (&'static str, &'a str)>) -> LabelGlyphs {
+        let mut names: Vec<(&'static str, Vec<&'a str>)> = FONTSTACKS.iter().map(|f| (*f, Vec::new())).collect();
+        for (font, name) in labels {
+            if let Some((_, list)) = names.iter_mut().find(|(f, _)| *f == font) {
+                list.push(name);
+            }
+        }
+        let fonts: Vec<_> = names.into_iter().map(|(f, list)| (f, std::sync::Arc::new(Repertoire::for_labels(list)))).collect();
+        let mut h = crate::hash::Fnv::default();
+        for (f, r) in &fonts {
+            h.write(f.as_bytes());
+            h.write(r.tag.as_bytes());
+        }
+        LabelGlyphs { fonts, tag: format!("{:08x}", h.finish() & 0xffff_ffff) }
+    }
+
+    /// What the labels drawn in `stack` (its first font this server has) need.
+    pub fn of(&self, stack: &str) -> Result<std::sync::Arc<Repertoire>, GlyphError> {
+        let name = font_name(stack)?;
+        Ok(self.fonts.iter().find(|(f, _)| *f == name).map(|(_, r)| r.clone()).unwrap_or_else(|| std::sync::Arc::new(Repertoire::for_labels([]))))
+    }
+
+    /// The name of these sets in glyph URLs (`?v=`).
     pub fn tag(&self) -> &str {
         &self.tag
     }
@@ -371,20 +410,35 @@ mod tests {
     }
 
     #[test]
-    fn label_ranges_carry_the_vietnamese_alphabet_and_every_letter_of_the_names() {
-        // A name with a letter outside Vietnamese (ŋ, U+014B) gets it; other letters of the range do not come.
+    fn label_ranges_carry_the_letters_of_the_names_and_the_digits() {
+        // A name with a letter outside Vietnamese (ŋ, U+014B) gets it; other letters do not come.
         let rep = Repertoire::for_labels(["Phường Bến Thành", "Xã Buôn ŋa"]);
-        assert!(rep.has('ờ' as u32) && rep.has('ế' as u32) && rep.has('đ' as u32) && rep.has('Ư' as u32), "the whole alphabet");
+        assert!(rep.has('ờ' as u32) && rep.has('ế' as u32) && rep.has('ã' as u32) && rep.has('B' as u32), "the names' letters");
+        assert!(!rep.has('ỹ' as u32) && !rep.has('Q' as u32), "no letter no name uses");
         assert!(rep.has(0x14B) && !rep.has(0x14A), "ŋ from a name, not its capital Ŋ");
-        assert!(rep.has('7' as u32) && rep.has('(' as u32), "ASCII always");
+        assert!(rep.has('7' as u32) && rep.has(' ' as u32), "digits and the space always");
         assert_ne!(rep.tag(), Repertoire::for_labels(["Phường Bến Thành"]).tag(), "a new letter is a new set");
         assert_eq!(rep.tag(), Repertoire::for_labels(["Xã Buôn ŋa", "Phường Bến Thành", "Xã Buôn ŋa"]).tag(), "the same letters, the same set");
-        // The range of ạ … ỹ: the 90 Vietnamese vowels of the 256, smaller by more than half.
+        // The range of ạ … ỹ: only ờ and ế of its 256.
         let (all, labels) = (draw_range("DejaVu Sans", 7680, &Repertoire::everything()).unwrap(), draw_range("DejaVu Sans", 7680, &rep).unwrap());
-        assert_eq!(count_glyphs(&labels), 90);
-        assert!(labels.len() * 2 < all.len(), "{} vs {} bytes", labels.len(), all.len());
-        // Latin Extended-A: only ă, đ, ĩ, ũ, ơ, ư (upper and lower) and ŋ.
-        assert_eq!(count_glyphs(&draw_range("DejaVu Sans", 256, &rep).unwrap()), 13);
+        assert_eq!(count_glyphs(&labels), 2);
+        assert!(labels.len() * 20 < all.len(), "{} vs {} bytes", labels.len(), all.len());
+        // Latin Extended-A: only ŋ.
+        assert_eq!(count_glyphs(&draw_range("DejaVu Sans", 256, &rep).unwrap()), 1);
+    }
+
+    #[test]
+    fn each_font_draws_the_letters_of_the_names_it_labels() {
+        use crate::vocab::Level;
+        let (bold, regular) = (label_font(Level::Province), label_font(Level::Commune));
+        assert_ne!(bold, regular, "provinces stand out");
+        let labels = LabelGlyphs::new([(bold, "Quảng Ninh"), (regular, "Phường Hạ Long"), (regular, "Xã Đầm Hà")]);
+        let (b, r) = (labels.of("DejaVu Sans Bold").unwrap(), labels.of("DejaVu Sans, Noto Sans").unwrap());
+        assert!(b.has('ả' as u32) && !b.has('Đ' as u32), "bold: the province's letters only");
+        assert!(r.has('Đ' as u32) && r.has('ạ' as u32) && !r.has('ả' as u32), "regular: the communes'");
+        assert!(labels.of("Comic Sans").is_err());
+        let renamed = LabelGlyphs::new([(bold, "Quảng Ninh"), (regular, "Phường Hạ Long"), (regular, "Xã Đầm Hà"), (regular, "Xã Ỹ")]);
+        assert_ne!(labels.tag(), renamed.tag(), "a new letter in any font is a new URL");
     }
 
     /// Glyph messages (field 3, wire type 2) directly inside the one fontstack message.

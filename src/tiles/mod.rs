@@ -335,15 +335,15 @@ pub struct TileService {
     inflight: std::sync::Mutex<std::collections::HashMap<cache::Key, InFlight>>,
     /// Tiles rendered since start (misses, not answers).
     renders: std::sync::atomic::AtomicU64,
-    /// The glyphs labels of these layers can need (their names' letters).
-    repertoire: RwLock<Arc<glyphs::Repertoire>>,
+    /// The glyphs labels of these layers draw (their names' letters, per font).
+    repertoire: RwLock<Arc<glyphs::LabelGlyphs>>,
 }
 
-/// The label glyphs of `layers`: the letters of every unit name.
-fn repertoire_of(layers: &BTreeMap<String, Arc<LayerEntry>>) -> glyphs::Repertoire {
-    glyphs::Repertoire::for_labels(layers.values().filter_map(|l| match &l.kind {
-        Kind::Polygons(p) => Some(p.units.iter().map(|u| u.name.as_str())),
-        Kind::Lines(_) => None,
+/// The label glyphs of `layers`: the letters of every unit name, in its level's font.
+fn repertoire_of(layers: &BTreeMap<String, Arc<LayerEntry>>) -> glyphs::LabelGlyphs {
+    glyphs::LabelGlyphs::new(layers.values().filter_map(|l| match (&l.kind, l.level) {
+        (Kind::Polygons(p), Some(level)) => Some(p.units.iter().map(move |u| (glyphs::label_font(level), u.name.as_str()))),
+        _ => None,
     }).flatten())
 }
 
@@ -534,8 +534,8 @@ impl TileService {
         Ok(())
     }
 
-    /// The glyphs the labels of the layers served now can need.
-    pub fn repertoire(&self) -> Arc<glyphs::Repertoire> {
+    /// The glyphs the labels of the layers served now draw, per font.
+    pub fn repertoire(&self) -> Arc<glyphs::LabelGlyphs> {
         self.repertoire.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 

@@ -2,19 +2,16 @@
 // SQL, review, import) as keyboard-operable tabs, the debounced year slider, legend and the map's
 // information as a table, commune panel, search, vi/en, a resizable side panel with a full-width
 // table mode, and the URL as shareable state (a pasted link restores it in an open tab too).
+// The views beyond the map (dashboard, plans, SQL, review, import, the officer's form) load their
+// modules on first use: the first view downloads none of them.
 // Every request goes through net.js: a newer request for the map supersedes an older one, so the
 // map always shows the year the slider shows.
 import { t, setLang, getLang, translatePage, label, num, fold } from './i18n.js';
 import { AtlasMap } from './map.js';
 import { renderPanel, renderProvincePanel } from './panel.js';
 import { loadRules, periodLabel, statusLabel } from './statuses.js';
-import { renderDashboard } from './dashboard.js';
 import { initSearch } from './search.js';
-import { PlansView } from './plans.js';
-import { SqlConsole } from './console.js';
-import { ImportView } from './importer.js';
-import { OfficerPage } from './form.js';
-import { ReviewView, renderInbox } from './review.js';
+import { renderInbox } from './inbox.js';
 import { session, loadSession, showLogin, writeHeaders, renderUser, may } from './session.js';
 import { esc } from './html.js';
 import { unitsOf, unitNow } from './units.js';
@@ -56,7 +53,72 @@ function writeUrl(map) {
 }
 let writtenHash = null;
 
-let atlas, health, years = [], lastChoropleth = null, plansView = null, sqlConsole = null, importView = null, reviewView = null, lastProvinces = null;
+let atlas, health, years = [], lastChoropleth = null, plansView = null, lastProvinces = null;
+
+/** A promise made once, on first use; a failure (a cut link) is forgotten, so the next use tries again. */
+function once(make) {
+  let p = null;
+  return () => (p ??= make().catch((e) => { p = null; throw e; }));
+}
+
+/** The views beyond the map, each built from its module on first use (`window.atlas.*` for tests). */
+const views = {
+  plans: once(async () => {
+    const { PlansView } = await import('./plans.js');
+    plansView = new PlansView($('#plans'), { api, send, state, atlas, onSelect: () => writeUrl(atlas.map) });
+    return (window.atlas.plans = plansView);
+  }),
+  sql: once(async () => {
+    const { SqlConsole } = await import('./console.js');
+    return (window.atlas.sql = new SqlConsole($('#sql'), { api, atlas }));
+  }),
+  import: once(async () => {
+    const { ImportView } = await import('./importer.js');
+    return (window.atlas.importer = new ImportView($('#import'), {
+      // New figures: the years on the slider and the map's colours; new boundaries: the page
+      // (the server already serves the new tiles).
+      onImported: async (kind) => {
+        if (kind === 'boundaries') { setTimeout(() => location.reload(), 1500); return; }
+        health = await api('/api/health', { quiet: true });
+        years = health.years;
+        $('#year').min = years[0];
+        $('#year').max = years[years.length - 1];
+        await recolour();
+        window.atlas.imports += 1;
+      },
+    }));
+  }),
+  review: once(async () => {
+    const { ReviewView } = await import('./review.js');
+    const view = new ReviewView($('#review'), { api, send, atlas });
+    view.onChanged = inbox;
+    return (window.atlas.review = view);
+  }),
+  dashboard: once(() => import('./dashboard.js')),
+};
+
+/** Show a view built on first use: a loading state while its module comes, the banner if it cannot. */
+async function openView(name, el, show) {
+  if (!el.firstElementChild) el.innerHTML = loadingHtml();
+  let view;
+  try {
+    view = await views[name]();
+  } catch {
+    el.innerHTML = '';
+    showError({ kind: 'network', message: t('net.module') }, { retry: () => openView(name, el, show) });
+    return undefined;
+  }
+  return show(view);
+}
+
+function showDashboard() {
+  return openView('dashboard', $('#dashboard'), ({ renderDashboard }) => renderDashboard($('#dashboard'), { api, state, atlas }));
+}
+
+/** What waits for this person (a reviewer's submissions to review), in the header, kept current. */
+function inbox() {
+  return renderInbox($('#inbox'), { api, onOpen: () => setView('review') });
+}
 /** Bumped by every recolour: an older one that is still awaiting stops at its next step. */
 let generation = 0;
 
@@ -207,7 +269,7 @@ async function recolour() {
     const ch = await statusLayer(gen);
     if (ch) atlas.showVersion(ch.tile_layer);
     if (gen !== generation) return;
-    await reviewView.render();
+    await openView('review', $('#review'), (v) => v.render());
     if (gen !== generation) return;
     // The Ministry's national view: the map by the approved statuses, nationally.
     if (ch && session.role === 'ministry') {
@@ -229,7 +291,7 @@ async function recolour() {
     }
     if (gen !== generation) return;
     if (ch) atlas.showVersion(ch.tile_layer);
-    await plansView.render();
+    await openView('plans', $('#plans'), (v) => v.render());
     writeUrl(atlas.map);
     return;
   }
@@ -283,13 +345,13 @@ function setView(view) {
   $('#legend').hidden = ['dashboard', 'plans', 'sql', 'import', 'review'].includes(view);
   $('#side').setAttribute('aria-labelledby', `tab-${view}`);
   if (view === 'review') $('#panel').hidden = true;
-  if (view === 'import') { $('#panel').hidden = true; importView.render(); }
+  if (view === 'import') { $('#panel').hidden = true; openView('import', $('#import'), (v) => v.render()); }
   if (view !== 'provinces' && lastProvinces && !$('#panel').hidden && $('#province-criteria')) $('#panel').hidden = true;
-  if (view === 'sql') { $('#panel').hidden = true; sqlConsole.render(); }
+  if (view === 'sql') { $('#panel').hidden = true; openView('sql', $('#sql'), (v) => v.render()); }
   if (view === 'plans') $('#panel').hidden = true;
   if (view === 'dashboard') {
     $('#panel').hidden = true;
-    renderDashboard($('#dashboard'), { api, state, atlas });
+    showDashboard();
   }
   const done = recolour();
   writeUrl(atlas.map);
@@ -412,7 +474,7 @@ function setYear(y) {
 /** Everything that depends on the year: the map, the dashboard, the open commune. */
 function applyYear() {
   recolour();
-  if (state.view === 'dashboard') renderDashboard($('#dashboard'), { api, state, atlas });
+  if (state.view === 'dashboard') showDashboard();
   if (state.unit) openUnit(state.unit);
 }
 /** The slider dragged across years asks once it rests (150 ms), not once per year passed. */
@@ -430,7 +492,7 @@ function applyLang(l, { render = true } = {}) {
   if (!render) return;
   if (lastChoropleth && !['provinces', 'dashboard'].includes(state.view)) { $('#legend').innerHTML = legendHtml(lastChoropleth); renderMapTable(); }
   if (lastProvinces && state.view === 'provinces') $('#legend').innerHTML = provinceLegendHtml(lastProvinces);
-  if (state.view === 'dashboard') renderDashboard($('#dashboard'), { api, state, atlas });
+  if (state.view === 'dashboard') showDashboard();
   for (const b of document.querySelectorAll('.wide-toggle')) b.textContent = t(document.body.classList.contains('wide') ? 'wide.off' : 'wide.on');
   if (state.view === 'plans' && plansView) plansView.render();
   if (state.unit && !$('#panel').hidden) openUnit(state.unit);
@@ -506,26 +568,6 @@ async function main() {
   });
   window.atlas.map = atlas.map;
   window.atlas.atlas = atlas;
-  plansView = new PlansView($('#plans'), { api, send, state, atlas, onSelect: () => writeUrl(atlas.map) });
-  window.atlas.plans = plansView;
-  sqlConsole = new SqlConsole($('#sql'), { api, atlas });
-  window.atlas.sql = sqlConsole;
-  importView = new ImportView($('#import'), {
-    // New figures: the years on the slider and the map's colours; new boundaries: the page
-    // (the server already serves the new tiles).
-    onImported: async (kind) => {
-      if (kind === 'boundaries') { setTimeout(() => location.reload(), 1500); return; }
-      health = await api('/api/health', { quiet: true });
-      years = health.years;
-      $('#year').min = years[0];
-      $('#year').max = years[years.length - 1];
-      await recolour();
-      window.atlas.imports += 1;
-    },
-  });
-  window.atlas.importer = importView;
-  reviewView = new ReviewView($('#review'), { api, send, atlas });
-  window.atlas.review = reviewView;
   atlas.map.on('dataloading', (e) => { if (e.dataType === 'source' && e.tile) window.atlas.tileRequests += 1; });
   atlas.map.on('moveend', () => writeUrl(atlas.map));
   if (state.mapView) {
@@ -579,9 +621,6 @@ async function main() {
   // (an idle before the choropleth arrived would be a map with nothing on it yet).
   const shown = setView(state.view);
   if (state.unit) openUnit(state.unit);
-  // What waits for this person (a reviewer's submissions to review), kept current.
-  const inbox = () => renderInbox($('#inbox'), { api, onOpen: () => setView('review') });
-  reviewView.onChanged = inbox;
   inbox();
   setInterval(inbox, 60_000);
   await shown;
@@ -625,13 +664,15 @@ async function officerMode() {
   document.body.classList.add('officer'); // a page that scrolls (phones)
   const el = $('#officer-page');
   el.hidden = false;
+  el.innerHTML = loadingHtml();
+  const { OfficerPage } = await import('./form.js');
   const page = new OfficerPage(el, { api });
   window.atlas.form = page;
   // What was returned to this officer; the button goes to the returned commune's form.
-  const inbox = () => renderInbox($('#inbox'), { api, onOpen: () => page.openReturned() });
-  page.onChanged = inbox;
-  inbox();
-  setInterval(inbox, 60_000);
+  const returned = () => renderInbox($('#inbox'), { api, onOpen: () => page.openReturned() });
+  page.onChanged = returned;
+  returned();
+  setInterval(returned, 60_000);
   $('#lang').addEventListener('click', () => { applyLang(getLang() === 'vi' ? 'en' : 'vi'); page.render(); });
   setLang(state.lang);
   translatePage();

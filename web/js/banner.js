@@ -8,8 +8,11 @@ import { onBusy } from './net.js';
 const $ = (s) => document.querySelector(s);
 let retryLast = null;
 
-/** What the person can do about `err`, in the page's language. */
+/** What the person can do about `err`, in the page's language: by the server's error code
+ * where the page knows it (the server's own message is in English), else by its kind. */
 function advice(err) {
+  const key = `net.todo.${err.code}`;
+  if (err.code && t(key) !== key) return t(key);
   if (err.kind === 'network') return t('net.todo.network');
   if (err.kind === 'timeout') return t('net.todo.timeout');
   if (err.kind === 'format' || err.status >= 500) return t('net.todo.server');

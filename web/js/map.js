@@ -64,11 +64,13 @@ function style(layers, glyphs) {
     },
     paint: { 'text-color': '#1d2733', 'text-halo-color': 'rgba(255,255,255,0.9)', 'text-halo-width': 1.3 },
   });
+  // Each level's labels in the font the catalogue names for it (its glyph ranges carry the
+  // letters of that level's names).
   for (const l of layers.filter((l) => l.layer === 'provinces')) {
-    labelLayers.push(label(l, { font: 'DejaVu Sans Bold', minzoom: 5, maxzoom: 10, sizes: [5, 11, 9, 15], maxWidth: 9 }));
+    labelLayers.push(label(l, { font: l.label_font ?? 'DejaVu Sans Bold', minzoom: 5, maxzoom: 10, sizes: [5, 11, 9, 15], maxWidth: 9 }));
   }
   for (const l of layers.filter((l) => l.layer === 'communes')) {
-    labelLayers.push(label(l, { font: 'DejaVu Sans', minzoom: 9, sizes: [9, 10, 13, 13], maxWidth: 8 }));
+    labelLayers.push(label(l, { font: l.label_font ?? 'DejaVu Sans', minzoom: 9, sizes: [9, 10, 13, 13], maxWidth: 8 }));
   }
   if (layers.some((l) => l.id === 'routes')) {
     styleLayers.push({

@@ -11,11 +11,12 @@
 import { t } from './i18n.js';
 
 /** A failed request: `kind` is 'http' (the server answered an error), 'network', 'timeout',
- * 'aborted' (superseded or cancelled: not shown to anyone) or 'format' (not the JSON expected). */
+ * 'aborted' (superseded or cancelled: not shown to anyone) or 'format' (not the JSON expected);
+ * `code` is the server's error code ('stale_version', 'rejected', …) when it gave one. */
 export class ApiError extends Error {
-  constructor(message, { kind, status = 0, path = '', details = null } = {}) {
+  constructor(message, { kind, status = 0, path = '', details = null, code = '' } = {}) {
     super(message);
-    Object.assign(this, { kind, status, path, details });
+    Object.assign(this, { kind, status, path, details, code });
   }
   get aborted() { return this.kind === 'aborted'; }
 }
@@ -101,7 +102,7 @@ export async function request(path, { method = 'GET', body, headers = {}, lane, 
       if (superseded()) throw new ApiError('aborted', { kind: 'aborted', path });
       if (!r.ok) {
         const message = out?.error?.message ?? statusMessage(r.status);
-        const err = new ApiError(message, { kind: 'http', status: r.status, path, details: out?.error?.details ?? null });
+        const err = new ApiError(message, { kind: 'http', status: r.status, path, details: out?.error?.details ?? null, code: out?.error?.code ?? '' });
         if (r.status === 401 && unauthorized) onUnauthorized?.(message);
         throw err;
       }

@@ -162,22 +162,6 @@ export class ReviewView {
   }
 }
 
-/**
- * The header's count of what waits for the signed-in person: a reviewer the submissions to
- * review, an officer the ones returned to them. Hidden when nothing waits.
- */
-export async function renderInbox(el, { api, onOpen }) {
-  const p = await api('/api/review/progress', { quiet: true, lane: 'inbox' }).catch(() => null);
-  const n = p ? (p.waiting || p.returned) : 0;
-  el.hidden = !n;
-  if (!n) return p;
-  el.textContent = p.waiting ? t('rv.inbox.waiting', { n: num(p.waiting) }) : t('rv.inbox.returned', { n: num(p.returned) });
-  el.dataset.waiting = String(p.waiting);
-  el.dataset.returned = String(p.returned);
-  el.onclick = () => onOpen?.(p.waiting ? 'review' : 'form');
-  return p;
-}
-
 /** Days to a deadline in words: "8 days left", "today", "3 days overdue". */
 function daysLeft(d) {
   if (d > 0) return t('rv.daysLeft', { n: num(d) });
