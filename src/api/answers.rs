@@ -95,7 +95,7 @@ where
     let cell = state.answers.cell(key);
     let cached = cell
         .get_or_try_init(|| async {
-            let body = tokio::task::spawn_blocking(move || -> ApiResult<Vec<u8>> { serde_json::to_vec(&compute()?).map_err(ApiError::internal) }).await??;
+            let body = tokio::task::spawn_blocking(move || -> ApiResult<Vec<u8>> { serde_json::to_vec(&compute()?).map(|mut v| { v.shrink_to_fit(); v }).map_err(ApiError::internal) }).await??;
             state.answers.bytes.fetch_add(body.len(), Ordering::Relaxed);
             let etag = etag_of(&body);
             Ok::<_, ApiError>(Arc::new(Cached { body: Bytes::from(body), etag }))

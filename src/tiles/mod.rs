@@ -663,9 +663,13 @@ impl TileService {
         if built.is_empty() {
             return None;
         }
-        let raw = mvt::tile(built);
+        let mut raw = mvt::tile(built);
         let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 2), flate2::Compression::fast());
-        let gzip = gz.write_all(&raw).and_then(|_| gz.finish()).unwrap_or_default();
+        let mut gzip = gz.write_all(&raw).and_then(|_| gz.finish()).unwrap_or_default();
+        // The cache keeps these for hours and counts their lengths: a grown vector's spare
+        // capacity (up to as much again) would be memory the budget does not see.
+        raw.shrink_to_fit();
+        gzip.shrink_to_fit();
         let mut h = Fnv::default();
         h.write(&(layer.hash ^ filter.key()).to_le_bytes());
         h.write(&raw);
