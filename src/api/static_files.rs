@@ -355,8 +355,9 @@ mod tests {
         files(&WEB, &mut all);
         for f in all.iter().filter(|f| f.path().starts_with("js")) {
             let src = f.contents_utf8().unwrap();
-            for (at, _) in src.match_indices("import('") {
-                let spec = src[at + 8..].split('\'').next().unwrap();
+            // `import('…')`, or app.js's `load('…')` (an import that can be retried).
+            for (at, call) in src.match_indices("import('").chain(src.match_indices("load('")) {
+                let spec = src[at + call.len()..].split('\'').next().unwrap();
                 let path = resolve("js", spec).unwrap();
                 assert!(WEB.get_file(&path).is_some(), "{}: import('{spec}') names no file", f.path().display());
                 dynamic.push(path);

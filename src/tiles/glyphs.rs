@@ -423,8 +423,8 @@ mod tests {
         let (all, labels) = (draw_range("DejaVu Sans", 7680, &Repertoire::everything()).unwrap(), draw_range("DejaVu Sans", 7680, &rep).unwrap());
         assert_eq!(count_glyphs(&labels), 2);
         assert!(labels.len() * 20 < all.len(), "{} vs {} bytes", labels.len(), all.len());
-        // Latin Extended-A: only ŋ.
-        assert_eq!(count_glyphs(&draw_range("DejaVu Sans", 256, &rep).unwrap()), 1);
+        // Latin Extended-A and -B: only ư (of Phường) and ŋ.
+        assert_eq!(count_glyphs(&draw_range("DejaVu Sans", 256, &rep).unwrap()), 2);
     }
 
     #[test]

@@ -61,19 +61,24 @@ function once(make) {
   return () => (p ??= make().catch((e) => { p = null; throw e; }));
 }
 
+/** Failed module loads so far. The browser remembers a failed `import()` for the page's life,
+ * so after a failure a module is asked for by a new URL (the server ignores the query). */
+let failedLoads = 0;
+const load = (path) => import(failedLoads ? `${path}?retry=${failedLoads}` : path);
+
 /** The views beyond the map, each built from its module on first use (`window.atlas.*` for tests). */
 const views = {
   plans: once(async () => {
-    const { PlansView } = await import('./plans.js');
+    const { PlansView } = await load('./plans.js');
     plansView = new PlansView($('#plans'), { api, send, state, atlas, onSelect: () => writeUrl(atlas.map) });
     return (window.atlas.plans = plansView);
   }),
   sql: once(async () => {
-    const { SqlConsole } = await import('./console.js');
+    const { SqlConsole } = await load('./console.js');
     return (window.atlas.sql = new SqlConsole($('#sql'), { api, atlas }));
   }),
   import: once(async () => {
-    const { ImportView } = await import('./importer.js');
+    const { ImportView } = await load('./importer.js');
     return (window.atlas.importer = new ImportView($('#import'), {
       // New figures: the years on the slider and the map's colours; new boundaries: the page
       // (the server already serves the new tiles).
@@ -89,12 +94,12 @@ const views = {
     }));
   }),
   review: once(async () => {
-    const { ReviewView } = await import('./review.js');
+    const { ReviewView } = await load('./review.js');
     const view = new ReviewView($('#review'), { api, send, atlas });
     view.onChanged = inbox;
     return (window.atlas.review = view);
   }),
-  dashboard: once(() => import('./dashboard.js')),
+  dashboard: once(() => load('./dashboard.js')),
 };
 
 /** Show a view built on first use: a loading state while its module comes, the banner if it cannot. */
@@ -104,6 +109,7 @@ async function openView(name, el, show) {
   try {
     view = await views[name]();
   } catch {
+    failedLoads += 1;
     el.innerHTML = '';
     showError({ kind: 'network', message: t('net.module') }, { retry: () => openView(name, el, show) });
     return undefined;
@@ -665,7 +671,8 @@ async function officerMode() {
   const el = $('#officer-page');
   el.hidden = false;
   el.innerHTML = loadingHtml();
-  const { OfficerPage } = await import('./form.js');
+  // Not loaded: the banner says so and offers to start again (main's catch).
+  const { OfficerPage } = await load('./form.js').catch(() => { throw Object.assign(new Error(t('net.module')), { kind: 'network' }); });
   const page = new OfficerPage(el, { api });
   window.atlas.form = page;
   // What was returned to this officer; the button goes to the returned commune's form.
