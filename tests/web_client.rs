@@ -1,7 +1,8 @@
 //! The web client people trust, in headless Chromium against a real server: a year slider moved
 //! quickly never leaves the map on an old year; a proxy's HTML 502 and a cut network show the
 //! error banner and recover; the whole leader's path works from the keyboard alone; a sign-in
-//! refused for too many attempts says so; axe-core finds no serious or critical violation on any
+//! refused for too many attempts says so; the first map downloads no other view's module (and one
+//! asked for offline comes when retried); axe-core finds no serious or critical violation on any
 //! view, in either language, for any role.
 
 mod common;
@@ -122,6 +123,36 @@ fn a_proxys_html_502_shows_the_error_banner_with_retry_and_a_network_cut_and_res
     eprintln!("recovered by: {back}");
     assert_eq!(wait_for(&d, "document.getElementById('banner').hidden && window.atlas.lastChoropleth.year === 2023"), json!(true), "restored, the map shows 2023");
     assert_eq!(wait_for(&d, "Number(document.getElementById('legend-title').dataset.year) === 2023"), json!(true));
+}
+
+#[test]
+fn the_first_map_downloads_no_other_views_module_and_a_view_opened_offline_loads_when_retried() {
+    ensure_chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::serve(&dir.path().join("atlas.duckdb"));
+    let d = Driver::start();
+    open_page(&d, &format!("{}/#view=status&year=2025", server.base));
+    const MODULES: &str = "return performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.includes('/js/')).map((p) => p.split('/js/')[1]);";
+    let loaded = d.eval(MODULES);
+    let has = |m: &str| loaded.as_array().unwrap().iter().any(|p| p == m);
+    for first in ["app.js", "map.js", "net.js", "inbox.js"] {
+        assert!(has(first), "{first} is part of the first view: {loaded}");
+    }
+    for later in ["plans.js", "console.js", "importer.js", "review.js", "approval.js", "national.js", "dashboard.js", "form.js", "dialog.js"] {
+        assert!(!has(later), "{later} is not downloaded for the status map: {loaded}");
+    }
+    // The dashboard asked for with the network cut: the banner says that part of the page did
+    // not come, and Retry (the network back) brings it.
+    d.network(0, 10_000_000, true);
+    d.eval("document.querySelector('.views button[data-view=dashboard]').click();");
+    assert_eq!(wait_for(&d, "!document.getElementById('banner').hidden && document.getElementById('banner').dataset.kind === 'network'"), json!(true), "the banner says what failed");
+    let text = d.eval("return document.getElementById('banner-text').textContent;");
+    assert!(text.as_str().unwrap().contains("Không tải được phần này của trang"), "{text}");
+    d.network(0, 10_000_000, false);
+    d.eval("if (!document.getElementById('banner').hidden) document.getElementById('banner-retry').click();");
+    assert_eq!(wait_for(&d, "document.querySelector('#dashboard section.province') !== null && document.getElementById('banner').hidden"), json!(true), "the dashboard shows once the network is back");
+    let after = d.eval(MODULES);
+    assert!(after.as_array().unwrap().iter().any(|p| p.as_str().is_some_and(|p| p.starts_with("dashboard.js"))), "{after}");
 }
 
 #[test]
