@@ -10,7 +10,8 @@
 # Measures, for each server: uncached tiles (caches off, every URL new), cached tiles (caches on,
 # after a warm-up pass); 64 connections, 2 threads, 30 s each; requests/s and latency percentiles.
 # Also: commune-atlas start-up time (load + all zoom bands) and resident memory, and the HTTP
-# floor (`commune-atlas floor`: the same axum/tokio stack, a fixed 4 KB body) with the atlas/floor ratio.
+# floor (`commune-atlas floor`: the same axum/tokio stack, a fixed 4 KB body, and again with a body
+# of the tiles' mean gzip size) with both atlas/floor ratios.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
@@ -133,6 +134,19 @@ measure() {
 echo "name requests/s p50 p99" | tee -a "$WORK/results.txt"
 # 3. commune-atlas: uncached (cache off) and cached (after a warm-up pass).
 measure atlas start_atlas "/tiles/$LAYER/" ".mvt" "http://127.0.0.1:$ATLAS_PORT"
+# The mean gzip body of the URL list, as the cached atlas answers it (for a floor of the same bytes).
+MEAN_BODY=$(python3 - "$WORK/tiles.txt" "$ATLAS_PORT" "$LAYER" <<'PY'
+import http.client, sys
+paths = [l.strip() for l in open(sys.argv[1]) if l.strip()]
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[2]))
+sizes = []
+for p in paths:
+    c.request("GET", f"/tiles/{sys.argv[3]}/{p}.mvt", headers={"Accept-Encoding": "gzip"})
+    sizes.append(len(c.getresponse().read()))
+print(max(1, round(sum(sizes) / len(sizes))))
+PY
+)
+echo "mean gzip tile body over the URL list: $MEAN_BODY bytes" | tee -a "$WORK/results.txt"
 echo "commune-atlas resident memory after the cached run (512 MB tile cache allowed): $(( $(ps -o rss= -p $SERVER_PID) / 1024 )) MB; cache $(curl -s http://127.0.0.1:$ATLAS_PORT/tiles | python3 -c 'import json,sys; c=json.load(sys.stdin)["cache"]; print(c["tiles"], "tiles,", c["bytes"] >> 20, "MB")')" | tee -a "$WORK/results.txt"
 stop_server
 
@@ -143,12 +157,20 @@ SERVER_PID=$!
 until grep -q "floor serving" "$WORK/floor.log"; do sleep 0.05; done
 run_wrk floor "/tiles/$LAYER/" ".mvt" "http://127.0.0.1:$FLOOR_PORT"
 stop_server
+# The same floor answering a body of the tiles' mean size: the bytes themselves cost too.
+"$BIN" floor --bind "127.0.0.1:$FLOOR_PORT" --bytes "$MEAN_BODY" > "$WORK/floor.log" 2>&1 &
+SERVER_PID=$!
+until grep -q "floor serving" "$WORK/floor.log"; do sleep 0.05; done
+run_wrk floor-mean "/tiles/$LAYER/" ".mvt" "http://127.0.0.1:$FLOOR_PORT"
+stop_server
 python3 - "$WORK/results.txt" <<'PY' | tee -a "$WORK/results.txt"
 import sys
 rows = {l.split()[0]: l.split() for l in open(sys.argv[1]) if l.split()}
-a, f = rows.get("atlas-cached"), rows.get("floor")
+a, f, fm = rows.get("atlas-cached"), rows.get("floor"), rows.get("floor-mean")
 if a and f:
-    print(f"ratio cached: commune-atlas / HTTP floor = {float(a[1]) / float(f[1]):.2f}× (p99 {a[3]} vs {f[3]})")
+    print(f"ratio cached: commune-atlas / HTTP floor (4 KB body) = {float(a[1]) / float(f[1]):.2f}× (p99 {a[3]} vs {f[3]})")
+if a and fm:
+    print(f"ratio cached: commune-atlas / HTTP floor (the tiles' mean body) = {float(a[1]) / float(fm[1]):.2f}× (p99 {a[3]} vs {fm[3]})")
 PY
 
 # 4. Martin on PostGIS with the same geometry (EPSG:3857, GiST index), same URLs.
