@@ -617,9 +617,16 @@ async function main() {
   $('#print').addEventListener('click', () => window.print());
   initSearch($('#search'), $('#search-results'), { api, onPick: (r) => (r.level === 'commune' ? openUnit(r.unit_id, { fly: true }) : atlas.flyToBounds(r.bbox)) });
   performance.mark('atlas:map-created');
-  // The first view's tiles, asked for while the map's worker still loads: the prefetched
-  // choropleth says which boundary version the year is drawn on.
-  if (['status', 'conversion', 'indicator'].includes(state.view)) peek(choroplethPath()).then((ch) => ch && atlas.primeTiles(ch.tile_layer));
+  // The first view's tiles, asked for while the map's worker still loads, and its layers shown
+  // so that the worker lays them out as soon as it runs: the prefetched choropleth says which
+  // boundary version the year is drawn on.
+  if (['status', 'conversion', 'indicator'].includes(state.view)) {
+    peek(choroplethPath()).then((ch) => {
+      if (!ch) return;
+      atlas.primeTiles(ch.tile_layer);
+      atlas.showSoon(ch.tile_layer);
+    });
+  }
   await atlas.loaded;
   performance.mark('atlas:map-loaded');
   setYear(year);

@@ -150,11 +150,16 @@ export class AtlasMap {
       attributionControl: false,
       preserveDrawingBuffer: true,
       maxZoom: 16,
+      // Labels appear at once instead of fading in over 300 ms: a fade is a run of frames an old
+      // laptop draws in software, and the map is idle (drawn) only when it ends.
+      fadeDuration: 0,
     });
     if (catalog.glyphs) primeGlyphs(this.map, mapStyle);
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
     this.loaded = new Promise((resolve) => this.map.on('load', resolve));
+    // The style object is taken in on the next frame: layers can be shown from then on.
+    this.styled = new Promise((resolve) => this.map.once('style.load', resolve));
     let hovered = null;
     this.map.on('mousemove', (e) => {
       if (!this.active) return;
@@ -201,6 +206,15 @@ export class AtlasMap {
         warmCache(url);
       }
     }
+  }
+
+  /** Show `layerId`'s version as soon as the style is taken in, before its colours are set: its
+   * tiles are then laid out by the worker the moment it starts. Shown only once the map is loaded
+   * (the former way), they would be laid out only then — a layout property change reloads the
+   * source — a second later on a slow link and an old laptop. Uncoloured communes are grey
+   * for the frames until `paint` (the choropleth is already at hand when this is called). */
+  showSoon(layerId) {
+    this.styled.then(() => { if (!this.active) this.showVersion(layerId); });
   }
 
   /** Show the communes (and provinces/districts) of `layerId`'s boundary version. */
