@@ -681,3 +681,39 @@ fn post_reading_early(base: &str, path: &str, token: &str, body: Vec<u8>) -> u16
     let line = String::from_utf8_lossy(&got).lines().next().unwrap_or_default().to_string();
     line.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("a status line, got {line:?}"))
 }
+
+/// A busy client's token is checked once, however many of its requests arrive together: a map
+/// panned by a signed-in analyst sends dozens at once, and each argon2id check costs 19 MiB.
+#[test]
+fn thirty_two_requests_arriving_together_with_a_new_token_check_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::demo_store(dir.path());
+    let busy = common::add_user(&db, "busy", "analyst", "*");
+    let admin = common::add_user(&db, "root", "admin", "*");
+    let server = common::serve_with(&db, &["--require-login"]);
+    let base = server.base.clone();
+    let checks = |base: &str| -> f64 {
+        let (status, _, body) = call("GET", &format!("{base}/metrics"), Some(&admin), None);
+        assert_eq!(status, 200);
+        String::from_utf8(body).unwrap().lines().find_map(|l| l.strip_prefix("atlas_token_checks_total ")).expect("the checks counter").parse().unwrap()
+    };
+    let before = checks(&base);
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(32));
+    let answers: Vec<u16> = std::thread::scope(|s| {
+        let hands: Vec<_> = (0..32u32)
+            .map(|i| {
+                let (b, base, busy) = (barrier.clone(), base.clone(), busy.clone());
+                s.spawn(move || {
+                    b.wait();
+                    call("GET", &format!("{base}/tiles/communes/10/{}/{}.mvt", 830 + i % 8, 450 + i / 8), Some(&busy), None).0
+                })
+            })
+            .collect();
+        hands.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(answers.iter().all(|s| matches!(s, 200 | 204)), "every request answered: {answers:?}");
+    // The admin's own token was checked before (`before` read it) and is cached since.
+    assert_eq!(checks(&base) - before, 1.0, "one check for the 32 requests");
+    // A wrong token is refused (and its failed check is not kept for others).
+    assert_eq!(call("GET", &format!("{base}/api/rules"), Some("atlas_nobody_0000"), None).0, 401);
+}

@@ -129,12 +129,13 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         let _ = writeln!(out, "atlas_request_duration_seconds_count{{class=\"{class}\"}} {count}");
     }
     let (tiles, bytes) = state.tiles().cache_stats();
-    let gauges: [(&str, &str, f64); 7] = [
+    let gauges: [(&str, &str, f64); 8] = [
         ("atlas_requests_in_flight", "Requests being answered now.", m.in_flight.load(Ordering::Relaxed) as f64),
         ("atlas_rate_limited_total", "Requests refused by the per-user rate limit.", m.rate_limited.load(Ordering::Relaxed) as f64),
         ("atlas_tile_cache_tiles", "Encoded tiles held in the cache.", tiles as f64),
         ("atlas_tile_cache_bytes", "Bytes held by the tile cache.", bytes as f64),
         ("atlas_sessions", "Browser sessions signed in.", state.auth.sessions() as f64),
+        ("atlas_token_checks_total", "Bearer-token checks run (argon2id); requests carrying one token at the same time share one.", state.auth.verifications() as f64),
         ("atlas_resident_memory_bytes", "Resident memory of the process.", resident_bytes().unwrap_or(0) as f64),
         ("atlas_uptime_seconds", "Seconds since the service started.", m.started.get().map_or(0.0, |s| s.elapsed().as_secs_f64())),
     ];
