@@ -139,6 +139,9 @@ pub struct Snapshot {
     pub versions: Vec<crate::store::BoundaryVersion>,
     /// Province-level key areas (Art. 5) by province and year.
     pub provinces: Vec<province::ProvinceResult>,
+    /// The years of `classified`, ascending: asked by every evaluation and map answer (walking
+    /// the whole classification for them was half the CPU of the mixed load).
+    years: Vec<i32>,
 }
 
 /// The boundary version valid on 31 December of `year` (latest valid_from on or before it).
@@ -178,8 +181,11 @@ impl Snapshot {
                 }
                 ((c.unit_id, c.year), c)
             })
-            .collect();
-        Snapshot { rules, facts, classified, versions, provinces }
+            .collect::<HashMap<_, _>>();
+        let mut years: Vec<i32> = classified.keys().map(|k| k.1).collect();
+        years.sort_unstable();
+        years.dedup();
+        Snapshot { rules, facts, classified, versions, provinces, years }
     }
 
     /// The full evaluation (every criterion) of one commune-year.
@@ -206,10 +212,7 @@ impl Snapshot {
 
     /// Years with any classification, ascending.
     pub fn years(&self) -> Vec<i32> {
-        let mut y: Vec<i32> = self.classified.keys().map(|k| k.1).collect();
-        y.sort_unstable();
-        y.dedup();
-        y
+        self.years.clone()
     }
 }
 

@@ -49,7 +49,9 @@ pub async fn search(State(state): State<AppState>, Extension(p): Extension<Princ
             Some((if word_start { 0 } else { 1 }, e))
         })
         .collect();
-    hits.sort_by_key(|(rank, e)| (*rank, e.level != Level::Province, std::cmp::Reverse(e.valid_from.clone())));
+    // Compared in place: a key with the version's date would clone a string per comparison
+    // (thousands of hits for a common word of a name).
+    hits.sort_by(|(ra, a), (rb, b)| (ra, a.level != Level::Province).cmp(&(rb, b.level != Level::Province)).then_with(|| b.valid_from.cmp(&a.valid_from)));
     let results: Vec<&Entry> = hits.into_iter().take(limit).map(|h| h.1).collect();
     Ok(Json(json!({ "q": text, "results": results })))
 }
