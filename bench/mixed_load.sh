@@ -88,10 +88,10 @@ LUA
 # Peak resident memory, sampled while wrk runs.
 ( peak=0; while kill -0 $PID 2>/dev/null; do
     r=$(awk '/VmRSS/ {print $2}' /proc/$PID/status 2>/dev/null || echo 0)
-    if [ "${r:-0}" -gt "$peak" ]; then peak=$r; echo "$peak" > "$WORK/peak_kb"; echo "$(date +%s.%N) $peak" >> "$WORK/peaks"; fi
+    if [ "${r:-0}" -gt "$peak" ]; then peak=$r; echo "$(date +%s.%N) $peak" >> "$WORK/peaks"; fi
     sleep 0.2; done ) &
-RUN_START=$(date +%s.%N)
 SAMPLER=$!
+RUN_START=$(date +%s.%N)
 # Where the memory goes, every 5 s: resident set, DuckDB's buffers, the tile and answer caches.
 cat > "$WORK/memory.py" <<'PY'
 import json, sys, time
@@ -110,7 +110,7 @@ wrk -t2 -c"$CONNS" -d"$DURATION" --timeout 30s --latency -s "$WORK/mixed.lua" "h
 sleep 0.5
 kill $SAMPLER $TIMELINE 2>/dev/null || true
 echo "memory, every 5 s:"; cat "$WORK/memory.txt" 2>/dev/null || true
-PEAK_KB=$(cat "$WORK/peak_kb")
+PEAK_KB=$(tail -1 "$WORK/peaks" | awk '{print $2}')
 FIVE=$(awk '/^status 5/ {n += $3} END {print n + 0}' "$WORK/wrk.txt")
 PEAK_AT=$(tail -1 "$WORK/peaks" | awk -v t0="$RUN_START" '{printf "%.1f", $1 - t0}')
 echo "resident memory: $((START_KB / 1024)) MB at start, peak $((PEAK_KB / 1024)) MB during the run (${PEAK_AT} s into it; every new peak in $WORK/peaks)"

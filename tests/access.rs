@@ -692,12 +692,12 @@ fn thirty_two_requests_arriving_together_with_a_new_token_check_it_once() {
     let admin = common::add_user(&db, "root", "admin", "*");
     let server = common::serve_with(&db, &["--require-login"]);
     let base = server.base.clone();
-    let checks = |base: &str| -> f64 {
+    let checks = || -> f64 {
         let (status, _, body) = call("GET", &format!("{base}/metrics"), Some(&admin), None);
         assert_eq!(status, 200);
         String::from_utf8(body).unwrap().lines().find_map(|l| l.strip_prefix("atlas_token_checks_total ")).expect("the checks counter").parse().unwrap()
     };
-    let before = checks(&base);
+    let before = checks();
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(32));
     let answers: Vec<u16> = std::thread::scope(|s| {
         let hands: Vec<_> = (0..32u32)
@@ -713,7 +713,7 @@ fn thirty_two_requests_arriving_together_with_a_new_token_check_it_once() {
     });
     assert!(answers.iter().all(|s| matches!(s, 200 | 204)), "every request answered: {answers:?}");
     // The admin's own token was checked before (`before` read it) and is cached since.
-    assert_eq!(checks(&base) - before, 1.0, "one check for the 32 requests");
+    assert_eq!(checks() - before, 1.0, "one check for the 32 requests");
     // A wrong token is refused (and its failed check is not kept for others).
     assert_eq!(call("GET", &format!("{base}/api/rules"), Some("atlas_nobody_0000"), None).0, 401);
 }

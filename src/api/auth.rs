@@ -322,14 +322,9 @@ async fn from_token(state: &AppState, token: &str) -> ApiResult<Principal> {
     let cached = state.auth.tokens.shard(&key).get(&key).filter(|v| v.at.elapsed() < TOKEN_CACHE_TTL).cloned();
     let (name, role, scope) = match cached {
         Some(v) => (v.user, v.role, v.scope),
-        None => {
-            let Some((n, r, s)) = check_once(state, key, token).await? else {
-                return Err(unauthorized(
-                    "the token is not valid (unknown, revoked or its user disabled); an admin issues a new one with `commune-atlas users token NAME`",
-                ));
-            };
-            (n, r, s)
-        }
+        None => check_once(state, key, token).await?.ok_or_else(|| {
+            unauthorized("the token is not valid (unknown, revoked or its user disabled); an admin issues a new one with `commune-atlas users token NAME`")
+        })?,
     };
     Ok(Principal { scope: state.scope_for(&scope), name, role, via: Via::Token })
 }
