@@ -2,7 +2,10 @@
 //! and rendering + encoding tiles without the cache; drawing a range of label glyphs.
 //!
 //! `cargo bench --bench tiles` — uses the embedded demo; set ATLAS_BENCH_NATIONAL=1 to also
-//! build the national synthetic dataset (~10,000 + 3,321 communes).
+//! build the national synthetic dataset (~10,000 + 3,321 communes). To profile the miss path on
+//! the load test's own data, point ATLAS_BENCH_STORE at its store and ATLAS_BENCH_TILES at its URL
+//! list (`bench/load_test.sh` leaves both in its work directory: `atlas.duckdb`, `tiles.txt`):
+//! the bench then encodes every tile of the list once per iteration, as the uncached run does.
 
 use std::time::Instant;
 
@@ -48,6 +51,26 @@ fn bench(c: &mut Criterion) {
         c.bench_function(&format!("draw glyph range {range}-{} (uncached)", range + 255), |b| {
             b.iter(|| commune_atlas::tiles::glyphs::draw_range("DejaVu Sans", range, &commune_atlas::tiles::glyphs::Repertoire::everything()).expect("a known font"))
         });
+    }
+    if let (Ok(db), Ok(list)) = (std::env::var("ATLAS_BENCH_STORE"), std::env::var("ATLAS_BENCH_TILES")) {
+        let store = Store::open(&db).expect("ATLAS_BENCH_STORE: a commune-atlas store");
+        let s = TileService::load(&store, None).expect("load layers");
+        let layer = s.layer("communes").expect("a communes layer");
+        let text = std::fs::read_to_string(&list).expect("ATLAS_BENCH_TILES: a z/x/y list");
+        let tiles: Vec<(u8, u32, u32)> = text
+            .lines()
+            .filter_map(|l| {
+                let mut it = l.trim().split('/').map(|n| n.parse::<u32>().ok());
+                Some((it.next()?? as u8, it.next()??, it.next()??))
+            })
+            .collect();
+        let mut g = c.benchmark_group("load test list");
+        g.sample_size(10);
+        g.throughput(criterion::Throughput::Elements(tiles.len() as u64));
+        g.bench_function(format!("encode {} tiles (uncached)", tiles.len()), |b| {
+            b.iter(|| tiles.iter().filter_map(|&(z, x, y)| TileService::encode(&layer, z, x, y, &commune_atlas::tiles::Everything)).count())
+        });
+        g.finish();
     }
     if std::env::var("ATLAS_BENCH_NATIONAL").is_ok() {
         let ndir = tempfile::tempdir().expect("tempdir");

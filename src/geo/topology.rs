@@ -176,8 +176,15 @@ impl Topology {
     }
 
     /// A ring's point ids, rebuilt from arc versions `arc_points` (one list of point ids per arc).
-    pub fn ring_ids<'a>(&self, ring: &RingRef, arc_points: &'a [Vec<u32>]) -> Vec<u32> {
-        let mut out: Vec<u32> = Vec::new();
+    pub fn ring_ids(&self, ring: &RingRef, arc_points: &[Vec<u32>]) -> Vec<u32> {
+        let mut out = Vec::new();
+        self.ring_ids_into(ring, arc_points, &mut out);
+        out
+    }
+
+    /// [`Topology::ring_ids`] into a buffer the caller reuses (cleared first).
+    pub fn ring_ids_into(&self, ring: &RingRef, arc_points: &[Vec<u32>], out: &mut Vec<u32>) {
+        out.clear();
         for &(a, rev) in &ring.arcs {
             let pts = &arc_points[a as usize];
             let mut push = |p: u32| {
@@ -194,7 +201,6 @@ impl Topology {
         while out.len() > 1 && out.first() == out.last() {
             out.pop();
         }
-        out
     }
 }
 

@@ -7,11 +7,20 @@ pub type Rect = [f64; 4];
 
 /// Clip a closed ring (open list, closing point implicit) to `r`.
 pub fn clip_ring(ring: &[[f64; 2]], r: Rect) -> Vec<[f64; 2]> {
+    let (mut out, mut spare) = (Vec::new(), Vec::new());
+    clip_ring_into(ring, r, &mut out, &mut spare);
+    out
+}
+
+/// [`clip_ring`] into `out`, with `spare` as the second buffer of the passes (both reused by the
+/// caller, cleared here).
+pub fn clip_ring_into(ring: &[[f64; 2]], r: Rect, out: &mut Vec<[f64; 2]>, spare: &mut Vec<[f64; 2]>) {
+    out.clear();
+    out.extend_from_slice(ring);
     // Fast path: entirely inside.
     if ring.iter().all(|p| p[0] >= r[0] && p[0] <= r[2] && p[1] >= r[1] && p[1] <= r[3]) {
-        return ring.to_vec();
+        return;
     }
-    let mut out = ring.to_vec();
     for edge in 0..4 {
         if out.is_empty() {
             break;
@@ -34,7 +43,9 @@ pub fn clip_ring(ring: &[[f64; 2]], r: Rect) -> Vec<[f64; 2]> {
             p[k] = v;
             p
         };
-        let input = std::mem::take(&mut out);
+        std::mem::swap(out, spare);
+        out.clear();
+        let input = &*spare;
         let n = input.len();
         for i in 0..n {
             let cur = &input[i];
@@ -50,7 +61,6 @@ pub fn clip_ring(ring: &[[f64; 2]], r: Rect) -> Vec<[f64; 2]> {
             }
         }
     }
-    out
 }
 
 /// Clip a polyline to `r`; may split it into several pieces.

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use rstar::{AABB, RTree, RTreeObject};
 
-use super::clip::{clip_line, clip_ring};
+use super::clip::{clip_line, clip_ring_into};
 use super::mercator::{tile_bounds, to_world};
-use super::mvt::{Geometry, LayerBuilder, PropValue, extent};
+use super::mvt::{GeomType, Geometry, LayerBuilder, PropValue, extent};
 use super::simplify::{self, Bands, band_of};
 use crate::geo::snap::{SnapReport, snap};
 use crate::geo::topology::{RingIn, Topology};
@@ -57,6 +57,39 @@ impl RTreeObject for Entry {
     }
 }
 
+/// Points per chunk of an arc in [`ChunkBoxes`].
+const CHUNK: usize = 16;
+
+/// Bounding boxes of the arcs of one band in chunks of [`CHUNK`] segments (chunk `c` of an arc
+/// spans its points `c·CHUNK ..= (c+1)·CHUNK`, sharing end points with its neighbours), so a
+/// tile walks only the stretches of a ring near it: a chunk whose box misses the tile lies
+/// wholly on the far side of one of the tile's edges, and its end points alone clip to the same
+/// shape (the path between them never enters the tile, and neither does the straight line).
+/// A deep-zoom tile meets a few points of each ring around it; without this it walked all of
+/// them, and clipping them cost most of a miss.
+struct ChunkBoxes {
+    /// Where each arc's chunks start in `boxes`.
+    start: Vec<u32>,
+    boxes: Vec<[f64; 4]>,
+}
+
+impl ChunkBoxes {
+    fn build(arcs: &[Vec<u32>], pts: &[[f64; 2]]) -> ChunkBoxes {
+        let mut start = Vec::with_capacity(arcs.len() + 1);
+        let mut boxes = Vec::new();
+        for arc in arcs {
+            start.push(boxes.len() as u32);
+            let segments = arc.len().saturating_sub(1);
+            for c in 0..segments.div_ceil(CHUNK) {
+                let hi = ((c + 1) * CHUNK).min(segments);
+                boxes.push(bbox_of(arc[c * CHUNK..=hi].iter().map(|&i| pts[i as usize])));
+            }
+        }
+        start.push(boxes.len() as u32);
+        ChunkBoxes { start, boxes }
+    }
+}
+
 /// A polygon layer.
 pub struct PolygonLayer {
     /// Layer name inside the tile (`communes`, `districts`, `provinces`).
@@ -64,6 +97,8 @@ pub struct PolygonLayer {
     pub units: Vec<UnitMeta>,
     pub topo: Topology,
     pub bands: Bands,
+    /// Per band, the chunk boxes of its arcs.
+    chunks: Vec<ChunkBoxes>,
     index: RTree<Entry>,
     /// World bbox of everything.
     pub bbox: [f64; 4],
@@ -104,7 +139,8 @@ impl PolygonLayer {
             }
         }
         let bbox = bbox_of(entries.iter().flat_map(|e| [[e.bbox[0], e.bbox[1]], [e.bbox[2], e.bbox[3]]]));
-        (PolygonLayer { name: name.to_string(), units, topo, bands, index: RTree::bulk_load(entries), bbox }, report)
+        let chunks = bands.arcs.iter().map(|arcs| ChunkBoxes::build(arcs, &topo.points)).collect();
+        (PolygonLayer { name: name.to_string(), units, topo, bands, chunks, index: RTree::bulk_load(entries), bbox }, report)
     }
 
     /// Units sharing an edge (an arc) with each unit, by unit id.
@@ -177,81 +213,140 @@ impl PolygonLayer {
             .collect()
     }
 
+    /// The points of `ring` at `band` that can matter inside the world rectangle `near`, in
+    /// order, into `out` (cleared first): each arc chunk that misses `near` contributes only its
+    /// end points (see [`ChunkBoxes`]). Repeated points and the closing point are dropped, as
+    /// [`Topology::ring_ids`] does.
+    fn ring_points_near(&self, ring: &crate::geo::topology::RingRef, band: usize, near: [f64; 4], out: &mut Vec<[f64; 2]>) {
+        let arcs = &self.bands.arcs[band];
+        let chunks = &self.chunks[band];
+        let pts = &self.topo.points;
+        let misses = |b: &[f64; 4]| b[2] < near[0] || b[3] < near[1] || b[0] > near[2] || b[1] > near[3];
+        out.clear();
+        let mut last = u32::MAX;
+        let mut first = u32::MAX;
+        let mut push = |i: u32, out: &mut Vec<[f64; 2]>| {
+            if i != last {
+                if out.is_empty() {
+                    first = i;
+                }
+                out.push(pts[i as usize]);
+                last = i;
+            }
+        };
+        for &(a, rev) in &ring.arcs {
+            let ids = &arcs[a as usize];
+            let (c0, c1) = (chunks.start[a as usize] as usize, chunks.start[a as usize + 1] as usize);
+            let segments = ids.len().saturating_sub(1);
+            if segments == 0 {
+                ids.iter().for_each(|&i| push(i, out));
+                continue;
+            }
+            for k in 0..c1 - c0 {
+                let c = if rev { c1 - c0 - 1 - k } else { k };
+                let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(segments));
+                let stretch = &ids[lo..=hi];
+                match (misses(&chunks.boxes[c0 + c]), rev) {
+                    (true, false) => [stretch[0], stretch[stretch.len() - 1]].into_iter().for_each(|i| push(i, out)),
+                    (true, true) => [stretch[stretch.len() - 1], stretch[0]].into_iter().for_each(|i| push(i, out)),
+                    (false, false) => stretch.iter().for_each(|&i| push(i, out)),
+                    (false, true) => stretch.iter().rev().for_each(|&i| push(i, out)),
+                }
+            }
+        }
+        while out.len() > 1 && last == first {
+            out.pop();
+            // The ring closed on its first point: drop the copy (ring_ids does the same).
+            last = u32::MAX;
+        }
+    }
+
     /// Render tile z/x/y with the units `keep` accepts: the polygon layer, then (from
     /// [`label_min_zoom`]) the label points of the units whose label point falls in the tile.
     /// Empty when no feature falls in it.
     pub fn render(&self, z: u8, x: u32, y: u32, keep: &dyn Fn(i64) -> bool) -> Vec<LayerBuilder> {
         let band = band_of(z);
-        let arcs = &self.bands.arcs[band];
         let b = tile_bounds(z, x, y);
         let size = b[2] - b[0];
         let pad = size * BUFFER;
         let grid = f64::from(extent(z));
         let buffer = grid * BUFFER;
         let query = AABB::from_corners([b[0] - pad, b[1] - pad], [b[2] + pad, b[3] + pad]);
-        let mut hits: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-        for e in self.index.locate_in_envelope_intersecting(query) {
-            if keep(self.units[e.unit as usize].id) {
-                hits.entry(e.unit).or_default().push(e.part);
-            }
-        }
+        // (unit, part) of every part meeting the tile, by unit.
+        let mut hits: Vec<(u32, u32)> = self
+            .index
+            .locate_in_envelope_intersecting(query)
+            .filter(|e| keep(self.units[e.unit as usize].id))
+            .map(|e| (e.unit, e.part))
+            .collect();
         if hits.is_empty() {
             return Vec::new();
         }
+        hits.sort_unstable();
         let scale = grid / size;
         let to_tile = |p: [f64; 2]| [(p[0] - b[0]) * scale, (p[1] - b[1]) * scale];
         let clip = [-buffer, -buffer, grid + buffer, grid + buffer];
         let mut layer = LayerBuilder::new(&self.name, extent(z));
         let mut labels = (z >= label_min_zoom(&self.name)).then(|| LayerBuilder::new(&format!("{}_label", self.name), extent(z)));
         let inside = |p: [f64; 2]| (0.0..grid).contains(&p[0]) && (0.0..grid).contains(&p[1]);
-        let pts = &self.topo.points;
+        let near = [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad];
         // Below the label zoom the polygons carry only their feature id (the unit id: what
         // colouring by feature-state needs): a low-zoom tile holds thousands of units, and their
         // attributes would outweigh their shapes. From the label zoom on, polygons and labels
         // carry code, name and province.
         let named = z >= label_min_zoom(&self.name);
-        for (ui, parts) in hits {
-            let meta = &self.units[ui as usize];
+        // Buffers reused by every ring of the tile: tile points, the clip's two.
+        let (mut tile_pts, mut clipped, mut spare) = (Vec::new(), Vec::new(), Vec::new());
+        for unit_hits in hits.chunk_by(|a, b| a.0 == b.0) {
+            let ui = unit_hits[0].0 as usize;
+            let meta = &self.units[ui];
             let all = [
-                ("code", PropValue::Str(meta.code.clone())),
-                ("name", PropValue::Str(meta.name.clone())),
-                ("province", PropValue::Str(meta.province.clone().unwrap_or_default())),
+                ("code", PropValue::Str(&meta.code)),
+                ("name", PropValue::Str(&meta.name)),
+                ("province", PropValue::Str(meta.province.as_deref().unwrap_or_default())),
             ];
             let props: &[(&str, PropValue)] = if named { &all } else { &[] };
             let anchor = to_tile(meta.label);
             if let Some(labels) = labels.as_mut().filter(|_| inside(anchor)) {
                 // Floored, not rounded: the point stays in this tile (4095.6 would round onto the next).
-                labels.add(meta.id as u64, &all, &Geometry::Points(vec![[anchor[0].floor(), anchor[1].floor()]]));
+                labels.points(&[[anchor[0].floor(), anchor[1].floor()]]);
+                labels.commit(meta.id as u64, &all, GeomType::Point);
             }
-            let mut polys: BTreeMap<u32, Vec<Vec<[f64; 2]>>> = BTreeMap::new();
-            for ring in &self.topo.units[ui as usize] {
-                if !parts.contains(&ring.part) {
+            // Rings come exterior first, then its holes, part by part (as `rings_of` made
+            // them): a hole is written only after its exterior survived.
+            let mut exterior_kept: Option<u32> = None;
+            for ring in &self.topo.units[ui] {
+                if !unit_hits.iter().any(|h| h.1 == ring.part) || (ring.hole && exterior_kept != Some(ring.part)) {
                     continue;
                 }
-                let ids = self.topo.ring_ids(ring, arcs);
-                let tile_pts: Vec<[f64; 2]> = ids.iter().map(|&i| to_tile(pts[i as usize])).collect();
-                let clipped = clip_ring(&tile_pts, clip);
-                if clipped.len() < 3 {
-                    continue;
+                self.ring_points_near(ring, band, near, &mut tile_pts);
+                let mut bb = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+                for p in tile_pts.iter_mut() {
+                    *p = to_tile(*p);
+                    bb = [bb[0].min(p[0]), bb[1].min(p[1]), bb[2].max(p[0]), bb[3].max(p[1])];
                 }
-                let poly = polys.entry(ring.part).or_default();
-                if ring.hole {
-                    if !poly.is_empty() {
-                        poly.push(clipped);
-                    }
+                let ring_pts: &[[f64; 2]] = if bb[0] >= clip[0] && bb[1] >= clip[1] && bb[2] <= clip[2] && bb[3] <= clip[3] {
+                    &tile_pts
+                } else if bb[2] < clip[0] || bb[3] < clip[1] || bb[0] > clip[2] || bb[1] > clip[3] {
+                    &[]
                 } else {
-                    poly.insert(0, clipped);
+                    clip_ring_into(&tile_pts, clip, &mut clipped, &mut spare);
+                    &clipped
+                };
+                if ring_pts.len() < 3 {
+                    continue;
+                }
+                let kept = layer.ring(ring_pts, !ring.hole);
+                if !ring.hole {
+                    exterior_kept = kept.then_some(ring.part);
                 }
             }
-            let added = layer.add(meta.id as u64, props, &Geometry::Polygons(polys.into_values().collect()));
-            if !added {
+            if !layer.commit(meta.id as u64, props, GeomType::Polygon) && inside(anchor) {
                 // Too small to survive quantising: keep a minimal square at the label point, in
                 // the one tile that holds it, so the unit never vanishes.
-                if inside(anchor) {
-                    let (cx, cy) = (anchor[0].floor(), anchor[1].floor());
-                    let square = vec![[cx, cy], [cx + 2.0, cy], [cx + 2.0, cy + 2.0], [cx, cy + 2.0]];
-                    layer.add(meta.id as u64, props, &Geometry::Polygons(vec![vec![square]]));
-                }
+                let (cx, cy) = (anchor[0].floor(), anchor[1].floor());
+                layer.ring(&[[cx, cy], [cx + 2.0, cy], [cx + 2.0, cy + 2.0], [cx, cy + 2.0]], true);
+                layer.commit(meta.id as u64, props, GeomType::Polygon);
             }
         }
         [Some(layer), labels].into_iter().flatten().filter(|l| !l.is_empty()).collect()
@@ -340,7 +435,7 @@ impl LineLayer {
             let pieces = clip_line(&tile_pts, clip);
             if !pieces.is_empty() {
                 let (id, name, scope, _) = &self.lines[li];
-                let props = [("name", PropValue::Str(name.clone())), ("route_scope", PropValue::Str(scope.clone()))];
+                let props = [("name", PropValue::Str(name)), ("route_scope", PropValue::Str(scope))];
                 layer.add(*id as u64, &props, &Geometry::Lines(pieces));
             }
         };
@@ -356,5 +451,54 @@ impl LineLayer {
             }
         }
         (!layer.is_empty()).then_some(layer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tiles::clip::clip_ring;
+
+    fn area(r: &[[f64; 2]]) -> f64 {
+        (0..r.len()).map(|i| r[i][0] * r[(i + 1) % r.len()][1] - r[(i + 1) % r.len()][0] * r[i][1]).sum::<f64>() / 2.0
+    }
+
+    #[test]
+    fn a_deep_tile_walks_only_the_stretches_near_it_and_clips_to_the_same_shape() {
+        // A wobbly commune of 2,000 points (a star-ish ring, so chunks wind in and out of tiles)
+        // beside a square neighbour sharing no arc: at z14 it spans many tiles.
+        let (cx, cy, r) = (105.8, 21.0, 0.4);
+        let ring: Vec<[f64; 2]> = (0..2000)
+            .map(|i| {
+                let t = i as f64 / 2000.0 * std::f64::consts::TAU;
+                let k = r * (1.0 + 0.3 * (t * 37.0).sin());
+                [cx + k * t.cos(), cy + k * t.sin()]
+            })
+            .collect();
+        let meta = |id: i64| UnitMeta { id, code: id.to_string(), name: "x".into(), province: None, label: to_world(cx, cy) };
+        let square = vec![vec![[106.3, 21.0], [106.4, 21.0], [106.4, 21.1], [106.3, 21.1]]];
+        let (layer, _) = PolygonLayer::build("communes", vec![meta(1), meta(2)], vec![vec![vec![ring]], vec![square]], 0.0);
+        let band = band_of(14);
+        let (mut near_pts, mut full_pts) = (Vec::new(), Vec::new());
+        let (mut compared, mut fewer) = (0, 0);
+        let w = layer.bbox;
+        let (x0, y0, x1, y1) = crate::tiles::mercator::tile_range(14, w);
+        for x in (x0..=x1).step_by(3) {
+            for y in (y0..=y1).step_by(3) {
+                let b = tile_bounds(14, x, y);
+                let pad = (b[2] - b[0]) * BUFFER;
+                let near = [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad];
+                let ring = &layer.topo.units[0][0];
+                layer.ring_points_near(ring, band, near, &mut near_pts);
+                full_pts.clear();
+                full_pts.extend(layer.topo.ring_ids(ring, &layer.bands.arcs[band]).iter().map(|&i| layer.topo.points[i as usize]));
+                let (a, b) = (area(&clip_ring(&near_pts, near)), area(&clip_ring(&full_pts, near)));
+                assert!((a - b).abs() <= 1e-9 * (near[2] - near[0]).powi(2), "tile 14/{x}/{y}: {a} vs {b}");
+                compared += 1;
+                fewer += usize::from(near_pts.len() < full_pts.len() / 4);
+            }
+        }
+        assert!(compared > 50, "{compared} tiles compared");
+        assert!(fewer * 2 > compared, "most tiles walk a fraction of the ring ({fewer} of {compared})");
     }
 }

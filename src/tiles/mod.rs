@@ -20,13 +20,13 @@ pub mod archive;
 pub mod cache;
 pub mod clip;
 pub mod glyphs;
+pub mod gzip;
 pub mod layer;
 pub mod mercator;
 pub mod mvt;
 pub mod simplify;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -664,15 +664,17 @@ impl TileService {
             return None;
         }
         let mut raw = mvt::tile(built);
-        let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 2), flate2::Compression::fast());
-        let mut gzip = gz.write_all(&raw).and_then(|_| gz.finish()).unwrap_or_default();
+        let (mut gzip, crc) = gzip::gzip(&raw);
         // The cache keeps these for hours and counts their lengths: a grown vector's spare
         // capacity (up to as much again) would be memory the budget does not see.
         raw.shrink_to_fit();
         gzip.shrink_to_fit();
+        // The layer's content hash and the scope already change with any change of data; the
+        // body's CRC-32 and length (computed for the gzip trailer anyway) tell tiles apart.
         let mut h = Fnv::default();
         h.write(&(layer.hash ^ filter.key()).to_le_bytes());
-        h.write(&raw);
+        h.write(&crc.to_le_bytes());
+        h.write(&(raw.len() as u64).to_le_bytes());
         let h = h.finish();
         let value = |s: String| axum::http::HeaderValue::from_str(&s).unwrap_or_else(|_| axum::http::HeaderValue::from_static("\"0\""));
         Some(Arc::new(Encoded { raw: raw.into(), gzip: gzip.into(), etag: value(format!("\"{h:016x}\"")), etag_gzip: value(format!("\"{h:016x}-gzip\"")) }))

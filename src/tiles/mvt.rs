@@ -4,8 +4,6 @@
 //! wound as the spec requires: exterior rings positive area by the surveyor's formula in tile
 //! coordinates (clockwise on screen), holes negative.
 
-use std::collections::HashMap;
-
 /// Tile extent of the deepest zoom (over-zoomed by clients, so it keeps the finest grid).
 pub const EXTENT: u32 = 4096;
 
@@ -62,39 +60,49 @@ pub(super) fn zigzag(v: i32) -> u32 {
     ((v << 1) ^ (v >> 31)) as u32
 }
 
-/// A property value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PropValue {
-    Str(String),
+/// A property value (borrowed: a feature's strings are written into the layer, never copied
+/// into the value first).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PropValue<'a> {
+    Str(&'a str),
     Int(i64),
     Double(f64),
     Bool(bool),
 }
 
-impl PropValue {
-    fn key_bytes(&self) -> Vec<u8> {
-        let mut b = Vec::new();
+impl PropValue<'_> {
+    /// The `Value` message's bytes, appended to `b`.
+    fn encode(&self, b: &mut Vec<u8>) {
         match self {
-            PropValue::Str(s) => bytes_field(&mut b, 1, s.as_bytes()),
+            PropValue::Str(s) => bytes_field(b, 1, s.as_bytes()),
             PropValue::Double(d) => {
-                key(&mut b, 3, 1);
+                key(b, 3, 1);
                 b.extend_from_slice(&d.to_le_bytes());
             }
             PropValue::Int(i) => {
-                key(&mut b, 6, 0);
-                varint(&mut b, u64::from(zigzag64(*i)));
+                key(b, 6, 0);
+                varint(b, zigzag64(*i));
             }
             PropValue::Bool(v) => {
-                key(&mut b, 7, 0);
-                varint(&mut b, u64::from(*v));
+                key(b, 7, 0);
+                varint(b, u64::from(*v));
             }
         }
-        b
     }
 }
 
 fn zigzag64(v: i64) -> u64 {
     ((v << 1) ^ (v >> 63)) as u64
+}
+
+/// Bytes of `v` as a varint.
+fn varint_len(v: u64) -> usize {
+    ((64 - (v | 1).leading_zeros() as usize) + 6) / 7
+}
+
+/// Bytes of a length-delimited field with a one-byte key and `len` bytes of data.
+fn field_len(len: usize) -> usize {
+    1 + varint_len(len as u64) + len
 }
 
 /// Geometry of one feature in tile coordinates (f64, before quantising).
@@ -106,16 +114,38 @@ pub enum Geometry {
     Points(Vec<[f64; 2]>),
 }
 
-/// Builds one layer.
+/// A feature's geometry type (MVT `GeomType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeomType {
+    Point = 1,
+    LineString = 2,
+    Polygon = 3,
+}
+
+/// Builds one layer. A feature's geometry is written ring by ring ([`LayerBuilder::ring`],
+/// [`LayerBuilder::line`], [`LayerBuilder::points`]) into a buffer the builder reuses, then
+/// committed with its id and properties ([`LayerBuilder::commit`]); features and the value
+/// table are encoded as they come, so building a tile allocates little beyond its own bytes.
 pub struct LayerBuilder {
     name: String,
     extent: u32,
     keys: Vec<String>,
-    key_index: HashMap<String, u32>,
-    values: Vec<Vec<u8>>,
-    value_index: HashMap<Vec<u8>, u32>,
+    /// `Value` messages, each already a field-4 entry of the layer, in index order.
+    values: Vec<u8>,
+    /// Where each value's message starts and ends in `values`.
+    value_spans: Vec<(u32, u32)>,
+    /// Value index by the hash of its message (collisions fall back to a scan).
+    value_index: std::collections::HashMap<u64, u32, std::hash::BuildHasherDefault<crate::hash::FxHasher>>,
+    /// Encoded `Feature` entries (field 2 of the layer).
     features: Vec<u8>,
     count: usize,
+    /// The pending feature: its geometry commands (varints) and cursor.
+    geom: Vec<u8>,
+    cursor: [i32; 2],
+    /// Scratch: a quantised ring, a feature's tags, a value's message.
+    quantised: Vec<[i32; 2]>,
+    tags: Vec<u8>,
+    value: Vec<u8>,
 }
 
 /// Signed area ×2 of an integer ring in tile coordinates (positive = clockwise on screen).
@@ -129,11 +159,16 @@ fn area2(ring: &[[i32; 2]]) -> i64 {
     a
 }
 
-/// Quantise and clean a ring: round to integers, drop repeated points and collinear back-tracks.
-fn quantise_ring(ring: &[[f64; 2]]) -> Vec<[i32; 2]> {
-    let mut out: Vec<[i32; 2]> = Vec::with_capacity(ring.len());
-    for p in ring {
-        let q = [p[0].round() as i32, p[1].round() as i32];
+fn round(p: [f64; 2]) -> [i32; 2] {
+    [p[0].round() as i32, p[1].round() as i32]
+}
+
+/// Quantise and clean a ring into `out`: round to integers, drop repeated points and collinear
+/// back-tracks.
+fn quantise_ring(ring: &[[f64; 2]], out: &mut Vec<[i32; 2]>) {
+    out.clear();
+    for &p in ring {
+        let q = round(p);
         if out.last() != Some(&q) {
             out.push(q);
         }
@@ -158,7 +193,6 @@ fn quantise_ring(ring: &[[f64; 2]]) -> Vec<[i32; 2]> {
             }
         }
     }
-    out
 }
 
 impl LayerBuilder {
@@ -168,11 +202,16 @@ impl LayerBuilder {
             name: name.to_string(),
             extent,
             keys: Vec::new(),
-            key_index: HashMap::new(),
             values: Vec::new(),
-            value_index: HashMap::new(),
+            value_spans: Vec::new(),
+            value_index: Default::default(),
             features: Vec::new(),
             count: 0,
+            geom: Vec::new(),
+            cursor: [0, 0],
+            quantised: Vec::new(),
+            tags: Vec::new(),
+            value: Vec::new(),
         }
     }
 
@@ -184,172 +223,218 @@ impl LayerBuilder {
         self.count == 0
     }
 
-    fn tag(&mut self, k: &str, v: &PropValue) -> (u32, u32) {
-        let ki = match self.key_index.get(k) {
-            Some(&i) => i,
+    fn key_index(&mut self, k: &str) -> u32 {
+        // A layer has a handful of keys: a scan beats hashing.
+        match self.keys.iter().position(|x| x == k) {
+            Some(i) => i as u32,
             None => {
-                let i = self.keys.len() as u32;
                 self.keys.push(k.to_string());
-                self.key_index.insert(k.to_string(), i);
-                i
+                self.keys.len() as u32 - 1
             }
-        };
-        let vb = v.key_bytes();
-        let vi = match self.value_index.get(&vb) {
-            Some(&i) => i,
-            None => {
-                let i = self.values.len() as u32;
-                self.values.push(vb.clone());
-                self.value_index.insert(vb, i);
-                i
-            }
-        };
-        (ki, vi)
+        }
     }
 
-    /// Add a feature; returns false (and adds nothing) when its geometry vanishes when quantised.
-    pub fn add(&mut self, id: u64, props: &[(&str, PropValue)], geom: &Geometry) -> bool {
-        let mut cmds: Vec<u32> = Vec::new();
-        let mut cursor = [0i32, 0i32];
-        let geom_type;
-        match geom {
-            Geometry::Polygons(polys) => {
-                geom_type = 3;
-                for poly in polys {
-                    let mut rings = poly.iter();
-                    let Some(ext) = rings.next() else { continue };
-                    let mut ext = quantise_ring(ext);
-                    if ext.len() < 3 || area2(&ext) == 0 {
-                        continue; // the exterior vanished: so do its holes
-                    }
-                    if area2(&ext) < 0 {
-                        ext.reverse();
-                    }
-                    encode_ring(&mut cmds, &mut cursor, &ext);
-                    for hole in rings {
-                        let mut h = quantise_ring(hole);
-                        if h.len() < 3 || area2(&h) == 0 {
-                            continue;
-                        }
-                        if area2(&h) > 0 {
-                            h.reverse();
-                        }
-                        encode_ring(&mut cmds, &mut cursor, &h);
-                    }
-                }
+    fn value_index(&mut self, v: &PropValue) -> u32 {
+        self.value.clear();
+        v.encode(&mut self.value);
+        let h = crate::hash::Fnv::of(&self.value);
+        let same = |i: u32, values: &[u8], spans: &[(u32, u32)], value: &[u8]| {
+            let (a, b) = spans[i as usize];
+            let entry = &values[a as usize..b as usize];
+            // The entry is the value as a field-4 entry: its message is the tail.
+            entry.len() == field_len(value.len()) && &entry[entry.len() - value.len()..] == value
+        };
+        if let Some(&i) = self.value_index.get(&h) {
+            if same(i, &self.values, &self.value_spans, &self.value) {
+                return i;
             }
-            Geometry::Lines(lines) => {
-                geom_type = 2;
-                for line in lines {
-                    let mut q: Vec<[i32; 2]> = Vec::with_capacity(line.len());
-                    for p in line {
-                        let v = [p[0].round() as i32, p[1].round() as i32];
-                        if q.last() != Some(&v) {
-                            q.push(v);
-                        }
-                    }
-                    if q.len() < 2 {
-                        continue;
-                    }
-                    cmds.push(1 | (1 << 3));
-                    cmds.push(zigzag(q[0][0] - cursor[0]));
-                    cmds.push(zigzag(q[0][1] - cursor[1]));
-                    cursor = q[0];
-                    cmds.push(2 | ((q.len() as u32 - 1) << 3));
-                    for p in &q[1..] {
-                        cmds.push(zigzag(p[0] - cursor[0]));
-                        cmds.push(zigzag(p[1] - cursor[1]));
-                        cursor = *p;
-                    }
-                }
-            }
-            Geometry::Points(points) => {
-                geom_type = 1;
-                let mut q: Vec<[i32; 2]> = Vec::with_capacity(points.len());
-                for p in points {
-                    let v = [p[0].round() as i32, p[1].round() as i32];
-                    if q.last() != Some(&v) {
-                        q.push(v);
-                    }
-                }
-                if !q.is_empty() {
-                    cmds.push(1 | ((q.len() as u32) << 3));
-                    for p in &q {
-                        cmds.push(zigzag(p[0] - cursor[0]));
-                        cmds.push(zigzag(p[1] - cursor[1]));
-                        cursor = *p;
-                    }
-                }
+            // A hash collision: rare enough for a scan.
+            if let Some(i) = (0..self.value_spans.len() as u32).find(|&i| same(i, &self.values, &self.value_spans, &self.value)) {
+                return i;
             }
         }
-        if cmds.is_empty() {
+        let i = self.value_spans.len() as u32;
+        let start = self.values.len() as u32;
+        bytes_field(&mut self.values, 4, &self.value);
+        self.value_spans.push((start, self.values.len() as u32));
+        self.value_index.entry(h).or_insert(i);
+        i
+    }
+
+    /// Append a polygon ring (open, closing implicit) to the pending feature: an exterior, or a
+    /// hole of the exterior added last. Wound as the spec requires whatever its input winding;
+    /// returns false (and adds nothing) when it vanishes when quantised.
+    pub fn ring(&mut self, ring: &[[f64; 2]], exterior: bool) -> bool {
+        let mut q = std::mem::take(&mut self.quantised);
+        quantise_ring(ring, &mut q);
+        let a = if q.len() < 3 { 0 } else { area2(&q) };
+        let kept = a != 0;
+        if kept {
+            if (a < 0) == exterior {
+                q.reverse();
+            }
+            self.move_to(q[0]);
+            self.line_to(&q[1..]);
+            self.geom.push(7 | (1 << 3)); // ClosePath
+        }
+        self.quantised = q;
+        kept
+    }
+
+    /// Append a line to the pending feature; false when it quantises to a single point.
+    pub fn line(&mut self, line: &[[f64; 2]]) -> bool {
+        let mut q = std::mem::take(&mut self.quantised);
+        q.clear();
+        for &p in line {
+            let v = round(p);
+            if q.last() != Some(&v) {
+                q.push(v);
+            }
+        }
+        let kept = q.len() >= 2;
+        if kept {
+            self.move_to(q[0]);
+            self.line_to(&q[1..]);
+        }
+        self.quantised = q;
+        kept
+    }
+
+    /// Append points to the pending feature (one MoveTo with a count); those that quantise onto
+    /// the previous one are dropped.
+    pub fn points(&mut self, points: &[[f64; 2]]) -> bool {
+        let mut q = std::mem::take(&mut self.quantised);
+        q.clear();
+        for &p in points {
+            let v = round(p);
+            if q.last() != Some(&v) {
+                q.push(v);
+            }
+        }
+        if !q.is_empty() {
+            varint(&mut self.geom, u64::from(1 | ((q.len() as u32) << 3)));
+            for &p in &q {
+                self.delta(p);
+            }
+        }
+        self.quantised = q;
+        !self.quantised.is_empty()
+    }
+
+    fn delta(&mut self, p: [i32; 2]) {
+        varint(&mut self.geom, u64::from(zigzag(p[0] - self.cursor[0])));
+        varint(&mut self.geom, u64::from(zigzag(p[1] - self.cursor[1])));
+        self.cursor = p;
+    }
+
+    fn move_to(&mut self, p: [i32; 2]) {
+        self.geom.push(1 | (1 << 3));
+        self.delta(p);
+    }
+
+    fn line_to(&mut self, pts: &[[i32; 2]]) {
+        varint(&mut self.geom, u64::from(2 | ((pts.len() as u32) << 3)));
+        for &p in pts {
+            self.delta(p);
+        }
+    }
+
+    /// Encode the pending geometry as a feature with `id` and `props`; returns false (and adds
+    /// nothing) when no geometry survived. The pending geometry is cleared either way.
+    pub fn commit(&mut self, id: u64, props: &[(&str, PropValue)], kind: GeomType) -> bool {
+        self.cursor = [0, 0];
+        if self.geom.is_empty() {
             return false;
         }
-        let mut f = Vec::with_capacity(cmds.len() * 2 + 32);
-        key(&mut f, 1, 0);
-        varint(&mut f, id);
-        let mut tags = Vec::new();
+        let mut tags = std::mem::take(&mut self.tags);
+        tags.clear();
         for (k, v) in props {
-            let (ki, vi) = self.tag(k, v);
+            let ki = self.key_index(k);
+            let vi = self.value_index(v);
             varint(&mut tags, u64::from(ki));
             varint(&mut tags, u64::from(vi));
         }
+        let len = 1 + varint_len(id) + if tags.is_empty() { 0 } else { field_len(tags.len()) } + 2 + field_len(self.geom.len());
+        let f = &mut self.features;
+        f.reserve(field_len(len));
+        key(f, 2, 2);
+        varint(f, len as u64);
+        key(f, 1, 0);
+        varint(f, id);
         if !tags.is_empty() {
-            bytes_field(&mut f, 2, &tags);
+            bytes_field(f, 2, &tags);
         }
-        key(&mut f, 3, 0);
-        varint(&mut f, geom_type);
-        let mut g = Vec::with_capacity(cmds.len() * 2);
-        for c in cmds {
-            varint(&mut g, u64::from(c));
-        }
-        bytes_field(&mut f, 4, &g);
-        bytes_field(&mut self.features, 2, &f);
+        key(f, 3, 0);
+        varint(f, kind as u64);
+        bytes_field(f, 4, &self.geom);
+        self.geom.clear();
+        self.tags = tags;
         self.count += 1;
         true
     }
 
-    /// The encoded `Layer` message.
-    pub fn finish(self) -> Vec<u8> {
-        let mut l = Vec::with_capacity(self.features.len() + 256);
-        key(&mut l, 15, 0);
-        varint(&mut l, 2);
-        bytes_field(&mut l, 1, self.name.as_bytes());
-        l.extend_from_slice(&self.features);
+    /// Add a whole feature; returns false (and adds nothing) when its geometry vanishes when
+    /// quantised. (A polygon's holes are dropped with an exterior that vanishes.)
+    pub fn add(&mut self, id: u64, props: &[(&str, PropValue)], geom: &Geometry) -> bool {
+        let kind = match geom {
+            Geometry::Polygons(polys) => {
+                for poly in polys {
+                    let mut rings = poly.iter();
+                    if rings.next().is_some_and(|ext| self.ring(ext, true)) {
+                        for hole in rings {
+                            self.ring(hole, false);
+                        }
+                    }
+                }
+                GeomType::Polygon
+            }
+            Geometry::Lines(lines) => {
+                for line in lines {
+                    self.line(line);
+                }
+                GeomType::LineString
+            }
+            Geometry::Points(points) => {
+                self.points(points);
+                GeomType::Point
+            }
+        };
+        self.commit(id, props, kind)
+    }
+
+    /// Length of the encoded `Layer` message.
+    fn message_len(&self) -> usize {
+        2 + field_len(self.name.len())
+            + self.features.len()
+            + self.keys.iter().map(|k| field_len(k.len())).sum::<usize>()
+            + self.values.len()
+            + 1
+            + varint_len(u64::from(self.extent))
+    }
+
+    /// Append the layer as field 3 of a tile.
+    fn write_into(&self, t: &mut Vec<u8>) {
+        key(t, 3, 2);
+        varint(t, self.message_len() as u64);
+        key(t, 15, 0);
+        varint(t, 2);
+        bytes_field(t, 1, self.name.as_bytes());
+        t.extend_from_slice(&self.features);
         for k in &self.keys {
-            bytes_field(&mut l, 3, k.as_bytes());
+            bytes_field(t, 3, k.as_bytes());
         }
-        for v in &self.values {
-            bytes_field(&mut l, 4, v);
-        }
-        key(&mut l, 5, 0);
-        varint(&mut l, u64::from(self.extent));
-        l
+        t.extend_from_slice(&self.values);
+        key(t, 5, 0);
+        varint(t, u64::from(self.extent));
     }
 }
 
-fn encode_ring(cmds: &mut Vec<u32>, cursor: &mut [i32; 2], ring: &[[i32; 2]]) {
-    cmds.push(1 | (1 << 3));
-    cmds.push(zigzag(ring[0][0] - cursor[0]));
-    cmds.push(zigzag(ring[0][1] - cursor[1]));
-    *cursor = ring[0];
-    cmds.push(2 | ((ring.len() as u32 - 1) << 3));
-    for p in &ring[1..] {
-        cmds.push(zigzag(p[0] - cursor[0]));
-        cmds.push(zigzag(p[1] - cursor[1]));
-        *cursor = *p;
-    }
-    cmds.push(7 | (1 << 3));
-}
-
-/// A whole tile from encoded layers (empty layers are left out).
+/// A whole tile from encoded layers (empty layers are left out), in one exactly sized buffer.
 pub fn tile(layers: Vec<LayerBuilder>) -> Vec<u8> {
-    let mut t = Vec::new();
-    for l in layers {
-        if !l.is_empty() {
-            let bytes = l.finish();
-            bytes_field(&mut t, 3, &bytes);
-        }
+    let layers: Vec<LayerBuilder> = layers.into_iter().filter(|l| !l.is_empty()).collect();
+    let mut t = Vec::with_capacity(layers.iter().map(|l| field_len(l.message_len())).sum());
+    for l in &layers {
+        l.write_into(&mut t);
     }
     t
 }
@@ -371,7 +456,7 @@ mod tests {
         // Spec example: a polygon (3,6) (8,12) (20,34) — here a simple square.
         let mut l = LayerBuilder::new("t", EXTENT);
         let sq = vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]];
-        assert!(l.add(1, &[("code", PropValue::Str("x".into()))], &Geometry::Polygons(vec![vec![sq]])));
+        assert!(l.add(1, &[("code", PropValue::Str("x"))], &Geometry::Polygons(vec![vec![sq]])));
         // A ring that quantises to a point is dropped.
         assert!(!l.add(2, &[], &Geometry::Polygons(vec![vec![vec![[0.1, 0.1], [0.2, 0.1], [0.2, 0.2]]]])));
         assert_eq!(l.len(), 1);
