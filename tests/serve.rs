@@ -143,6 +143,22 @@ fn every_answer_forbids_inline_scripts_framing_and_sniffing() {
     }
 }
 
+/// Browsers ask for `/favicon.ico` unasked (for `/api/docs`, a JSON answer opened in a tab):
+/// it is the client's icon, not a 404 in every console.
+#[test]
+fn a_browser_asking_for_favicon_ico_gets_the_clients_icon() {
+    let (_dir, server) = demo_server();
+    let (status, hs, body) = get_raw(&format!("{}/favicon.ico", server.base), &[]);
+    assert_eq!(status, 200);
+    assert_eq!(header(&hs, "content-type"), Some("image/svg+xml"));
+    let (_, _, svg) = get_raw(&format!("{}/web/favicon.svg", server.base), &[]);
+    assert_eq!(body, svg, "the same icon the page names");
+    assert!(String::from_utf8_lossy(&body).contains("<svg"));
+    let etag = header(&hs, "etag").expect("an ETag").to_string();
+    let (again, _, _) = get_raw(&format!("{}/favicon.ico", server.base), &[("If-None-Match", &etag)]);
+    assert_eq!(again, 304, "revalidated, not downloaded again");
+}
+
 #[test]
 fn sigterm_shuts_down_gracefully() {
     let (_dir, mut server) = demo_server();

@@ -413,7 +413,7 @@ async fn authorize_as(state: AppState, class: RateClass, mut req: Request, next:
     resp
 }
 
-async fn resolve(state: &AppState, method: &Method, headers: &HeaderMap) -> ApiResult<Principal> {
+pub(super) async fn resolve(state: &AppState, method: &Method, headers: &HeaderMap) -> ApiResult<Principal> {
     if let Some(token) = bearer(headers) {
         return from_token(state, token).await;
     }

@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::http::header;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
@@ -38,7 +37,7 @@ fn class_of(path: &str) -> usize {
         0
     } else if path.starts_with("/api") || path == "/metrics" {
         1
-    } else if path == "/" || path.starts_with("/web/") {
+    } else if path == "/" || path == "/favicon.ico" || path.starts_with("/web/") {
         2
     } else {
         3
@@ -79,28 +78,54 @@ pub fn resident_bytes() -> Option<u64> {
 }
 
 /// Middleware (outermost): count, time and log every request.
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let class = class_of(req.uri().path());
+/// One request being answered, from [`Metrics::begin`]: counted in flight until it is
+/// [ended](InFlight::end) or dropped (a client that hung up), then counted and logged.
+pub struct InFlight {
+    state: AppState,
+    started: Instant,
+    class: usize,
     // Cheap copies (a standard method, the URI's shared bytes): no allocation per request.
-    let method = req.method().clone();
-    let uri = req.uri().clone();
-    let path = uri.path();
-    state.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
-    let resp = next.run(req).await;
-    state.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
-    let secs = started.elapsed().as_secs_f64();
-    let status = resp.status().as_u16();
-    state.metrics.observe(class, status, secs);
-    let user = resp.extensions().get::<ServedTo>().map_or("-", |u| &*u.0);
-    if status >= 500 {
-        tracing::error!(target: "commune_atlas::access", %method, %path, status, ms = secs * 1e3, user, "request failed");
-    } else if class != 0 {
-        tracing::info!(target: "commune_atlas::access", %method, %path, status, ms = secs * 1e3, user, "request");
-    } else {
-        tracing::debug!(target: "commune_atlas::access", %method, %path, status, ms = secs * 1e3, user, "tile");
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    done: bool,
+}
+
+impl Metrics {
+    /// A request arrives.
+    pub fn begin(state: &AppState, req: &Request) -> InFlight {
+        state.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight { state: state.clone(), started: Instant::now(), class: class_of(req.uri().path()), method: req.method().clone(), uri: req.uri().clone(), done: false }
     }
-    resp
+}
+
+impl InFlight {
+    /// Its answer is ready: count it by class and status, and log it (tiles at debug level).
+    pub fn end(mut self, resp: &Response) {
+        self.done = true;
+        let m = &self.state.metrics;
+        m.in_flight.fetch_sub(1, Ordering::Relaxed);
+        let secs = self.started.elapsed().as_secs_f64();
+        let status = resp.status().as_u16();
+        m.observe(self.class, status, secs);
+        let user = resp.extensions().get::<ServedTo>().map_or("-", |u| &*u.0);
+        let (method, path) = (&self.method, self.uri.path());
+        if status >= 500 {
+            tracing::error!(target: "commune_atlas::access", %method, %path, status, ms = secs * 1e3, user, "request failed");
+        } else if self.class != 0 {
+            tracing::info!(target: "commune_atlas::access", %method, %path, status, ms = secs * 1e3, user, "request");
+        } else {
+            tracing::debug!(target: "commune_atlas::access", %method, %path, status, ms = secs * 1e3, user, "tile");
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if !self.done {
+            // Never answered (the connection closed first): no longer in flight.
+            self.state.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
 }
 
 /// `GET /metrics`

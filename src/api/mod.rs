@@ -15,6 +15,7 @@ mod maps;
 pub mod metrics;
 mod plans;
 mod ogc;
+mod outer;
 pub mod openapi;
 mod review;
 mod search;
@@ -313,6 +314,7 @@ pub fn router(state: AppState) -> Router {
         .route("/fonts/{fontstack}/{range}", get(fonts::glyphs))
         .route("/", get(static_files::index))
         .route("/web/{*path}", get(static_files::file))
+        .route("/favicon.ico", get(static_files::favicon))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(imports)
         .fallback(not_found)
@@ -329,69 +331,7 @@ pub fn router(state: AppState) -> Router {
     let routes = api.merge(tiles).with_state(state.clone());
     // What every answer passes through, wrapped once around the whole router (not once per
     // route): metrics and the access log, then JSON errors and the security headers.
-    let outer = tower::ServiceBuilder::new()
-        .layer(axum::middleware::map_response(finish))
-        .layer(axum::middleware::from_fn_with_state(state, metrics::track))
-        .service(routes);
-    Router::new().fallback_service(outer)
-}
-
-/// The last layer: every error as JSON ([`json_errors`]), then the security headers.
-async fn finish(resp: axum::response::Response) -> axum::response::Response {
-    security_headers(json_errors(resp).await).await
-}
-
-/// The last word on errors: a refusal made below the handlers (the request timeout's 408, a body
-/// limit, anything not from an [`ApiError`]) that is not JSON becomes one, with the status's
-/// reason as the message; every error a client sees has the same shape.
-async fn json_errors(resp: axum::response::Response) -> axum::response::Response {
-    use axum::http::header;
-    use axum::response::IntoResponse;
-    let status = resp.status();
-    let json = resp.headers().get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || json {
-        return resp;
-    }
-    let message = match status {
-        StatusCode::REQUEST_TIMEOUT => format!("the request took longer than {} s and was stopped; try a smaller request", REQUEST_TIMEOUT.as_secs()),
-        StatusCode::PAYLOAD_TOO_LARGE => format!("the request body is too large (at most {} MB; imports {} MB)", BODY_LIMIT >> 20, IMPORT_BODY_LIMIT >> 20),
-        other => other.canonical_reason().unwrap_or("error").to_string(),
-    };
-    let code = match status {
-        StatusCode::REQUEST_TIMEOUT => "timeout",
-        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
-        s if s.is_server_error() => "internal",
-        _ => "error",
-    };
-    let mut answer = ApiError::new(status, code, message).into_response();
-    for name in [header::RETRY_AFTER, header::ALLOW, header::WWW_AUTHENTICATE] {
-        if let Some(v) = resp.headers().get(&name) {
-            answer.headers_mut().insert(name, v.clone());
-        }
-    }
-    answer
-}
-
-/// What answers tell the browser: run only this server's own scripts (no inline script, so text
-/// that slipped into a page as markup still cannot run), no framing, no MIME sniffing, no
-/// referrer. MapLibre needs `blob:` workers and `data:`/`blob:` images; styles may be inline.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
-                   worker-src 'self' blob:; child-src blob:; connect-src 'self'; font-src 'self'; object-src 'none'; \
-                   base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
-
-async fn security_headers(mut resp: axum::response::Response) -> axum::response::Response {
-    use axum::http::{HeaderValue, header};
-    let h = resp.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    // Tiles and glyphs are protobuf a browser never renders as a document: the policy (≈ 330
-    // bytes) would only weigh on the busiest answers.
-    let protobuf = h.get(header::CONTENT_TYPE).is_some_and(|t| t == "application/vnd.mapbox-vector-tile" || t == "application/x-protobuf");
-    if !protobuf {
-        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    }
-    resp
+    Router::new().fallback_service(outer::Outer::new(state, routes))
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {

@@ -12,19 +12,25 @@
 //! - the page's head asks for everything the first view needs at once: the start-up answers
 //!   (`preload`, found waiting by the client's own requests), every module it runs at start
 //!   (`modulepreload`: one round trip instead of one per level of imports), then MapLibre's
-//!   worker, by the URL MapLibre gives it.
+//!   worker, by the URL MapLibre gives it;
+//! - that first view depends on who asks: a signed-in commune officer's page is their review
+//!   form, so it preloads the form's modules and neither MapLibre (a fifth of a megabyte on a
+//!   phone's link) nor the tile catalogue; everyone else's page (the signed-out page too: most
+//!   who sign in see the map) preloads the map's. The page is one answer per kind, `Vary: Cookie`.
 //!
 //! Unprefixed `/web/…` URLs keep working (`no-cache`, revalidated by ETag).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use include_dir::{Dir, include_dir};
 
-use super::ApiError;
+use super::{ApiError, AppState};
+use crate::access::Role;
 use super::extract::Path;
 use super::http::{Coding, none_match, weight};
 
@@ -147,11 +153,22 @@ fn compress_brotli(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The client as served: every file (prepared on first use), the build's hash and the page.
+/// The client as served: every file (prepared on first use), the build's hash and the page, as
+/// the map's first view and as an officer's form.
 struct Client {
     build: String,
     files: HashMap<&'static str, OnceLock<Asset>>,
     index: Asset,
+    form_index: Asset,
+}
+
+/// What the page opens on, so what its head preloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FirstView {
+    /// The map (every role but a commune officer's, and the sign-in page).
+    Map,
+    /// A commune officer's review form: no map.
+    Form,
 }
 
 fn files(dir: &'static Dir<'static>, out: &mut Vec<&'static include_dir::File<'static>>) {
@@ -163,12 +180,40 @@ fn files(dir: &'static Dir<'static>, out: &mut Vec<&'static include_dir::File<'s
 
 /// The answers every page asks for first (web/js/app.js prefetches what the page preloads):
 /// asked for by the page itself, they go out with its first requests, not after the modules
-/// (2 s of a slow link).
+/// (2 s of a slow link). The last, the tile catalogue, only where the map is the first view.
 const START_UP: [&str; 4] = ["/api/health", "/api/session", "/api/rules", "/tiles"];
 
 /// The page's entry module (index.html's `<script type="module">`).
 const ENTRY: &str = "js/app.js";
+/// The map's module, imported by the entry when it shows a map (MapLibre below it).
+const MAP: &str = "js/map.js";
+/// The officer's form, imported by the entry for a commune officer.
+const FORM: &str = "js/form.js";
 const MAPLIBRE: &str = "vendor/maplibre-gl/maplibre-gl.mjs";
+
+impl FirstView {
+    /// The answers this view asks for at start.
+    fn answers(self) -> &'static [&'static str] {
+        match self {
+            FirstView::Map => &START_UP,
+            FirstView::Form => &START_UP[..3],
+        }
+    }
+
+    /// The modules this view runs at start: the entry's static imports and its own module's,
+    /// however deep.
+    fn modules(self) -> Vec<String> {
+        let own = match self {
+            FirstView::Map => MAP,
+            FirstView::Form => FORM,
+        };
+        let mut all = static_imports(ENTRY);
+        all.extend(static_imports(own));
+        all.sort();
+        all.dedup();
+        all
+    }
+}
 
 /// The modules the page runs at start: the entry and everything it imports statically, however
 /// deep (MapLibre among them). What a module `import()`s when first used — the other views, the
@@ -239,10 +284,12 @@ fn worker() -> Option<String> {
     Some(format!("vendor/maplibre-gl/maplibre-gl-worker.mjs?v={version}"))
 }
 
-/// What the page's head gains: the start-up answers and the modules, preloaded.
-fn start_up(prefix: &str) -> String {
-    let answers = START_UP.iter().map(|p| format!("<link rel=\"preload\" as=\"fetch\" crossorigin href=\"{p}\">\n"));
-    let modules = static_imports(ENTRY).into_iter().chain(worker());
+/// What the page's head gains for `view`: the start-up answers and the modules, preloaded
+/// (MapLibre's worker last, for the map).
+fn start_up(prefix: &str, view: FirstView) -> String {
+    let answers = view.answers().iter().map(|p| format!("<link rel=\"preload\" as=\"fetch\" crossorigin href=\"{p}\">\n"));
+    let worker = if view == FirstView::Map { worker() } else { None };
+    let modules = view.modules().into_iter().chain(worker);
     answers.chain(modules.map(|p| format!("<link rel=\"modulepreload\" href=\"{prefix}{p}\">\n"))).collect()
 }
 
@@ -262,15 +309,18 @@ fn client() -> &'static Client {
         let prefix = format!("/web/v/{build}/");
         let page = WEB.get_file("index.html").and_then(|f| f.contents_utf8()).unwrap_or("");
         const HERE: &str = "<!-- start-up: the server adds here";
-        let head = start_up(&prefix);
         let page = page.replace("\"/web/", &format!("\"{prefix}"));
-        let page = match page.find(HERE) {
-            Some(at) => format!("{}{head}{}", &page[..at], &page[at..]),
-            None => page.replacen("</head>", &format!("{head}</head>"), 1),
+        let with_head = |view: FirstView| {
+            let head = start_up(&prefix, view);
+            let page = match page.find(HERE) {
+                Some(at) => format!("{}{head}{}", &page[..at], &page[at..]),
+                None => page.replacen("</head>", &format!("{head}</head>"), 1),
+            };
+            Asset::new("index.html", Bytes::from(page), None)
         };
         // A file's brotli made ahead is answered in its place, not as a file of its own.
         let files = all.iter().filter_map(|f| f.path().to_str()).filter(|p| !p.ends_with(".br")).map(|p| (p, OnceLock::new())).collect();
-        Client { build, files, index: Asset::new("index.html", Bytes::from(page), None) }
+        Client { build, files, index: with_head(FirstView::Map), form_index: with_head(FirstView::Form) }
     })
 }
 
@@ -284,13 +334,35 @@ fn asset(path: &str) -> Option<&'static Asset> {
     }))
 }
 
-/// `GET /` — the page, with its files under the build's prefix; revalidated on every visit.
-pub async fn index(headers: HeaderMap) -> Response {
-    client().index.answer(&headers, REVALIDATE)
+/// `GET /` — the page, with its files under the build's prefix, for the first view of whoever
+/// asks (a signed-in officer's form, else the map); revalidated on every visit.
+pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    page(&state, &headers).await
+}
+
+async fn page(state: &AppState, headers: &HeaderMap) -> Response {
+    let officer = super::auth::resolve(state, &axum::http::Method::GET, headers).await.is_ok_and(|p| p.role == Role::Officer);
+    let page = if officer { &client().form_index } else { &client().index };
+    let mut resp = page.answer(headers, REVALIDATE);
+    // The answer depends on the session cookie as well as the encoding.
+    resp.headers_mut().insert(header::VARY, VARY_PAGE);
+    resp
+}
+
+const VARY_PAGE: HeaderValue = HeaderValue::from_static("accept-encoding, cookie");
+
+/// `GET /favicon.ico` — the favicon where browsers look without being told (pages that are not
+/// the client's, such as `/api/docs` or a JSON answer opened in a tab): the client's SVG icon,
+/// revalidated by ETag. Without it every such visit logs a 404 in the console.
+pub async fn favicon(headers: HeaderMap) -> Response {
+    match tokio::task::spawn_blocking(|| asset("favicon.svg")).await.ok().flatten() {
+        Some(a) => a.answer(&headers, REVALIDATE),
+        None => ApiError::not_found("no favicon in this build").into_response(),
+    }
 }
 
 /// `GET /web/{path}` — a file of the client: `immutable` under the current build's prefix.
-pub async fn file(Path(path): Path<String>, headers: HeaderMap) -> Response {
+pub async fn file(State(state): State<AppState>, Path(path): Path<String>, headers: HeaderMap) -> Response {
     let (path, cache) = match path.strip_prefix("v/").and_then(|rest| rest.split_once('/')) {
         // Under the current build's prefix, the file never changes.
         Some((build, rest)) if build == client().build => (rest, IMMUTABLE),
@@ -299,7 +371,7 @@ pub async fn file(Path(path): Path<String>, headers: HeaderMap) -> Response {
         None => (path.as_str(), REVALIDATE),
     };
     if path == "index.html" {
-        return client().index.answer(&headers, REVALIDATE);
+        return page(&state, &headers).await;
     }
     // The first answer of a file compresses it (MapLibre: 1.1 MB at the best level): off the
     // async workers.
@@ -338,6 +410,24 @@ mod tests {
         let at = |s: &str| page.find(s).unwrap();
         assert!(at("/api/health") < at("js/app.js\">") && at("js/app.js\">") < at("maplibre-gl-worker.mjs"));
         assert!(!page.contains("uPlot.esm.js\">"), "the chart library loads on first use");
+        assert!(!page.contains("js/form.js\">"), "the officer's form is not the map's first view");
+    }
+
+    /// A commune officer's page opens on their form: it preloads the form's modules, and
+    /// neither MapLibre, its worker, the map's module nor the tile catalogue.
+    #[test]
+    fn an_officers_page_preloads_the_form_and_not_the_map() {
+        let c = client();
+        let page = std::str::from_utf8(&c.form_index.identity.body).unwrap();
+        assert!(page.contains(&format!("<link rel=\"modulepreload\" href=\"/web/v/{}/js/form.js\">", c.build)), "{page}");
+        assert!(page.contains("js/app.js\">") && page.contains("js/net.js\">"));
+        for map_only in ["maplibre-gl.mjs", "maplibre-gl-worker.mjs", "js/map.js\">", "href=\"/tiles\""] {
+            assert!(!page.contains(map_only), "an officer's page preloads {map_only}");
+        }
+        for answer in &START_UP[..3] {
+            assert!(page.contains(&format!("<link rel=\"preload\" as=\"fetch\" crossorigin href=\"{answer}\">")), "{answer}");
+        }
+        assert_ne!(c.form_index.identity.etag, c.index.identity.etag, "two pages, two ETags");
     }
 
     /// The modulepreload links are the entry's static imports, however deep; the other views'
@@ -346,7 +436,8 @@ mod tests {
     fn the_first_view_preloads_its_static_imports_and_not_the_views_loaded_on_first_use() {
         let page = std::str::from_utf8(&client().index.identity.body).unwrap();
         let preloaded: Vec<&str> = page.split("<link rel=\"modulepreload\" href=\"").skip(1).filter_map(|l| l.split('"').next()).filter_map(|h| h.split_once(&format!("/web/v/{}/", client().build)).map(|(_, p)| p)).filter(|p| !p.contains("-worker.mjs")).collect();
-        assert_eq!(preloaded, static_imports(ENTRY), "the page preloads exactly the static import graph");
+        assert_eq!(preloaded, FirstView::Map.modules(), "the page preloads exactly the static import graphs of the entry and the map");
+        assert!(!static_imports(ENTRY).iter().any(|m| m == MAP || m == MAPLIBRE), "the entry imports the map only when it shows one");
         for needed in [ENTRY, "js/map.js", "js/net.js", "js/i18n.js", "js/inbox.js", MAPLIBRE] {
             assert!(preloaded.contains(&needed), "{needed} runs at start: {preloaded:?}");
         }

@@ -57,37 +57,62 @@ impl RTreeObject for Entry {
     }
 }
 
-/// Points per chunk of an arc in [`ChunkBoxes`].
+/// Segments per chunk of an arc in [`BandArcs`].
 const CHUNK: usize = 16;
 
-/// Bounding boxes of the arcs of one band in chunks of [`CHUNK`] segments (chunk `c` of an arc
-/// spans its points `c·CHUNK ..= (c+1)·CHUNK`, sharing end points with its neighbours), so a
-/// tile walks only the stretches of a ring near it: a chunk whose box misses the tile lies
-/// wholly on the far side of one of the tile's edges, and its end points alone clip to the same
-/// shape (the path between them never enters the tile, and neither does the straight line).
-/// A deep-zoom tile meets a few points of each ring around it; without this it walked all of
-/// them, and clipping them cost most of a miss.
-struct ChunkBoxes {
-    /// Where each arc's chunks start in `boxes`.
+/// One zoom band's arcs laid out for rendering: every arc's points in one contiguous array, as
+/// fixed-point world coordinates ([`FIXED`]: 8 bytes a point, a 400th of a z14 grid unit), so a
+/// ring walk reads memory in order instead of chasing point ids and a separate allocation per
+/// arc (those cache misses were most of a deep tile's cost); and the arcs' bounding boxes in
+/// chunks of [`CHUNK`] segments (chunk `c` spans points `c·CHUNK ..= (c+1)·CHUNK`, sharing end
+/// points with its neighbours), so a tile walks only the stretches of a ring near it: a chunk
+/// whose box misses the tile lies wholly beyond one of the tile's edges, and its end points
+/// alone clip to the same shape (the path between them never enters the tile, and neither
+/// does the straight line).
+struct BandArcs {
+    /// Where each arc's points start in `points` (one more entry than arcs).
     start: Vec<u32>,
+    points: Vec<[u32; 2]>,
+    /// Where each arc's chunks start in `boxes` (one more entry than arcs).
+    chunk_start: Vec<u32>,
     boxes: Vec<[f64; 4]>,
 }
 
-impl ChunkBoxes {
-    fn build(arcs: &[Vec<u32>], pts: &[[f64; 2]]) -> ChunkBoxes {
+impl BandArcs {
+    fn build(arcs: &[Vec<u32>], pts: &[[f64; 2]]) -> BandArcs {
         let mut start = Vec::with_capacity(arcs.len() + 1);
+        let mut points: Vec<[u32; 2]> = Vec::with_capacity(arcs.iter().map(Vec::len).sum());
+        let mut chunk_start = Vec::with_capacity(arcs.len() + 1);
         let mut boxes = Vec::new();
         for arc in arcs {
-            start.push(boxes.len() as u32);
+            let first = points.len();
+            start.push(first as u32);
+            chunk_start.push(boxes.len() as u32);
+            points.extend(arc.iter().map(|&i| to_fixed(pts[i as usize])));
             let segments = arc.len().saturating_sub(1);
             for c in 0..segments.div_ceil(CHUNK) {
                 let hi = ((c + 1) * CHUNK).min(segments);
-                boxes.push(bbox_of(arc[c * CHUNK..=hi].iter().map(|&i| pts[i as usize])));
+                // Boxes of the stored (fixed-point) points: what the walk reads.
+                boxes.push(bbox_of(points[first + c * CHUNK..=first + hi].iter().map(|&p| from_fixed(p))));
             }
         }
-        start.push(boxes.len() as u32);
-        ChunkBoxes { start, boxes }
+        start.push(points.len() as u32);
+        chunk_start.push(boxes.len() as u32);
+        BandArcs { start, points, chunk_start, boxes }
     }
+}
+
+/// Fixed-point world coordinates: units of 2⁻³² of the world's width.
+const FIXED: f64 = 4_294_967_296.0;
+
+fn to_fixed(p: [f64; 2]) -> [u32; 2] {
+    // `as` saturates: the world's far edge (1.0) stays u32::MAX.
+    [(p[0] * FIXED).round() as u32, (p[1] * FIXED).round() as u32]
+}
+
+fn from_fixed(p: [u32; 2]) -> [f64; 2] {
+    // A power of two: multiplying by its inverse is exact (and no division).
+    [f64::from(p[0]) * (1.0 / FIXED), f64::from(p[1]) * (1.0 / FIXED)]
 }
 
 /// A polygon layer.
@@ -97,8 +122,8 @@ pub struct PolygonLayer {
     pub units: Vec<UnitMeta>,
     pub topo: Topology,
     pub bands: Bands,
-    /// Per band, the chunk boxes of its arcs.
-    chunks: Vec<ChunkBoxes>,
+    /// Per band, its arcs laid out for rendering.
+    render_arcs: Vec<BandArcs>,
     index: RTree<Entry>,
     /// World bbox of everything.
     pub bbox: [f64; 4],
@@ -139,8 +164,8 @@ impl PolygonLayer {
             }
         }
         let bbox = bbox_of(entries.iter().flat_map(|e| [[e.bbox[0], e.bbox[1]], [e.bbox[2], e.bbox[3]]]));
-        let chunks = bands.arcs.iter().map(|arcs| ChunkBoxes::build(arcs, &topo.points)).collect();
-        (PolygonLayer { name: name.to_string(), units, topo, bands, chunks, index: RTree::bulk_load(entries), bbox }, report)
+        let render_arcs = bands.arcs.iter().map(|arcs| BandArcs::build(arcs, &topo.points)).collect();
+        (PolygonLayer { name: name.to_string(), units, topo, bands, render_arcs, index: RTree::bulk_load(entries), bbox }, report)
     }
 
     /// Units sharing an edge (an arc) with each unit, by unit id.
@@ -215,49 +240,49 @@ impl PolygonLayer {
 
     /// The points of `ring` at `band` that can matter inside the world rectangle `near`, in
     /// order, into `out` (cleared first): each arc chunk that misses `near` contributes only its
-    /// end points (see [`ChunkBoxes`]). Repeated points and the closing point are dropped, as
+    /// end points (see [`BandArcs`]). Repeated points and the closing point are dropped, as
     /// [`Topology::ring_ids`] does.
     fn ring_points_near(&self, ring: &crate::geo::topology::RingRef, band: usize, near: [f64; 4], out: &mut Vec<[f64; 2]>) {
-        let arcs = &self.bands.arcs[band];
-        let chunks = &self.chunks[band];
-        let pts = &self.topo.points;
+        let arcs = &self.render_arcs[band];
+        let at = |p: &[u32; 2]| from_fixed(*p);
         let misses = |b: &[f64; 4]| b[2] < near[0] || b[3] < near[1] || b[0] > near[2] || b[1] > near[3];
         out.clear();
-        let mut last = u32::MAX;
-        let mut first = u32::MAX;
-        let mut push = |i: u32, out: &mut Vec<[f64; 2]>| {
-            if i != last {
-                if out.is_empty() {
-                    first = i;
-                }
-                out.push(pts[i as usize]);
-                last = i;
+        let push = |p: [f64; 2], out: &mut Vec<[f64; 2]>| {
+            if out.last() != Some(&p) {
+                out.push(p);
             }
         };
         for &(a, rev) in &ring.arcs {
-            let ids = &arcs[a as usize];
-            let (c0, c1) = (chunks.start[a as usize] as usize, chunks.start[a as usize + 1] as usize);
-            let segments = ids.len().saturating_sub(1);
-            if segments == 0 {
-                ids.iter().for_each(|&i| push(i, out));
+            let a = a as usize;
+            let pts = &arcs.points[arcs.start[a] as usize..arcs.start[a + 1] as usize];
+            let (c0, c1) = (arcs.chunk_start[a] as usize, arcs.chunk_start[a + 1] as usize);
+            if c1 == c0 {
+                pts.iter().for_each(|i| push(at(i), out));
                 continue;
             }
+            let segments = pts.len() - 1;
             for k in 0..c1 - c0 {
                 let c = if rev { c1 - c0 - 1 - k } else { k };
-                let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(segments));
-                let stretch = &ids[lo..=hi];
-                match (misses(&chunks.boxes[c0 + c]), rev) {
-                    (true, false) => [stretch[0], stretch[stretch.len() - 1]].into_iter().for_each(|i| push(i, out)),
-                    (true, true) => [stretch[stretch.len() - 1], stretch[0]].into_iter().for_each(|i| push(i, out)),
-                    (false, false) => stretch.iter().for_each(|&i| push(i, out)),
-                    (false, true) => stretch.iter().rev().for_each(|&i| push(i, out)),
+                let stretch = &pts[c * CHUNK..=((c + 1) * CHUNK).min(segments)];
+                let (first, last) = (at(&stretch[0]), at(&stretch[stretch.len() - 1]));
+                match (misses(&arcs.boxes[c0 + c]), rev) {
+                    (true, false) => [first, last].into_iter().for_each(|p| push(p, out)),
+                    (true, true) => [last, first].into_iter().for_each(|p| push(p, out)),
+                    (false, false) => {
+                        // The first point repeats the previous stretch's last: skip the check
+                        // for the rest, which are distinct within an arc.
+                        push(first, out);
+                        out.extend(stretch[1..].iter().map(at));
+                    }
+                    (false, true) => {
+                        push(last, out);
+                        out.extend(stretch[..stretch.len() - 1].iter().rev().map(at));
+                    }
                 }
             }
         }
-        while out.len() > 1 && last == first {
+        if out.len() > 1 && out.first() == out.last() {
             out.pop();
-            // The ring closed on its first point: drop the copy (ring_ids does the same).
-            last = u32::MAX;
         }
     }
 
@@ -491,7 +516,7 @@ mod tests {
                 let ring = &layer.topo.units[0][0];
                 layer.ring_points_near(ring, band, near, &mut near_pts);
                 full_pts.clear();
-                full_pts.extend(layer.topo.ring_ids(ring, &layer.bands.arcs[band]).iter().map(|&i| layer.topo.points[i as usize]));
+                full_pts.extend(layer.topo.ring_ids(ring, &layer.bands.arcs[band]).iter().map(|&i| from_fixed(to_fixed(layer.topo.points[i as usize]))));
                 let (a, b) = (area(&clip_ring(&near_pts, near)), area(&clip_ring(&full_pts, near)));
                 assert!((a - b).abs() <= 1e-9 * (near[2] - near[0]).powi(2), "tile 14/{x}/{y}: {a} vs {b}");
                 compared += 1;

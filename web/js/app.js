@@ -3,11 +3,12 @@
 // information as a table, commune panel, search, vi/en, a resizable side panel with a full-width
 // table mode, and the URL as shareable state (a pasted link restores it in an open tab too).
 // The views beyond the map (dashboard, plans, SQL, review, import, the officer's form) load their
-// modules on first use: the first view downloads none of them.
+// modules on first use: the first view downloads none of them. The map itself (map.js, MapLibre
+// below it) is imported only where a map is shown: an officer's form never downloads it (the
+// server preloads the map's modules or the form's, by who asks: src/api/static_files.rs).
 // Every request goes through net.js: a newer request for the map supersedes an older one, so the
 // map always shows the year the slider shows.
 import { t, setLang, getLang, translatePage, label, num, fold } from './i18n.js';
-import { AtlasMap } from './map.js';
 import { renderPanel, renderProvincePanel } from './panel.js';
 import { loadRules, periodLabel, statusLabel } from './statuses.js';
 import { initSearch } from './search.js';
@@ -535,6 +536,8 @@ async function main() {
   }
   renderUser($('#user'));
   if (session.role === 'officer') return officerMode();
+  // The map's module, preloaded by the page: run while the rules and the catalogue come.
+  const mapModule = load('./map.js').then((m) => m, () => null);
   await loadRules(api);
   // Views the user's role does not include are not offered.
   for (const [view, role] of [['plans', 'leader'], ['sql', 'analyst'], ['import', 'admin']]) {
@@ -548,7 +551,10 @@ async function main() {
   years = health.years;
   const catalog = await api('/tiles');
   performance.mark('atlas:catalog');
-  atlas = new AtlasMap($('#map'), catalog, {
+  const mapLib = await mapModule;
+  // Not loaded (a cut link): the banner says so and offers to start again (main's catch).
+  if (!mapLib) throw Object.assign(new Error(t('net.module')), { kind: 'network' });
+  atlas = new mapLib.AtlasMap($('#map'), catalog, {
     onClick: async (f) => {
       if (state.view === 'plans' && plansView?.plan?.status === 'draft') { await plansView.add(f.id); return; }
       const province = f.properties.province ?? unitNow(atlas.activeVersion(), f.id)?.province;
