@@ -366,31 +366,40 @@ pub async fn authorize_tiles(State(state): State<AppState>, req: Request, next: 
 }
 
 async fn authorize_as(state: AppState, class: RateClass, mut req: Request, next: Next) -> Response {
-    let need = required(req.method(), req.uri().path());
-    if state.auth.config.read_only && changes_data(req.method(), req.uri().path()) {
-        return ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "read_only",
-            "this server is a read-only replica; make changes on the primary",
-        )
-        .into_response();
+    let principal = match admit(&state, class, req.method(), req.uri().path(), req.headers()).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return next.run(req).await,
+        Err(refused) => return refused,
+    };
+    let name = principal.name.clone();
+    req.extensions_mut().insert(principal);
+    let mut resp = next.run(req).await;
+    served_to(class, &mut resp, name);
+    resp
+}
+
+/// Whether a request (`method` on `path` with `headers`) may go on, as [`authorize`] decides it: `Ok(None)` for a public route,
+/// `Ok(Some(principal))` for a caller allowed the route and within their `class` budget, else
+/// the refusal to answer (read-only replica, 401, 403, 429). The tile route calls this itself
+/// rather than through the middleware: the busiest answer skips a boxed layer.
+pub async fn admit(state: &AppState, class: RateClass, method: &Method, path: &str, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
+    let need = required(method, path);
+    if state.auth.config.read_only && changes_data(method, path) {
+        return Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "read_only", "this server is a read-only replica; make changes on the primary").into_response());
     }
     if need == Access::Public {
-        return next.run(req).await;
+        return Ok(None);
     }
-    let principal = match resolve(&state, req.method(), req.headers()).await {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
+    let principal = resolve(state, method, headers).await.map_err(IntoResponse::into_response)?;
     if let Access::Needs(role) = need
         && !principal.may(role)
     {
-        return ApiError::new(
+        return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
             format!("this needs the {role} role ({}); {} has the {} role", role.grants(), principal.name, principal.role),
         )
-        .into_response();
+        .into_response());
     }
     if principal.via != Via::Demo
         && let Err(wait) = state.auth.take(&principal.name, class)
@@ -400,17 +409,17 @@ async fn authorize_as(state: AppState, class: RateClass, mut req: Request, next:
             RateClass::Api => (state.auth.config.rate_per_sec, "requests"),
             RateClass::Tiles => (state.auth.config.tile_rate_per_sec, "tile requests"),
         };
-        return too_many("rate_limited", format!("more than {rate} {what} per second from {}; retry shortly", principal.name), wait);
+        return Err(too_many("rate_limited", format!("more than {rate} {what} per second from {}; retry shortly", principal.name), wait));
     }
-    let name = principal.name.clone();
-    req.extensions_mut().insert(principal);
-    let mut resp = next.run(req).await;
-    // The access log names the user; tiles are logged only at debug level (or when they fail),
-    // so their answers skip the extension (and its allocations) otherwise.
+    Ok(Some(principal))
+}
+
+/// Name the user on the answer for the access log. Tiles are logged only at debug level (or
+/// when they fail), so their answers skip the extension (and its allocations) otherwise.
+pub fn served_to(class: RateClass, resp: &mut Response, name: Arc<str>) {
     if class == RateClass::Api || resp.status().is_server_error() || tracing::enabled!(target: "commune_atlas::access", tracing::Level::DEBUG) {
         resp.extensions_mut().insert(super::metrics::ServedTo(name));
     }
-    resp
 }
 
 pub(super) async fn resolve(state: &AppState, method: &Method, headers: &HeaderMap) -> ApiResult<Principal> {

@@ -324,10 +324,11 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
     // The tile hot path: stored gzipped (no compression layer), answered from the cache or
     // rendered off the async workers (no timeout), no request body.
-    let tiles = Router::new()
-        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
+    // The XYZ route checks the caller itself (auth::admit), without a layer.
+    let ogc_tiles = Router::new()
         .route("/ogc/collections/{id}/tiles/{tms}/{z}/{row}/{col}", get(ogc::tiles::tile))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authorize_tiles));
+    let tiles = Router::new().route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile)).merge(ogc_tiles);
     let routes = api.merge(tiles).with_state(state.clone());
     // What every answer passes through, wrapped once around the whole router (not once per
     // route): metrics and the access log, then JSON errors and the security headers.

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use super::extract::{Json, Path};
 use super::AppState;
 use super::error::{ApiError, ApiResult};
+use super::auth::RateClass;
 use crate::access::{Principal, Scope};
 use crate::tiles::{Kind, LayerEntry, MAX_ZOOM, TileError, UnitFilter};
 
@@ -98,8 +99,23 @@ pub async fn tilejson(State(state): State<AppState>, Path(file): Path<String>, h
 
 /// `GET /tiles/{layer}/{z}/{x}/{y}.mvt` — the hot path: the request is read in place (no path
 /// or header copies), the principal borrowed, the cached answer's bytes and headers shared.
-pub async fn tile(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
-    let path = req.uri().path();
+pub async fn tile(State(state): State<AppState>, req: Request) -> Response {
+    // Signed in and within the tile budget: checked here, not by a middleware layer (this is the
+    // busiest route; the rules are the same, auth::admit).
+    // The request's parts: a body is not `Sync`, so it cannot be held across an await.
+    let (req, _) = req.into_parts();
+    let p = match super::auth::admit(&state, RateClass::Tiles, &req.method, req.uri.path(), &req.headers).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return ApiError::internal("the tile route was taken for a public one").into_response(),
+        Err(refused) => return refused,
+    };
+    let mut resp = tile_for(&state, &req, &p).await.into_response();
+    super::auth::served_to(RateClass::Tiles, &mut resp, p.name);
+    resp
+}
+
+async fn tile_for(state: &AppState, req: &axum::http::request::Parts, p: &Principal) -> ApiResult<Response> {
+    let path = req.uri.path();
     let rest = path.strip_prefix("/tiles/").unwrap_or(path);
     let mut parts = rest.rsplitn(4, '/');
     let (Some(y), Some(x), Some(z), Some(layer)) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
@@ -109,8 +125,7 @@ pub async fn tile(State(state): State<AppState>, req: Request) -> ApiResult<Resp
     let Some(entry) = state.tiles().layer(layer) else {
         return Err(TileError::UnknownLayer(layer.to_string()).into());
     };
-    let p = req.extensions().get::<Principal>().ok_or_else(|| ApiError::internal("a tile request reached the handler without a principal"))?;
-    answer(&state, &entry, (z, x, y), super::http::version_param(req.uri().query()), p, req.headers()).await
+    answer(state, &entry, (z, x, y), super::http::version_param(req.uri.query()), p, &req.headers).await
 }
 
 const MVT: HeaderValue = HeaderValue::from_static("application/vnd.mapbox-vector-tile");
@@ -120,7 +135,8 @@ const VARY_PRIVATE: HeaderValue = HeaderValue::from_static("accept-encoding, aut
 
 /// The answer for tile `z/x/y` of a resolved layer, from the one tile cache: also what the OGC
 /// API – Tiles URLs answer. `v` is the layer hash the client was given (then the tile is
-/// immutable). A miss renders on a blocking thread, once however many ask at the same time.
+/// immutable). A miss renders once however many ask at the same time: in place when the tile is
+/// light ([`LayerEntry::light`]), else on a blocking thread.
 pub(super) async fn answer(state: &AppState, entry: &Arc<LayerEntry>, (z, x, y): (u32, u32, u32), v: Option<&str>, p: &Principal, headers: &HeaderMap) -> ApiResult<Response> {
     let demo = p.via == crate::access::Via::Demo;
     // Tiles of a signed-in user are theirs: shared caches must not keep them.
@@ -132,6 +148,9 @@ pub(super) async fn answer(state: &AppState, entry: &Arc<LayerEntry>, (z, x, y):
     let vary = if demo { VARY_PUBLIC } else { VARY_PRIVATE };
     let tile = match state.tiles().cached(entry, z, x, y, p.scope.as_ref()) {
         Some(hit) => hit,
+        // A light tile (a few dozen parts) renders here: cheaper than a trip to the blocking
+        // pool and back.
+        None if entry.light(z, x, y) => state.tiles().tile_of(entry, z, x, y, p.scope.as_ref())?,
         None => {
             let _slot = state.render_slots.acquire().await.map_err(ApiError::internal)?;
             let (st, layer, scope) = (state.clone(), entry.clone(), p.scope.clone());

@@ -75,7 +75,22 @@ pub struct LayerEntry {
     pub snap_tolerance: f64,
 }
 
+/// Unit parts a tile may meet and still be rendered where it is asked for (on an async worker):
+/// a few dozen rings clip and encode in tens of microseconds, less than handing the render to
+/// another thread and waking the answer costs. Heavier tiles (low zooms, dense cities) render
+/// on the blocking pool.
+pub const LIGHT_PARTS: usize = 48;
+
 impl LayerEntry {
+    /// A tile that renders quickly enough to render in place ([`LIGHT_PARTS`]); line layers
+    /// simplify per tile, so never.
+    pub fn light(&self, z: u32, x: u32, y: u32) -> bool {
+        match &self.kind {
+            Kind::Polygons(p) => z <= u32::from(MAX_ZOOM) && p.meets_at_most(z as u8, x, y, LIGHT_PARTS),
+            Kind::Lines(_) => false,
+        }
+    }
+
     /// Everything the layer draws, in world coordinates `[min_x, min_y, max_x, max_y]`.
     pub fn world_bbox(&self) -> [f64; 4] {
         match &self.kind {
