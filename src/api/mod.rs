@@ -328,7 +328,9 @@ pub fn router(state: AppState) -> Router {
     let ogc_tiles = Router::new()
         .route("/ogc/collections/{id}/tiles/{tms}/{z}/{row}/{col}", get(ogc::tiles::tile))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authorize_tiles));
-    let tiles = Router::new().route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile)).merge(ogc_tiles);
+    let tiles = Router::new()
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
+        .merge(ogc_tiles);
     let routes = api.merge(tiles).with_state(state.clone());
     // What every answer passes through, wrapped once around the whole router (not once per
     // route): metrics and the access log, then JSON errors and the security headers.
