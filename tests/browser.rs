@@ -491,7 +491,7 @@ fn the_whole_review_loop_an_officer_on_a_phone_and_a_reviewer_at_a_desk_until_th
     let fetched = d.eval("return performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname);");
     let fetched: Vec<&str> = fetched.as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
     assert!(fetched.iter().any(|p| p.ends_with("/js/form.js")), "{fetched:?}");
-    assert!(!fetched.iter().any(|p| p.contains("maplibre") || p.ends_with("/js/map.js") || *p == "/tiles"), "a phone downloads no map for the form: {fetched:?}");
+    assert!(!fetched.iter().any(|p| p.ends_with(".mjs") || p.ends_with("/js/map.js") || *p == "/tiles"), "a phone downloads no map for the form: {fetched:?}");
     d.screenshot("review-1-phone-form");
 
     let type_now = "return document.querySelector('#rf-type').dataset.type;";

@@ -60,9 +60,8 @@ impl RTreeObject for Entry {
 /// Segments per chunk of an arc in [`BandArcs`].
 const CHUNK: usize = 16;
 
-/// One zoom band's arcs laid out for rendering: every arc's points in one contiguous array, as
-/// fixed-point world coordinates ([`FIXED`]: 8 bytes a point, a 400th of a z14 grid unit), so a
-/// ring walk reads memory in order instead of chasing point ids and a separate allocation per
+/// One zoom band's arcs laid out for rendering: every arc's points in one contiguous array (world
+/// coordinates, copied from the topology's points), so a ring walk reads memory in order instead of chasing point ids and a separate allocation per
 /// arc (those cache misses were most of a deep tile's cost); and the arcs' bounding boxes in
 /// chunks of [`CHUNK`] segments (chunk `c` spans points `c·CHUNK ..= (c+1)·CHUNK`, sharing end
 /// points with its neighbours), so a tile walks only the stretches of a ring near it: a chunk
@@ -72,7 +71,7 @@ const CHUNK: usize = 16;
 struct BandArcs {
     /// Where each arc's points start in `points` (one more entry than arcs).
     start: Vec<u32>,
-    points: Vec<[u32; 2]>,
+    points: Vec<[f64; 2]>,
     /// Where each arc's chunks start in `boxes` (one more entry than arcs).
     chunk_start: Vec<u32>,
     boxes: Vec<[f64; 4]>,
@@ -81,38 +80,25 @@ struct BandArcs {
 impl BandArcs {
     fn build(arcs: &[Vec<u32>], pts: &[[f64; 2]]) -> BandArcs {
         let mut start = Vec::with_capacity(arcs.len() + 1);
-        let mut points: Vec<[u32; 2]> = Vec::with_capacity(arcs.iter().map(Vec::len).sum());
+        let mut points: Vec<[f64; 2]> = Vec::with_capacity(arcs.iter().map(Vec::len).sum());
         let mut chunk_start = Vec::with_capacity(arcs.len() + 1);
         let mut boxes = Vec::new();
         for arc in arcs {
             let first = points.len();
             start.push(first as u32);
             chunk_start.push(boxes.len() as u32);
-            points.extend(arc.iter().map(|&i| to_fixed(pts[i as usize])));
+            points.extend(arc.iter().map(|&i| pts[i as usize]));
             let segments = arc.len().saturating_sub(1);
             for c in 0..segments.div_ceil(CHUNK) {
                 let hi = ((c + 1) * CHUNK).min(segments);
-                // Boxes of the stored (fixed-point) points: what the walk reads.
-                boxes.push(bbox_of(points[first + c * CHUNK..=first + hi].iter().map(|&p| from_fixed(p))));
+                // Boxes of the stored points: what the walk reads.
+                boxes.push(bbox_of(points[first + c * CHUNK..=first + hi].iter().copied()));
             }
         }
         start.push(points.len() as u32);
         chunk_start.push(boxes.len() as u32);
         BandArcs { start, points, chunk_start, boxes }
     }
-}
-
-/// Fixed-point world coordinates: units of 2⁻³² of the world's width.
-const FIXED: f64 = 4_294_967_296.0;
-
-fn to_fixed(p: [f64; 2]) -> [u32; 2] {
-    // `as` saturates: the world's far edge (1.0) stays u32::MAX.
-    [(p[0] * FIXED).round() as u32, (p[1] * FIXED).round() as u32]
-}
-
-fn from_fixed(p: [u32; 2]) -> [f64; 2] {
-    // A power of two: multiplying by its inverse is exact (and no division).
-    [f64::from(p[0]) * (1.0 / FIXED), f64::from(p[1]) * (1.0 / FIXED)]
 }
 
 /// A polygon layer.
@@ -244,7 +230,7 @@ impl PolygonLayer {
     /// [`Topology::ring_ids`] does.
     fn ring_points_near(&self, ring: &crate::geo::topology::RingRef, band: usize, near: [f64; 4], out: &mut Vec<[f64; 2]>) {
         let arcs = &self.render_arcs[band];
-        let at = |p: &[u32; 2]| from_fixed(*p);
+        let at = |p: &[f64; 2]| *p;
         let misses = |b: &[f64; 4]| b[2] < near[0] || b[3] < near[1] || b[0] > near[2] || b[1] > near[3];
         out.clear();
         let push = |p: [f64; 2], out: &mut Vec<[f64; 2]>| {
@@ -268,20 +254,12 @@ impl PolygonLayer {
                 match (misses(&arcs.boxes[c0 + c]), rev) {
                     (true, false) => [first, last].into_iter().for_each(|p| push(p, out)),
                     (true, true) => [last, first].into_iter().for_each(|p| push(p, out)),
-                    (false, false) => {
-                        // The first point repeats the previous stretch's last: skip the check
-                        // for the rest, which are distinct within an arc.
-                        push(first, out);
-                        out.extend(stretch[1..].iter().map(at));
-                    }
-                    (false, true) => {
-                        push(last, out);
-                        out.extend(stretch[..stretch.len() - 1].iter().rev().map(at));
-                    }
+                    (false, false) => stretch.iter().for_each(|p| push(at(p), out)),
+                    (false, true) => stretch.iter().rev().for_each(|p| push(at(p), out)),
                 }
             }
         }
-        if out.len() > 1 && out.first() == out.last() {
+        while out.len() > 1 && out.first() == out.last() {
             out.pop();
         }
     }
@@ -527,7 +505,7 @@ mod tests {
                 let ring = &layer.topo.units[0][0];
                 layer.ring_points_near(ring, band, near, &mut near_pts);
                 full_pts.clear();
-                full_pts.extend(layer.topo.ring_ids(ring, &layer.bands.arcs[band]).iter().map(|&i| from_fixed(to_fixed(layer.topo.points[i as usize]))));
+                full_pts.extend(layer.topo.ring_ids(ring, &layer.bands.arcs[band]).iter().map(|&i| layer.topo.points[i as usize]));
                 let (a, b) = (area(&clip_ring(&near_pts, near)), area(&clip_ring(&full_pts, near)));
                 assert!((a - b).abs() <= 1e-9 * (near[2] - near[0]).powi(2), "tile 14/{x}/{y}: {a} vs {b}");
                 compared += 1;

@@ -601,6 +601,11 @@ impl TileService {
         // Single flight: the first miss renders, the others wait for its result.
         let cell = {
             let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+            // Looked up again under the lock: a render that finished since the lookup above
+            // put its tile in the cache before it left `inflight`.
+            if let Some(hit) = self.cache.get(&key) {
+                return Ok(hit);
+            }
             inflight.entry(key).or_default().clone()
         };
         let tile = cell
