@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 use tower_http::compression::CompressionLayer;
@@ -236,8 +236,11 @@ pub fn load(store: &Store, snap_tolerance: Option<f64>) -> crate::Result<Loaded>
     Ok(Loaded { refreshed, snapshot, analytics_time, tiles, tiles_time })
 }
 
+/// The whole service: every route, inside the layer every answer passes through.
+pub type App = outer::Outer<Router>;
+
 /// Every route of the service.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState) -> App {
     let imports = Router::new()
         .route("/api/import/{kind}", post(admin::import))
         .route("/api/import/{kind}/preview", post(admin::preview))
@@ -334,7 +337,7 @@ pub fn router(state: AppState) -> Router {
     let routes = api.merge(tiles).with_state(state.clone());
     // What every answer passes through, wrapped once around the whole router (not once per
     // route): metrics and the access log, then JSON errors and the security headers.
-    Router::new().fallback_service(outer::Outer::new(state, routes))
+    outer::Outer::new(state, routes)
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {
@@ -352,7 +355,7 @@ pub async fn serve(state: AppState, bind: SocketAddr, ready: impl FnOnce(SocketA
     ready(local);
     let store = state.store.clone();
     // The peer's address reaches handlers (the sign-in limit is per client address).
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(router(state))).with_graceful_shutdown(shutdown_signal()).await?;
     if let Err(e) = store.checkpoint() {
         tracing::warn!("checkpoint at shutdown failed: {e}");
     }

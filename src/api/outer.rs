@@ -2,14 +2,20 @@
 //! counted and logged ([`super::metrics`]), every error made JSON, the security headers added.
 //! One tower service with its own future — no boxed future, no boxed service per request —
 //! because every tile answer, the busiest path, goes through it.
+//!
+//! It also takes the busiest route's requests itself: a `GET /tiles/{layer}/{z}/{x}/{y}` goes
+//! straight to its handler ([`super::tiles::tile`]), not through the router's matching, path
+//! parameters (two shared strings each) and boxed route. The router keeps the route, so the
+//! documentation, `HEAD` and the 405 for other methods are unchanged, and both lead to the same
+//! handler; [`super::tiles::is_xyz`] takes exactly the paths that route matches.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower::Service;
 
@@ -43,7 +49,24 @@ where
 
     fn call(&mut self, req: Request) -> Self::Future {
         let tracked = Some(Metrics::begin(&self.state, &req));
-        Answer { inner: self.inner.call(req), tracked }
+        let inner = if req.method() == Method::GET && super::tiles::is_xyz(req.uri().path()) {
+            Route::Tile { tile: Box::pin(super::tiles::tile(State(self.state.clone()), req)) }
+        } else {
+            Route::Router { inner: self.inner.call(req) }
+        };
+        Answer { inner, tracked }
+    }
+}
+
+/// A tile's answer on its way (the handler's future, boxed once).
+type TileFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+pin_project_lite::pin_project! {
+    /// Who answers: the tile handler directly, or the router.
+    #[project = RouteProj]
+    pub enum Route<F> {
+        Tile { tile: TileFuture },
+        Router { #[pin] inner: F },
     }
 }
 
@@ -51,7 +74,7 @@ pin_project_lite::pin_project! {
     /// The inner answer, finished when it is ready.
     pub struct Answer<F> {
         #[pin]
-        inner: F,
+        inner: Route<F>,
         tracked: Option<InFlight>,
     }
 }
@@ -64,7 +87,13 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let Ok(resp) = ready!(this.inner.poll(cx));
+        let resp = match this.inner.project() {
+            RouteProj::Tile { tile } => ready!(tile.as_mut().poll(cx)),
+            RouteProj::Router { inner } => {
+                let Ok(resp) = ready!(inner.poll(cx));
+                resp
+            }
+        };
         let resp = security_headers(json_errors(resp));
         if let Some(t) = this.tracked.take() {
             t.end(&resp);

@@ -114,6 +114,17 @@ pub async fn tile(State(state): State<AppState>, req: Request) -> Response {
     resp
 }
 
+/// Whether `path` is one the XYZ tile route matches: `/tiles/` and four non-empty segments.
+pub(super) fn is_xyz(path: &str) -> bool {
+    path.strip_prefix("/tiles/").is_some_and(|rest| {
+        let mut n = 0;
+        rest.split('/').all(|s| {
+            n += 1;
+            !s.is_empty()
+        }) && n == 4
+    })
+}
+
 async fn tile_for(state: &AppState, req: &axum::http::request::Parts, p: &Principal) -> ApiResult<Response> {
     let path = req.uri.path();
     let rest = path.strip_prefix("/tiles/").unwrap_or(path);
@@ -184,4 +195,19 @@ pub(super) async fn answer(state: &AppState, entry: &Arc<LayerEntry>, (z, x, y):
     h.insert(header::CACHE_CONTROL, cache_control);
     h.insert(header::VARY, vary);
     Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_xyz;
+
+    #[test]
+    fn the_tile_routes_paths_are_the_ones_the_xyz_route_matches() {
+        for p in ["/tiles/communes/5/25/14.mvt", "/tiles/communes.national-2025/14/12955/7310", "/tiles/a/b/c/d"] {
+            assert!(is_xyz(p), "{p}");
+        }
+        for p in ["/tiles", "/tiles/", "/tiles/communes.json", "/tiles/communes/5/25", "/tiles/communes/5/25/14/extra", "/tiles/communes//25/14", "/tiles/communes/5/25/14/", "/api/tiles/a/1/2/3"] {
+            assert!(!is_xyz(p), "{p}");
+        }
+    }
 }
