@@ -180,11 +180,15 @@ fn sigterm_shuts_down_gracefully() {
 
 /// A raw HTTP/1.1 GET (no client-side decompression): status, headers, body bytes.
 fn get_raw(url: &str, headers: &[(&str, &str)]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    request_raw("GET", url, headers)
+}
+
+fn request_raw(method: &str, url: &str, headers: &[(&str, &str)]) -> (u16, Vec<(String, String)>, Vec<u8>) {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest.split_at(rest.find('/').unwrap());
     let mut s = std::net::TcpStream::connect(host).unwrap();
-    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -219,6 +223,31 @@ fn get_raw(url: &str, headers: &[(&str, &str)]) -> (u16, Vec<(String, String)>, 
 
 fn header<'a>(hs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     hs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+/// A tile's `GET` is answered by the outer layer itself, its `HEAD` by the router's route: the
+/// two ways reach the same handler and carry the same status and headers.
+#[test]
+fn a_tiles_get_taken_by_the_outer_layer_and_its_head_taken_by_the_router_answer_alike() {
+    let (_dir, server) = demo_server();
+    let (_, _, tj) = get(&format!("{}/tiles/communes.json", server.base));
+    let c = &tj["center"];
+    let w = commune_atlas::tiles::mercator::to_world(c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+    let (x, y) = ((w[0] * 256.0) as u32, (w[1] * 256.0) as u32);
+    for (path, accept) in [(format!("/tiles/communes.demo-2025/8/{x}/{y}.mvt"), "gzip"), (format!("/tiles/communes.demo-2025/8/{x}/{y}.mvt"), "identity"), ("/tiles/communes/6/0/0.mvt".to_string(), "gzip"), ("/tiles/nowhere/8/1/1.mvt".to_string(), "gzip")] {
+        let url = format!("{}{path}", server.base);
+        let (gs, gh, body) = request_raw("GET", &url, &[("Accept-Encoding", accept)]);
+        let (hs, hh, none) = request_raw("HEAD", &url, &[("Accept-Encoding", accept)]);
+        assert_eq!(gs, hs, "{path} ({accept}): GET {gs}, HEAD {hs}");
+        assert!(none.is_empty(), "a HEAD has no body");
+        for name in ["content-type", "content-encoding", "etag", "cache-control", "vary", "x-content-type-options"] {
+            assert_eq!(header(&gh, name), header(&hh, name), "{path} ({accept}): {name}");
+        }
+        if gs == 200 {
+            assert_eq!(header(&gh, "content-length"), Some(body.len().to_string().as_str()), "{path}: GET's length");
+            assert_eq!(header(&hh, "content-length"), header(&gh, "content-length"), "{path}: HEAD gives the GET's length");
+        }
+    }
 }
 
 #[test]

@@ -1,6 +1,6 @@
-//! The tile hot path stays cheap: a warm (cached) tile answered through the whole router — the
-//! metrics, security and error layers, sign-in by bearer token, the rate limit, the handler —
-//! makes only a handful of heap allocations, counted here with a counting global allocator.
+//! The tile hot path stays cheap: a warm (cached) tile answered by the whole service as `serve`
+//! runs it — the metrics, security and error layer, sign-in by bearer token, the rate limit,
+//! the handler — makes only a handful of heap allocations, counted with a counting allocator.
 //! Before the hot-path work of issue 22 the same answer cost 122 allocations (every route
 //! re-boxed under six per-route layers, the tile copied, the path, headers and user name
 //! cloned, an `Arc<str>` cache key); 42 with one layer per concern, 29 with one outer layer;
@@ -45,7 +45,7 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// The router over the demo store, with sign-in required, and an admin's token.
+/// The whole service over the demo store, with sign-in required, and a national viewer's token.
 pub fn demo_router(dir: &std::path::Path) -> (commune_atlas::api::App, String) {
     let store = Store::open(&dir.join("atlas.duckdb")).unwrap();
     commune_atlas::demo::load(&store, &ImportOptions { actor: "test".into(), ..ImportOptions::default() }).unwrap();
@@ -60,7 +60,7 @@ fn tile_request(token: &str) -> Request<Body> {
 }
 
 #[test]
-fn a_warm_tile_answer_through_the_whole_router_makes_few_heap_allocations() {
+fn a_warm_tile_answer_through_the_whole_service_makes_few_heap_allocations() {
     let dir = tempfile::tempdir().unwrap();
     let (app, token) = demo_router(dir.path());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

@@ -327,7 +327,9 @@ pub fn router(state: AppState) -> App {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
     // The tile hot path: stored gzipped (no compression layer), answered from the cache or
     // rendered off the async workers (no timeout), no request body.
-    // The XYZ route checks the caller itself (auth::admit), without a layer.
+    // The XYZ route checks the caller itself (auth::admit), without a layer; its GETs mostly do
+    // not even come through here: the outer layer hands them to the handler (outer.rs). The
+    // route stays for HEAD, the 405 of other methods, odd paths and the documentation.
     let ogc_tiles = Router::new()
         .route("/ogc/collections/{id}/tiles/{tms}/{z}/{row}/{col}", get(ogc::tiles::tile))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authorize_tiles));

@@ -5,8 +5,9 @@
 //!   one strong ETag per encoding, `If-None-Match` → 304 with the same Cache-Control and Vary,
 //!   204 when empty, 404/400 JSON errors for unknown layers and out-of-range coordinates.
 //!
-//! The tile route has its own lean middleware stack ([`super::router`]: no compression — tiles
-//! are stored gzipped —, no timeout) and its own rate-limit class.
+//! The tile route has no middleware of its own (no compression — tiles are stored gzipped —, no
+//! timeout): its GETs are handed to [`tile`] by the outer layer ([`super::outer`]), which checks
+//! [`is_xyz`]; the caller is admitted in the handler, in its own rate-limit class.
 
 use std::sync::Arc;
 
@@ -114,7 +115,8 @@ pub async fn tile(State(state): State<AppState>, req: Request) -> Response {
     resp
 }
 
-/// Whether `path` is one the XYZ tile route matches: `/tiles/` and four non-empty segments.
+/// Whether the outer layer answers `path` as a tile: `/tiles/` and four non-empty segments. The
+/// XYZ route matches these and a few more (an empty middle segment), which the router answers.
 pub(super) fn is_xyz(path: &str) -> bool {
     path.strip_prefix("/tiles/").is_some_and(|rest| {
         let mut n = 0;
@@ -202,7 +204,7 @@ mod tests {
     use super::is_xyz;
 
     #[test]
-    fn the_tile_routes_paths_are_the_ones_the_xyz_route_matches() {
+    fn the_outer_layer_takes_tile_paths_of_four_non_empty_segments_only() {
         for p in ["/tiles/communes/5/25/14.mvt", "/tiles/communes.national-2025/14/12955/7310", "/tiles/a/b/c/d"] {
             assert!(is_xyz(p), "{p}");
         }
