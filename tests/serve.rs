@@ -96,6 +96,24 @@ fn errors_are_json_with_a_message() {
     assert_eq!(body["error"]["code"], "bad_request", "{body}");
 }
 
+/// A commune officer or a leader reads the page in Vietnamese: an error the server's catalogue
+/// knows comes in both languages, with the same values; one it does not know stays English.
+#[test]
+fn an_error_answer_says_its_message_in_vietnamese_too_when_the_catalogue_has_it() {
+    let (_dir, server) = demo_server();
+    let (status, _, body) = get(&format!("{}/api/plans/987654", server.base));
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["message"], "no plan with id 987654", "{body}");
+    assert_eq!(body["error"]["messages"]["vi"], "Không có kế hoạch nào mã 987654.", "{body}");
+    let (status, _, body) = get(&format!("{}/api/no-such-thing", server.base));
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["messages"]["vi"], "Không có địa chỉ này: /api/no-such-thing.", "{body}");
+    // Not in the catalogue: English only, and no empty translation.
+    let (status, _, body) = get(&format!("{}/api/units?level=village", server.base));
+    assert_eq!(status, 400);
+    assert!(body["error"].get("messages").is_none(), "{body}");
+}
+
 #[test]
 fn an_internal_failure_answers_a_reference_and_keeps_its_detail_in_the_log() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,8 @@
 //! The web client people trust, in headless Chromium against a real server: a year slider moved
 //! quickly never leaves the map on an old year; a proxy's HTML 502 and a cut network show the
 //! error banner and recover; the whole leader's path works from the keyboard alone; a sign-in
-//! refused for too many attempts says so; the first map downloads no other view's module (and one
+//! refused for too many attempts says so; the server's refusals come in the page's language; the
+//! first map downloads no other view's module (and one
 //! asked for offline comes when retried); axe-core finds no serious or critical violation on any
 //! view, in either language, for any role.
 
@@ -78,6 +79,25 @@ fn the_year_slider_moved_quickly_across_five_years_ends_on_the_last_years_map_an
         assert_eq!(legend[c["key"].as_str().unwrap()], c["count"], "legend count of {}", c["key"]);
     }
     d.screenshot("trust-01-slider-last-year");
+}
+
+/// The server's own words in the page's language: a refusal the catalogue knows reaches a
+/// Vietnamese page in Vietnamese and an English page in English, through the one fetch layer.
+#[test]
+fn a_servers_refusal_is_shown_in_the_pages_language() {
+    ensure_chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::serve(&dir.path().join("atlas.duckdb"));
+    let d = Driver::start();
+    open_page(&d, &format!("{}/#view=status", server.base));
+    // The page's own fetch layer (the module instance the page runs, by its preloaded URL).
+    let ask = "const done = arguments[arguments.length - 1];
+        const href = [...document.querySelectorAll('link[rel=modulepreload]')].map((l) => l.href).find((h) => h.endsWith('/js/net.js'));
+        import(href).then((net) => net.api('/api/plans/987654')).then(() => done('answered'), (e) => done([e.status, e.code, e.message]));";
+    assert_eq!(d.eval_async(ask), json!([404, "not_found", "Không có kế hoạch nào mã 987654."]));
+    d.eval("document.getElementById('lang').click();");
+    assert_eq!(wait_for(&d, "document.documentElement.lang === 'en'"), json!(true));
+    assert_eq!(d.eval_async(ask), json!([404, "not_found", "no plan with id 987654"]));
 }
 
 #[test]

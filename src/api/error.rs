@@ -1,5 +1,7 @@
 //! HTTP errors: every failure is a JSON body `{ "error": { "status", "code", "message", … } }`
-//! with a status that says whose fault it is.
+//! with a status that says whose fault it is; `messages.vi` says it in Vietnamese when the
+//! catalogue has it ([`super::messages`]), and each problem of a rejected input may carry a
+//! `reason_vi` beside its `reason`.
 //!
 //! A failure inside the service (the store, a file, damaged stored data, a worker thread) never
 //! shows its detail to the client — DuckDB's text and server paths stay in the log. The client
@@ -85,7 +87,16 @@ impl IntoResponse for ApiError {
         let mut body = json!({
             "error": { "status": self.status.as_u16(), "code": self.code, "message": self.message }
         });
-        if let Some(d) = self.details {
+        // The message in Vietnamese too, when the catalogue has it (the client shows the page's).
+        if let Some(vi) = super::messages::vi(&self.message) {
+            body["error"]["messages"] = json!({ "vi": vi });
+        }
+        if let Some(mut d) = self.details {
+            for p in d.get_mut("items").and_then(serde_json::Value::as_array_mut).into_iter().flatten() {
+                if let Some(vi) = p.get("reason").and_then(serde_json::Value::as_str).and_then(super::messages::vi) {
+                    p["reason_vi"] = vi.into();
+                }
+            }
             body["error"]["details"] = d;
         }
         (self.status, Json(body)).into_response()

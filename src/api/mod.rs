@@ -12,6 +12,7 @@ mod fonts;
 mod health;
 pub(crate) mod http;
 mod maps;
+pub mod messages;
 pub mod metrics;
 mod plans;
 mod ogc;

@@ -4,7 +4,7 @@
 // check under the rule set, and last year's status. Nothing typed is lost: every keystroke is kept
 // in this browser (a reload or an expired session brings it back) and saved as a draft on the
 // server a moment later. Submit, withdraw; a returned submission shows the reviewer's comment.
-import { t, num } from './i18n.js';
+import { t, num, said } from './i18n.js';
 import { send } from './net.js';
 import { esc } from './html.js';
 
@@ -220,7 +220,7 @@ export class OfficerPage {
       // The server's checks (the importer's, in full) beside the fields they are about.
       const located = (e.details?.items ?? []).filter((p) => p.field && this.el.querySelector(`#rf-${p.field}-msg`));
       for (const p of located) {
-        this.el.querySelector(`#rf-${p.field}-msg`).textContent = p.reason;
+        this.el.querySelector(`#rf-${p.field}-msg`).textContent = said(p.reason, { vi: p.reason_vi });
         this.el.querySelector(`#rf-${p.field}`)?.setAttribute('aria-invalid', 'true');
       }
       if (located.length) this.el.querySelector(`#rf-${located[0].field}`)?.focus();

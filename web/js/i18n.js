@@ -308,6 +308,12 @@ let lang = 'vi';
 export function setLang(l) { lang = STRINGS[l] ? l : 'vi'; document.documentElement.lang = lang; }
 export function getLang() { return lang; }
 
+/** What the server said, in the page's language: its English `text`, or the translation it sent
+ * beside it (`{ vi: … }` — error.messages, a problem's reason_vi). */
+export function said(text, translations) {
+  return (lang !== 'en' && translations?.[lang]) || text;
+}
+
 /** Translate `key`, filling `{name}` placeholders from `vars`. */
 export function t(key, vars = {}) {
   const s = STRINGS[lang][key] ?? STRINGS.vi[key] ?? key;

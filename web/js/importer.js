@@ -2,7 +2,7 @@
 // rows as they will be stored (unknown columns mapped by choosing a key) → the full validation
 // report, downloadable → commit with a progress bar. The same atomic import as the CLI
 // (POST /api/import/{kind}); boundaries reload the server's tiles, then the page.
-import { t, num } from './i18n.js';
+import { t, num, said } from './i18n.js';
 import { session } from './session.js';
 import { esc } from './html.js';
 import { request } from './net.js';
@@ -165,7 +165,7 @@ export class ImportView {
 
   problemsHtml(problems) {
     if (!problems || !problems.total) return '';
-    const items = problems.items.slice(0, 200).map((p) => `<tr><td>${esc(where(p))}</td><td>${esc(p.reason)}</td></tr>`).join('');
+    const items = problems.items.slice(0, 200).map((p) => `<tr><td>${esc(where(p))}</td><td>${esc(said(p.reason, { vi: p.reason_vi }))}</td></tr>`).join('');
     const more = problems.total > 200 ? `<p class="legend-meta">${esc(t('imp.more', { n: num(problems.total - 200) }))}</p>` : '';
     return `<h4>${esc(t('imp.problems', { n: num(problems.total) }))}</h4>
       <div class="sql-grid" tabindex="0"><table class="imp-problems"><thead><tr><th>${t('imp.where')}</th><th>${t('imp.reason')}</th></tr></thead><tbody>${items}</tbody></table></div>${more}

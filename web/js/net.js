@@ -1,14 +1,15 @@
 // The one way the client talks to the server. Every view calls `api` (reads) or `send`
 // (writes) from here, so every answer is handled the same way:
 // - the status is checked before the body is read: a proxy's HTML 502 or a 204 never reaches
-//   JSON.parse; a JSON error body is shown as its `error.message`;
+//   JSON.parse; a JSON error body is shown as its `error.message` (or `error.messages.vi` on
+//   a Vietnamese page);
 // - network errors and timeouts become errors that say so (the banner offers "Retry");
 // - 401 opens the sign-in form; 429 waits `Retry-After` and tries again (twice at most);
 // - a request made in a *lane* aborts the lane's previous request, and an answer that arrives
 //   after a newer request of its lane started is never delivered: the map cannot end up
 //   coloured for a year the slider has left.
 // Requests not marked `quiet` count as "loading" (the spinner on the map, `busy()`).
-import { t } from './i18n.js';
+import { t, said } from './i18n.js';
 
 /** A failed request: `kind` is 'http' (the server answered an error), 'network', 'timeout',
  * 'aborted' (superseded or cancelled: not shown to anyone) or 'format' (not the JSON expected);
@@ -101,7 +102,7 @@ export async function request(path, { method = 'GET', body, headers = {}, lane, 
       }
       if (superseded()) throw new ApiError('aborted', { kind: 'aborted', path });
       if (!r.ok) {
-        const message = out?.error?.message ?? statusMessage(r.status);
+        const message = out?.error?.message ? said(out.error.message, out.error.messages) : statusMessage(r.status);
         const err = new ApiError(message, { kind: 'http', status: r.status, path, details: out?.error?.details ?? null, code: out?.error?.code ?? '' });
         if (r.status === 401 && unauthorized) onUnauthorized?.(message);
         throw err;
