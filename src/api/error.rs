@@ -105,3 +105,30 @@ impl IntoResponse for ApiError {
 
 /// Handler result.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::{Problem, Problems};
+
+    async fn body(e: ApiError) -> serde_json::Value {
+        let bytes = axum::body::to_bytes(e.into_response().into_body(), usize::MAX).await.expect("body");
+        serde_json::from_slice(&bytes).expect("JSON")
+    }
+
+    /// The officer's form shows a problem beside its field, in the page's language.
+    #[tokio::test]
+    async fn a_rejected_input_says_each_known_problem_in_vietnamese_beside_the_english() {
+        let mut p = Problems::default();
+        for reason in ["plants_destroyed_count is above 0 but plant_cases is 0", "a reason nobody translated"] {
+            p.push(Problem { file: "form".into(), line: 2, column: 9, feature: None, sheet: None, cell: None, field: Some("plant_cases".into()), reason: reason.into() });
+        }
+        let b = body(Error::Rejected(p).into()).await;
+        assert_eq!(b["error"]["code"], "rejected");
+        assert_eq!(b["error"]["messages"]["vi"], "Dữ liệu bị từ chối: 2 lỗi; chưa có gì được nhập.");
+        let items = &b["error"]["details"]["items"];
+        assert_eq!(items[0]["reason_vi"], "Số cây có chất ma túy bị phá lớn hơn 0 nhưng số vụ trồng cây là 0.");
+        assert_eq!(items[0]["reason"], "plants_destroyed_count is above 0 but plant_cases is 0", "the English stays");
+        assert!(items[1].get("reason_vi").is_none(), "{items}");
+    }
+}
