@@ -127,7 +127,7 @@ mod tests {
         assert_eq!(b["error"]["code"], "rejected");
         assert_eq!(b["error"]["messages"]["vi"], "Dữ liệu bị từ chối: 2 lỗi; chưa có gì được nhập.");
         let items = &b["error"]["details"]["items"];
-        assert_eq!(items[0]["reason_vi"], "Số cây có chất ma túy bị phá lớn hơn 0 nhưng số vụ trồng cây là 0.");
+        assert_eq!(items[0]["reason_vi"], "Số cây có chất ma túy bị phá lớn hơn 0 nhưng số vụ trồng cây có chứa chất ma túy là 0.");
         assert_eq!(items[0]["reason"], "plants_destroyed_count is above 0 but plant_cases is 0", "the English stays");
         assert!(items[1].get("reason_vi").is_none(), "{items}");
     }

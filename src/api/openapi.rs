@@ -210,7 +210,7 @@ pub fn document() -> &'static Value {
                     "Error": {
                         "type": "object",
                         "required": ["error"],
-                        "properties": { "error": { "type": "object", "required": ["status", "code", "message"], "properties": { "status": { "type": "integer" }, "code": { "type": "string" }, "message": { "type": "string" }, "details": {} } } },
+                        "properties": { "error": { "type": "object", "required": ["status", "code", "message"], "properties": { "status": { "type": "integer" }, "code": { "type": "string" }, "message": { "type": "string" }, "messages": { "type": "object", "description": "the message in other languages, when the server's catalogue has it (vi)", "properties": { "vi": { "type": "string" } } }, "details": { "description": "a rejected input's problems: items with file, line, column, reason (and reason_vi where known)" } } } },
                     },
                 },
             },

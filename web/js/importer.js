@@ -210,7 +210,7 @@ export class ImportView {
       this.problems = problems ?? null;
       $('#imp-report').innerHTML = problems ? this.problemsHtml(problems) : '';
       $('#imp-download')?.addEventListener('click', () => this.download(problems));
-      this.message(body?.error?.message ?? `${xhr.status} ${xhr.statusText}`, true);
+      this.message(body?.error?.message ? said(body.error.message, body.error.messages) : `${xhr.status} ${xhr.statusText}`, true);
     };
     xhr.send(this.file);
   }
