@@ -114,6 +114,29 @@ fn an_error_answer_says_its_message_in_vietnamese_too_when_the_catalogue_has_it(
     assert!(body["error"].get("messages").is_none(), "{body}");
 }
 
+/// An admin imports figures with invalid rows left out: each skipped row's reason comes in
+/// Vietnamese too, as the import page shows it.
+#[test]
+fn a_skipped_rows_reason_comes_in_vietnamese_too() {
+    let (_dir, server) = demo_server();
+    let demo = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo/indicators.csv")).unwrap();
+    let head = demo.lines().next().unwrap();
+    let cols: Vec<&str> = head.split(',').collect();
+    let at = |name: &str| cols.iter().position(|c| *c == name).unwrap();
+    let row = demo.lines().find(|l| l.starts_with("90001,2026,")).unwrap();
+    let mut cells: Vec<String> = row.split(',').map(String::from).collect();
+    // Plants destroyed without a plant case: the importer's own cross-field check.
+    cells[at("plants_destroyed_count")] = "12".into();
+    cells[at("plant_cases")] = "0".into();
+    let csv = format!("{head}\n{}\n", cells.join(","));
+    let mut r = agent().post(&format!("{}/api/import/indicators?file=fix.csv&replace=true&skip_invalid=true&dry_run=true", server.base)).send(csv.as_bytes()).unwrap();
+    let body: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{body}");
+    let item = &body["import"]["skipped"]["items"][0];
+    assert_eq!(item["reason"], "plants_destroyed_count is above 0 but plant_cases is 0", "{body}");
+    assert_eq!(item["reason_vi"], "Số cây có chất ma túy bị phá lớn hơn 0 nhưng số vụ trồng cây có chứa chất ma túy là 0.", "{body}");
+}
+
 #[test]
 fn an_internal_failure_answers_a_reference_and_keeps_its_detail_in_the_log() {
     let dir = tempfile::tempdir().unwrap();

@@ -280,6 +280,11 @@ pub async fn import(
         Ok((report, Some(refreshed)))
     })
     .await??;
+    // The rows left out, each with its reason in Vietnamese too where known.
+    let mut report = serde_json::to_value(&report).map_err(ApiError::internal)?;
+    if let Some(skipped) = report.get_mut("skipped") {
+        super::messages::add_reasons_vi(skipped);
+    }
     let Some((refresh, snapshot)) = refresh else {
         return Ok(Json(json!({ "import": report })));
     };

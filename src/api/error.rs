@@ -92,11 +92,7 @@ impl IntoResponse for ApiError {
             body["error"]["messages"] = json!({ "vi": vi });
         }
         if let Some(mut d) = self.details {
-            for p in d.get_mut("items").and_then(serde_json::Value::as_array_mut).into_iter().flatten() {
-                if let Some(vi) = p.get("reason").and_then(serde_json::Value::as_str).and_then(super::messages::vi) {
-                    p["reason_vi"] = vi.into();
-                }
-            }
+            super::messages::add_reasons_vi(&mut d);
             body["error"]["details"] = d;
         }
         (self.status, Json(body)).into_response()

@@ -129,6 +129,16 @@ pub fn vi(message: &str) -> Option<String> {
     })
 }
 
+/// Beside each problem's `reason` in `problems` (serialized [`crate::import::Problems`]), its
+/// Vietnamese as `reason_vi`, where the catalogue has it: a refused input's and a skipped row's.
+pub fn add_reasons_vi(problems: &mut serde_json::Value) {
+    for p in problems.get_mut("items").and_then(serde_json::Value::as_array_mut).into_iter().flatten() {
+        if let Some(said) = p.get("reason").and_then(serde_json::Value::as_str).and_then(vi) {
+            p["reason_vi"] = said.into();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
