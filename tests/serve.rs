@@ -262,6 +262,14 @@ fn request_raw(method: &str, url: &str, headers: &[(&str, &str)]) -> (u16, Vec<(
     (status, hs, body)
 }
 
+/// The tile at zoom `z` under the centre a TileJSON gives.
+fn centre_tile(tilejson: &Value, z: u32) -> (u32, u32) {
+    let c = &tilejson["center"];
+    let w = commune_atlas::tiles::mercator::to_world(c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+    let n = f64::from(1u32 << z);
+    ((w[0] * n) as u32, (w[1] * n) as u32)
+}
+
 fn header<'a>(hs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     hs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
@@ -272,9 +280,7 @@ fn header<'a>(hs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 fn a_tiles_get_taken_by_the_outer_layer_and_its_head_taken_by_the_router_answer_alike() {
     let (_dir, server) = demo_server();
     let (_, _, tj) = get(&format!("{}/tiles/communes.json", server.base));
-    let c = &tj["center"];
-    let w = commune_atlas::tiles::mercator::to_world(c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
-    let (x, y) = ((w[0] * 256.0) as u32, (w[1] * 256.0) as u32);
+    let (x, y) = centre_tile(&tj, 8);
     for (path, accept) in [(format!("/tiles/communes.demo-2025/8/{x}/{y}.mvt"), "gzip"), (format!("/tiles/communes.demo-2025/8/{x}/{y}.mvt"), "identity"), ("/tiles/communes/6/0/0.mvt".to_string(), "gzip"), ("/tiles/nowhere/8/1/1.mvt".to_string(), "gzip")] {
         let url = format!("{}{path}", server.base);
         let (gs, gh, body) = request_raw("GET", &url, &[("Accept-Encoding", accept)]);
@@ -300,10 +306,7 @@ fn tiles_over_http_gzip_etag_204_and_json_errors() {
     assert_eq!(tj["vector_layers"][0]["id"], "communes");
     assert!(tj["tiles"][0].as_str().unwrap().contains("/tiles/communes.demo-2025/{z}/{x}/{y}.mvt?v="));
     // The tile under the layer's centre at z8.
-    let c = &tj["center"];
-    let (lon, lat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
-    let w = commune_atlas::tiles::mercator::to_world(lon, lat);
-    let (x, y) = ((w[0] * 256.0) as u32, (w[1] * 256.0) as u32);
+    let (x, y) = centre_tile(&tj, 8);
     let url = format!("{}/tiles/communes.demo-2025/8/{x}/{y}.mvt", server.base);
     let (status, hs, gz) = get_raw(&url, &[("Accept-Encoding", "gzip")]);
     assert_eq!(status, 200);
@@ -510,11 +513,9 @@ fn after_start_every_tile_with_data_down_to_zoom_10_is_rendered_ahead_and_health
     // A visitor's tiles down to zoom 10 are served without rendering anything.
     let renders = health["tiles"]["renders"].as_u64().unwrap();
     let (_, _, tj) = get(&format!("{base}/tiles/communes.json"));
-    let c = &tj["center"];
-    let w = commune_atlas::tiles::mercator::to_world(c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
     for z in [0u32, 4, 7, 10] {
-        let n = f64::from(1u32 << z);
-        let (status, _, _) = get_raw(&format!("{base}/tiles/communes/{z}/{}/{}.mvt", (w[0] * n) as u32, (w[1] * n) as u32), &[]);
+        let (x, y) = centre_tile(&tj, z);
+        let (status, _, _) = get_raw(&format!("{base}/tiles/communes/{z}/{x}/{y}.mvt"), &[]);
         assert_eq!(status, 200);
     }
     let (_, _, after) = get(&format!("{base}/api/health"));

@@ -101,6 +101,18 @@ impl BandArcs {
     }
 }
 
+/// The world rectangle tile z/x/y draws: the tile and its buffer, `[min_x, min_y, max_x, max_y]`.
+fn near_tile(z: u8, x: u32, y: u32) -> [f64; 4] {
+    let b = tile_bounds(z, x, y);
+    let pad = (b[2] - b[0]) * BUFFER;
+    [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad]
+}
+
+/// The same rectangle as the part index's query.
+fn envelope(r: [f64; 4]) -> AABB<[f64; 2]> {
+    AABB::from_corners([r[0], r[1]], [r[2], r[3]])
+}
+
 /// A polygon layer.
 pub struct PolygonLayer {
     /// Layer name inside the tile (`communes`, `districts`, `provinces`).
@@ -230,7 +242,6 @@ impl PolygonLayer {
     /// [`Topology::ring_ids`] does.
     fn ring_points_near(&self, ring: &crate::geo::topology::RingRef, band: usize, near: [f64; 4], out: &mut Vec<[f64; 2]>) {
         let arcs = &self.render_arcs[band];
-        let at = |p: &[f64; 2]| *p;
         let misses = |b: &[f64; 4]| b[2] < near[0] || b[3] < near[1] || b[0] > near[2] || b[1] > near[3];
         out.clear();
         let push = |p: [f64; 2], out: &mut Vec<[f64; 2]>| {
@@ -243,19 +254,19 @@ impl PolygonLayer {
             let pts = &arcs.points[arcs.start[a] as usize..arcs.start[a + 1] as usize];
             let (c0, c1) = (arcs.chunk_start[a] as usize, arcs.chunk_start[a + 1] as usize);
             if c1 == c0 {
-                pts.iter().for_each(|i| push(at(i), out));
+                pts.iter().for_each(|&p| push(p, out));
                 continue;
             }
             let segments = pts.len() - 1;
             for k in 0..c1 - c0 {
                 let c = if rev { c1 - c0 - 1 - k } else { k };
                 let stretch = &pts[c * CHUNK..=((c + 1) * CHUNK).min(segments)];
-                let (first, last) = (at(&stretch[0]), at(&stretch[stretch.len() - 1]));
+                let (first, last) = (stretch[0], stretch[stretch.len() - 1]);
                 match (misses(&arcs.boxes[c0 + c]), rev) {
                     (true, false) => [first, last].into_iter().for_each(|p| push(p, out)),
                     (true, true) => [last, first].into_iter().for_each(|p| push(p, out)),
-                    (false, false) => stretch.iter().for_each(|p| push(at(p), out)),
-                    (false, true) => stretch.iter().rev().for_each(|p| push(at(p), out)),
+                    (false, false) => stretch.iter().for_each(|&p| push(p, out)),
+                    (false, true) => stretch.iter().rev().for_each(|&p| push(p, out)),
                 }
             }
         }
@@ -269,10 +280,7 @@ impl PolygonLayer {
     /// millisecond, however detailed its units (only the stretches of their rings near the tile
     /// are walked).
     pub fn meets_at_most(&self, z: u8, x: u32, y: u32, limit: usize) -> bool {
-        let b = tile_bounds(z, x, y);
-        let pad = (b[2] - b[0]) * BUFFER;
-        let query = AABB::from_corners([b[0] - pad, b[1] - pad], [b[2] + pad, b[3] + pad]);
-        self.index.locate_in_envelope_intersecting(query).take(limit + 1).count() <= limit
+        self.index.locate_in_envelope_intersecting(envelope(near_tile(z, x, y))).take(limit + 1).count() <= limit
     }
 
     /// Render tile z/x/y with the units `keep` accepts: the polygon layer, then (from
@@ -282,14 +290,13 @@ impl PolygonLayer {
         let band = band_of(z);
         let b = tile_bounds(z, x, y);
         let size = b[2] - b[0];
-        let pad = size * BUFFER;
         let grid = f64::from(extent(z));
         let buffer = grid * BUFFER;
-        let query = AABB::from_corners([b[0] - pad, b[1] - pad], [b[2] + pad, b[3] + pad]);
+        let near = near_tile(z, x, y);
         // (unit, part) of every part meeting the tile, by unit.
         let mut hits: Vec<(u32, u32)> = self
             .index
-            .locate_in_envelope_intersecting(query)
+            .locate_in_envelope_intersecting(envelope(near))
             .filter(|e| keep(self.units[e.unit as usize].id))
             .map(|e| (e.unit, e.part))
             .collect();
@@ -303,7 +310,6 @@ impl PolygonLayer {
         let mut layer = LayerBuilder::new(&self.name, extent(z));
         let mut labels = (z >= label_min_zoom(&self.name)).then(|| LayerBuilder::new(&format!("{}_label", self.name), extent(z)));
         let inside = |p: [f64; 2]| (0.0..grid).contains(&p[0]) && (0.0..grid).contains(&p[1]);
-        let near = [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad];
         // Below the label zoom the polygons carry only their feature id (the unit id: what
         // colouring by feature-state needs): a low-zoom tile holds thousands of units, and their
         // attributes would outweigh their shapes. From the label zoom on, polygons and labels
@@ -499,9 +505,7 @@ mod tests {
         let (x0, y0, x1, y1) = crate::tiles::mercator::tile_range(14, w);
         for x in (x0..=x1).step_by(3) {
             for y in (y0..=y1).step_by(3) {
-                let b = tile_bounds(14, x, y);
-                let pad = (b[2] - b[0]) * BUFFER;
-                let near = [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad];
+                let near = near_tile(14, x, y);
                 let ring = &layer.topo.units[0][0];
                 layer.ring_points_near(ring, band, near, &mut near_pts);
                 full_pts.clear();
